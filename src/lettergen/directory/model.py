@@ -1,0 +1,297 @@
+"""Office and Directory, and their YAML form (one office per record, line numbers kept)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lettergen import yamlio
+from lettergen.errors import DataError, InputError, LettergenError, ManyErrors, Place
+
+log = logging.getLogger(__name__)
+
+#: What an entry of the directory is. A closed set: templates choose forms of address by it.
+KINDS: tuple[str, ...] = (
+    "embassy",  # a resident embassy, headed by an ambassador
+    "consulate-general",  # headed by a consul general
+    "consulate",  # headed by a consul
+    "mission",  # a representation below embassy rank (a "Mission" in Prague, Ulan-Bator)
+    "permanent-mission",  # to an international organisation (UN New York, UN Office at Geneva)
+    "visa-office",  # a passport and visa service
+    "non-resident",  # a country covered from abroad: no office of its own, see served_by
+)
+
+#: Who a letter to the office is addressed to. Defaults follow from the kind.
+ROLES: tuple[str, ...] = (
+    "ambassador",
+    "consul-general",
+    "consul",
+    "head-of-mission",
+    "permanent-representative",
+    "head-of-office",
+)
+
+DEFAULT_ROLE = {
+    "embassy": "ambassador",
+    "consulate-general": "consul-general",
+    "consulate": "consul",
+    "mission": "head-of-mission",
+    "permanent-mission": "permanent-representative",
+    "visa-office": "head-of-office",
+    "non-resident": "ambassador",
+}
+
+#: International organisations a permanent mission is accredited to; templates name them.
+ORGANISATIONS: tuple[str, ...] = ("UN", "UNOG", "UNESCO", "UNOV")
+
+FIELDS = (
+    "id",
+    "country",
+    "city",
+    "kind",
+    "addressee",
+    "organisation",
+    "address",
+    "phones",
+    "faxes",
+    "emails",
+    "website",
+    "accredited_to",
+    "served_by",
+    "notes",
+    "source_line",
+)
+
+
+@dataclass(frozen=True)
+class Office:
+    """One entry of a directory: an office, or a country covered from abroad (non-resident)."""
+
+    id: str
+    country: str  # ISO 3166-1 alpha-2 of where the office is (of the country covered, if non-resident)
+    kind: str
+    city: str = ""
+    addressee: str = ""  # a role from ROLES; empty means the kind's default
+    organisation: str = ""  # for a permanent mission: UN, UNOG ...
+    address: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()  # E.164
+    faxes: tuple[str, ...] = ()  # E.164
+    emails: tuple[str, ...] = ()
+    website: str = ""
+    accredited_to: tuple[str, ...] = ()  # ISO codes, or organisation names kept as written
+    served_by: str = ""  # non-resident: the id of the office acting for this country
+    notes: tuple[str, ...] = ()
+    source_line: int | None = None  # line in the imported source text
+    # Where this record was read from, for messages; not part of the YAML.
+    file: Path | None = field(default=None, compare=False, repr=False)
+    line: int | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def role(self) -> str:
+        return self.addressee or DEFAULT_ROLE[self.kind]
+
+    @property
+    def resident(self) -> bool:
+        return self.kind != "non-resident"
+
+    @property
+    def fax(self) -> str | None:
+        """The first fax number, the one letters go to by default."""
+        return self.faxes[0] if self.faxes else None
+
+    def place(self, key: str | None = None) -> Place:
+        return Place(self.file, self.line, f"office {self.id}" + (f", {key}" if key else ""))
+
+    def to_record(self) -> dict[str, Any]:
+        """The YAML record: empty fields left out, keys in a fixed order."""
+        record: dict[str, Any] = {}
+        for name in FIELDS:
+            value = getattr(self, name)
+            if value in ("", (), None):
+                continue
+            record[name] = list(value) if isinstance(value, tuple) else value
+        return record
+
+
+@dataclass
+class Directory:
+    """The offices of one sending state, in source order."""
+
+    state: str  # ISO code of the sending state, e.g. KZ
+    offices: list[Office]
+    source: str = ""
+    files: tuple[Path, ...] = ()
+
+    def __post_init__(self) -> None:
+        self._by_id = {office.id: office for office in self.offices}
+
+    def __iter__(self) -> Iterator[Office]:
+        return iter(self.offices)
+
+    def __len__(self) -> int:
+        return len(self.offices)
+
+    def __contains__(self, office_id: object) -> bool:
+        return office_id in self._by_id
+
+    def get(self, office_id: str) -> Office:
+        try:
+            return self._by_id[office_id]
+        except KeyError:
+            raise DataError(
+                f"unknown office id {office_id!r}",
+                hint="'lettergen missions list' shows the ids",
+            ) from None
+
+    @property
+    def resident_offices(self) -> list[Office]:
+        return [office for office in self.offices if office.resident]
+
+
+def _strings(value: Any, place: Place, errors: list[LettergenError]) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str | int):
+        return (str(value),)
+    if isinstance(value, list) and all(isinstance(item, str | int) for item in value):
+        return tuple(str(item) for item in value)
+    errors.append(InputError("expected a text or a list of texts", place))
+    return ()
+
+
+def office_from_record(record: Any, path: Path, errors: list[LettergenError]) -> Office | None:
+    """Build an Office from one YAML record, collecting every problem into errors."""
+    line = getattr(record, "line", None)
+    if not isinstance(record, dict):
+        errors.append(InputError("an office must be a mapping of fields", Place(path, line)))
+        return None
+
+    def at(key: str) -> Place:
+        line_of = getattr(record, "line_of", None)
+        return Place(path, line_of(key) if line_of else line, key)
+
+    before = len(errors)
+    for key in record:
+        if key not in FIELDS:
+            log.warning("%s: unknown key %r ignored", at(key), key)
+    for key in ("id", "country", "kind"):
+        if not isinstance(record.get(key), str) or not record[key].strip():
+            errors.append(InputError(f"{key} is missing", Place(path, line, key)))
+    if len(errors) > before:
+        return None
+    kind = record["kind"]
+    if kind not in KINDS:
+        errors.append(InputError(f"unknown kind {kind!r} (one of: {', '.join(KINDS)})", at("kind")))
+    addressee = str(record.get("addressee") or "")
+    if addressee and addressee not in ROLES:
+        errors.append(
+            InputError(f"unknown addressee {addressee!r} (one of: {', '.join(ROLES)})", at("addressee"))
+        )
+    country = record["country"].strip().upper()
+    if len(country) != 2 or not country.isalpha():
+        errors.append(InputError(f"country {country!r} is not an ISO 3166 alpha-2 code", at("country")))
+    source_line = record.get("source_line")
+    if source_line is not None and not isinstance(source_line, int):
+        errors.append(InputError("source_line must be a number", at("source_line")))
+        source_line = None
+    texts = {
+        key: _strings(record.get(key), at(key), errors)
+        for key in ("address", "phones", "faxes", "emails", "accredited_to", "notes")
+    }
+    if len(errors) > before:
+        return None
+    return Office(
+        id=record["id"].strip(),
+        country=country,
+        kind=kind,
+        city=str(record.get("city") or ""),
+        addressee=addressee,
+        organisation=str(record.get("organisation") or ""),
+        website=str(record.get("website") or ""),
+        served_by=str(record.get("served_by") or ""),
+        source_line=source_line,
+        file=path,
+        line=line,
+        **texts,
+    )
+
+
+def load_directory(path: Path) -> Directory:
+    """Read one directory YAML file; report every problem in it at once."""
+    data = yamlio.load(path)
+    if not isinstance(data, dict) or not isinstance(data.get("offices"), list):
+        raise InputError("not a directory file: expected 'state' and a list of 'offices'", Place(path, 1))
+    errors: list[LettergenError] = []
+    state = data.get("state")
+    if not isinstance(state, str) or len(state) != 2:
+        errors.append(InputError("state must be the ISO code of the sending state", Place(path, 1, "state")))
+    offices = [o for o in (office_from_record(r, path, errors) for r in data["offices"]) if o]
+    if errors:
+        raise ManyErrors(errors)
+    return Directory(str(state).upper(), offices, str(data.get("source") or ""), (path,))
+
+
+def merge(directories: Iterable[Directory]) -> Directory:
+    """Several files of one sending state read as one directory; ids must stay unique."""
+    parts = list(directories)
+    if not parts:
+        raise InputError("no directory files found", hint="import one with 'lettergen directory import'")
+    states = {d.state for d in parts}
+    if len(states) > 1:
+        raise DataError(
+            f"directory files of different sending states: {', '.join(sorted(states))}",
+            hint="pass one with --directory",
+        )
+    offices = [office for d in parts for office in d.offices]
+    seen: dict[str, Office] = {}
+    errors: list[LettergenError] = []
+    for office in offices:
+        if office.id in seen:
+            first = seen[office.id]
+            errors.append(
+                DataError(
+                    f"duplicate office id {office.id!r} (first at {first.file}:{first.line})",
+                    Place(office.file, office.line, "id"),
+                )
+            )
+        seen[office.id] = office
+    if errors:
+        raise ManyErrors(errors)
+    return Directory(parts[0].state, offices, parts[0].source, tuple(p for d in parts for p in d.files))
+
+
+def load_directories(path: Path | None = None) -> Directory:
+    """A directory file, or every *.yaml file of a folder (default: data/directories/)."""
+    from lettergen import paths
+
+    target = path or paths.directories_dir()
+    if target.is_dir():
+        files = sorted(target.glob("*.yaml")) + sorted(target.glob("*.yml"))
+        if not files:
+            raise InputError("no directory files (*.yaml) in this folder", Place(target))
+        return merge(load_directory(f) for f in files)
+    if not target.exists():
+        raise InputError("file not found", Place(target))
+    return merge([load_directory(target)])
+
+
+def dump_directory(directory: Directory, comments: dict[str, list[str]] | None = None) -> str:
+    """The YAML text of a directory: a header, then one record per office with optional comments
+    above it (the importer uses them to explain what it guessed)."""
+    import yaml
+
+    lines = [f"state: {directory.state}"]
+    if directory.source:
+        lines.append("source: " + yaml.safe_dump(directory.source, allow_unicode=True, width=1000).strip().removesuffix("\n..."))
+    lines.append("offices:")
+    for office in directory.offices:
+        for comment in (comments or {}).get(office.id, []):
+            lines.append(f"  # {comment}")
+        text = yaml.safe_dump(
+            [office.to_record()], allow_unicode=True, sort_keys=False, width=1000, default_flow_style=None
+        )
+        lines.extend("  " + row for row in text.rstrip("\n").split("\n"))
+    return "\n".join(lines) + "\n"

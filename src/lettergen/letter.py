@@ -1,0 +1,101 @@
+"""The content model of one letter: what every writer (PDF, DOCX, TIFF) consumes.
+
+Composition (compose.py) decides every word; writers decide only how it looks. A writer never
+renders templates, picks a form of address or formats a number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Run:
+    """A stretch of text with one emphasis. Text is always plain text, never markup."""
+
+    text: str
+    bold: bool = False
+    italic: bool = False
+
+
+Runs = tuple[Run, ...]
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    runs: Runs
+    kind: Literal["paragraph"] = "paragraph"
+
+    @property
+    def text(self) -> str:
+        return "".join(run.text for run in self.runs)
+
+
+@dataclass(frozen=True)
+class ListBlock:
+    """A bulleted or numbered list; `role` marks the campaign's demands."""
+
+    items: tuple[Runs, ...]
+    ordered: bool = False
+    role: str = ""
+    kind: Literal["list"] = "list"
+
+    @property
+    def texts(self) -> list[str]:
+        return ["".join(run.text for run in item) for item in self.items]
+
+
+Block = Paragraph | ListBlock
+
+
+@dataclass(frozen=True)
+class Letter:
+    """One letter to one office, in one language, from one signer."""
+
+    # What it is, for file names, the manifest and document properties.
+    campaign: str
+    office_id: str
+    country: str  # ISO code of the country the letter is about (may differ from the office's)
+    language: str  # BCP 47 tag of the letter's language, e.g. "en", "de"
+    signer_slug: str  # "" for the campaign's default sender
+    fax: str | None  # E.164 of the destination fax, None when sent by post
+    fax_display: str  # the fax number as people read it ("+49 30 4700 7125"), "" if none
+    page_size: Literal["A4", "Letter"]
+    direction: Literal["ltr", "rtl"]
+
+    # The page, top to bottom.
+    sender: tuple[str, ...]  # sender block lines
+    addressee: tuple[str, ...]  # addressee block: role, office, postal address
+    date: str  # localized date line, e.g. "London, 7 September 2002" or "7 September 2002"
+    fax_notice: str  # first-page note: destination fax and "tell us if it is outdated"
+    subject: str
+    salutation: str
+    body: tuple[Block, ...]  # the letter's text; the demands are a ListBlock with role "demands"
+    closing: str  # "Yours respectfully,"
+    signature: tuple[str, ...]  # signer's name, then organisation / city lines
+
+    # The running header on every page: "Fax to +49 30 4700 7125 · Page 1 of 2". Writers fill
+    # {page} and {pages} with their own page fields.
+    header: str  # "Fax to +49 30 4700 7125"
+    page_label: str  # "Page {page} of {pages}"
+
+    # Document properties.
+    title: str = ""
+    author: str = ""
+    labels: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def demands(self) -> list[str]:
+        for block in self.body:
+            if isinstance(block, ListBlock) and block.role == "demands":
+                return block.texts
+        return []
+
+    def plain_text(self) -> str:
+        """All the words of the letter in reading order, for checks and content hashes."""
+        parts = [*self.sender, *self.addressee, self.date, self.fax_notice, self.subject, self.salutation]
+        for block in self.body:
+            parts.extend([block.text] if isinstance(block, Paragraph) else block.texts)
+        parts.extend([self.closing, *self.signature])
+        return "\n".join(p for p in parts if p)
