@@ -35,7 +35,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: install
-	$(BIN)/lettergen demo
+	@test -f data/directories/kazakhstan.yaml || \
+	  $(BIN)/lettergen directory import data/sources/kazakhstan-2002.txt -o data/directories/kazakhstan.yaml --state KZ
+	$(BIN)/lettergen missions validate
+	$(BIN)/lettergen batch free-zhanusov-2002 --all
 
 test: install
 	$(BIN)/pytest

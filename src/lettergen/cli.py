@@ -11,7 +11,11 @@ from typing import Any
 import click
 
 from lettergen import __version__
+from lettergen.directory import report
+from lettergen.directory.model import KINDS, load_directories
+from lettergen.directory.routing import country_code, route
 from lettergen.errors import LettergenError
+from lettergen.yamlio import atomic_write
 
 DIRECTORY_OPTION = click.option(
     "--directory",
@@ -29,7 +33,18 @@ class _Handler(logging.Handler):
         click.echo(f"{record.levelname.lower()}: {record.getMessage()}", err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LettergenGroup(click.Group):
+    """Turns a LettergenError from any command into click's "Error: ..." and exit 1, so the
+    message is the same under `lettergen`, `python -m lettergen` and CliRunner."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LettergenError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=LettergenGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="lettergen")
 @click.option("-v", "--verbose", count=True, help="Say more (repeat for debug output).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
@@ -53,19 +68,238 @@ def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+@cli.group()
+def missions() -> None:
+    """Find, show and check the offices of the directory."""
+
+
+@missions.command("list")
+@click.option("--json", "as_json", is_flag=True, help="A JSON array of offices (see README).")
+@click.option("--country", help="Only offices in this country (ISO code or name).")
+@click.option("--kind", type=click.Choice(KINDS), help="Only offices of this kind.")
+@DIRECTORY_OPTION
+def missions_list(
+    as_json: bool, country: str | None, kind: str | None, directory_path: Path | None
+) -> None:
+    """List the offices of the directory, in directory order."""
+    directory = load_directories(directory_path)
+    code = country_code(country) if country else None
+    offices = [o for o in directory if code in (None, o.country) and kind in (None, o.kind)]
+    if as_json:
+        findings = report.findings_by_office(directory)
+        echo_json([report.office_json(o, findings.get(o.id, [])) for o in offices])
+    else:
+        click.echo("\n".join(report.table(report.office_rows(offices), report.OFFICE_HEADERS)))
+
+
+@missions.command("show")
+@click.argument("office_id")
+@DIRECTORY_OPTION
+def missions_show(office_id: str, directory_path: Path | None) -> None:
+    """Show every field of the office OFFICE_ID, and its warnings."""
+    directory = load_directories(directory_path)
+    office = directory.get(office_id)
+    findings = report.findings_by_office(directory).get(office.id, [])
+    click.echo("\n".join(report.office_lines(office, findings)))
+
+
+@missions.command("for")
+@click.argument("country")
+@click.option("--json", "as_json", is_flag=True, help="A JSON array of offices, best first.")
+@DIRECTORY_OPTION
+def missions_for(country: str, as_json: bool, directory_path: Path | None) -> None:
+    """The offices handling COUNTRY (ISO code or name): resident ones first, then those
+    covering it from abroad."""
+    directory = load_directories(directory_path)
+    code = country_code(country)
+    routes = route(directory, code)
+    if not routes:
+        name = report.country_name(code)
+        raise click.ClickException(f"no office of this directory handles {name} ({code})")
+    if as_json:
+        findings = report.findings_by_office(directory)
+        echo_json([report.route_json(r, findings.get(r.office.id, [])) for r in routes])
+    else:
+        click.echo("\n".join(report.table(report.route_rows(routes), report.ROUTE_HEADERS)))
+
+
+@missions.command("validate")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too, not only on errors.")
+@DIRECTORY_OPTION
+def missions_validate(strict: bool, directory_path: Path | None) -> None:
+    """Check the directory: one line per finding, `file:line: office-id: code: message`.
+
+    Exits 0 if there are only warnings, 1 on errors (or on warnings with --strict)."""
+    from lettergen.directory.validate import validate
+
+    findings = validate(load_directories(directory_path))
+    for finding in findings:
+        click.echo(str(finding))
+    errors = sum(f.is_error for f in findings)
+    click.echo(f"{errors} errors, {len(findings) - errors} warnings", err=True)
+    if errors or (strict and findings):
+        sys.exit(1)
+
+
+@cli.group("directory")
+def directory_group() -> None:
+    """Turn a published directory text into the directory YAML."""
+
+
+@directory_group.command("import")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="The YAML.")
+@click.option("--state", required=True, help="ISO code of the sending state, e.g. KZ.")
+@click.option("--force", is_flag=True, help="Overwrite OUTPUT, losing any hand corrections in it.")
+def directory_import(source: Path, output: Path, state: str, force: bool) -> None:
+    """Read the directory text SOURCE into OUTPUT; print what was read and what was not."""
+    from lettergen.directory import importer
+
+    importer.refuse_overwrite(output, force)
+    result = importer.import_file(source, state)
+    command = f"lettergen directory import {source} -o {output} --state {state.upper()}"
+    atomic_write(output, importer.to_yaml(result, command))
+    click.echo(f"wrote {output}")
+    click.echo("\n".join(importer.summary(result)))
+
+
+# --- letters ------------------------------------------------------------------------------
+
+CAMPAIGN_ARGUMENT = click.argument("campaign_name", metavar="CAMPAIGN")
+SENDER_OPTION = click.option(
+    "--sender",
+    "sender_fields",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="Override the campaign's sender: name, organisation, address (lines split by ';'), "
+    "city, email, phone, fax. Repeat for several fields.",
+)
+LANG_OPTION = click.option(
+    "--lang", default=None, help="Letter language (default: the campaign's default language)."
+)
+FORMAT_OPTION = click.option(
+    "--format",
+    "formats",
+    default="pdf",
+    show_default=True,
+    help="Comma-separated formats: pdf, docx, tiff.",
+)
+
+
+def _sender_overrides(fields: tuple[str, ...]) -> dict[str, str]:
+    from lettergen.campaign import SENDER_FIELDS
+
+    overrides = {}
+    for item in fields:
+        key, sep, value = item.partition("=")
+        if not sep or key.strip() not in SENDER_FIELDS:
+            raise click.BadParameter(
+                f"{item!r}: expected FIELD=VALUE with FIELD one of {', '.join(SENDER_FIELDS)}",
+                param_hint="--sender",
+            )
+        overrides[key.strip()] = value.strip()
+    return overrides
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+@cli.command()
+@CAMPAIGN_ARGUMENT
+@click.option("--office", "office_id", required=True, help="The office id (see 'missions list').")
+@click.option("--signer", help="The name to sign with (default: the campaign's sender).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="The file to write.")
+@LANG_OPTION
+@FORMAT_OPTION
+@SENDER_OPTION
+@DIRECTORY_OPTION
+def render(
+    campaign_name: str,
+    office_id: str,
+    signer: str | None,
+    output: Path | None,
+    lang: str | None,
+    formats: str,
+    sender_fields: tuple[str, ...],
+    directory_path: Path | None,
+) -> None:
+    """Write one letter of CAMPAIGN (a name under data/campaigns/ or a file) to one office."""
+    from lettergen import batch
+
+    written = batch.render_one(
+        campaign_name, office_id, signer=signer, output=output, lang=lang,
+        formats=_split(formats), sender=_sender_overrides(sender_fields), directory=directory_path,
+    )
+    for path, pages in written:
+        click.echo(f"{path} ({pages} page{'s' if pages != 1 else ''})")
+
+
+@cli.command("batch")
+@CAMPAIGN_ARGUMENT
+@click.option("--all", "everyone", is_flag=True, help="Every office of the directory.")
+@click.option("--countries", help="Comma-separated ISO codes: the offices routing picks for each.")
+@click.option("--offices", help="Comma-separated office ids.")
+@click.option(
+    "--signers",
+    "signers_path",
+    type=click.Path(path_type=Path),
+    help="CSV of signers (name, organisation, city, country, email): one letter per signer and office.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), help="Output folder (default: output/)."
+)
+@click.option("--include-no-fax", is_flag=True, help="Also write letters to offices without fax, for post.")
+@LANG_OPTION
+@FORMAT_OPTION
+@SENDER_OPTION
+@DIRECTORY_OPTION
+def batch_command(
+    campaign_name: str,
+    everyone: bool,
+    countries: str | None,
+    offices: str | None,
+    signers_path: Path | None,
+    output: Path | None,
+    include_no_fax: bool,
+    lang: str | None,
+    formats: str,
+    sender_fields: tuple[str, ...],
+    directory_path: Path | None,
+) -> None:
+    """Write the letters of CAMPAIGN to many offices, with a manifest.
+
+    Without --all, --countries or --offices, the campaign's own targets are used.
+    """
+    from lettergen import batch
+
+    job = batch.prepare(
+        campaign_name, everyone=everyone, countries=_split(countries), offices=_split(offices),
+        signers=signers_path, include_no_fax=include_no_fax, lang=lang,
+        sender=_sender_overrides(sender_fields), directory=directory_path,
+    )
+    show = sys.stderr.isatty() and len(job.plan.jobs) > 1
+    with click.progressbar(length=len(job.plan.jobs), label="Writing letters", file=sys.stderr if show else _Null()) as bar:
+        result = job.run(formats=_split(formats), out=output, progress=bar.update)
+    for line in batch.summary(result):
+        click.echo(line)
+    if result.failures:
+        sys.exit(1)
+
+
+class _Null:
+    """A file that swallows a progress bar when stderr is not a terminal (CI, pipes)."""
+
+    def write(self, _: str) -> int:
+        return 0
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
 def main() -> None:
-    """Entry point: LettergenErrors become a message and exit code 1, never a traceback."""
-    try:
-        cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(1)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except LettergenError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        sys.exit(130)
+    """The `lettergen` command."""
+    cli()

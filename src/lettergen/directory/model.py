@@ -278,11 +278,30 @@ def load_directories(path: Path | None = None) -> Directory:
     return merge([load_directory(target)])
 
 
+def _record_dumper() -> type[Any]:
+    import yaml
+
+    class RecordDumper(yaml.SafeDumper):
+        """An office record as a block of `key: value` lines (even when it holds only scalars,
+        which default_flow_style=None would squeeze onto one line), its lists inline."""
+
+    def mapping(dumper: yaml.SafeDumper, data: dict[str, Any]) -> yaml.Node:
+        return dumper.represent_mapping("tag:yaml.org,2002:map", data, flow_style=False)
+
+    def sequence(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
+        return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True)
+
+    RecordDumper.add_representer(dict, mapping)
+    RecordDumper.add_representer(list, sequence)
+    return RecordDumper
+
+
 def dump_directory(directory: Directory, comments: dict[str, list[str]] | None = None) -> str:
     """The YAML text of a directory: a header, then one record per office with optional comments
     above it (the importer uses them to explain what it guessed)."""
     import yaml
 
+    dumper = _record_dumper()
     lines = [f"state: {directory.state}"]
     if directory.source:
         lines.append("source: " + yaml.safe_dump(directory.source, allow_unicode=True, width=1000).strip().removesuffix("\n..."))
@@ -290,8 +309,9 @@ def dump_directory(directory: Directory, comments: dict[str, list[str]] | None =
     for office in directory.offices:
         for comment in (comments or {}).get(office.id, []):
             lines.append(f"  # {comment}")
-        text = yaml.safe_dump(
-            [office.to_record()], allow_unicode=True, sort_keys=False, width=1000, default_flow_style=None
+        text = yaml.dump(
+            office.to_record(), Dumper=dumper, allow_unicode=True, sort_keys=False, width=1000
         )
-        lines.extend("  " + row for row in text.rstrip("\n").split("\n"))
+        rows = text.rstrip("\n").split("\n")
+        lines.extend(("  - " if i == 0 else "    ") + row for i, row in enumerate(rows))
     return "\n".join(lines) + "\n"

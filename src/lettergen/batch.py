@@ -1,0 +1,481 @@
+"""A batch: targets → letters → files + manifest.
+
+Planning decides who gets a letter (routing, fax de-duplication, offices without fax); running
+composes each letter once and hands all of them to the writers at once; every file is written
+whole or not at all, and the manifest records what was written, where to, with which inputs.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lettergen import __version__, paths, yamlio
+from lettergen.campaign import Campaign, Sender, check_sender
+from lettergen.compose import Recipient, compose
+from lettergen.directory import phones
+from lettergen.directory.model import Directory, Office
+from lettergen.directory.routing import route, serving_office
+from lettergen.errors import DataError, LettergenError
+from lettergen.letter import Letter
+from lettergen.signers import Signer
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("pdf", "docx", "tiff")
+LONG_LETTER_PAGES = 2  # letters longer than this are flagged in the summary
+
+
+@dataclass(frozen=True)
+class Job:
+    """One letter to write: to whom, about which country, from whom, in which language."""
+
+    recipient: Recipient
+    signer: Signer | None
+    language: str
+
+
+@dataclass(frozen=True)
+class Skip:
+    office_id: str
+    reason: str
+
+
+@dataclass
+class Plan:
+    jobs: list[Job]
+    skipped: list[Skip] = field(default_factory=list)
+
+
+@dataclass
+class Row:
+    """One manifest row: one file written for one letter."""
+
+    office_id: str
+    country: str
+    city: str
+    addressee: str
+    fax: str
+    language: str
+    format: str
+    pages: int
+    pages_source: str  # how pages were counted: "pdf" (the PDF we wrote), "tiff", "estimate"
+    file: str  # relative to the batch folder
+    sha256: str
+    signer: str
+    warnings: list[str]
+
+
+@dataclass
+class Failure:
+    office_id: str
+    signer: str
+    message: str
+
+
+@dataclass
+class Result:
+    folder: Path
+    rows: list[Row]
+    skipped: list[Skip]
+    failures: list[Failure]
+
+    @property
+    def letters(self) -> int:
+        return len({(r.office_id, r.signer) for r in self.rows})
+
+    @property
+    def warnings(self) -> list[str]:
+        return sorted({f"{r.office_id}: {w}" for r in self.rows for w in r.warnings})
+
+
+# --- planning -------------------------------------------------------------------------------
+
+
+def _resolve_office(directory: Directory, office_id: str) -> Recipient:
+    office = directory.get(office_id)
+    if office.resident:
+        return Recipient(office, office.country)
+    return Recipient(serving_office(directory, office), office.country)
+
+
+def recipients(
+    directory: Directory,
+    *,
+    everyone: bool = False,
+    countries: Iterable[str] = (),
+    offices: Iterable[str] = (),
+) -> list[Recipient]:
+    """The offices a batch writes to, in a stable order, each once.
+
+    A country gets a letter at every resident office the state keeps there (an embassy and its
+    consulates); a country with none gets one letter, to the head of mission who covers it from
+    abroad, addressed as such.
+    """
+    chosen: list[Recipient] = []
+    if everyone:
+        chosen.extend(Recipient(o, o.country) for o in directory.resident_offices)
+    for country in countries:
+        routes = route(directory, country)
+        if not routes:
+            raise DataError(f"no office of the directory handles {country!r}")
+        resident = [r for r in routes if r.how == "resident"]
+        chosen.extend(Recipient(r.office, r.country) for r in (resident or routes[:1]))
+    chosen.extend(_resolve_office(directory, office_id) for office_id in offices)
+    unique: dict[tuple[str, str], Recipient] = {}
+    for recipient in chosen:
+        unique.setdefault((recipient.office.id, recipient.country), recipient)
+    return list(unique.values())
+
+
+def assign_faxes(
+    chosen: list[Recipient], include_no_fax: bool = False
+) -> tuple[list[Recipient], list[Skip]]:
+    """Give each recipient a fax number no other letter of the batch uses.
+
+    Offices with a single fax are served first, so an office with two (the UN mission in New
+    York) takes its other number rather than the one it shares. Where no free number is left,
+    one letter is written and the other office is reported.
+    """
+    used: dict[str, str] = {}
+    assigned: dict[int, Recipient] = {}
+    skipped: list[Skip] = []
+    order = sorted(range(len(chosen)), key=lambda i: len(chosen[i].office.faxes))
+    for index in order:
+        recipient = chosen[index]
+        office = recipient.office
+        if not office.faxes:
+            if include_no_fax:
+                assigned[index] = recipient
+            else:
+                skipped.append(Skip(office.id, "no fax number (use --include-no-fax to write it for post)"))
+            continue
+        free = [fax for fax in office.faxes if fax not in used]
+        if free:
+            used[free[0]] = office.id
+            assigned[index] = Recipient(office, recipient.country, free[0])
+        else:
+            skipped.append(
+                Skip(office.id, f"shares fax {office.faxes[0]} with {used[office.faxes[0]]}, which gets the letter")
+            )
+    return [assigned[i] for i in sorted(assigned)], skipped
+
+
+def plan(
+    directory: Directory,
+    *,
+    language: str,
+    everyone: bool = False,
+    countries: Iterable[str] = (),
+    offices: Iterable[str] = (),
+    signers: list[Signer] | None = None,
+    include_no_fax: bool = False,
+) -> Plan:
+    chosen = recipients(directory, everyone=everyone, countries=countries, offices=offices)
+    faxed, skipped = assign_faxes(chosen, include_no_fax)
+    jobs = [Job(r, s, language) for s in (signers or [None]) for r in faxed]  # type: ignore[list-item]
+    return Plan(jobs, skipped)
+
+
+# --- running --------------------------------------------------------------------------------
+
+
+def letter_path(letter: Letter, fmt: str) -> Path:
+    """<lang>/<office-id>[--<signer>].<fmt>, relative to the batch folder."""
+    stem = letter.office_id + (f"--{letter.signer_slug}" if letter.signer_slug else "")
+    return Path(letter.language) / f"{stem}.{fmt}"
+
+
+def fax_warnings(office: Office, fax: str | None) -> list[str]:
+    if not fax:
+        return ["no fax: for post"]
+    return [f"{i.code}: {i.message}" for i in phones.number_issues(fax, office.country, "fax")]
+
+
+def run(
+    campaign: Campaign,
+    directory: Directory,
+    batch: Plan,
+    *,
+    formats: Iterable[str] = ("pdf",),
+    out: Path | None = None,
+    sender: Sender | None = None,
+    templates: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Result:
+    """Compose and write every job's letter in every format; a failing letter is reported and
+    the rest are written."""
+    formats = list(dict.fromkeys(formats))
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise DataError(f"unknown format(s) {', '.join(unknown)} (known: {', '.join(FORMATS)})")
+    sender = sender or campaign.sender
+    check_sender(sender, campaign)
+    folder = (out or paths.output_dir()) / campaign.name
+    failures: list[Failure] = []
+    letters: list[tuple[Job, Letter]] = []
+    for job in batch.jobs:
+        try:
+            letter = compose(
+                campaign,
+                job.recipient,
+                lang=job.language,
+                state=directory.state,
+                signer=job.signer,
+                sender=sender,
+                templates=templates,
+            )
+            letters.append((job, letter))
+        except LettergenError as exc:
+            failures.append(Failure(job.recipient.office.id, job.signer.name if job.signer else "", str(exc)))
+            if progress:
+                progress(1)
+
+    rows: list[Row] = []
+    for job, letter, fmt, data, pages, source, error in _write_all(letters, formats, templates):
+        office = job.recipient.office
+        if error:
+            failures.append(Failure(office.id, letter.author, error))
+        else:
+            relative = letter_path(letter, fmt)
+            yamlio.atomic_write(folder / relative, data)
+            warnings = fax_warnings(office, letter.fax)
+            if pages > LONG_LETTER_PAGES:
+                warnings.append(f"long-letter: {pages} pages")
+            rows.append(
+                Row(
+                    office_id=office.id,
+                    country=letter.country,
+                    city=office.city,
+                    addressee=letter.addressee[0] if letter.addressee else "",
+                    fax=letter.fax or "",
+                    language=letter.language,
+                    format=fmt,
+                    pages=pages,
+                    pages_source=source,
+                    file=relative.as_posix(),
+                    sha256=hashlib.sha256(data).hexdigest(),
+                    signer=letter.author,
+                    warnings=warnings,
+                )
+            )
+        if progress and fmt == formats[-1]:
+            progress(1)
+    result = Result(folder, rows, batch.skipped, failures)
+    write_manifest(result, campaign)
+    return result
+
+
+def _write_all(
+    letters: list[tuple[Job, Letter]], formats: list[str], templates: Path | None
+) -> Iterator[tuple[Job, Letter, str, bytes, int, str, str]]:
+    """(job, letter, format, bytes, pages, how pages were counted, error) for every file."""
+    from lettergen.render.pdf import render_pdfs
+
+    needs_pdf = "pdf" in formats or "tiff" in formats
+    pdfs: Iterator[Any] = render_pdfs([letter for _, letter in letters], templates) if needs_pdf else iter(())
+    for job, letter in letters:
+        pdf = next(pdfs) if needs_pdf else None
+        for fmt in formats:
+            if fmt in ("pdf", "tiff") and pdf.error:
+                yield job, letter, fmt, b"", 0, "", pdf.error
+                continue
+            try:
+                if fmt == "pdf":
+                    yield job, letter, fmt, pdf.data, pdf.pages, "pdf", ""
+                elif fmt == "docx":
+                    from lettergen.render.docx import render_docx
+
+                    docx = render_docx(letter)
+                    yield job, letter, fmt, docx.data, docx.pages or pdf.pages if pdf else 0, docx.pages_source, ""
+                elif fmt == "tiff":
+                    from lettergen.render.fax import pdf_to_tiff
+
+                    tiff = pdf_to_tiff(pdf.data)
+                    yield job, letter, fmt, tiff.data, tiff.pages, "tiff", ""
+            except LettergenError as exc:
+                yield job, letter, fmt, b"", 0, "", str(exc)
+
+
+def write_manifest(result: Result, campaign: Campaign) -> None:
+    rows = [asdict(row) for row in result.rows]
+    document = {
+        "campaign": campaign.name,
+        "lettergen": __version__,
+        "letters": rows,
+        "skipped": [asdict(s) for s in result.skipped],
+        "failed": [asdict(f) for f in result.failures],
+    }
+    yamlio.atomic_write(result.folder / "manifest.json", json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    buffer = io.StringIO()
+    columns = list(Row.__dataclass_fields__)
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**row, "warnings": "; ".join(row["warnings"])})
+    yamlio.atomic_write(result.folder / "manifest.csv", buffer.getvalue())
+
+
+# --- the commands' core ---------------------------------------------------------------------
+
+
+def directory_for(campaign: Campaign, path: Path | None = None) -> Directory:
+    """The campaign's directory: the file it names in data/directories/, or the one given."""
+    from lettergen.directory.model import load_directories
+
+    if path is None:
+        path = paths.directories_dir() / f"{campaign.directory}.yaml"
+        if not path.exists():
+            raise DataError(
+                f"the campaign's directory {campaign.directory!r} is not in {paths.directories_dir()}",
+                campaign.place("directory"),
+                hint="import it with 'lettergen directory import', or pass --directory",
+            )
+    return load_directories(path)
+
+
+@dataclass
+class Prepared:
+    """A checked campaign, its directory and the plan of who gets which letter."""
+
+    campaign: Campaign
+    directory: Directory
+    plan: Plan
+    sender: Sender
+    templates: Path | None = None
+
+    def run(
+        self,
+        formats: Iterable[str] = ("pdf",),
+        out: Path | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> Result:
+        return run(
+            self.campaign,
+            self.directory,
+            self.plan,
+            formats=formats,
+            out=out,
+            sender=self.sender,
+            templates=self.templates,
+            progress=progress,
+        )
+
+
+def prepare(
+    campaign_name: str | Path,
+    *,
+    everyone: bool = False,
+    countries: Iterable[str] = (),
+    offices: Iterable[str] = (),
+    signers: Path | None = None,
+    include_no_fax: bool = False,
+    lang: str | None = None,
+    sender: dict[str, str] | None = None,
+    directory: Path | None = None,
+    templates: Path | None = None,
+) -> Prepared:
+    """Load and check everything a batch needs before a single letter is written."""
+    from lettergen import campaign as campaigns
+    from lettergen.signers import load_signers
+
+    campaign = campaigns.load(campaign_name)
+    the_sender = campaign.sender.with_overrides(sender or {})
+    check_sender(the_sender, campaign)
+    language = lang or campaign.default_language
+    campaign.require_language(language)
+    dir_ = directory_for(campaign, directory)
+    countries, offices = list(countries), list(offices)
+    if not (everyone or countries or offices):
+        everyone = campaign.targets.all
+        countries = list(campaign.targets.countries)
+        offices = list(campaign.targets.offices)
+    the_plan = plan(
+        dir_,
+        language=language,
+        everyone=everyone,
+        countries=countries,
+        offices=offices,
+        signers=load_signers(signers) if signers else None,
+        include_no_fax=include_no_fax,
+    )
+    return Prepared(campaign, dir_, the_plan, the_sender, templates)
+
+
+def render_one(
+    campaign_name: str | Path,
+    office_id: str,
+    *,
+    signer: str | None = None,
+    output: Path | None = None,
+    lang: str | None = None,
+    formats: Iterable[str] = ("pdf",),
+    sender: dict[str, str] | None = None,
+    directory: Path | None = None,
+) -> list[tuple[Path, int]]:
+    """One letter to one office, written to `output` (a file) or the batch folder."""
+    formats = list(formats)
+    if output is not None and output.suffix.lstrip(".") in FORMATS:
+        formats = [output.suffix.lstrip(".")]
+    prepared = prepare(
+        campaign_name,
+        offices=[office_id],
+        include_no_fax=True,
+        lang=lang,
+        sender=sender,
+        directory=directory,
+        signers=None,
+    )
+    if signer:
+        prepared.plan.jobs = [Job(j.recipient, Signer(signer), j.language) for j in prepared.plan.jobs]
+    job = prepared.plan.jobs[0]
+    letter = compose(
+        prepared.campaign,
+        job.recipient,
+        lang=job.language,
+        state=prepared.directory.state,
+        signer=job.signer,
+        sender=prepared.sender,
+    )
+    written = []
+    for _, _, fmt, data, pages, _, error in _write_all([(job, letter)], formats, None):
+        if error:
+            raise DataError(error, hint=f"office {office_id}")
+        target = output if output is not None else paths.output_dir() / prepared.campaign.name / letter_path(letter, fmt)
+        yamlio.atomic_write(target, data)
+        written.append((target, pages))
+    return written
+
+
+def summary(result: Result) -> list[str]:
+    """The end of a batch, for people: what was written, skipped, failed, and warnings."""
+    files = len(result.rows)
+    lines = [
+        f"Wrote {result.letters} letter(s), {files} file(s) in {result.folder}",
+        f"Manifest: {result.folder / 'manifest.csv'} and manifest.json",
+    ]
+    if result.skipped:
+        lines.append(f"Skipped {len(result.skipped)}:")
+        lines.extend(f"  {s.office_id}: {s.reason}" for s in result.skipped)
+    long_letters = sorted({r.office_id for r in result.rows if r.pages > LONG_LETTER_PAGES})
+    if long_letters:
+        lines.append(f"Warning: longer than {LONG_LETTER_PAGES} pages: {', '.join(long_letters)}")
+    warnings = result.warnings
+    if warnings:
+        lines.append(f"Warnings ({len(warnings)}):")
+        lines.extend(f"  {w}" for w in warnings)
+    if result.failures:
+        lines.append(f"Failed {len(result.failures)}:")
+        lines.extend(f"  {f.office_id}{' (' + f.signer + ')' if f.signer else ''}: {f.message}" for f in result.failures)
+    lines.append(
+        f"Written {result.letters}, skipped {len(result.skipped)}, failed {len(result.failures)}, "
+        f"warnings {len(warnings)}"
+    )
+    return lines

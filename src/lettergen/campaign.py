@@ -1,0 +1,252 @@
+"""Campaign: the case, the demands and the sender, per language; loaded and checked at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from lettergen import paths, yamlio
+from lettergen.errors import InputError, LettergenError, ManyErrors, Place
+
+log = logging.getLogger(__name__)
+
+SENDER_FIELDS = ("name", "organisation", "address", "city", "email", "phone", "fax")
+KEYS = (
+    "directory",
+    "date",
+    "letter_date",
+    "default_language",
+    "subject",
+    "case",
+    "demands",
+    "sender",
+    "targets",
+)
+#: Text a campaign file leaves for its user to fill in: "<your name>", "TODO", "CHANGE ME".
+PLACEHOLDER = re.compile(r"^\s*(<[^>]*>|TODO\b.*|CHANGE ?ME\b.*|\.\.\.|…|x{3,})\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sends the letters: the block at the top of the page, and where replies go."""
+
+    name: str = ""
+    organisation: str = ""
+    address: tuple[str, ...] = ()
+    city: str = ""
+    email: str = ""
+    phone: str = ""
+    fax: str = ""
+
+    def with_overrides(self, overrides: dict[str, str]) -> Sender:
+        values: dict[str, Any] = dict(overrides)
+        if "address" in values:
+            values["address"] = tuple(p.strip() for p in values["address"].split(";") if p.strip())
+        return replace(self, **values)
+
+    def placeholders(self) -> list[str]:
+        """The fields still left as placeholders."""
+        found = []
+        for key in SENDER_FIELDS:
+            value = getattr(self, key)
+            for text in value if isinstance(value, tuple) else (value,):
+                if text and PLACEHOLDER.match(text):
+                    found.append(key)
+                    break
+        return found
+
+
+@dataclass(frozen=True)
+class Targets:
+    all: bool = False
+    countries: tuple[str, ...] = ()
+    offices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Campaign:
+    name: str
+    path: Path
+    directory: str
+    action_date: dt.date
+    letter_date: dt.date
+    default_language: str
+    subject: dict[str, str]
+    case: dict[str, str]  # Markdown
+    demands: dict[str, tuple[str, ...]]
+    sender: Sender
+    targets: Targets
+    lines: dict[str, int] = field(default_factory=dict, compare=False)
+
+    @property
+    def languages(self) -> list[str]:
+        """Languages in which the campaign has all of its texts."""
+        return sorted(set(self.subject) & set(self.case) & set(self.demands))
+
+    def place(self, key: str) -> Place:
+        return Place(self.path, self.lines.get(key.split(".")[0]), key)
+
+    def require_language(self, lang: str) -> None:
+        missing = [
+            f"{key}.{lang}"
+            for key, texts in (("subject", self.subject), ("case", self.case), ("demands", self.demands))
+            if lang not in texts
+        ]
+        if missing:
+            raise ManyErrors(
+                InputError(
+                    f"{m} is missing",
+                    self.place(m),
+                    hint=f"add the text, or run 'lettergen lang check {lang}'",
+                )
+                for m in missing
+            )
+
+
+def resolve(name_or_path: str) -> Path:
+    """CAMPAIGN on the command line: a name under data/campaigns/ or a path to a file."""
+    candidate = Path(name_or_path)
+    if candidate.suffix in (".yaml", ".yml") or candidate.exists():
+        return candidate
+    for suffix in (".yaml", ".yml"):
+        path = paths.campaigns_dir() / f"{name_or_path}{suffix}"
+        if path.exists():
+            return path
+    known = sorted(p.stem for p in paths.campaigns_dir().glob("*.y*ml"))
+    raise InputError(
+        f"no campaign named {name_or_path!r}",
+        hint=f"known campaigns: {', '.join(known) or 'none'}; or give a path to a campaign file",
+    )
+
+
+def _texts(data: Any, key: str, place: Place, errors: list[LettergenError]) -> dict[str, str]:
+    value = data.get(key)
+    if not isinstance(value, dict) or not value:
+        errors.append(InputError(f"{key} is missing: expected texts by language, e.g. {key}: {{en: …}}", place))
+        return {}
+    result = {}
+    for lang, text in value.items():
+        if not isinstance(text, str) or not text.strip():
+            errors.append(InputError(f"{key}.{lang} must be a non-empty text", Place(place.path, value.line_of(lang), f"{key}.{lang}")))
+        else:
+            result[str(lang)] = text.strip()
+    return result
+
+
+def load(name_or_path: str | Path) -> Campaign:
+    """Load and check a campaign file, reporting every problem at once."""
+    path = resolve(str(name_or_path))
+    data = yamlio.load(path)
+    if not isinstance(data, dict):
+        raise InputError("not a campaign file: expected a mapping of keys", Place(path, 1))
+    errors: list[LettergenError] = []
+
+    def at(key: str) -> Place:
+        return Place(path, data.line_of(key) if key in data else data.line, key)
+
+    for key in data:
+        if key not in KEYS:
+            log.warning("%s: unknown key %r ignored", at(key), key)
+    directory = data.get("directory")
+    if not isinstance(directory, str) or not directory.strip():
+        errors.append(InputError("directory is missing: the name of a file in data/directories/", at("directory")))
+    action_date = data.get("date")
+    if not isinstance(action_date, dt.date):
+        errors.append(InputError("date is missing or not a date (YYYY-MM-DD)", at("date")))
+    letter_date = data.get("letter_date", action_date)
+    if not isinstance(letter_date, dt.date):
+        errors.append(InputError("letter_date is not a date (YYYY-MM-DD)", at("letter_date")))
+    subject = _texts(data, "subject", at("subject"), errors)
+    case = _texts(data, "case", at("case"), errors)
+    demands = _demands(data, at("demands"), errors)
+    default_language = str(data.get("default_language") or "en")
+    sender = _sender(data.get("sender"), at("sender"), errors)
+    targets = _targets(data.get("targets"), at("targets"), errors)
+    if subject and default_language not in subject:
+        errors.append(InputError(f"subject.{default_language} is missing (the default language)", at("subject")))
+    if errors:
+        raise ManyErrors(errors)
+    assert isinstance(action_date, dt.date) and isinstance(letter_date, dt.date)
+    return Campaign(
+        name=path.stem,
+        path=path,
+        directory=str(directory).strip(),
+        action_date=action_date,
+        letter_date=letter_date,
+        default_language=default_language,
+        subject=subject,
+        case=case,
+        demands=demands,
+        sender=sender,
+        targets=targets,
+        lines={key: data.line_of(key) for key in data},
+    )
+
+
+def _demands(data: Any, place: Place, errors: list[LettergenError]) -> dict[str, tuple[str, ...]]:
+    value = data.get("demands")
+    if not isinstance(value, dict) or not value:
+        errors.append(InputError("demands is missing: expected lists by language, e.g. demands: {en: [...]}", place))
+        return {}
+    result = {}
+    for lang, items in value.items():
+        ok = isinstance(items, list) and items and all(isinstance(i, str) and i.strip() for i in items)
+        if not ok:
+            errors.append(InputError(f"demands.{lang} must be a list of texts", Place(place.path, value.line_of(lang), f"demands.{lang}")))
+        else:
+            result[str(lang)] = tuple(" ".join(i.split()) for i in items)
+    return result
+
+
+def _sender(value: Any, place: Place, errors: list[LettergenError]) -> Sender:
+    if not isinstance(value, dict):
+        errors.append(InputError("sender is missing: name, organisation, address, email, phone, fax", place))
+        return Sender()
+    fields: dict[str, Any] = {}
+    for key, item in value.items():
+        key_place = Place(place.path, value.line_of(key), f"sender.{key}")
+        if key not in SENDER_FIELDS:
+            log.warning("%s: unknown key %r ignored", key_place, key)
+        elif key == "address":
+            lines = item if isinstance(item, list) else [item]
+            if not all(isinstance(x, str) for x in lines):
+                errors.append(InputError("sender.address must be a text or a list of lines", key_place))
+            fields["address"] = tuple(str(x) for x in lines)
+        elif item is not None:
+            fields[key] = str(item).strip()
+    return Sender(**fields)
+
+
+def _targets(value: Any, place: Place, errors: list[LettergenError]) -> Targets:
+    if value in (None, "all"):
+        return Targets(all=True)
+    if not isinstance(value, dict):
+        errors.append(InputError("targets must be 'all' or {countries: [...]} / {offices: [...]}", place))
+        return Targets()
+    countries = value.get("countries") or []
+    offices = value.get("offices") or []
+    if not isinstance(countries, list) or not isinstance(offices, list):
+        errors.append(InputError("targets.countries and targets.offices must be lists", place))
+        return Targets()
+    return Targets(
+        all=bool(value.get("all", False)),
+        countries=tuple(str(c).upper() for c in countries),
+        offices=tuple(str(o) for o in offices),
+    )
+
+
+def check_sender(sender: Sender, campaign: Campaign) -> None:
+    """A sender left as a placeholder cannot sign letters to an ambassador."""
+    left = sender.placeholders()
+    missing = [key for key in ("organisation", "email") if not getattr(sender, key)] if not sender.name else []
+    if left or missing or not (sender.name or sender.organisation):
+        what = ", ".join(left + missing) or "name"
+        raise InputError(
+            f"the sender is not filled in ({what})",
+            campaign.place("sender"),
+            hint="edit the campaign's sender, or give --sender name=… --sender email=… on the command line",
+        )

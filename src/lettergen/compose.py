@@ -1,0 +1,178 @@
+"""Composition: Campaign × Office × Signer × language → Letter, the one content model.
+
+Every word of a letter is decided here, from the language's strings and prose template. The
+writers (PDF, DOCX, TIFF) only lay out what this returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import phonenumbers
+
+from lettergen.campaign import Campaign, Sender
+from lettergen.directory.model import Office
+from lettergen.errors import TemplateError
+from lettergen.i18n import Language, language
+from lettergen.letter import Letter, ListBlock
+from lettergen.markdown import MarkdownText, to_blocks
+from lettergen.signers import Signer
+
+#: Countries whose offices use US Letter paper (CLDR's paperSize data: the Americas mostly).
+LETTER_PAPER = frozenset({"US", "CA", "MX", "PR", "CL", "CO", "VE", "PH", "GT", "CR", "PA", "DO", "SV", "NI", "BZ"})
+
+
+def display_number(e164: str) -> str:
+    """+493047007125 → '+49 30 4700 7125' (international format, for people)."""
+    try:
+        return phonenumbers.format_number(
+            phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL
+        )
+    except phonenumbers.NumberParseException:
+        return e164
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Where one letter goes: the office, and the country it is written about (the office's own
+    country, or a country its head is accredited to from there)."""
+
+    office: Office
+    country: str
+    fax: str | None = None  # which of the office's faxes; default its first
+
+    @property
+    def accredited(self) -> bool:
+        return self.country != self.office.country
+
+    @property
+    def fax_number(self) -> str | None:
+        return self.fax or self.office.fax
+
+
+def compose(
+    campaign: Campaign,
+    recipient: Recipient,
+    *,
+    lang: str,
+    state: str,
+    signer: Signer | None = None,
+    sender: Sender | None = None,
+    templates: Path | None = None,
+) -> Letter:
+    """Compose one letter. `state` is the sending state's ISO code (the directory's)."""
+    language_ = language(lang, templates)
+    campaign.require_language(lang)
+    sender = sender or campaign.sender
+    signer = signer or Signer(sender.name or sender.organisation, sender.organisation if sender.name else "", sender.city)
+    office = recipient.office
+
+    states = language_.raw("states")
+    if not isinstance(states, dict) or state not in states:
+        raise TemplateError(
+            f"the sending state {state} has no names in language {lang!r} (states.{state})",
+            hint=f"add states.{state} to {language_.folder / 'strings.yaml'}",
+        )
+    context = {
+        "state": states[state],
+        "country": language_.country_name(recipient.country),
+        "country_code": recipient.country,
+        "city": office.city,
+        "organisation": _organisation(language_, office),
+    }
+    fax = recipient.fax_number
+    fax_display = display_number(fax) if fax else ""
+    office_line = language_.string(f"offices.{office.kind}", **context)
+    role = "accredited" if recipient.accredited and office.role in ("ambassador", "permanent-representative") else office.role
+    addressee = (
+        *language_.lines(f"addressees.{role}.lines", **context),
+        office_line,
+        *office.address,
+    )
+    date_text = language_.format_date(campaign.letter_date)
+    city = signer.city or sender.city
+    date_line = language_.string("labels.date_line", city=city, date=date_text) if city else date_text
+    contact = sender.email or (display_number(sender.fax) if sender.fax.startswith("+") else sender.fax)
+    if fax:
+        header = language_.string("labels.header", fax=fax_display, **context)
+        notice = language_.string(
+            "labels.fax_notice",
+            fax=fax_display,
+            contact=contact,
+            office_kind=language_.string(f"labels.office_kinds.{office.kind}"),
+            **context,
+        )
+    else:
+        header = language_.string("labels.header_post", office=office_line, **context)
+        notice = ""
+
+    body_md = language_.render_body(
+        **context,
+        accredited=recipient.accredited,
+        office=office,
+        sender=sender,
+        signer=signer,
+        case=MarkdownText(campaign.case[lang]),
+        demands=campaign.demands[lang],
+        action_date=campaign.action_date,
+        letter_date=campaign.letter_date,
+        action_date_text=language_.format_date(campaign.action_date),
+    )
+    body = _mark_demands(to_blocks(body_md), campaign.demands[lang])
+
+    return Letter(
+        campaign=campaign.name,
+        office_id=office.id,
+        country=recipient.country,
+        language=lang,
+        signer_slug=signer.slug if signer.name != (sender.name or sender.organisation) else "",
+        fax=fax,
+        fax_display=fax_display,
+        page_size="Letter" if office.country in LETTER_PAPER else "A4",
+        direction="rtl" if language_.direction == "rtl" else "ltr",
+        sender=_sender_block(language_, sender),
+        addressee=addressee,
+        date=date_line,
+        fax_notice=notice,
+        subject=(language_.string("labels.subject") + " " + campaign.subject[lang]).strip(),
+        salutation=language_.string(f"addressees.{role}.salutation", **context),
+        body=body,
+        closing=language_.string("closing", **context),
+        signature=tuple(line for line in (signer.name, signer.organisation, _place(signer)) if line),
+        header=header,
+        page_label=language_.raw("labels.page"),
+        title=campaign.subject[lang],
+        author=signer.name,
+    )
+
+
+def _organisation(language_: Language, office: Office) -> str:
+    if not office.organisation:
+        return ""
+    key = f"organisations.{office.organisation}"
+    return language_.string(key) if language_.has(key) else office.organisation
+
+
+def _place(signer: Signer) -> str:
+    return ", ".join(part for part in (signer.city, signer.country) if part)
+
+
+def _sender_block(language_: Language, sender: Sender) -> tuple[str, ...]:
+    lines = [sender.organisation or sender.name, *sender.address]
+    for label, value in (("phone", sender.phone), ("fax", sender.fax), ("email", sender.email)):
+        if value:
+            shown = display_number(value) if value.startswith("+") and label != "email" else value
+            lines.append(f"{language_.string(f'labels.{label}')} {shown}")
+    return tuple(line for line in lines if line)
+
+
+def _mark_demands(blocks: tuple, demands: tuple[str, ...]) -> tuple:  # type: ignore[type-arg]
+    """Mark the list that holds the campaign's demands, so writers and checks can find it."""
+    wanted = [" ".join(d.split()) for d in demands]
+    marked = []
+    for block in blocks:
+        if isinstance(block, ListBlock) and [" ".join(t.split()) for t in block.texts] == wanted:
+            block = ListBlock(block.items, block.ordered, role="demands")
+        marked.append(block)
+    return tuple(marked)

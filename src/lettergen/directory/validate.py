@@ -1,0 +1,153 @@
+"""Check a directory: findings with stable codes, each naming the office and its YAML line.
+
+Errors make the directory unusable for routing or letters (an entry served by nobody, a country
+code that does not exist, a number that is not E.164). Warnings are facts a campaign should know
+before faxing (a number that no longer dials, a fax shared by two offices) but that do not stop
+it. The codes are a promise to other tools: add codes, never rename them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from lettergen.directory import countries, phones
+from lettergen.directory.model import Directory, Office
+
+log = logging.getLogger(__name__)
+
+ERROR = "error"
+WARNING = "warning"
+
+#: Every code validate() reports, with its severity and meaning (README, "Validation codes").
+CODES: dict[str, tuple[str, str]] = {
+    "country-unknown": (ERROR, "country or accredited_to holds a code that is no ISO 3166 country"),
+    "number-syntax": (ERROR, "a phone or fax number is not in E.164 form (+ and 5-15 digits)"),
+    "served-by-missing": (ERROR, "a non-resident entry names no office in served_by"),
+    "served-by-unknown": (ERROR, "served_by names an id that is not in the directory"),
+    "served-by-non-resident": (ERROR, "served_by names another non-resident entry"),
+    "served-by-cycle": (ERROR, "served_by entries point at each other in a loop"),
+    "number-invalid-today": (WARNING, "a number is not valid under today's numbering plan"),
+    "number-foreign-country": (WARNING, "a number's calling code is not the office country's"),
+    "fax-shared": (WARNING, "the same fax number belongs to more than one office"),
+    "fax-is-mobile": (WARNING, "a fax number is a mobile number"),
+    "no-fax": (WARNING, "an office has no fax number"),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem of one office (or of the directory when office_id is empty)."""
+
+    code: str
+    message: str
+    severity: str
+    office_id: str = ""
+    file: Path | None = None
+    line: int | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+    def __str__(self) -> str:
+        where = f"{self.file or '<directory>'}:{self.line or 0}"
+        return f"{where}: {self.office_id or '-'}: {self.code}: {self.message}"
+
+
+def _finding(code: str, message: str, office: Office) -> Finding:
+    return Finding(code, message, CODES[code][0], office.id, office.file, office.line)
+
+
+def _country_findings(office: Office) -> list[Finding]:
+    found = []
+    if not countries.is_country(office.country):
+        found.append(_finding("country-unknown", f"country {office.country!r} is unknown", office))
+    for item in office.accredited_to:
+        # Two capitals mean an ISO code; anything else is an organisation kept by name.
+        if len(item) == 2 and item.isalpha() and item.isupper() and not countries.is_country(item):
+            found.append(
+                _finding("country-unknown", f"accredited_to {item!r} is no ISO country", office)
+            )
+    return found
+
+
+def _number_findings(office: Office) -> list[Finding]:
+    found = []
+    for what, numbers in (("phone", office.phones), ("fax", office.faxes)):
+        for number in numbers:
+            if not phones.is_e164(number):
+                found.append(
+                    _finding(
+                        "number-syntax",
+                        f"{what} {number!r} is not E.164 (write it as +<country code><number>)",
+                        office,
+                    )
+                )
+                continue
+            for issue in phones.number_issues(number, office.country, what):
+                found.append(_finding(issue.code, issue.message, office))
+    if office.resident and not office.faxes:
+        found.append(_finding("no-fax", "no fax number: letters must go by post", office))
+    return found
+
+
+def _served_by_findings(office: Office, directory: Directory) -> list[Finding]:
+    if not office.served_by:
+        if office.resident:
+            return []
+        return [_finding("served-by-missing", "a non-resident entry needs served_by", office)]
+    if office.served_by not in directory:
+        return [
+            _finding(
+                "served-by-unknown",
+                f"served_by {office.served_by!r} is not an office id of this directory",
+                office,
+            )
+        ]
+    target = directory.get(office.served_by)
+    if target.resident:
+        return []
+    # Pointing at a non-resident entry is an error in itself; name the loop if there is one.
+    chain, current = [office.id], target
+    while current.id not in chain:
+        chain.append(current.id)
+        following = current.served_by
+        if not following or following not in directory or directory.get(following).resident:
+            return [
+                _finding(
+                    "served-by-non-resident",
+                    f"served_by {target.id!r} is itself non-resident: name the office acting "
+                    "for it",
+                    office,
+                )
+            ]
+        current = directory.get(following)
+    loop = " -> ".join([*chain, current.id])
+    return [_finding("served-by-cycle", f"served_by loops: {loop}", office)]
+
+
+def validate(directory: Directory) -> list[Finding]:
+    """Every finding of the directory, errors and warnings, in office order."""
+    by_office: dict[str, list[Finding]] = {}
+    for office in directory:
+        found = _country_findings(office)
+        found += _number_findings(office)
+        found += _served_by_findings(office, directory)
+        by_office.setdefault(office.id, []).extend(found)
+    faxes = [(o.id, n) for o in directory for n in dict.fromkeys(o.faxes)]
+    for number, owners in phones.shared(faxes).items():
+        for owner in owners:
+            others = ", ".join(o for o in owners if o != owner)
+            office = directory.get(owner)
+            by_office[owner].append(
+                _finding("fax-shared", f"fax {number} is also the fax of {others}", office)
+            )
+    findings = [f for office in directory for f in by_office.pop(office.id, [])]
+    log.debug("%d findings", len(findings))
+    return findings
+
+
+def has_errors(findings: list[Finding]) -> bool:
+    return any(f.is_error for f in findings)

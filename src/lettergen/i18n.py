@@ -1,0 +1,153 @@
+"""Letter languages: the prose templates and strings of letter_templates/<lang>/, dates with Babel.
+
+A language is a folder: `strings.yaml` (forms of address by office kind, labels, closing, the
+sending state's names) and `letter.md.j2` (the letter's prose, Markdown with Jinja2). Translators
+add a folder; no Python changes. Jinja runs with StrictUndefined, so a missing field fails with the
+template's name and line instead of printing nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from babel.dates import format_date
+
+from lettergen import paths, yamlio
+from lettergen.errors import InputError, Place, TemplateError
+from lettergen.markdown import escape
+
+log = logging.getLogger(__name__)
+
+LAYOUT = "layout"
+BODY_TEMPLATE = "letter.md.j2"
+STRINGS = "strings.yaml"
+
+
+def available(templates: Path | None = None) -> list[str]:
+    """Languages that have a folder with strings and a letter template."""
+    root = templates or paths.templates_dir()
+    return sorted(
+        p.name
+        for p in root.iterdir()
+        if p.is_dir() and p.name != LAYOUT and (p / STRINGS).exists() and (p / BODY_TEMPLATE).exists()
+    )
+
+
+def _jinja_error(exc: jinja2.TemplateError, name: str) -> TemplateError:
+    line = getattr(exc, "lineno", None)
+    filename = getattr(exc, "filename", None) or getattr(exc, "name", None) or name
+    return TemplateError(exc.message or str(exc), Place(filename, line))
+
+
+class Language:
+    """The templates and strings of one letter language."""
+
+    def __init__(self, code: str, templates: Path | None = None):
+        root = templates or paths.templates_dir()
+        self.code = code
+        self.folder = root / code
+        if not (self.folder / STRINGS).exists():
+            raise InputError(
+                f"no letter templates for language {code!r}",
+                Place(self.folder),
+                hint=f"available: {', '.join(available(root))}; 'lettergen lang new {code}' starts one",
+            )
+        strings = yamlio.load(self.folder / STRINGS)
+        if not isinstance(strings, dict):
+            raise InputError("expected a mapping of strings", Place(self.folder / STRINGS, 1))
+        self.strings: dict[str, Any] = strings
+        self.locale: str = str(strings.get("locale") or code)
+        self.direction: str = str(strings.get("direction") or "ltr")
+        self.status: str = str(strings.get("status") or "draft")
+        # Prose: Markdown. Every value printed by {{ }} is escaped as plain text unless it is
+        # MarkdownText (the campaign's case), so names and cities can never become markup.
+        self.prose = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(self.folder)),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+            finalize=escape,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        # Strings: plain text, one line each.
+        self.plain = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+
+    @property
+    def draft(self) -> bool:
+        return self.status != "reviewed"
+
+    def string(self, key: str, **context: Any) -> str:
+        """A string by dotted key ("labels.fax"), rendered with the context."""
+        raw = self.raw(key)
+        if not isinstance(raw, str):
+            raise TemplateError(f"{key} must be a text", Place(self.folder / STRINGS, None, key))
+        return self.render_string(raw, key, **context)
+
+    def lines(self, key: str, **context: Any) -> tuple[str, ...]:
+        raw = self.raw(key)
+        items = raw if isinstance(raw, list) else [raw]
+        rendered = (self.render_string(str(item), f"{key}[{i}]", **context) for i, item in enumerate(items))
+        return tuple(line for line in rendered if line.strip())
+
+    def raw(self, key: str) -> Any:
+        node: Any = self.strings
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise TemplateError(
+                    f"string {key!r} is missing",
+                    Place(self.folder / STRINGS, None, key),
+                    hint=f"run 'lettergen lang check {self.code}'",
+                )
+            node = node[part]
+        return node
+
+    def has(self, key: str) -> bool:
+        try:
+            self.raw(key)
+        except TemplateError:
+            return False
+        return True
+
+    def render_string(self, source: str, key: str, **context: Any) -> str:
+        try:
+            return _compile(self.plain, source).render(**context).strip()
+        except jinja2.TemplateError as exc:
+            error = _jinja_error(exc, f"{self.folder / STRINGS}")
+            error.place = Place(self.folder / STRINGS, None, key)
+            raise error from None
+
+    def render_body(self, **context: Any) -> str:
+        try:
+            return self.prose.get_template(BODY_TEMPLATE).render(**context)
+        except jinja2.TemplateError as exc:
+            raise _jinja_error(exc, str(self.folder / BODY_TEMPLATE)) from None
+
+    def format_date(self, date: dt.date) -> str:
+        return str(format_date(date, format=self.strings.get("date_format", "long"), locale=self.locale))
+
+    def country_name(self, code: str) -> str:
+        """The country's name as the letter's prose uses it: an override from strings.yaml
+        (articles, case forms), else CLDR's name in the letter's locale."""
+        overrides = self.strings.get("countries") or {}
+        if code in overrides:
+            return str(overrides[code])
+        from babel import Locale
+
+        return str(Locale.parse(self.locale).territories.get(code, code))
+
+
+@cache
+def _compile(env: jinja2.Environment, source: str) -> jinja2.Template:
+    return env.from_string(source)
+
+
+@cache
+def language(code: str, templates: Path | None = None) -> Language:
+    return Language(code, templates)

@@ -1,0 +1,183 @@
+"""Letters → fax-ready PDF with WeasyPrint.
+
+The layout (letter_templates/layout/) is HTML and CSS shared by every language; this module fills
+it from a composed Letter, with every text escaped, the fonts embedded from known files, and a URL
+fetcher that reads only the project's own files: rendering never touches the network.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from lettergen import paths
+from lettergen.errors import RenderError
+from lettergen.letter import Letter, Runs
+from lettergen.render.fonts import faces
+
+log = logging.getLogger(__name__)
+
+#: The font families a letter is set in, by text direction: the first that has a glyph wins.
+FONTS = {
+    "ltr": ("Liberation Sans",),
+    "rtl": ("Noto Naskh Arabic", "Liberation Sans"),
+}
+
+
+@dataclass(frozen=True)
+class RenderedPDF:
+    letter: Letter
+    data: bytes
+    pages: int
+    error: str = ""  # why this letter could not be rendered; data is empty then
+
+
+def css_string(text: str) -> str:
+    """A CSS string literal that stays one, whatever the text holds (every non-alphanumeric
+    character as a hex escape: no quote, backslash or '</style' can break out of it)."""
+    return '"' + "".join(ch if ch.isalnum() or ch == " " else f"\\{ord(ch):06x}" for ch in text) + '"'
+
+
+def header_content(letter: Letter) -> str:
+    """CSS `content` of the running header: "Fax to … · Page " counter(page) " of " counter(pages)."""
+    label = letter.page_label
+    parts: list[str] = [css_string(letter.header + "  ·  ")]
+    rest = label
+    while rest:
+        positions = {key: rest.find(key) for key in ("{page}", "{pages}") if key in rest}
+        if not positions:
+            parts.append(css_string(rest))
+            break
+        key = min(positions, key=lambda k: positions[k])
+        before, rest = rest[: positions[key]], rest[positions[key] + len(key) :]
+        if before:
+            parts.append(css_string(before))
+        parts.append(f"counter({key[1:-1]})")
+    return " ".join(parts)
+
+
+def page_css(letter: Letter) -> str:
+    families = FONTS[letter.direction]
+    rules = []
+    for family in families:
+        for face in faces(family):
+            rules.append(
+                f"@font-face {{ font-family: {css_string(family)}; src: url({css_string(face.path.as_uri())});"
+                f" font-weight: {face.weight}; font-style: {face.style}; }}"
+            )
+    rules.append(f"@page {{ @top-left {{ content: {header_content(letter)}; }} }}")
+    rules.append("html { font-family: " + ", ".join(css_string(f) for f in families) + "; }")
+    return "\n".join(rules)
+
+
+def _runs(runs: Runs) -> Markup:
+    html = []
+    for run in runs:
+        text = escape(run.text).replace("\n", Markup("<br>"))
+        if run.italic:
+            text = Markup("<em>%s</em>") % text
+        if run.bold:
+            text = Markup("<strong>%s</strong>") % text
+        html.append(text)
+    return Markup("").join(html)
+
+
+@cache
+def _layout(templates: Path) -> jinja2.Template:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates / "layout")),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["runs"] = _runs
+    return env.get_template("letter.html.j2")
+
+
+def to_html(letter: Letter, templates: Path | None = None) -> str:
+    return _layout(templates or paths.templates_dir()).render(
+        letter=letter, page_css=Markup(page_css(letter))
+    )
+
+
+class _LocalFetcher:
+    """Serves only files under the templates folder and the font files; refuses all else."""
+
+    def __init__(self, roots: Iterable[Path]):
+        self.roots = [root.resolve() for root in roots]
+
+    def allowed(self, url: str) -> Path | None:
+        if not url.startswith("file://"):
+            return None
+        from urllib.parse import unquote, urlparse
+
+        path = Path(unquote(urlparse(url).path)).resolve()
+        return path if any(path.is_relative_to(root) for root in self.roots) else None
+
+
+@cache
+def _weasy(templates: Path) -> tuple[Any, Any, Any]:
+    """WeasyPrint objects shared by every letter: font configuration, stylesheet, fetcher."""
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher
+
+    font_roots = {face.path.parent for fams in FONTS.values() for fam in fams for face in faces(fam)}
+    local = _LocalFetcher([templates, *font_roots])
+
+    class Fetcher(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if local.allowed(url) is None:
+                log.warning("refused to fetch %s while rendering (only local files are read)", url)
+                raise ValueError(f"lettergen reads no URL while rendering: {url}")
+            return super().fetch(url, headers)
+
+    fetcher = Fetcher(allowed_protocols=["file"])
+    font_config = FontConfiguration()
+    css = weasyprint.CSS(
+        filename=str(templates / "layout" / "letter.css"), font_config=font_config, url_fetcher=fetcher
+    )
+    return font_config, css, fetcher
+
+
+def render_pdfs(letters: Iterable[Letter], templates: Path | None = None) -> Iterator[RenderedPDF]:
+    """Render many letters; yields one RenderedPDF per letter, in order.
+
+    Callers hand over all their letters at once so the renderer is free to lay several out per
+    pass; each yielded PDF is self-contained (its own embedded fonts). A letter that fails is
+    yielded with its error, so one bad letter does not stop a batch.
+    """
+    import weasyprint
+
+    root = (templates or paths.templates_dir()).resolve()
+    font_config, css, fetcher = _weasy(root)
+    for letter in letters:
+        try:
+            html = weasyprint.HTML(
+                string=to_html(letter, root), base_url=str(root / "layout") + "/", url_fetcher=fetcher
+            )
+            document = html.render(font_config=font_config, stylesheets=[css])
+            buffer = io.BytesIO()
+            document.write_pdf(buffer)
+        except Exception as exc:  # WeasyPrint raises many kinds; the batch reports and goes on
+            log.debug("rendering %s failed", letter.office_id, exc_info=True)
+            yield RenderedPDF(letter, b"", 0, f"could not render the PDF: {exc}")
+            continue
+        yield RenderedPDF(letter, buffer.getvalue(), len(document.pages))
+
+
+def render_pdf(letter: Letter, templates: Path | None = None) -> RenderedPDF:
+    """One letter; raises RenderError if it cannot be rendered."""
+    rendered = next(iter(render_pdfs([letter], templates)))
+    if rendered.error:
+        raise RenderError(rendered.error, hint=f"office {letter.office_id}")
+    return rendered
