@@ -234,7 +234,8 @@ def run(
             )
             letters.append((job, letter))
         except LettergenError as exc:
-            failures.append(Failure(job.recipient.office.id, job.signer.name if job.signer else "", str(exc)))
+            signer = job.signer.name if job.signer else (sender.name or sender.organisation)
+            failures.append(Failure(job.recipient.office.id, signer, str(exc)))
             if progress:
                 progress(1)
 

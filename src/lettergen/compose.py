@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import phonenumbers
-
 from lettergen.campaign import Campaign, Sender
 from lettergen.directory.model import Office
+from lettergen.directory.phones import international as display_number
 from lettergen.errors import TemplateError
 from lettergen.i18n import Language, language
 from lettergen.letter import Letter, ListBlock
@@ -21,16 +20,6 @@ from lettergen.signers import Signer
 
 #: Countries whose offices use US Letter paper (CLDR's paperSize data: the Americas mostly).
 LETTER_PAPER = frozenset({"US", "CA", "MX", "PR", "CL", "CO", "VE", "PH", "GT", "CR", "PA", "DO", "SV", "NI", "BZ"})
-
-
-def display_number(e164: str) -> str:
-    """+493047007125 → '+49 30 4700 7125' (international format, for people)."""
-    try:
-        return phonenumbers.format_number(
-            phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL
-        )
-    except phonenumbers.NumberParseException:
-        return e164
 
 
 @dataclass(frozen=True)

@@ -40,8 +40,17 @@ def available(templates: Path | None = None) -> list[str]:
 
 
 def _jinja_error(exc: jinja2.TemplateError, name: str) -> TemplateError:
+    """A TemplateError naming the template file and line. Syntax errors carry their line;
+    errors while rendering (an undefined field) are found in the traceback, where Jinja puts
+    the template's own file and line."""
     line = getattr(exc, "lineno", None)
-    filename = getattr(exc, "filename", None) or getattr(exc, "name", None) or name
+    filename = getattr(exc, "filename", None) or name
+    if line is None:
+        tb = exc.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == filename:
+                line = tb.tb_lineno
+            tb = tb.tb_next
     return TemplateError(exc.message or str(exc), Place(filename, line))
 
 

@@ -135,7 +135,7 @@ def country_code(name: str) -> str | None:
 def suggest(name: str) -> str | None:
     """The known country name closest to an unknown one, for "did you mean" hints."""
     names = {_normalise(n): n for n in _territories("en").values()}
-    close = difflib.get_close_matches(_normalise(name), list(names), n=1, cutoff=0.75)
+    close = difflib.get_close_matches(_normalise(name), list(names), n=1, cutoff=0.7)
     return names[close[0]] if close else None
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lettergen import yamlio
@@ -186,9 +186,9 @@ def _city_of(text: str) -> str:
         inside = match.group(1).strip()
         if inside and not re.search(r"(?i)ambassador|accredited|residence", inside):
             return inside
-    match = re.match(r"\s*(?:in|at)\s+([^()/,;]+)", text)
-    if match and not re.search(r"(?i)ambassador", match.group(1)):
-        return match.group(1).strip()
+    tail = re.match(r"\s*(?:in|at)\s+([^()/,;]+)", text)
+    if tail and not re.search(r"(?i)ambassador", tail.group(1)):
+        return tail.group(1).strip()
     return ""
 
 
@@ -575,7 +575,7 @@ def import_text(text: str, state: str, source: str = "", path: Path | None = Non
         if not office.resident:
             served_by, why = _serving(office, entry, residents)
             if served_by:
-                office = _replace(office, served_by=served_by)
+                office = replace(office, served_by=served_by)
                 if not why.startswith("'for information"):
                     entry.comments.append(f"served_by: {why}")
             else:
@@ -586,15 +586,9 @@ def import_text(text: str, state: str, source: str = "", path: Path | None = Non
     directory = Directory(state_code, routed, source)
     unplaced.sort(key=lambda u: u.line)
     warnings.sort(key=lambda w: w.line)
-    for item in unplaced:
-        log.debug("line %d unplaced (%s): %s", item.line, item.reason, item.text)
+    for lost in unplaced:
+        log.debug("line %d unplaced (%s): %s", lost.line, lost.reason, lost.text)
     return ImportReport(directory, unplaced, warnings, comments)
-
-
-def _replace(office: Office, **changes: str) -> Office:
-    from dataclasses import replace
-
-    return replace(office, **changes)
 
 
 def _unique_ids(offices: list[Office], entries: list[_Entry]) -> list[Office]:
@@ -606,7 +600,7 @@ def _unique_ids(offices: list[Office], entries: list[_Entry]) -> list[Office]:
         if count > 1:
             new_id = f"{office.id}-{count}"
             entry.comments.append(f"id: {office.id!r} was taken by an earlier entry")
-            office = _replace(office, id=new_id)
+            office = replace(office, id=new_id)
         result.append(office)
     return result
 

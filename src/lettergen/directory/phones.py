@@ -164,14 +164,14 @@ def number_issues(e164: str, country: str, what: str = "number") -> list[Issue]:
     # Compared by calling code: a number of another country is often invalid today as well,
     # so its region cannot be told from the number itself.
     expected = calling_code_for_country(country)
-    if expected is not None and parsed.country_code != expected:
-        regions = phonenumbers.region_codes_for_country_code(parsed.country_code)
+    actual = int(parsed.country_code or 0)
+    if expected is not None and actual != expected:
+        regions = phonenumbers.region_codes_for_country_code(actual)
         owner = "/".join(r for r in regions if r != "001") or "an international service"
         issues.append(
             Issue(
                 "number-foreign-country",
-                f"{what} {e164} has calling code +{parsed.country_code} ({owner}), "
-                f"not +{expected} of {country}",
+                f"{what} {e164} has calling code +{actual} ({owner}), not +{expected} of {country}",
             )
         )
     if what == "fax" and phonenumbers.number_type(parsed) == PhoneNumberType.MOBILE:

@@ -7,6 +7,7 @@ fetcher that reads only the project's own files: rendering never touches the net
 
 from __future__ import annotations
 
+import atexit
 import io
 import logging
 from collections.abc import Iterable, Iterator
@@ -143,6 +144,9 @@ def _weasy(templates: Path) -> tuple[Any, Any, Any]:
 
     fetcher = Fetcher(allowed_protocols=["file"])
     font_config = FontConfiguration()
+    # Drop the shared objects before the interpreter tears modules down: WeasyPrint's font
+    # configuration cleans up temporary files in __del__ and needs its modules alive for that.
+    atexit.register(_weasy.cache_clear)
     css = weasyprint.CSS(
         filename=str(templates / "layout" / "letter.css"), font_config=font_config, url_fetcher=fetcher
     )

@@ -1,0 +1,56 @@
+"""Shared fixtures: the shipped campaign and directory, and readers for what we write."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED_DIRECTORY = ROOT / "data" / "directories" / "kazakhstan.yaml"
+SEED_CAMPAIGN = ROOT / "data" / "campaigns" / "free-zhanusov-2002.yaml"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def pdftotext(source: Path | bytes, *, layout: bool = False) -> str:
+    """The text of a PDF as poppler's pdftotext reads it (what a recipient's tools see)."""
+    if shutil.which("pdftotext") is None:
+        pytest.fail("pdftotext (poppler-utils) is not installed: run 'make install'")
+    args = ["pdftotext", *(["-layout"] if layout else []), "-enc", "UTF-8"]
+    if isinstance(source, bytes):
+        result = subprocess.run([*args, "-", "-"], input=source, capture_output=True, check=True)
+    else:
+        result = subprocess.run([*args, str(source), "-"], capture_output=True, check=True)
+    return result.stdout.decode("utf-8")
+
+
+def pdffonts(path: Path) -> list[dict[str, str]]:
+    """pdffonts' table as rows: name, type, emb (yes/no)."""
+    out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    rows = []
+    for line in out.splitlines()[2:]:
+        parts = line.split()
+        # name type... encoding emb sub uni id gen: emb is the 5th field from the end
+        rows.append({"name": parts[0], "emb": parts[-5], "line": line})
+    return rows
+
+
+def flat(text: str) -> str:
+    """Text with all runs of whitespace made one space: lines wrap differently per page size."""
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="session")
+def campaign():  # type: ignore[no-untyped-def]
+    from lettergen import campaign as campaigns
+
+    return campaigns.load(SEED_CAMPAIGN)
+
+
+@pytest.fixture(scope="session")
+def directory():  # type: ignore[no-untyped-def]
+    from lettergen.directory.model import load_directories
+
+    return load_directories(SHIPPED_DIRECTORY)
