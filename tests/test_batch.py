@@ -148,7 +148,7 @@ def test_campaign_missing_keys_name_file_and_line(tmp_path: Path) -> None:
     text = SEED_CAMPAIGN.read_text()
     start = text.index("demands:\n")
     end = text.index("\n# The sender")
-    broken.write_text(text[:start] + text[end:].replace("date: 2002-09-07 ", "date: soon "))
+    broken.write_text((text[:start] + text[end:]).replace("\ndate: 2002-09-07 ", "\ndate: soon "))
     code, output = run_cli("batch", str(broken), "-o", str(tmp_path))
     assert code == 1
     assert re.search(rf"{re.escape(str(broken))}:\d+: demands: demands is missing", output)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -197,13 +196,10 @@ def test_serving_office_of_a_resident_office_with_served_by(directory: Directory
 
 def test_office_json_keeps_e164_and_fills_every_key(directory: Directory) -> None:
     from lettergen.directory.report import office_json
+    from lettergen.directory.validate import Finding
 
-    @dataclass
-    class Finding:
-        code: str
-        message: str
-
-    record = office_json(directory.get("cn-beijing-embassy"), [Finding("fax-invalid", "no")])
+    finding = Finding("no-fax", "an office has no fax number", "warning", "cn-beijing-embassy")
+    record = office_json(directory.get("cn-beijing-embassy"), [finding])
     assert record == {
         "id": "cn-beijing-embassy",
         "country": "CN",
@@ -221,7 +217,9 @@ def test_office_json_keeps_e164_and_fills_every_key(directory: Directory) -> Non
         "served_by": None,
         "notes": [],
         "source_line": None,
-        "warnings": [{"code": "fax-invalid", "message": "no"}],
+        "warnings": [
+            {"code": "no-fax", "message": "an office has no fax number", "severity": "warning"}
+        ],
     }
 
 

@@ -9,23 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from lettergen.directory import countries, phones
 from lettergen.directory.model import Directory, Office
 from lettergen.directory.routing import Route
+from lettergen.directory.validate import Finding, validate
 
 log = logging.getLogger(__name__)
-
-
-class Finding(Protocol):
-    """What office_json needs of a validation finding."""
-
-    @property
-    def code(self) -> str: ...
-
-    @property
-    def message(self) -> str: ...
 
 
 def country_name(code: str, locale: str = "en") -> str:
@@ -57,7 +48,9 @@ def office_json(office: Office, findings: Iterable[Finding] = ()) -> dict[str, A
         "served_by": office.served_by or None,
         "notes": list(office.notes),
         "source_line": office.source_line,
-        "warnings": [{"code": f.code, "message": f.message} for f in findings],
+        "warnings": [
+            {"code": f.code, "message": f.message, "severity": f.severity} for f in findings
+        ],
     }
 
 
@@ -70,24 +63,11 @@ def route_json(route: Route, findings: Iterable[Finding] = ()) -> dict[str, Any]
 
 def findings_by_office(directory: Directory) -> dict[str, list[Finding]]:
     """Validation findings of the directory, grouped by office id (run once, not per office)."""
-    validate = _sibling("validate")
     grouped: dict[str, list[Finding]] = {}
-    if validate is None:
-        return grouped
-    for finding in validate.validate(directory):
+    for finding in validate(directory):
         if finding.office_id:
             grouped.setdefault(finding.office_id, []).append(finding)
     return grouped
-
-
-def _sibling(name: str) -> Any:
-    # TODO(lead): temporary while validate.py is written alongside; import it directly then.
-    import importlib
-
-    try:
-        return importlib.import_module(f"lettergen.directory.{name}")
-    except ModuleNotFoundError:
-        return None
 
 
 def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> list[str]:
