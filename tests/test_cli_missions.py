@@ -279,3 +279,23 @@ def test_every_command_has_help(path: tuple[str, ...]) -> None:
         assert isinstance(command, click.Group)
         command = command.commands[name]
     assert (command.help or "").strip(), f"'{' '.join(path)}' has no help text"
+
+
+def test_shipped_directory_is_the_default() -> None:
+    # The default --directory is data/directories/ of the checkout (or of $LETTERGEN_HOME).
+    result = run("missions", "for", "MN", directory=None)
+    assert result.exit_code == 0, result.output
+    assert [line.split()[2] for line in result.output.splitlines()[1:]] == [
+        "mn-ulan-bator-mission",
+        "cn-beijing-embassy",
+    ]
+
+
+def test_shipped_shared_fax_shows_as_a_warning() -> None:
+    # The consulate in New York and the UN mission share a fax line (validate: fax-shared).
+    result = run("missions", "for", "United States of America", "--json", directory=None)
+    consulate = next(o for o in json.loads(result.output) if o["kind"] == "consulate")
+    shared = [w for w in consulate["warnings"] if w["code"] == "fax-shared"]
+    assert [(w["severity"], "us-new-york-un-mission" in w["message"]) for w in shared] == [
+        ("warning", True)
+    ]

@@ -242,3 +242,57 @@ def test_united_states_by_any_name_is_one_country(name: str) -> None:
 def test_old_names_are_countries() -> None:
     assert country_code("Irish Republic") == "IE"
     assert country_code("Libyan Arab Jamahiriya") == "LY"
+
+
+# The shipped directory, imported from the 2002 appeal and reviewed by hand.
+SHIPPED = Path(__file__).parents[1] / "data" / "directories" / "kazakhstan.yaml"
+
+
+@pytest.fixture(scope="module")
+def kazakhstan() -> Directory:
+    return load_directories(SHIPPED)
+
+
+def test_shipped_netherlands_goes_to_brussels(kazakhstan: Directory) -> None:
+    assert [r.office.id for r in route(kazakhstan, "NL")] == ["be-brussels-embassy"]
+
+
+def test_shipped_cuba_goes_to_the_un_mission_in_new_york(kazakhstan: Directory) -> None:
+    (only,) = route(kazakhstan, "Cuba")
+    assert (only.office.kind, only.office.organisation, only.office.city) == (
+        "permanent-mission",
+        "UN",
+        "New York",
+    )
+    assert "CU" in only.office.accredited_to
+
+
+def test_shipped_mongolia_mission_first_then_beijing(kazakhstan: Directory) -> None:
+    assert [(r.office.id, r.how) for r in route(kazakhstan, "MN")] == [
+        ("mn-ulan-bator-mission", "resident"),
+        ("cn-beijing-embassy", "accredited"),
+    ]
+
+
+def test_shipped_united_states_by_both_names(kazakhstan: Directory) -> None:
+    by_name = route(kazakhstan, "United States")
+    assert route(kazakhstan, "United States of America") == by_name == route(kazakhstan, "US")
+    assert [r.office.kind for r in by_name] == ["embassy", "consulate"]
+
+
+def test_shipped_non_resident_entries_each_reach_a_resident_office(kazakhstan: Directory) -> None:
+    entries = [o for o in kazakhstan if o.kind == "non-resident"]
+    assert len(entries) == 21
+    assert served_by_errors(kazakhstan) == []
+    for entry in entries:
+        routes = route(kazakhstan, entry.country)
+        assert routes, entry.id
+        assert all(r.office.resident for r in routes)
+        assert any(r.how == "served-by" and r.via == entry.id for r in routes), entry.id
+
+
+def test_shipped_every_country_of_an_accredited_to_list_is_reached(kazakhstan: Directory) -> None:
+    for office in kazakhstan:
+        for code in office.accredited_to:
+            if len(code) == 2:
+                assert office in [r.office for r in route(kazakhstan, code)], (office.id, code)
