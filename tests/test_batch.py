@@ -41,7 +41,9 @@ def test_all_offices_with_fax_get_one_letter_each(directory, tmp_path: Path) -> 
         data = (tmp_path / "free-zhanusov-2002" / row["file"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == row["sha256"]
         assert row["pages"] == str(pdftotext(data).count("\f"))
-        assert f"Fax to {international(row['fax'])} · Page 1 of {row['pages']}" in flat(pdftotext(data))
+        assert f"Fax to {international(row['fax'])} · Page 1 of {row['pages']}" in flat(
+            pdftotext(data)
+        )
     assert f"Written {len(rows)}, skipped" in output
     document = json.loads((tmp_path / "free-zhanusov-2002" / "manifest.json").read_text())
     assert [r["office_id"] for r in document["letters"]] == [r["office_id"] for r in rows]
@@ -69,9 +71,13 @@ def test_netherlands_reaches_brussels(tmp_path: Path) -> None:
 
 
 def test_shared_fax_uses_the_other_number_of_the_un_mission(directory) -> None:
-    shared = set(directory.get("us-new-york-consulate").faxes) & set(directory.get("us-new-york-un-mission").faxes)
+    shared = set(directory.get("us-new-york-consulate").faxes) & set(
+        directory.get("us-new-york-un-mission").faxes
+    )
     assert shared, "the consulate and the UN mission share a fax in the directory"
-    plan = batch.plan(directory, language="en", offices=["us-new-york-un-mission", "us-new-york-consulate"])
+    plan = batch.plan(
+        directory, language="en", offices=["us-new-york-un-mission", "us-new-york-consulate"]
+    )
     faxes = {job.recipient.office.id: job.recipient.fax_number for job in plan.jobs}
     assert faxes["us-new-york-consulate"] in shared
     assert faxes["us-new-york-un-mission"] not in shared
@@ -80,7 +86,13 @@ def test_shared_fax_uses_the_other_number_of_the_un_mission(directory) -> None:
 
 def _two_offices_one_fax() -> Directory:
     common = dict(country="DE", kind="consulate", faxes=("+493047007125",))
-    return Directory("KZ", [Office(id="de-a-consulate", city="A", **common), Office(id="de-b-consulate", city="B", **common)])  # type: ignore[arg-type]
+    return Directory(
+        "KZ",
+        [
+            Office(id="de-a-consulate", city="A", **common),
+            Office(id="de-b-consulate", city="B", **common),
+        ],
+    )  # type: ignore[arg-type]
 
 
 def test_a_fax_shared_with_no_alternative_gets_one_letter() -> None:
@@ -91,9 +103,13 @@ def test_a_fax_shared_with_no_alternative_gets_one_letter() -> None:
 
 
 def test_offices_without_fax_are_skipped_unless_asked(directory) -> None:
-    no_fax = Office(id="xx-post-embassy", country="DE", kind="embassy", city="Bonn", address=("Somewhere 1",))
+    no_fax = Office(
+        id="xx-post-embassy", country="DE", kind="embassy", city="Bonn", address=("Somewhere 1",)
+    )
     small = Directory("KZ", [directory.get("de-berlin-embassy"), no_fax])
-    assert [s.office_id for s in batch.plan(small, language="en", everyone=True).skipped] == ["xx-post-embassy"]
+    assert [s.office_id for s in batch.plan(small, language="en", everyone=True).skipped] == [
+        "xx-post-embassy"
+    ]
     jobs = batch.plan(small, language="en", everyone=True, include_no_fax=True).jobs
     assert [j.recipient.fax_number for j in jobs] == ["+493047007125", None]
 
@@ -102,8 +118,14 @@ def test_signers_times_offices(tmp_path: Path) -> None:
     signers = tmp_path / "signers.csv"
     signers.write_text("name,organisation,city\nMaria Lopez,Union A,Madrid\nJohn Smith,,Leeds\n")
     code, output = run_cli(
-        "batch", "free-zhanusov-2002", "--offices", "de-berlin-embassy,it-rome-embassy",
-        "--signers", str(signers), "-o", str(tmp_path / "out"),
+        "batch",
+        "free-zhanusov-2002",
+        "--offices",
+        "de-berlin-embassy,it-rome-embassy",
+        "--signers",
+        str(signers),
+        "-o",
+        str(tmp_path / "out"),
     )
     assert code == 0, output
     rows = manifest(tmp_path / "out")
@@ -113,14 +135,21 @@ def test_signers_times_offices(tmp_path: Path) -> None:
         "it-rome-embassy--john-smith.pdf",
         "it-rome-embassy--maria-lopez.pdf",
     ]
-    text = flat(pdftotext(tmp_path / "out" / "free-zhanusov-2002" / "en" / "it-rome-embassy--maria-lopez.pdf"))
+    text = flat(
+        pdftotext(
+            tmp_path / "out" / "free-zhanusov-2002" / "en" / "it-rome-embassy--maria-lopez.pdf"
+        )
+    )
     assert "Maria Lopez Union A Madrid" in text
 
 
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("organisation,city\nUnion A,Madrid\n", "signers.csv:1: the first row must name the columns"),
+        (
+            "organisation,city\nUnion A,Madrid\n",
+            "signers.csv:1: the first row must name the columns",
+        ),
         ("name,city\nMaria,Madrid,Spain\n", "signers.csv:2: more fields than columns"),
         ("name,city\n,Madrid\n", "signers.csv:2: name: name is empty"),
         ("name,shoe size\nMaria,38\n", "signers.csv:1: unknown column(s) shoe size"),
@@ -129,7 +158,9 @@ def test_signers_times_offices(tmp_path: Path) -> None:
 def test_malformed_signers_csv(tmp_path: Path, content: str, message: str) -> None:
     signers = tmp_path / "signers.csv"
     signers.write_text(content)
-    code, output = run_cli("batch", "free-zhanusov-2002", "--signers", str(signers), "-o", str(tmp_path))
+    code, output = run_cli(
+        "batch", "free-zhanusov-2002", "--signers", str(signers), "-o", str(tmp_path)
+    )
     assert code == 1
     assert message in output
     assert "Traceback" not in output
@@ -137,7 +168,9 @@ def test_malformed_signers_csv(tmp_path: Path, content: str, message: str) -> No
 
 
 def test_unknown_office_is_a_clear_error(tmp_path: Path) -> None:
-    code, output = run_cli("render", "free-zhanusov-2002", "--office", "xx-nowhere", "-o", str(tmp_path / "x.pdf"))
+    code, output = run_cli(
+        "render", "free-zhanusov-2002", "--office", "xx-nowhere", "-o", str(tmp_path / "x.pdf")
+    )
     assert code == 1
     assert "unknown office id 'xx-nowhere'" in output
     assert not (tmp_path / "x.pdf").exists()
@@ -152,26 +185,45 @@ def test_campaign_missing_keys_name_file_and_line(tmp_path: Path) -> None:
     code, output = run_cli("batch", str(broken), "-o", str(tmp_path))
     assert code == 1
     assert re.search(rf"{re.escape(str(broken))}:\d+: demands: demands is missing", output)
-    line = next(i for i, row in enumerate(broken.read_text().splitlines(), 1) if row.startswith("date:"))
+    line = next(
+        i for i, row in enumerate(broken.read_text().splitlines(), 1) if row.startswith("date:")
+    )
     assert f"{broken}:{line}: date: date is missing or not a date" in output
 
 
 def test_placeholder_sender_is_an_error_unless_given(tmp_path: Path) -> None:
     placeholder = tmp_path / "placeholder.yaml"
-    placeholder.write_text(SEED_CAMPAIGN.read_text().replace("name: Anna Weber", "name: <your name>"))
-    code, output = run_cli("render", str(placeholder), "--office", "de-berlin-embassy", "-o", str(tmp_path / "a.pdf"))
+    placeholder.write_text(
+        SEED_CAMPAIGN.read_text().replace("name: Anna Weber", "name: <your name>")
+    )
+    code, output = run_cli(
+        "render", str(placeholder), "--office", "de-berlin-embassy", "-o", str(tmp_path / "a.pdf")
+    )
     assert code == 1
     assert "the sender is not filled in (name)" in output
     code, output = run_cli(
-        "render", str(placeholder), "--office", "de-berlin-embassy", "-o", str(tmp_path / "a.pdf"),
-        "--sender", "name=Jo Doe",
+        "render",
+        str(placeholder),
+        "--office",
+        "de-berlin-embassy",
+        "-o",
+        str(tmp_path / "a.pdf"),
+        "--sender",
+        "name=Jo Doe",
     )
     assert code == 0, output
     assert "Jo Doe" in flat(pdftotext(tmp_path / "a.pdf"))
 
 
 def test_render_one_letter_for_a_non_resident_entry(tmp_path: Path) -> None:
-    code, output = run_cli("render", "free-zhanusov-2002", "--office", "dz-non-resident", "-o", str(tmp_path / "dz.pdf"))
+    code, output = run_cli(
+        "render",
+        "free-zhanusov-2002",
+        "--office",
+        "dz-non-resident",
+        "-o",
+        str(tmp_path / "dz.pdf"),
+    )
     assert code == 0, output
     text = flat(pdftotext(tmp_path / "dz.pdf"))
     assert "to Algeria, resident in Cairo" in text
@@ -187,13 +239,20 @@ def test_a_failing_letter_does_not_stop_the_batch(tmp_path: Path, monkeypatch) -
 
     monkeypatch.setattr(batch, "compose", flaky)
     code, output = run_cli(
-        "batch", "free-zhanusov-2002", "--offices", "de-berlin-embassy,it-rome-embassy,es-madrid-embassy",
-        "-o", str(tmp_path),
+        "batch",
+        "free-zhanusov-2002",
+        "--offices",
+        "de-berlin-embassy,it-rome-embassy,es-madrid-embassy",
+        "-o",
+        str(tmp_path),
     )
     assert code == 1
     assert "it-rome-embassy (Anna Weber): no texts for Rome today" in output
     assert "Written 2, skipped 0, failed 1" in output
-    assert sorted(r["office_id"] for r in manifest(tmp_path)) == ["de-berlin-embassy", "es-madrid-embassy"]
+    assert sorted(r["office_id"] for r in manifest(tmp_path)) == [
+        "de-berlin-embassy",
+        "es-madrid-embassy",
+    ]
 
 
 def test_atomic_write_leaves_old_file_whole_on_failure(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

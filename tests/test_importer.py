@@ -208,7 +208,12 @@ def test_ids_and_source_lines(report: importer.ImportReport) -> None:
         ("Pakistan – Consulate-General (Meshed)", "PK", "consulate-general", "Meshed"),
         ("China – Passport-VisaServise (Urumqi)", "CN", "visa-office", "Urumqi"),
         ("Guinea-Bissau – Embassy (Bissau)", "GW", "embassy", "Bissau"),
-        ("Ukraine – Embassy (Kiev) Ambassador cross-accredited to Moldova", "UA", "embassy", "Kiev"),
+        (
+            "Ukraine – Embassy (Kiev) Ambassador cross-accredited to Moldova",
+            "UA",
+            "embassy",
+            "Kiev",
+        ),
     ],
 )
 def test_headings(line: str, country: str, kind: str, city: str) -> None:
@@ -258,7 +263,10 @@ def test_number_without_any_prefix_is_a_warning() -> None:
 def test_text_after_the_numbers_is_unplaced() -> None:
     text = "Germany – Embassy (Berlin)\nfax: (4930) 470-07-125\n\nYours sincerely,\nA. Person\n"
     result = importer.import_text(text, "KZ")
-    assert [(u.line, u.text) for u in result.unplaced] == [(4, "Yours sincerely,"), (5, "A. Person")]
+    assert [(u.line, u.text) for u in result.unplaced] == [
+        (4, "Yours sincerely,"),
+        (5, "A. Person"),
+    ]
 
 
 def test_duplicate_entries_get_distinct_ids() -> None:

@@ -21,7 +21,9 @@ from lettergen.signers import Signer
 
 def letter_for(campaign, directory, office_id, country=None, **kw):  # type: ignore[no-untyped-def]
     office = directory.get(office_id)
-    return compose(campaign, Recipient(office, country or office.country), lang="en", state="KZ", **kw)
+    return compose(
+        campaign, Recipient(office, country or office.country), lang="en", state="KZ", **kw
+    )
 
 
 def test_berlin_letter_reads_right(campaign, directory, tmp_path: Path) -> None:
@@ -74,7 +76,8 @@ def test_us_offices_get_letter_paper(campaign, directory) -> None:
 def test_accredited_ambassador_is_addressed_as_such(campaign, directory) -> None:
     letter = letter_for(campaign, directory, "eg-cairo-embassy", country="DZ")
     assert letter.addressee[0] == (
-        "His/Her Excellency the Ambassador of the Republic of Kazakhstan to Algeria, resident in Cairo"
+        "His/Her Excellency the Ambassador of the Republic of Kazakhstan to Algeria, "
+        "resident in Cairo"
     )
     assert "accredited to Algeria" in letter.body[0].text  # type: ignore[union-attr]
     assert letter.salutation == "Your Excellency,"
@@ -83,7 +86,11 @@ def test_accredited_ambassador_is_addressed_as_such(campaign, directory) -> None
 @pytest.mark.parametrize(
     ("office_id", "first_line", "salutation"),
     [
-        ("de-frankfurt-consulate-general", "The Consul General of the Republic of Kazakhstan", "Dear Consul General,"),
+        (
+            "de-frankfurt-consulate-general",
+            "The Consul General of the Republic of Kazakhstan",
+            "Dear Consul General,",
+        ),
         ("de-hannover-consulate", "The Consul of the Republic of Kazakhstan", "Dear Consul,"),
         (
             "ch-geneva-un-mission",
@@ -91,10 +98,16 @@ def test_accredited_ambassador_is_addressed_as_such(campaign, directory) -> None
             "United Nations Office at Geneva",
             "Your Excellency,",
         ),
-        ("cz-prague-mission", "The Head of the Mission of the Republic of Kazakhstan", "Dear Head of Mission,"),
+        (
+            "cz-prague-mission",
+            "The Head of the Mission of the Republic of Kazakhstan",
+            "Dear Head of Mission,",
+        ),
     ],
 )
-def test_forms_of_address_by_office_kind(campaign, directory, office_id, first_line, salutation) -> None:  # type: ignore[no-untyped-def]
+def test_forms_of_address_by_office_kind(
+    campaign, directory, office_id, first_line, salutation
+) -> None:  # type: ignore[no-untyped-def]
     letter = letter_for(campaign, directory, office_id)
     assert letter.addressee[0] == first_line
     assert letter.salutation == salutation
@@ -105,7 +118,9 @@ def test_demands_are_a_list_in_the_content_model(campaign, directory) -> None:
     assert letter.demands == list(campaign.demands["en"])
 
 
-@pytest.mark.parametrize("hostile", ["{{ 7*7 }}", "<img src=http://example.org/x>", "**bold** [link](http://x)"])
+@pytest.mark.parametrize(
+    "hostile", ["{{ 7*7 }}", "<img src=http://example.org/x>", "**bold** [link](http://x)"]
+)
 def test_untrusted_text_stays_text(campaign, directory, hostile: str) -> None:
     sneaky = dataclasses.replace(
         campaign, demands={"en": (*campaign.demands["en"], f"Demand {hostile}")}
@@ -135,13 +150,17 @@ def test_css_strings_cannot_break_out() -> None:
     assert '"' not in value[1:-1] and "<" not in value and "\\" in value
 
 
-def test_rendering_fetches_nothing_from_the_network(campaign, directory, tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_rendering_fetches_nothing_from_the_network(
+    campaign, directory, tmp_path: Path, caplog
+) -> None:  # type: ignore[no-untyped-def]
     from lettergen import paths
 
     templates = tmp_path / "templates"
     shutil.copytree(paths.templates_dir(), templates)
     css = templates / "layout" / "letter.css"
-    css.write_text(css.read_text() + "\nbody { background: url(http://example.org/tracker.png); }\n")
+    css.write_text(
+        css.read_text() + "\nbody { background: url(http://example.org/tracker.png); }\n"
+    )
     office = directory.get("de-berlin-embassy")
     letter = compose(campaign, Recipient(office, "DE"), lang="en", state="KZ", templates=templates)
     with caplog.at_level(logging.WARNING, logger="lettergen"):
@@ -150,7 +169,9 @@ def test_rendering_fetches_nothing_from_the_network(campaign, directory, tmp_pat
     assert "refused to fetch http://example.org/tracker.png" in caplog.text
 
 
-def test_missing_template_field_names_template_and_line(campaign, directory, tmp_path: Path) -> None:
+def test_missing_template_field_names_template_and_line(
+    campaign, directory, tmp_path: Path
+) -> None:
     from lettergen import paths
 
     templates = tmp_path / "templates"

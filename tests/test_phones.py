@@ -83,9 +83,7 @@ def test_a_valid_fax_of_the_right_country_has_no_issues() -> None:
 
 
 def test_mobile_fax() -> None:
-    assert [i.code for i in phones.number_issues("+491701234567", "DE", "fax")] == [
-        "fax-is-mobile"
-    ]
+    assert [i.code for i in phones.number_issues("+491701234567", "DE", "fax")] == ["fax-is-mobile"]
     assert phones.number_issues("+491701234567", "DE", "phone") == []
     assert not phones.is_mobile("+12025550123")  # NANP: fixed line or mobile, not flagged
 
@@ -108,7 +106,9 @@ def test_find_numbers_never_fails_and_yields_e164(text: str) -> None:
         assert number is None or phones.is_e164(number.e164)
 
 
-@given(st.text(alphabet="0123456789()-– ,", max_size=60), st.text(alphabet="0123456789", max_size=8))
+@given(
+    st.text(alphabet="0123456789()-– ,", max_size=60), st.text(alphabet="0123456789", max_size=8)
+)
 def test_find_numbers_on_digit_soup(text: str, prefix: str) -> None:
     for number, _written, _prefix in phones.find_numbers(text, prefix):
         if number:

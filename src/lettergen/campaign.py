@@ -93,7 +93,11 @@ class Campaign:
     def require_language(self, lang: str) -> None:
         missing = [
             f"{key}.{lang}"
-            for key, texts in (("subject", self.subject), ("case", self.case), ("demands", self.demands))
+            for key, texts in (
+                ("subject", self.subject),
+                ("case", self.case),
+                ("demands", self.demands),
+            )
             if lang not in texts
         ]
         if missing:
@@ -123,15 +127,24 @@ def resolve(name_or_path: str) -> Path:
     )
 
 
-def _texts(data: Any, key: str, place: Place, errors: list[LettergenError]) -> dict[str, str]:
+def _texts(data: yamlio.Mapping, key: str, place: Place, errors: list[LettergenError]) -> dict[str, str]:
     value = data.get(key)
-    if not isinstance(value, dict) or not value:
-        errors.append(InputError(f"{key} is missing: expected texts by language, e.g. {key}: {{en: …}}", place))
+    if not isinstance(value, yamlio.Mapping) or not value:
+        errors.append(
+            InputError(
+                f"{key} is missing: expected texts by language, e.g. {key}: {{en: …}}", place
+            )
+        )
         return {}
     result = {}
     for lang, text in value.items():
         if not isinstance(text, str) or not text.strip():
-            errors.append(InputError(f"{key}.{lang} must be a non-empty text", Place(place.path, value.line_of(lang), f"{key}.{lang}")))
+            errors.append(
+                InputError(
+                    f"{key}.{lang} must be a non-empty text",
+                    Place(place.path, value.line_of(lang), f"{key}.{lang}"),
+                )
+            )
         else:
             result[str(lang)] = text.strip()
     return result
@@ -141,7 +154,7 @@ def load(name_or_path: str | Path) -> Campaign:
     """Load and check a campaign file, reporting every problem at once."""
     path = resolve(str(name_or_path))
     data = yamlio.load(path)
-    if not isinstance(data, dict):
+    if not isinstance(data, yamlio.Mapping):
         raise InputError("not a campaign file: expected a mapping of keys", Place(path, 1))
     errors: list[LettergenError] = []
 
@@ -153,7 +166,11 @@ def load(name_or_path: str | Path) -> Campaign:
             log.warning("%s: unknown key %r ignored", at(key), key)
     directory = data.get("directory")
     if not isinstance(directory, str) or not directory.strip():
-        errors.append(InputError("directory is missing: the name of a file in data/directories/", at("directory")))
+        errors.append(
+            InputError(
+                "directory is missing: the name of a file in data/directories/", at("directory")
+            )
+        )
     action_date = data.get("date")
     if not isinstance(action_date, dt.date):
         errors.append(InputError("date is missing or not a date (YYYY-MM-DD)", at("date")))
@@ -167,7 +184,11 @@ def load(name_or_path: str | Path) -> Campaign:
     sender = _sender(data.get("sender"), at("sender"), errors)
     targets = _targets(data.get("targets"), at("targets"), errors)
     if subject and default_language not in subject:
-        errors.append(InputError(f"subject.{default_language} is missing (the default language)", at("subject")))
+        errors.append(
+            InputError(
+                f"subject.{default_language} is missing (the default language)", at("subject")
+            )
+        )
     if errors:
         raise ManyErrors(errors)
     assert isinstance(action_date, dt.date) and isinstance(letter_date, dt.date)
@@ -187,24 +208,39 @@ def load(name_or_path: str | Path) -> Campaign:
     )
 
 
-def _demands(data: Any, place: Place, errors: list[LettergenError]) -> dict[str, tuple[str, ...]]:
+def _demands(data: yamlio.Mapping, place: Place, errors: list[LettergenError]) -> dict[str, tuple[str, ...]]:
     value = data.get("demands")
-    if not isinstance(value, dict) or not value:
-        errors.append(InputError("demands is missing: expected lists by language, e.g. demands: {en: [...]}", place))
+    if not isinstance(value, yamlio.Mapping) or not value:
+        errors.append(
+            InputError(
+                "demands is missing: expected lists by language, e.g. demands: {en: [...]}", place
+            )
+        )
         return {}
     result = {}
     for lang, items in value.items():
-        ok = isinstance(items, list) and items and all(isinstance(i, str) and i.strip() for i in items)
+        ok = (
+            isinstance(items, list)
+            and items
+            and all(isinstance(i, str) and i.strip() for i in items)
+        )
         if not ok:
-            errors.append(InputError(f"demands.{lang} must be a list of texts", Place(place.path, value.line_of(lang), f"demands.{lang}")))
+            errors.append(
+                InputError(
+                    f"demands.{lang} must be a list of texts",
+                    Place(place.path, value.line_of(lang), f"demands.{lang}"),
+                )
+            )
         else:
             result[str(lang)] = tuple(" ".join(i.split()) for i in items)
     return result
 
 
 def _sender(value: Any, place: Place, errors: list[LettergenError]) -> Sender:
-    if not isinstance(value, dict):
-        errors.append(InputError("sender is missing: name, organisation, address, email, phone, fax", place))
+    if not isinstance(value, yamlio.Mapping):
+        errors.append(
+            InputError("sender is missing: name, organisation, address, email, phone, fax", place)
+        )
         return Sender()
     fields: dict[str, Any] = {}
     for key, item in value.items():
@@ -214,7 +250,9 @@ def _sender(value: Any, place: Place, errors: list[LettergenError]) -> Sender:
         elif key == "address":
             lines = item if isinstance(item, list) else [item]
             if not all(isinstance(x, str) for x in lines):
-                errors.append(InputError("sender.address must be a text or a list of lines", key_place))
+                errors.append(
+                    InputError("sender.address must be a text or a list of lines", key_place)
+                )
             fields["address"] = tuple(str(x) for x in lines)
         elif item is not None:
             fields[key] = str(item).strip()
@@ -224,8 +262,10 @@ def _sender(value: Any, place: Place, errors: list[LettergenError]) -> Sender:
 def _targets(value: Any, place: Place, errors: list[LettergenError]) -> Targets:
     if value in (None, "all"):
         return Targets(all=True)
-    if not isinstance(value, dict):
-        errors.append(InputError("targets must be 'all' or {countries: [...]} / {offices: [...]}", place))
+    if not isinstance(value, yamlio.Mapping):
+        errors.append(
+            InputError("targets must be 'all' or {countries: [...]} / {offices: [...]}", place)
+        )
         return Targets()
     countries = value.get("countries") or []
     offices = value.get("offices") or []
@@ -242,11 +282,15 @@ def _targets(value: Any, place: Place, errors: list[LettergenError]) -> Targets:
 def check_sender(sender: Sender, campaign: Campaign) -> None:
     """A sender left as a placeholder cannot sign letters to an ambassador."""
     left = sender.placeholders()
-    missing = [key for key in ("organisation", "email") if not getattr(sender, key)] if not sender.name else []
+    missing = (
+        [key for key in ("organisation", "email") if not getattr(sender, key)]
+        if not sender.name
+        else []
+    )
     if left or missing or not (sender.name or sender.organisation):
         what = ", ".join(left + missing) or "name"
         raise InputError(
             f"the sender is not filled in ({what})",
             campaign.place("sender"),
-            hint="edit the campaign's sender, or give --sender name=… --sender email=… on the command line",
+            hint="edit the campaign's sender, or give --sender name=… --sender email=…",
         )

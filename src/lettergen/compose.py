@@ -13,7 +13,7 @@ from lettergen.campaign import Campaign, Sender
 from lettergen.directory.model import Office
 from lettergen.directory.phones import international as display_number
 from lettergen.errors import TemplateError
-from lettergen.i18n import Language, language
+from lettergen.i18n import CountryIn, Language, language
 from lettergen.letter import Letter, ListBlock
 from lettergen.markdown import MarkdownText, to_blocks
 from lettergen.signers import Signer
@@ -69,6 +69,7 @@ def compose(
         "country_code": recipient.country,
         "city": office.city,
         "organisation": _organisation(language_, office),
+        "country_in": CountryIn(language_, recipient.country),
     }
     fax = recipient.fax_number
     fax_display = display_number(fax) if fax else ""
@@ -77,17 +78,20 @@ def compose(
     addressee = (
         *language_.lines(f"addressees.{role}.lines", **context),
         office_line,
-        *office.address,
+        *map(language_.isolate, office.address),
     )
     date_text = language_.format_date(campaign.letter_date)
     city = signer.city or sender.city
-    date_line = language_.string("labels.date_line", city=city, date=date_text) if city else date_text
+    date_line = (
+        language_.string("labels.date_line", city=language_.isolate(city), date=date_text) if city else date_text
+    )
     contact = sender.email or (display_number(sender.fax) if sender.fax.startswith("+") else sender.fax)
+    contact, fax_shown = language_.isolate(contact), language_.isolate(fax_display)
     if fax:
-        header = language_.string("labels.header", fax=fax_display, **context)
+        header = language_.string("labels.header", fax=fax_shown, **context)
         notice = language_.string(
             "labels.fax_notice",
-            fax=fax_display,
+            fax=fax_shown,
             contact=contact,
             office_kind=language_.string(f"labels.office_kinds.{office.kind}"),
             **context,
@@ -127,8 +131,13 @@ def compose(
         subject=(language_.string("labels.subject") + " " + campaign.subject[lang]).strip(),
         salutation=language_.string(f"addressees.{role}.salutation", **context),
         body=body,
-        closing=language_.string("closing", **context),
-        signature=tuple(line for line in (signer.name, signer.organisation, _place(signer)) if line),
+        # A language may close differently by addressee (French repeats the form of address).
+        closing=language_.string(
+            f"addressees.{role}.closing" if language_.has(f"addressees.{role}.closing") else "closing", **context
+        ),
+        signature=tuple(
+            language_.isolate(line) for line in (signer.name, signer.organisation, _place(signer)) if line
+        ),
         header=header,
         page_label=language_.raw("labels.page"),
         title=campaign.subject[lang],
@@ -148,11 +157,11 @@ def _place(signer: Signer) -> str:
 
 
 def _sender_block(language_: Language, sender: Sender) -> tuple[str, ...]:
-    lines = [sender.organisation or sender.name, *sender.address]
+    lines = [language_.isolate(line) for line in (sender.organisation or sender.name, *sender.address)]
     for label, value in (("phone", sender.phone), ("fax", sender.fax), ("email", sender.email)):
         if value:
             shown = display_number(value) if value.startswith("+") and label != "email" else value
-            lines.append(f"{language_.string(f'labels.{label}')} {shown}")
+            lines.append(f"{language_.string(f'labels.{label}')} {language_.isolate(shown)}")
     return tuple(line for line in lines if line)
 
 

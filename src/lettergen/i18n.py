@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -138,6 +138,12 @@ class Language:
         except jinja2.TemplateError as exc:
             raise _jinja_error(exc, str(self.folder / BODY_TEMPLATE)) from None
 
+    def isolate(self, text: str) -> str:
+        """Data set inside right-to-left prose (a fax number, a Latin address line) wrapped in
+        Unicode's first-strong isolate, so "+20 2 3456789" keeps its order; in left-to-right
+        languages the text is returned as it is."""
+        return f"\u2068{text}\u2069" if text and self.direction == "rtl" else text
+
     def format_date(self, date: dt.date) -> str:
         return str(format_date(date, format=self.strings.get("date_format", "long"), locale=self.locale))
 
@@ -150,6 +156,52 @@ class Language:
         from babel import Locale
 
         return str(Locale.parse(self.locale).territories.get(code, code))
+
+    def country_in(self, code: str) -> str:
+        """"In <country>" as the prose needs it ("in der Schweiz", "au Canada", "в Алжире"):
+        `countries_in.<code>` from strings.yaml, else the `country_in` pattern applied to the
+        country's name. A language whose grammar has no pattern (Russian cases) lists each
+        country; a country it lacks is an error naming the key to add."""
+        forms = self.strings.get("countries_in") or {}
+        if code in forms:
+            return str(forms[code])
+        pattern = self.strings.get("country_in")
+        if isinstance(pattern, str):
+            return self.render_string(pattern, "country_in", country=self.country_name(code))
+        raise TemplateError(
+            f"no form for 'in {self.country_name(code)}' ({code})",
+            Place(self.folder / STRINGS, None, f"countries_in.{code}"),
+            hint=f"add countries_in.{code} (or a country_in pattern) to {self.folder / STRINGS}",
+        )
+
+
+class CountryIn:
+    """`{{ country_in }}` in a template: worked out only when a template prints it, so a
+    language lacking the form for a country fails only the letters that need it."""
+
+    def __init__(self, language: Language, code: str):
+        self.language = language
+        self.code = code
+
+    def __str__(self) -> str:
+        return self.language.country_in(self.code)
+
+
+def auto_language(
+    territory: str, have_texts: Iterable[str], default: str, templates: Path | None = None
+) -> str:
+    """`--lang auto`: the first official language of the territory (CLDR, through Babel) that
+    has letter templates and campaign texts; else `default`."""
+    from babel.languages import get_official_languages
+
+    usable = set(available(templates)) & set(have_texts)
+    for code in get_official_languages(territory):
+        if code in usable:
+            return str(code)
+        base = code.split("_")[0]  # CLDR may name a script or region: "zh_Hant", "pt_PT"
+        if base in usable:
+            return base
+    return default
 
 
 @cache

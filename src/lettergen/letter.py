@@ -94,7 +94,14 @@ class Letter:
 
     def plain_text(self) -> str:
         """All the words of the letter in reading order, for checks and content hashes."""
-        parts = [*self.sender, *self.addressee, self.date, self.fax_notice, self.subject, self.salutation]
+        parts = [
+            *self.sender,
+            *self.addressee,
+            self.date,
+            self.fax_notice,
+            self.subject,
+            self.salutation,
+        ]
         for block in self.body:
             parts.extend([block.text] if isinstance(block, Paragraph) else block.texts)
         parts.extend([self.closing, *self.signature])

@@ -36,7 +36,9 @@ def load_signers(path: Path) -> list[Signer]:
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     if "name" not in header:
-        raise InputError("the first row must name the columns, with at least 'name'", Place(path, 1))
+        raise InputError(
+            "the first row must name the columns, with at least 'name'", Place(path, 1)
+        )
     unknown = [h for h in header if h not in COLUMNS]
     if unknown:
         raise InputError(
@@ -60,7 +62,10 @@ def load_signers(path: Path) -> list[Signer]:
         signer = Signer(**{k: values.get(k, "") for k in COLUMNS})
         if signer.slug in seen:
             errors.append(
-                InputError(f"{signer.name!r} appears twice (first on line {seen[signer.slug]})", Place(path, line, "name"))
+                InputError(
+                    f"{signer.name!r} appears twice (first on line {seen[signer.slug]})",
+                    Place(path, line, "name"),
+                )
             )
             continue
         seen[signer.slug] = line

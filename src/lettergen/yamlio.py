@@ -57,7 +57,9 @@ def read_text(path: Path) -> str:
     except IsADirectoryError:
         raise InputError("is a folder, not a file", Place(path)) from None
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", Place(path)) from None
+        raise InputError(
+            f"not UTF-8 text ({exc.reason} at byte {exc.start})", Place(path)
+        ) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", Place(path)) from None
 
@@ -66,7 +68,7 @@ def load(path: Path) -> Any:
     """Parse a YAML file; malformed YAML becomes an InputError naming file:line."""
     text = read_text(path)
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

@@ -23,7 +23,7 @@ _NOT_ISO = frozenset(
     {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "XK", "ZZ"}
 )
 
-#: Names CLDR does not give, as directories write them. Keys are normalised (see _normalise).
+#: Names CLDR does not give, as directories write them. Keys are normalised (see normalise).
 ALIASES: dict[str, str] = {
     # former official or long-form names
     "czech republic": "CZ",
@@ -84,7 +84,7 @@ CITY_ALIASES: dict[str, str] = {
 }
 
 
-def _normalise(text: str) -> str:
+def normalise(text: str) -> str:
     """Lower case, no accents, punctuation as spaces, single spaces, no leading 'the'."""
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
@@ -109,7 +109,7 @@ def _territories(locale: str) -> dict[str, str]:
 
 @functools.lru_cache(maxsize=1)
 def _index() -> dict[str, str]:
-    index = {_normalise(name): code for code, name in _territories("en").items()}
+    index = {normalise(name): code for code, name in _territories("en").items()}
     index.update(ALIASES)
     return index
 
@@ -129,13 +129,13 @@ def country_code(name: str) -> str | None:
     text = name.strip()
     if len(text) == 2 and text.isascii() and text.upper() in _territories("en"):
         return text.upper()
-    return _index().get(_normalise(text))
+    return _index().get(normalise(text))
 
 
 def suggest(name: str) -> str | None:
     """The known country name closest to an unknown one, for "did you mean" hints."""
-    names = {_normalise(n): n for n in _territories("en").values()}
-    close = difflib.get_close_matches(_normalise(name), list(names), n=1, cutoff=0.7)
+    names = {normalise(n): n for n in _territories("en").values()}
+    close = difflib.get_close_matches(normalise(name), list(names), n=1, cutoff=0.7)
     return names[close[0]] if close else None
 
 
@@ -150,8 +150,8 @@ def canonical_city(city: str) -> str:
     """A city's usual English name for comparison and ids ("Riadh" -> "Riyadh"); unknown
     spellings come back unchanged apart from surrounding spaces."""
     text = city.strip()
-    return CITY_ALIASES.get(_normalise(text), text)
+    return CITY_ALIASES.get(normalise(text), text)
 
 
 def same_city(a: str, b: str) -> bool:
-    return _normalise(canonical_city(a)) == _normalise(canonical_city(b))
+    return normalise(canonical_city(a)) == normalise(canonical_city(b))

@@ -79,7 +79,12 @@ _LABEL = re.compile(
 )
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL = re.compile(r"(?i)\b(?:https?://|www\.)[^\s,;()<>]+")
-_ONLY_NUMBERS = re.compile(r"[0-9()\s.,\-–—/]*[0-9][0-9()\s.,\-–—/]*")
+_NUMBER_CHARS = frozenset("0123456789() \t.,-–—/")
+
+
+def _only_numbers(text: str) -> bool:
+    """A line of nothing but numbers ("216-67-872, 216-66021"): it continues the label before."""
+    return any(c.isdigit() for c in text) and set(text) <= _NUMBER_CHARS
 
 
 @dataclass(frozen=True)
@@ -92,7 +97,7 @@ class Unplaced:
 
 
 @dataclass(frozen=True)
-class Warning_:
+class LineWarning:
     """Something the importer guessed or could not read, at a line of the source."""
 
     line: int
@@ -105,7 +110,7 @@ class ImportReport:
 
     directory: Directory
     unplaced: list[Unplaced] = field(default_factory=list)
-    warnings: list[Warning_] = field(default_factory=list)
+    warnings: list[LineWarning] = field(default_factory=list)
     comments: dict[str, list[str]] = field(default_factory=dict)  # office id -> YAML comments
 
     @property
@@ -159,13 +164,13 @@ def _country_of(name: str) -> str:
     """The ISO code of a heading's country name; "" if unknown. Lower-case two-letter words
     ("in", "at") are words, not codes."""
     text = name.strip(" .,:;")
-    if not text or (len(text) <= 3 and not text.isupper()):
-        return countries.country_code(text) or "" if len(text) == 3 else ""
+    if len(text) == 2 and not text.isupper():
+        return ""
     return countries.country_code(text) or ""
 
 
 def _organisation_of(name: str) -> str:
-    return ORGANISATION_NAMES.get(countries._normalise(name), "")
+    return ORGANISATION_NAMES.get(countries.normalise(name), "")
 
 
 def _kind_of(rest: str) -> tuple[str | None, str] | None:
@@ -247,7 +252,7 @@ def _heading(
 
 
 def _mission_organisation(rest: str, city: str) -> str:
-    text = countries._normalise(rest)
+    text = countries.normalise(rest)
     place = countries.canonical_city(city)
     if "europe" in text or "geneva" in text or place == "Geneva":
         return "UNOG"
@@ -287,7 +292,7 @@ def _accreditation_list(text: str) -> list[str]:
 def _read_contacts(entry: _Entry, line_no: int, text: str, state: _ReadState) -> bool:
     """Numbers of a "tel: ... fax: ..." line into the entry; False if the line has none."""
     labels = list(_LABEL.finditer(text))
-    if not labels and not (state.label and _ONLY_NUMBERS.fullmatch(text)):
+    if not labels and not (state.label and _only_numbers(text)):
         return False
     segments: list[tuple[str, str]] = []
     if labels and labels[0].start() > 0:
@@ -320,15 +325,15 @@ def _read_contacts(entry: _Entry, line_no: int, text: str, state: _ReadState) ->
 
 @dataclass
 class _ReadState:
-    warnings: list[Warning_]
+    warnings: list[LineWarning]
     label: str = ""
     prefix: str = ""
 
     def warn(self, line: int, message: str) -> None:
-        self.warnings.append(Warning_(line, message))
+        self.warnings.append(LineWarning(line, message))
 
 
-def _read_body(entry: _Entry, warnings: list[Warning_], unplaced: list[Unplaced]) -> None:
+def _read_body(entry: _Entry, warnings: list[LineWarning], unplaced: list[Unplaced]) -> None:
     state = _ReadState(warnings)
     contact_started = False
     for line_no, raw in entry.body:
@@ -377,10 +382,10 @@ def _read_body(entry: _Entry, warnings: list[Warning_], unplaced: list[Unplaced]
         entry.address.append(text.rstrip(" ,;"))
 
 
-def _split(lines: list[str]) -> tuple[list[_Entry], list[Unplaced], list[Warning_]]:
+def _split(lines: list[str]) -> tuple[list[_Entry], list[Unplaced], list[LineWarning]]:
     entries: list[_Entry] = []
     unplaced: list[Unplaced] = []
-    warnings: list[Warning_] = []
+    warnings: list[LineWarning] = []
     current: _Entry | None = None
     skipping = False  # inside an entry whose heading names no known country
     for number, raw in enumerate(lines, 1):
@@ -396,7 +401,7 @@ def _split(lines: list[str]) -> tuple[list[_Entry], list[Unplaced], list[Warning
         if heading:
             hint = countries.suggest(heading.country_text)
             warnings.append(
-                Warning_(
+                LineWarning(
                     number,
                     f"unknown country name {heading.country_text!r}"
                     + (f" (did you mean {hint}?)" if hint else "")
@@ -432,7 +437,7 @@ def _id_for(entry: _Entry, kind: str, country: str, city: str) -> str:
     return "-".join(part for part in (country.lower(), place, suffix) if part)
 
 
-def _office(entry: _Entry, warnings: list[Warning_], unplaced: list[Unplaced]) -> Office:
+def _office(entry: _Entry, warnings: list[LineWarning], unplaced: list[Unplaced]) -> Office:
     heading = entry.heading
     kind = heading.kind
     comments = entry.comments
@@ -479,7 +484,7 @@ def _office(entry: _Entry, warnings: list[Warning_], unplaced: list[Unplaced]) -
     if heading.residence and kind != "non-resident":
         comments.append(f"head of mission resides in {heading.residence}: kept as a note")
     if not city:
-        warnings.append(Warning_(entry.line, "no city in the heading"))
+        warnings.append(LineWarning(entry.line, "no city in the heading"))
     return Office(
         id=_id_for(entry, kind, country, city),
         country=country,
@@ -551,7 +556,7 @@ def import_text(text: str, state: str, source: str = "", path: Path | None = Non
                     entry.see_line = line_no
         if entry.heading.see and not countries.country_code(entry.heading.see):
             warnings.append(
-                Warning_(
+                LineWarning(
                     entry.see_line or entry.line, f"unknown country {entry.heading.see!r} in 'see'"
                 )
             )
@@ -560,7 +565,7 @@ def import_text(text: str, state: str, source: str = "", path: Path | None = Non
                 continue
             if len(item.split()) <= 3 and not re.search(r"(?i)organi[sz]ation|office|un", item):
                 warnings.append(
-                    Warning_(
+                    LineWarning(
                         entry.line,
                         f"{item!r} in accredited_to is not a known country: kept as a name",
                     )
@@ -579,7 +584,7 @@ def import_text(text: str, state: str, source: str = "", path: Path | None = Non
                 if not why.startswith("'for information"):
                     entry.comments.append(f"served_by: {why}")
             else:
-                warnings.append(Warning_(entry.line, f"{office.id}: no office found to serve it"))
+                warnings.append(LineWarning(entry.line, f"{office.id}: no office found to serve it"))
         if entry.comments:
             comments[office.id] = entry.comments
         routed.append(office)

@@ -1,0 +1,641 @@
+"""Letter → editable DOCX with python-docx.
+
+The second writer of the one content model: every word comes from the composed Letter, and the
+layout follows letter_templates/layout/letter.css (page size, margins, sizes and spacing), so a
+supporter who opens the DOCX sees the letter the PDF shows and can edit it naturally:
+
+- Paragraph styles carry the layout ("Addressee", "Sender", "Date", "Fax Notice", "Subject",
+  "Salutation", Normal for the body, the built-in "List Bullet"/"List Number" for lists, "Closing",
+  "Signer", "Signature"); runs carry only the campaign's own bold and italic.
+- Addressee and sender sit side by side in a borderless one-row table, as Word's own letter
+  templates do: each column wraps on its own, which tab stops cannot do once a line wraps.
+- The running header holds the destination fax and real PAGE and NUMPAGES fields, so Word and
+  LibreOffice keep "Page 1 of 2" right after any edit.
+- Fonts are named, not embedded: Arial, which Word has and which LibreOffice replaces with the
+  metric-compatible Liberation Sans that the PDF embeds, so line breaks and page counts agree.
+  Right-to-left letters name Noto Naskh Arabic as the complex-script font, as the PDF does.
+- The bytes are deterministic: fixed document dates and fixed ZIP entry dates.
+
+Page count: the DOCX is not laid out here (LibreOffice takes seconds per letter), so `pages` is
+None and the batch records the page count of the PDF of the same letter as an "estimate"; the
+tests check that LibreOffice's layout of the DOCX agrees with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from lettergen.errors import LettergenError, RenderError
+from lettergen.letter import Letter, ListBlock, Paragraph, Runs
+
+if TYPE_CHECKING:
+    from docx.document import Document
+    from docx.text.paragraph import Paragraph as DocxParagraph
+
+#: Latin text: Arial (Word) = Liberation Sans (LibreOffice's substitute, the PDF's font).
+FONT = "Arial"
+#: Complex-script text (Arabic …), by direction, as in render/pdf.py's FONTS.
+COMPLEX_SCRIPT_FONT = {"ltr": FONT, "rtl": "Noto Naskh Arabic"}
+
+#: Sizes and spacing of letter.css, in points and millimetres.
+BODY_PT = 11.0
+SMALL_PT = 9.5
+LINE_HEIGHT = 1.27  # letter.css `line-height`, as a minimum line pitch in Word
+MARGINS_MM = {"top": 30.0, "right": 20.0, "bottom": 16.0, "left": 24.0}
+HEADER_MM = 20.0  # from the top edge to the header line; the PDF's sits 6 mm above the body
+PAGE_MM = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
+ADDRESSEE_SHARE, SENDER_SHARE = 0.58, 0.38  # of the text width, as .addressee / .sender
+HEAD_GAP_MM = 6.0  # below the addressee and sender block
+PARAGRAPH_GAP_MM = 2.2  # below body paragraphs and lists
+ITEM_GAP_MM = 0.6  # between list items
+LIST_INDENT_MM = 6.0
+SIGNATURE_SPACE_MM = 13.0
+
+#: Document and ZIP entry dates: fixed, so the same letter gives the same bytes. 1980-01-01 is
+#: the earliest date a ZIP entry can carry.
+FIXED_TIME = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
+
+# Parts of python-docx's default template a letter does not need: a stale preview picture,
+# sample custom XML and Word 2010's duplicate style sheet.
+_DROPPED_PACKAGE_RELS = ("/metadata/thumbnail",)
+_DROPPED_DOCUMENT_RELS = ("/customXml", "/stylesWithEffects")
+
+_APP_XML = (
+    b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+    b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"'
+    b' xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+    b"<Application>lettergen</Application><DocSecurity>0</DocSecurity></Properties>"
+)
+
+
+@dataclass(frozen=True)
+class RenderedDocx:
+    letter: Letter
+    data: bytes
+    pages: int | None = None  # None: not laid out here; the batch takes the PDF's count
+    pages_source: str = "estimate"
+
+
+def render_docx(letter: Letter) -> RenderedDocx:
+    """One letter as DOCX bytes; raises RenderError if it cannot be written."""
+    try:
+        document = _document(letter)
+        buffer = io.BytesIO()
+        document.save(buffer)
+        data = _fixed_zip(buffer.getvalue())
+    except LettergenError:
+        raise
+    except Exception as exc:  # python-docx and lxml raise many kinds; report which letter failed
+        raise RenderError(f"could not write the DOCX: {exc}", hint=f"office {letter.office_id}") from exc
+    return RenderedDocx(letter, data)
+
+
+def word_language(code: str) -> str:
+    """The tag Word's proofing tools know for a letter language: a bare "en" becomes the locale
+    its translators declared in strings.yaml ("en-GB"); a tag with a region stays as it is."""
+    if "-" in code or "_" in code:
+        return code.replace("_", "-")
+    from lettergen.i18n import language
+
+    try:
+        locale = language(code).locale
+    except LettergenError:
+        return code
+    return locale.replace("_", "-") if locale.split("_")[0] == code else code
+
+
+def header_parts(letter: Letter) -> list[tuple[str, str]]:
+    """The running header as ("text", …) and ("field", "PAGE" / "NUMPAGES") pieces, from
+    letter.header and the {page} / {pages} placeholders of letter.page_label."""
+    parts: list[tuple[str, str]] = [("text", f"{letter.header} · " if letter.page_label else letter.header)]
+    rest = letter.page_label
+    fields = {"{page}": "PAGE", "{pages}": "NUMPAGES"}
+    while rest:
+        positions = {key: rest.find(key) for key in fields if key in rest}
+        if not positions:
+            parts.append(("text", rest))
+            break
+        key = min(positions, key=lambda k: positions[k])
+        before, rest = rest[: positions[key]], rest[positions[key] + len(key) :]
+        if before:
+            parts.append(("text", before))
+        parts.append(("field", fields[key]))
+    return parts
+
+
+# --- the document -------------------------------------------------------------------------------
+
+
+def _document(letter: Letter) -> Document:
+    import docx
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.shared import Mm
+
+    document = docx.Document()
+    _clean_package(document)
+    lang = word_language(letter.language)
+    _settings(document, lang)
+    _styles(document, letter, lang)
+    bullets, numbers = _numbering(document)
+    _page(document, letter)
+
+    body = document._body._body  # the w:body element; the template's body holds only sectPr
+    rtl = letter.direction == "rtl"
+
+    # Addressee (where a window envelope shows it) and sender side by side.
+    width_mm = PAGE_MM[letter.page_size][0] - MARGINS_MM["left"] - MARGINS_MM["right"]
+    sender_mm = width_mm * SENDER_SHARE
+    addressee_mm = width_mm - sender_mm
+    table = document.add_table(rows=1, cols=2)
+    table.autofit = False
+    table.alignment = WD_TABLE_ALIGNMENT.LEFT
+    _table_properties(table, rtl)
+    for column, width in zip(table.columns, (addressee_mm, sender_mm), strict=True):
+        column.width = Mm(width)
+    addressee_cell, sender_cell = table.rows[0].cells
+    addressee_cell.width, sender_cell.width = Mm(addressee_mm), Mm(sender_mm)
+    _fill_cell(addressee_cell, [(line, "Addressee") for line in letter.addressee], rtl)
+    sender_lines = [(line, "Sender Name" if i == 0 else "Sender") for i, line in enumerate(letter.sender)]
+    if letter.date:
+        sender_lines.append((letter.date, "Date"))
+    _fill_cell(sender_cell, sender_lines, rtl)
+
+    def paragraph(style: str, runs: Runs | str = "") -> DocxParagraph:
+        p = document.add_paragraph(style=style)
+        _add_runs(p, runs, rtl)
+        return p
+
+    if letter.fax_notice:
+        paragraph("Fax Notice", letter.fax_notice)
+    if letter.subject:
+        paragraph("Subject", letter.subject)
+    if letter.salutation:
+        paragraph("Salutation", letter.salutation)
+    for block in letter.body:
+        if isinstance(block, Paragraph):
+            paragraph("Normal", block.runs)
+        elif isinstance(block, ListBlock) and block.items:
+            style = "List Number" if block.ordered else "List Bullet"
+            num_id = numbers() if block.ordered else bullets
+            items = [paragraph(style, item) for item in block.items]
+            for item in items:
+                if block.ordered:
+                    _set_num(item, num_id)
+            # The list's own gap to what follows (letter.css: ul margin, collapsed with li's).
+            items[-1].paragraph_format.space_after = Mm(PARAGRAPH_GAP_MM)
+    if letter.closing:
+        paragraph("Closing", letter.closing)
+    for i, line in enumerate(letter.signature):
+        paragraph("Signer" if i == 0 else "Signature", line)
+
+    # The section properties stay last in the body (add_paragraph inserts before them).
+    assert body[-1].tag.endswith("}sectPr")
+    _header(document, letter, rtl)
+    _core_properties(document, letter, lang)
+    return document
+
+
+def _add_runs(paragraph: DocxParagraph, runs: Runs | str, rtl: bool) -> None:
+    from lettergen.letter import Run
+
+    for run in (Run(runs),) if isinstance(runs, str) else runs:
+        if not run.text:
+            continue
+        r = paragraph.add_run(run.text)  # "\n" becomes a line break, as <br> in the PDF
+        rpr = r._r.get_or_add_rPr()
+        if run.bold:
+            _toggle(rpr, "b")
+            _toggle(rpr, "bCs")
+        if run.italic:
+            _toggle(rpr, "i")
+            _toggle(rpr, "iCs")
+        if rtl:
+            _toggle(rpr, "rtl")
+        if not len(rpr):
+            r._r.remove(rpr)
+
+
+def _fill_cell(cell: Any, lines: list[tuple[str, str]], rtl: bool) -> None:
+    """The cell's own first paragraph takes the first line: no empty paragraph is left over."""
+    first = True
+    for text, style in lines:
+        p = cell.paragraphs[0] if first else cell.add_paragraph()
+        p.style = style
+        _add_runs(p, text, rtl)
+        first = False
+
+
+def _header(document: Document, letter: Letter, rtl: bool) -> None:
+    section = document.sections[0]
+    header = section.header
+    header.is_linked_to_previous = False
+    p = header.paragraphs[0]
+    p.style = "Header"
+    for kind, value in header_parts(letter):
+        if kind == "text":
+            _add_runs(p, value, rtl)
+        else:
+            _field(p, value, rtl)
+
+
+def _field(paragraph: DocxParagraph, instruction: str, rtl: bool) -> None:
+    """A complex field (begin, instruction, separate, result, end). Its result "1" is only what
+    a reader that does not lay out the page shows; Word and LibreOffice compute the real one."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    def run() -> Any:
+        r = OxmlElement("w:r")
+        if rtl:
+            rpr = OxmlElement("w:rPr")
+            rpr.append(OxmlElement("w:rtl"))
+            r.append(rpr)
+        paragraph._p.append(r)
+        return r
+
+    def char(kind: str) -> None:
+        element = OxmlElement("w:fldChar")
+        element.set(qn("w:fldCharType"), kind)
+        run().append(element)
+
+    char("begin")
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = f" {instruction} "
+    run().append(instr)
+    char("separate")
+    result = OxmlElement("w:t")
+    result.text = "1"
+    run().append(result)
+    char("end")
+
+
+# --- styles, numbering, page --------------------------------------------------------------------
+
+
+def _styles(document: Document, letter: Letter, lang: str) -> None:
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
+    rtl = letter.direction == "rtl"
+    styles = document.styles
+
+    # Document defaults: the fonts for every script, the language, no spacing of the template's.
+    doc_defaults = styles.element.find(qn("w:docDefaults"))
+    rpr = doc_defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}")
+    _set_fonts(rpr, COMPLEX_SCRIPT_FONT[letter.direction])
+    _set_size(rpr, BODY_PT)
+    _set_lang(rpr, lang, rtl)
+    if rtl:
+        _toggle(rpr, "rtl")
+    ppr = doc_defaults.find(f"{qn('w:pPrDefault')}/{qn('w:pPr')}")
+    for child in list(ppr):
+        ppr.remove(child)
+    ppr.append(OxmlElement("w:spacing", {qn("w:after"): "0", qn("w:line"): "240", qn("w:lineRule"): "auto"}))
+
+    def paragraph_style(
+        name: str,
+        *,
+        base: str = "Normal",
+        builtin: bool = False,
+        size: float | None = None,
+        bold: bool = False,
+        italic: bool = False,
+        before: float = 0.0,
+        after: float = 0.0,
+        align: Any = None,
+        keep_with_next: bool = False,
+        next_style: str | None = None,
+    ) -> Any:
+        try:
+            style = styles[name]
+        except KeyError:
+            style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH, builtin=builtin)
+            style.quick_style = True
+        if name != "Normal":
+            style.base_style = styles[base]
+        rpr = style.element.get_or_add_rPr()
+        if size is not None:
+            _set_size(rpr, size)
+            style.paragraph_format.line_spacing_rule = WD_LINE_SPACING.AT_LEAST
+            style.paragraph_format.line_spacing = Pt(size * LINE_HEIGHT)
+        if bold:
+            _toggle(rpr, "b")
+            _toggle(rpr, "bCs")
+        if italic:
+            _toggle(rpr, "i")
+            _toggle(rpr, "iCs")
+        fmt = style.paragraph_format
+        fmt.space_before = Mm(before)
+        fmt.space_after = Mm(after)
+        if align is not None:
+            fmt.alignment = align
+        if keep_with_next:
+            fmt.keep_with_next = True
+        if next_style:
+            style.next_paragraph_style = styles[next_style]
+        return style
+
+    # Normal is the body text of the letter.
+    normal = paragraph_style("Normal", size=BODY_PT, after=PARAGRAPH_GAP_MM)
+    normal.paragraph_format.widow_control = True
+    if rtl:
+        _insert(normal.element.get_or_add_pPr(), OxmlElement("w:bidi"), _PPR_ORDER)
+    # python-docx writes fonts only through rFonts ascii/hAnsi; Normal takes docDefaults' fonts.
+    # The gap between addressee and sender is the Addressee style's end indent: its lines wrap
+    # at 58 % of the text width, as in the PDF (an indent, unlike a cell margin, is logical: it
+    # stays on the inner side in right-to-left letters).
+    width_mm = PAGE_MM[letter.page_size][0] - MARGINS_MM["left"] - MARGINS_MM["right"]
+    addressee = paragraph_style("Addressee", next_style="Addressee")
+    addressee.paragraph_format.right_indent = Mm(width_mm * (1 - ADDRESSEE_SHARE - SENDER_SHARE))
+    paragraph_style("Sender", size=SMALL_PT, align=WD_ALIGN_PARAGRAPH.RIGHT, next_style="Sender")
+    paragraph_style("Sender Name", base="Sender", bold=True, next_style="Sender")
+    # letter.css: .date 11 pt, 4 mm above, end-aligned in the sender column.
+    paragraph_style("Date", builtin=True, size=BODY_PT, before=4.0, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    notice = paragraph_style("Fax Notice", size=SMALL_PT, italic=True, after=5.0, next_style="Normal")
+    _rules(notice.element.get_or_add_pPr())
+    paragraph_style("Salutation", builtin=True, after=2.5, keep_with_next=True, next_style="Normal")
+    paragraph_style("Subject", bold=True, after=4.0, keep_with_next=True, next_style="Salutation")
+    for name in ("List Bullet", "List Number"):
+        style = paragraph_style(name, after=ITEM_GAP_MM)
+        # Word's list styles drop the gap between items; the PDF keeps 0.6 mm.
+        spacing = style.element.pPr.find(qn("w:contextualSpacing"))
+        if spacing is not None:
+            style.element.pPr.remove(spacing)
+    # The closing block stays together (letter.css: break-inside: avoid). The gap above it is
+    # the 3 mm of .closing less the 2.2 mm the last body paragraph already leaves (CSS margins
+    # collapse; Word adds them).
+    paragraph_style("Signature", builtin=True, keep_with_next=True, next_style="Signature")
+    paragraph_style("Closing", builtin=True, before=3.0 - PARAGRAPH_GAP_MM, keep_with_next=True, next_style="Signature")
+    paragraph_style("Signer", base="Signature", bold=True, before=SIGNATURE_SPACE_MM, next_style="Signature")
+    header = paragraph_style("Header", size=SMALL_PT)
+    tabs = header.element.pPr.find(qn("w:tabs"))
+    if tabs is not None:  # the template's tab stops are for US Letter with 1.25" margins
+        header.element.pPr.remove(tabs)
+
+
+def _numbering(document: Document) -> tuple[str, Any]:
+    """A bullet list for "List Bullet" (• at 6 mm, as the PDF), and a factory of numbered lists
+    for "List Number" that each start at 1."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls, qn
+    from docx.shared import Mm
+
+    numbering = document.part.numbering_part.element
+    abstracts = numbering.findall(qn("w:abstractNum"))
+    nums = numbering.findall(qn("w:num"))
+    next_abstract = max(int(a.get(qn("w:abstractNumId"))) for a in abstracts) + 1
+    next_num = [max(int(n.get(qn("w:numId"))) for n in nums) + 1]
+    indent = round(Mm(LIST_INDENT_MM).twips)
+
+    def abstract(number: int, fmt: str, text: str, hanging: int, style: str) -> None:
+        fonts = (
+            f'<w:rPr><w:rFonts w:ascii="{FONT}" w:hAnsi="{FONT}" w:cs="{FONT}" w:hint="default"/></w:rPr>'
+            if fmt == "bullet"
+            else ""
+        )
+        element = parse_xml(
+            f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{number}">'
+            f'<w:multiLevelType w:val="singleLevel"/>'
+            f'<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/>'
+            f'<w:pStyle w:val="{style}"/><w:lvlText w:val="{text}"/><w:lvlJc w:val="left"/>'
+            f'<w:pPr><w:ind w:left="{indent}" w:hanging="{hanging}"/></w:pPr>{fonts}</w:lvl>'
+            f"</w:abstractNum>"
+        )
+        (numbering.findall(qn("w:abstractNum")) or nums)[-1].addnext(element)
+
+    def num(abstract_id: int, restart: bool) -> str:
+        number = next_num[0]
+        next_num[0] += 1
+        override = (
+            '<w:lvlOverride w:ilvl="0"><w:startOverride w:val="1"/></w:lvlOverride>' if restart else ""
+        )
+        numbering.append(
+            parse_xml(
+                f'<w:num {nsdecls("w")} w:numId="{number}"><w:abstractNumId w:val="{abstract_id}"/>'
+                f"{override}</w:num>"
+            )
+        )
+        return str(number)
+
+    bullet_abstract, number_abstract = next_abstract, next_abstract + 1
+    abstract(bullet_abstract, "bullet", "•", round(Mm(2.5).twips), "ListBullet")
+    abstract(number_abstract, "decimal", "%1.", round(Mm(5.0).twips), "ListNumber")
+    bullets = num(bullet_abstract, restart=False)
+    numbers_default = num(number_abstract, restart=False)
+    for name, num_id in (("List Bullet", bullets), ("List Number", numbers_default)):
+        pstyle = document.styles[name].element.get_or_add_pPr()
+        num_pr = pstyle.find(qn("w:numPr"))
+        num_pr.find(qn("w:numId")).set(qn("w:val"), num_id)
+
+    first = [True]
+
+    def numbers() -> str:
+        # The first numbered list uses the style's own numbering; later ones restart at 1.
+        if first[0]:
+            first[0] = False
+            return numbers_default
+        return num(number_abstract, restart=True)
+
+    return bullets, numbers
+
+
+def _set_num(paragraph: DocxParagraph, num_id: str) -> None:
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    ppr = paragraph._p.get_or_add_pPr()
+    num_pr = f'<w:numPr {nsdecls("w")}><w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr>'
+    _insert(ppr, parse_xml(num_pr), _PPR_ORDER)
+
+
+def _page(document: Document, letter: Letter) -> None:
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Mm
+
+    section = document.sections[0]
+    width, height = PAGE_MM[letter.page_size]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(width), Mm(height)
+    section.top_margin = Mm(MARGINS_MM["top"])
+    section.right_margin = Mm(MARGINS_MM["right"])
+    section.bottom_margin = Mm(MARGINS_MM["bottom"])
+    section.left_margin = Mm(MARGINS_MM["left"])
+    section.header_distance = Mm(HEADER_MM)
+    section.footer_distance = Mm(MARGINS_MM["bottom"] / 2)
+    section.gutter = Mm(0)
+
+
+def _table_properties(table: Any, rtl: bool) -> None:
+    """No borders, no cell padding but the block's gap below; right to left: columns mirrored."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls, qn
+    from docx.shared import Mm
+
+    tbl_pr = table._tbl.tblPr
+    for tag in ("w:tblBorders", "w:tblCellMar", "w:tblInd", "w:bidiVisual"):
+        old = tbl_pr.find(qn(tag))
+        if old is not None:
+            tbl_pr.remove(old)
+    gap = round(Mm(HEAD_GAP_MM).twips)
+    borders = "".join(f'<w:{side} w:val="nil"/>' for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
+    elements = [
+        f'<w:tblInd {nsdecls("w")} w:w="0" w:type="dxa"/>',
+        f'<w:tblBorders {nsdecls("w")}>{borders}</w:tblBorders>',
+        f'<w:tblCellMar {nsdecls("w")}><w:top w:w="0" w:type="dxa"/><w:left w:w="0" w:type="dxa"/>'
+        f'<w:bottom w:w="{gap}" w:type="dxa"/><w:right w:w="0" w:type="dxa"/></w:tblCellMar>',
+    ]
+    if rtl:
+        elements.insert(0, f'<w:bidiVisual {nsdecls("w")}/>')
+    for xml in elements:
+        _insert(tbl_pr, parse_xml(xml), _TBLPR_ORDER)
+    # Keep the row on one page, and its width as set.
+    tr_pr = table.rows[0]._tr.get_or_add_trPr()
+    tr_pr.append(parse_xml(f'<w:cantSplit {nsdecls("w")}/>'))
+
+
+# --- small XML helpers --------------------------------------------------------------------------
+
+_RPR_ORDER = ["rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike",
+              "outline", "shadow", "emboss", "imprint", "noProof", "snapToGrid", "vanish",
+              "webHidden", "color", "spacing", "w", "kern", "position", "sz", "szCs", "highlight",
+              "u", "effect", "bdr", "shd", "fitText", "vertAlign", "rtl", "cs", "em", "lang",
+              "eastAsianLayout", "specVanish", "oMath"]  # fmt: skip
+_PPR_ORDER = ["pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl",
+              "numPr", "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens",
+              "kinsoku", "wordWrap", "overflowPunct", "topLinePunct", "autoSpaceDE",
+              "autoSpaceDN", "bidi", "adjustRightInd", "snapToGrid", "spacing", "ind",
+              "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc", "textDirection",
+              "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr",
+              "sectPr", "pPrChange"]  # fmt: skip
+_TBLPR_ORDER = ["tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize",
+                "tblStyleColBandSize", "tblW", "jc", "tblCellSpacing", "tblInd", "tblBorders",
+                "shd", "tblLayout", "tblCellMar", "tblLook"]  # fmt: skip
+
+
+def _toggle(rpr: Any, name: str) -> None:
+    from docx.oxml import OxmlElement
+
+    _insert(rpr, OxmlElement(f"w:{name}"), _RPR_ORDER)
+
+
+def _set_size(rpr: Any, points: float) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    half_points = str(round(points * 2))
+    for name in ("sz", "szCs"):  # szCs: complex-script text has its own size
+        _insert(rpr, OxmlElement(f"w:{name}", {qn("w:val"): half_points}), _RPR_ORDER)
+
+
+def _set_fonts(rpr: Any, complex_script: str) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    # Explicit names, no theme fonts (a theme font attribute would win over the name).
+    attrs = {qn("w:ascii"): FONT, qn("w:hAnsi"): FONT, qn("w:eastAsia"): FONT, qn("w:cs"): complex_script}
+    _insert(rpr, OxmlElement("w:rFonts", attrs), _RPR_ORDER)
+
+
+def _set_lang(rpr: Any, lang: str, rtl: bool) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    attrs = {qn("w:val"): lang}
+    if rtl:
+        attrs[qn("w:bidi")] = lang  # right-to-left text is checked as complex script
+    _insert(rpr, OxmlElement("w:lang", attrs), _RPR_ORDER)
+
+
+def _rules(ppr: Any) -> None:
+    """Thin rules above and below (letter.css .fax-notice: 0.5 pt, 1 mm padding)."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    rule = 'w:val="single" w:sz="4" w:space="3" w:color="000000"'
+    _insert(ppr, parse_xml(f'<w:pBdr {nsdecls("w")}><w:top {rule}/><w:bottom {rule}/></w:pBdr>'), _PPR_ORDER)
+
+
+def _insert(parent: Any, element: Any, order: list[str]) -> None:
+    """Insert or replace a property element in schema order (Word rejects misordered ones)."""
+    from docx.oxml.ns import qn
+
+    name = element.tag.split("}")[1]
+    old = parent.find(qn(f"w:{name}"))
+    if old is not None:
+        old.addprevious(element)
+        parent.remove(old)
+        return
+    later = {qn(f"w:{n}") for n in order[order.index(name) + 1 :]}
+    for child in parent:
+        if child.tag in later:
+            child.addprevious(element)
+            return
+    parent.append(element)
+
+
+# --- package: settings, properties, bytes -------------------------------------------------------
+
+
+def _clean_package(document: Document) -> None:
+    package = document.part.package
+    for rels, dropped in ((package.rels, _DROPPED_PACKAGE_RELS), (document.part.rels, _DROPPED_DOCUMENT_RELS)):
+        for r_id, rel in list(rels.items()):
+            if rel.reltype.endswith(dropped):
+                rels.pop(r_id)
+    for rel in package.rels.values():
+        if rel.reltype.endswith("/extended-properties"):
+            rel.target_part._blob = _APP_XML
+
+
+def _settings(document: Document, lang: str) -> None:
+    from docx.oxml.ns import qn
+
+    settings = document.settings.element
+    # The template claims it was spell-checked ("clean"); let Word check the letter's text.
+    proof = settings.find(qn("w:proofState"))
+    if proof is not None:
+        settings.remove(proof)
+    # Word 2013+ layout, so Word does not open the letter in "Compatibility Mode".
+    for setting in settings.iter(qn("w:compatSetting")):
+        if setting.get(qn("w:name")) == "compatibilityMode":
+            setting.set(qn("w:val"), "15")
+    theme_lang = settings.find(qn("w:themeFontLang"))
+    if theme_lang is not None:
+        theme_lang.set(qn("w:val"), lang)
+
+
+def _core_properties(document: Document, letter: Letter, lang: str) -> None:
+    props = document.core_properties
+    props.title = letter.title or letter.subject
+    props.subject = letter.subject
+    props.author = letter.author
+    props.language = lang
+    props.comments = ""
+    props.keywords = ""
+    props.category = ""
+    props.last_modified_by = letter.author
+    props.revision = 1
+    # python-docx writes naive datetimes as UTC ("Z").
+    props.created = props.modified = FIXED_TIME.replace(tzinfo=None)
+
+
+def _fixed_zip(data: bytes) -> bytes:
+    """The same package with fixed entry dates and attributes: python-docx stamps each entry with
+    the current time, which would make every run's bytes differ."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for entry in source.infolist():
+            info = zipfile.ZipInfo(entry.filename, date_time=FIXED_TIME.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 0  # ZipInfo's default depends on the platform
+            info.external_attr = 0
+            target.writestr(info, source.read(entry.filename))
+    return out.getvalue()

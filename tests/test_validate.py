@@ -1,0 +1,152 @@
+"""validate(): errors and warnings with stable codes, naming office, file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lettergen.directory.model import Directory, Office, load_directory
+from lettergen.directory.validate import CODES, ERROR, WARNING, Finding, has_errors, validate
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = ROOT / "data" / "directories" / "kazakhstan.yaml"
+
+INVALID_FAXES_TODAY = {
+    "az-baku-embassy": "+99412906249",
+    "eg-cairo-embassy": "+2023598421",
+    "gr-athens-consulate": "+3013616689",
+    "in-new-delhi-embassy": "+91116144778",
+    "ir-tehran-embassy": "+98212566400",
+    "lt-vilnius-embassy": "+3702313580",
+    "mn-ulan-bator-mission": "+9761312204",
+    "pk-meshed-consulate-general": "+98517625590",
+    "pk-karachi-consulate": "+92215838418",
+    "ru-moscow-embassy": "+70952082650",
+    "sa-riyadh-embassy": "+96614547781",
+}
+
+
+def _codes(findings: list[Finding], office_id: str) -> list[str]:
+    return [f.code for f in findings if f.office_id == office_id]
+
+
+def test_shipped_directory_has_no_errors() -> None:
+    findings = validate(load_directory(SHIPPED))
+    assert not has_errors(findings)
+    assert {f.severity for f in findings} == {WARNING}
+
+
+def test_shipped_invalid_faxes() -> None:
+    findings = validate(load_directory(SHIPPED))
+    invalid = {
+        f.office_id: f.message.split()[1]
+        for f in findings
+        if f.code == "number-invalid-today" and f.message.startswith("fax")
+    }
+    assert invalid == INVALID_FAXES_TODAY
+
+
+def test_shipped_meshed_and_shared_fax() -> None:
+    directory = load_directory(SHIPPED)
+    findings = validate(directory)
+    meshed = [f for f in findings if f.office_id == "pk-meshed-consulate-general"]
+    assert [f.code for f in meshed].count("number-foreign-country") == 2
+    shared = [f for f in findings if f.code == "fax-shared"]
+    assert {f.office_id for f in shared} == {"us-new-york-consulate", "us-new-york-un-mission"}
+    assert all("+12128883025" in f.message for f in shared)
+    moscow = [f for f in findings if f.office_id == "ru-moscow-embassy"]
+    assert "number-invalid-today" in [f.code for f in moscow]
+    # file and line: the office's record in the YAML.
+    office = directory.get("pk-meshed-consulate-general")
+    assert (meshed[0].file, meshed[0].line) == (SHIPPED, office.line)
+    assert str(meshed[0]).startswith(f"{SHIPPED}:{office.line}: pk-meshed-consulate-general: ")
+
+
+def test_valid_offices_have_no_findings() -> None:
+    directory = load_directory(SHIPPED)
+    assert _codes(validate(directory), "de-berlin-embassy") == []
+
+
+def _office(office_id: str, **fields: object) -> Office:
+    values: dict[str, object] = {"country": "DE", "kind": "embassy", "faxes": ("+493047007125",)}
+    if fields.get("kind") == "non-resident":
+        values["faxes"] = ()
+    values.update(fields)
+    return Office(id=office_id, **values)  # type: ignore[arg-type]
+
+
+def test_served_by_errors() -> None:
+    directory = Directory(
+        "KZ",
+        [
+            _office("de-berlin-embassy"),
+            _office("a-non-resident", country="AT", kind="non-resident", faxes=(), served_by="x"),
+            _office("b-non-resident", country="BE", kind="non-resident", faxes=()),
+            _office(
+                "c-non-resident", country="CH", kind="non-resident", served_by="d-non-resident"
+            ),
+            _office(
+                "d-non-resident", country="DK", kind="non-resident", served_by="c-non-resident"
+            ),
+            _office(
+                "e-non-resident", country="EE", kind="non-resident", served_by="b-non-resident"
+            ),
+            _office(
+                "f-non-resident", country="FI", kind="non-resident", served_by="f-non-resident"
+            ),
+            _office(
+                "g-non-resident", country="GR", kind="non-resident", served_by="de-berlin-embassy"
+            ),
+        ],
+    )
+    findings = validate(directory)
+    assert _codes(findings, "a-non-resident") == ["served-by-unknown"]
+    assert _codes(findings, "b-non-resident") == ["served-by-missing"]
+    assert _codes(findings, "c-non-resident") == ["served-by-cycle"]
+    assert _codes(findings, "d-non-resident") == ["served-by-cycle"]
+    assert _codes(findings, "e-non-resident") == ["served-by-non-resident"]
+    assert _codes(findings, "f-non-resident") == ["served-by-cycle"]
+    assert _codes(findings, "g-non-resident") == []
+    cycle = next(f for f in findings if f.office_id == "c-non-resident")
+    assert "c-non-resident -> d-non-resident -> c-non-resident" in cycle.message
+    assert has_errors(findings)
+
+
+def test_country_and_number_errors() -> None:
+    directory = Directory(
+        "KZ",
+        [
+            _office("x-embassy", country="XX", faxes=()),
+            _office("y-embassy", accredited_to=("QQ", "UNESCO", "NL")),
+            _office("z-embassy", faxes=("030 47007125",), phones=("+0301",)),
+        ],
+    )
+    findings = validate(directory)
+    assert _codes(findings, "x-embassy") == ["country-unknown", "no-fax"]
+    assert _codes(findings, "y-embassy") == ["country-unknown"]
+    assert _codes(findings, "z-embassy") == ["number-syntax", "number-syntax"]
+    assert all(f.severity == ERROR for f in findings if f.code != "no-fax")
+
+
+def test_phone_warnings() -> None:
+    directory = Directory(
+        "KZ",
+        [
+            _office("m-embassy", faxes=("+491701234567",)),
+            _office("n-non-resident", kind="non-resident", faxes=(), served_by="m-embassy"),
+        ],
+    )
+    findings = validate(directory)
+    assert _codes(findings, "m-embassy") == ["fax-is-mobile"]
+    # A non-resident entry has no fax of its own: no no-fax warning.
+    assert _codes(findings, "n-non-resident") == []
+
+
+def test_every_code_has_a_severity() -> None:
+    assert {severity for severity, _meaning in CODES.values()} == {ERROR, WARNING}
+    assert set(CODES) >= {
+        "number-invalid-today",
+        "number-foreign-country",
+        "fax-shared",
+        "no-fax",
+        "fax-is-mobile",
+    }
