@@ -390,3 +390,19 @@ def test_never_crashes_on_mutated_seed(data: st.DataObject) -> None:
 def test_errors_are_lettergen_errors() -> None:
     with pytest.raises(LettergenError):
         importer.import_file(Path("/nonexistent/directory.txt"), "KZ")
+
+
+def test_continuation_line_of_numbers() -> None:
+    text = "Malaysia – Embassy (Kuala Lumpur)\ntel: (603)-216-64-144,\n216-67-872\nfax 216-68-553\n"
+    office = importer.import_text(text, "KZ").directory.offices[0]
+    assert office.phones == ("+60321664144", "+60321667872")
+    assert office.faxes == ("+60321668553",)
+
+
+def test_unknown_accredited_country_is_a_warning() -> None:
+    text = "Egypt – Embassy (Cairo)\n(Ambassador cross-accredited to Atlantis, Morocco)\n"
+    result = importer.import_text(text, "KZ")
+    assert result.directory.offices[0].accredited_to == ("Atlantis", "MA")
+    assert [w.message for w in result.warnings] == [
+        "accredited to 'Atlantis': no known country, kept as written"
+    ]

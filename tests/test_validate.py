@@ -104,6 +104,8 @@ def test_served_by_errors() -> None:
     assert _codes(findings, "c-non-resident") == ["served-by-cycle"]
     assert _codes(findings, "d-non-resident") == ["served-by-cycle"]
     assert _codes(findings, "e-non-resident") == ["served-by-non-resident"]
+    chain = next(f for f in findings if f.office_id == "e-non-resident")
+    assert chain.severity == "warning"  # routing follows the chain; only cycles break it
     assert _codes(findings, "f-non-resident") == ["served-by-cycle"]
     assert _codes(findings, "g-non-resident") == []
     cycle = next(f for f in findings if f.office_id == "c-non-resident")

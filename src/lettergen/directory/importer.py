@@ -532,6 +532,32 @@ def _serving(office: Office, entry: _Entry, residents: list[Office]) -> tuple[st
     return "", ""
 
 
+def _read_see(entry: _Entry) -> None:
+    """The "for information see ..." line of a non-resident entry; other lines are reported
+    as unplaced when the entry becomes an Office."""
+    for line_no, text in entry.body:
+        see = _SEE.search(text)
+        if see and not entry.see_line:
+            entry.heading.see = see.group("country").strip(" .")
+            entry.see_line = line_no
+
+
+def _entry_warnings(entry: _Entry) -> list[LineWarning]:
+    found = []
+    if entry.heading.see and not countries.country_code(entry.heading.see):
+        where = entry.see_line or entry.line
+        found.append(LineWarning(where, f"unknown country {entry.heading.see!r} in 'see'"))
+    for item in entry.heading.accredited:
+        # ISO codes, acronyms (UNESCO) and named organisations are expected; anything else is
+        # most likely a country name we do not know.
+        if item.isupper() or re.search(r"(?i)organi[sz]ation|office|nations", item):
+            continue
+        found.append(
+            LineWarning(entry.line, f"accredited to {item!r}: no known country, kept as written")
+        )
+    return found
+
+
 def import_text(text: str, state: str, source: str = "", path: Path | None = None) -> ImportReport:
     """Read a directory text into a Directory of the sending state (an ISO code)."""
     state_code = state.strip().upper()
@@ -549,27 +575,8 @@ def import_text(text: str, state: str, source: str = "", path: Path | None = Non
         if entry.heading.kind != "non-resident":
             _read_body(entry, warnings, unplaced)
         else:
-            for line_no, body_text in entry.body:
-                see = _SEE.search(body_text)
-                if see and not entry.see_line:
-                    entry.heading.see = see.group("country").strip(" .")
-                    entry.see_line = line_no
-        if entry.heading.see and not countries.country_code(entry.heading.see):
-            warnings.append(
-                LineWarning(
-                    entry.see_line or entry.line, f"unknown country {entry.heading.see!r} in 'see'"
-                )
-            )
-        for item in entry.heading.accredited:
-            if len(item) == 2 and item.isupper():
-                continue
-            if len(item.split()) <= 3 and not re.search(r"(?i)organi[sz]ation|office|un", item):
-                warnings.append(
-                    LineWarning(
-                        entry.line,
-                        f"{item!r} in accredited_to is not a known country: kept as a name",
-                    )
-                )
+            _read_see(entry)
+        warnings.extend(_entry_warnings(entry))
         offices.append(_office(entry, warnings, unplaced))
 
     offices = _unique_ids(offices, entries)
@@ -584,7 +591,9 @@ def import_text(text: str, state: str, source: str = "", path: Path | None = Non
                 if not why.startswith("'for information"):
                     entry.comments.append(f"served_by: {why}")
             else:
-                warnings.append(LineWarning(entry.line, f"{office.id}: no office found to serve it"))
+                warnings.append(
+                    LineWarning(entry.line, f"{office.id}: no office found to serve it")
+                )
         if entry.comments:
             comments[office.id] = entry.comments
         routed.append(office)

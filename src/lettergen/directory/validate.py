@@ -26,7 +26,8 @@ CODES: dict[str, tuple[str, str]] = {
     "number-syntax": (ERROR, "a phone or fax number is not in E.164 form (+ and 5-15 digits)"),
     "served-by-missing": (ERROR, "a non-resident entry names no office in served_by"),
     "served-by-unknown": (ERROR, "served_by names an id that is not in the directory"),
-    "served-by-non-resident": (ERROR, "served_by names another non-resident entry"),
+    # Routing follows such a chain to its end; naming the acting office directly is clearer.
+    "served-by-non-resident": (WARNING, "served_by names another non-resident entry"),
     "served-by-cycle": (ERROR, "served_by entries point at each other in a loop"),
     "number-invalid-today": (WARNING, "a number is not valid under today's numbering plan"),
     "number-foreign-country": (WARNING, "a number's calling code is not the office country's"),
@@ -118,8 +119,8 @@ def _served_by_findings(office: Office, directory: Directory) -> list[Finding]:
             return [
                 _finding(
                     "served-by-non-resident",
-                    f"served_by {target.id!r} is itself non-resident: name the office acting "
-                    "for it",
+                    f"served_by {target.id!r} is itself non-resident (routing follows the "
+                    "chain; naming the office acting for it is clearer)",
                     office,
                 )
             ]

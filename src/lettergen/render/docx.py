@@ -41,19 +41,9 @@ FONT = "Arial"
 #: Complex-script text (Arabic …), by direction, as in render/pdf.py's FONTS.
 COMPLEX_SCRIPT_FONT = {"ltr": FONT, "rtl": "Noto Naskh Arabic"}
 
-#: Sizes and spacing of letter.css, in points and millimetres.
-BODY_PT = 11.0
-SMALL_PT = 9.5
-LINE_HEIGHT = 1.27  # letter.css `line-height`, as a minimum line pitch in Word
-MARGINS_MM = {"top": 30.0, "right": 20.0, "bottom": 16.0, "left": 24.0}
-HEADER_MM = 20.0  # from the top edge to the header line; the PDF's sits 6 mm above the body
 PAGE_MM = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
-ADDRESSEE_SHARE, SENDER_SHARE = 0.58, 0.38  # of the text width, as .addressee / .sender
-HEAD_GAP_MM = 6.0  # below the addressee and sender block
-PARAGRAPH_GAP_MM = 2.2  # below body paragraphs and lists
-ITEM_GAP_MM = 0.6  # between list items
-LIST_INDENT_MM = 6.0
-SIGNATURE_SPACE_MM = 13.0
+#: Where "•" and "1." hang left of a list item's text (the PDF's markers sit just before it).
+BULLET_HANG_MM, NUMBER_HANG_MM = 2.5, 5.0
 
 #: Document and ZIP entry dates: fixed, so the same letter gives the same bytes. 1980-01-01 is
 #: the earliest date a ZIP entry can carry.
@@ -70,6 +60,176 @@ _APP_XML = (
     b' xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
     b"<Application>lettergen</Application><DocSecurity>0</DocSecurity></Properties>"
 )
+
+
+# --- the layout, read from letter.css ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The measures of letter.css that a Word document can express, in mm and pt: the PDF's
+    layout is the one source, so a change to letter.css changes both writers."""
+
+    page_mm: tuple[float, float]
+    margins_mm: tuple[float, float, float, float]  # top, right, bottom, left
+    header_mm: float  # page top edge → top of the running header's line
+    header_pt: float
+    body_pt: float
+    line_height: float  # a multiple of the font size (Word: a minimum line pitch)
+    addressee_share: float  # of the text width
+    sender_share: float
+    sender_pt: float
+    sender_name_bold: bool
+    head_gap_mm: float  # below the addressee and sender block
+    date_pt: float
+    date_before_mm: float
+    notice_pt: float
+    notice_italic: bool
+    notice_rule_pt: float
+    notice_padding_mm: float
+    notice_after_mm: float
+    subject_bold: bool
+    subject_after_mm: float
+    salutation_after_mm: float
+    paragraph_after_mm: float
+    list_after_mm: float
+    list_indent_mm: float
+    item_after_mm: float
+    closing_before_mm: float
+    signature_space_mm: float
+    signer_bold: bool
+
+    @property
+    def text_width_mm(self) -> float:
+        return self.page_mm[0] - self.margins_mm[1] - self.margins_mm[3]
+
+
+def layout(page_size: str, templates: Path | None = None) -> Layout:
+    """The layout of a page size, from letter_templates/layout/letter.css."""
+    return _layout((templates or paths.templates_dir()).resolve(), page_size)
+
+
+@cache
+def _layout(templates: Path, page_size: str) -> Layout:
+    path = templates / "layout" / "letter.css"
+    try:
+        rules = _css_rules(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise RenderError(f"cannot read the page layout: {exc}", Place(path)) from exc
+
+    def get(selector: str, prop: str) -> str:
+        value = rules.get(selector, {}).get(prop)
+        if value is None:
+            raise RenderError(f"'{selector} {{ {prop}: … }}' is missing", Place(path), hint="the DOCX writer reads it")
+        return value
+
+    def box(selector: str, prop: str, side: int) -> float:
+        """One side (top, right, bottom, left) of a margin or padding, longhand or shorthand."""
+        longhand = rules.get(selector, {}).get(f"{prop}-{('top', 'right', 'bottom', 'left')[side]}")
+        if longhand is not None:
+            return _mm(longhand, path)
+        values = get(selector, prop).split()
+        values = {1: values * 4, 2: values * 2, 3: [*values, values[1]], 4: values}.get(len(values), values)
+        return _mm(values[side], path)
+
+    def share(selector: str) -> float:
+        percent = [v for v in get(selector, "flex").split() if v.endswith("%")]
+        if not percent:
+            raise RenderError(f"'{selector}' needs a flex basis in %", Place(path))
+        return float(percent[0][:-1]) / 100
+
+    def pt(selector: str, default: float | None = None) -> float:
+        value = rules.get(selector, {}).get("font-size")
+        return default if value is None and default is not None else _mm(get(selector, "font-size"), path) / MM_PER_PT
+
+    def has(selector: str, prop: str, value: str) -> bool:
+        return rules.get(selector, {}).get(prop) == value
+
+    paper = "@page letter-paper" if page_size == "Letter" else "@page"
+    margins = [box("@page", "margin", side) for side in range(4)]
+    for side, name in enumerate(("top", "right", "bottom", "left")):
+        if f"margin-{name}" in rules.get(paper, {}) and paper != "@page":
+            margins[side] = _mm(rules[paper][f"margin-{name}"], path)
+    body_pt = pt("html")
+    line_height = float(get("html", "line-height"))
+    header_pt = pt("@page @top-left", body_pt)
+    header_mm = margins[0] - box("@page @top-left", "padding", 2) - header_pt * line_height * MM_PER_PT
+    return Layout(
+        page_mm=PAGE_MM[page_size],
+        margins_mm=(margins[0], margins[1], margins[2], margins[3]),
+        header_mm=header_mm,
+        header_pt=header_pt,
+        body_pt=body_pt,
+        line_height=line_height,
+        addressee_share=share(".addressee"),
+        sender_share=share(".sender"),
+        sender_pt=pt(".sender", body_pt),
+        sender_name_bold=has(".sender .name", "font-weight", "bold"),
+        head_gap_mm=box(".head", "margin", 2),
+        date_pt=pt(".date", body_pt),
+        date_before_mm=box(".date", "margin", 0),
+        notice_pt=pt(".fax-notice", body_pt),
+        notice_italic=has(".fax-notice", "font-style", "italic"),
+        notice_rule_pt=_mm(get(".fax-notice", "border-top").split()[0], path) / MM_PER_PT,
+        notice_padding_mm=box(".fax-notice", "padding", 0),
+        notice_after_mm=box(".fax-notice", "margin", 2),
+        subject_bold=has(".subject", "font-weight", "bold"),
+        subject_after_mm=box(".subject", "margin", 2),
+        salutation_after_mm=box(".salutation", "margin", 2),
+        paragraph_after_mm=box(".body p", "margin", 2),
+        list_after_mm=box(".body ul", "margin", 2),
+        list_indent_mm=_mm(get(".body ul", "padding-inline-start"), path),
+        item_after_mm=box(".body li", "margin", 2),
+        closing_before_mm=box(".closing", "margin", 0),
+        signature_space_mm=_mm(get(".closing .signature-space", "height"), path),
+        signer_bold=has(".closing .signer", "font-weight", "bold"),
+    )
+
+
+MM_PER_PT = 25.4 / 72
+_UNITS_MM = {"mm": 1.0, "cm": 10.0, "in": 25.4, "pt": MM_PER_PT, "pc": 12 * MM_PER_PT, "px": 25.4 / 96}
+
+
+def _mm(value: str, path: Path) -> float:
+    match = re.fullmatch(r"(-?[\d.]+)([a-z]*)", value.strip())
+    if match and (match[2] in _UNITS_MM or (match[2] == "" and float(match[1]) == 0)):
+        return float(match[1]) * _UNITS_MM.get(match[2], 0.0)
+    raise RenderError(f"cannot read the length {value!r}", Place(path), hint="use mm, pt, cm or in")
+
+
+def _css_rules(css: str) -> dict[str, dict[str, str]]:
+    """letter.css as {selector: {property: value}}, a nested rule keyed by both preludes
+    ("@page @top-left"); a selector list gives each selector the declarations. Enough CSS for
+    our own layout file, not a general parser."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    rules: dict[str, dict[str, str]] = {}
+
+    def parse(text: str, outer: str) -> None:
+        position = 0
+        while True:
+            brace = text.find("{", position)
+            if brace < 0:
+                return
+            prelude = " ".join(text[position:brace].split(";")[-1].split())
+            depth, end = 1, brace + 1
+            while depth and end < len(text):
+                depth += {"{": 1, "}": -1}.get(text[end], 0)
+                end += 1
+            block = text[brace + 1 : end - 1]
+            for selector in prelude.split(","):
+                name = " ".join(f"{outer} {selector}".split())
+                declarations = rules.setdefault(name, {})
+                flat = re.sub(r"[^;{}]*\{[^{}]*\}", "", block)  # nested rules are not declarations
+                for declaration in flat.split(";"):
+                    prop, colon, value = declaration.partition(":")
+                    if colon:
+                        declarations[prop.strip()] = value.strip()
+                if "{" in block:
+                    parse(block, name)
+            position = end
+
+    parse(css, "")
+    return rules
 
 
 @dataclass(frozen=True)
