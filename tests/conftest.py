@@ -54,3 +54,19 @@ def directory():  # type: ignore[no-untyped-def]
     from lettergen.directory.model import load_directories
 
     return load_directories(SHIPPED_DIRECTORY)
+
+
+def soffice_to_pdf(paths: list[Path], outdir: Path) -> dict[Path, Path]:
+    """Convert documents with LibreOffice in ONE headless call (startup costs seconds), using a
+    profile of its own under outdir so parallel test runs do not share one."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed (apt-get install libreoffice-writer-nogui)")
+    profile = (outdir / "lo-profile").resolve().as_uri()
+    args = [soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf"]
+    command = [*args, "--outdir", str(outdir), *map(str, paths)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    pdfs = {path: outdir / f"{path.stem}.pdf" for path in paths}
+    missing = [str(path) for path, pdf in pdfs.items() if not pdf.exists()]
+    assert not missing, f"soffice did not convert {missing}: {result.stdout}{result.stderr}"
+    return pdfs

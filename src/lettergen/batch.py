@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lettergen import __version__, paths, yamlio
 from lettergen.campaign import Campaign, Sender, check_sender
@@ -26,6 +26,9 @@ from lettergen.directory.routing import route, serving_office
 from lettergen.errors import DataError, LettergenError
 from lettergen.letter import Letter
 from lettergen.signers import Signer
+
+if TYPE_CHECKING:
+    from lettergen.render.fax import FaxSettings
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +89,7 @@ class Result:
     rows: list[Row]
     skipped: list[Skip]
     failures: list[Failure]
+    drafts: list[str] = field(default_factory=list)  # languages written from a draft translation
 
     @property
     def letters(self) -> int:
@@ -171,7 +175,7 @@ def assign_faxes(
 def plan(
     directory: Directory,
     *,
-    language: str,
+    language: str | Callable[[Recipient], str],
     everyone: bool = False,
     countries: Iterable[str] = (),
     offices: Iterable[str] = (),
@@ -180,7 +184,9 @@ def plan(
 ) -> Plan:
     chosen = recipients(directory, everyone=everyone, countries=countries, offices=offices)
     faxed, skipped = assign_faxes(chosen, include_no_fax)
-    jobs = [Job(r, s, language) for s in (signers or [None]) for r in faxed]  # type: ignore[list-item]
+    # One language for the batch, or one chosen per office (--lang auto).
+    language_of = language if callable(language) else (lambda _: language)
+    jobs = [Job(r, s, language_of(r)) for s in (signers or [None]) for r in faxed]  # type: ignore[list-item]
     return Plan(jobs, skipped)
 
 
@@ -209,9 +215,12 @@ def run(
     sender: Sender | None = None,
     templates: Path | None = None,
     progress: Callable[[int], None] | None = None,
+    cover: bool = False,
+    fax: FaxSettings | None = None,
 ) -> Result:
     """Compose and write every job's letter in every format; a failing letter is reported and
-    the rest are written."""
+    the rest are written. `cover` puts a fax cover sheet before each letter; `fax` sets the
+    TIFF's resolution and compression."""
     formats = list(dict.fromkeys(formats))
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
@@ -231,6 +240,7 @@ def run(
                 signer=job.signer,
                 sender=sender,
                 templates=templates,
+                cover=cover,
             )
             letters.append((job, letter))
         except LettergenError as exc:
@@ -240,7 +250,8 @@ def run(
                 progress(1)
 
     rows: list[Row] = []
-    for job, letter, fmt, data, pages, source, error in _write_all(letters, formats, templates):
+    written = _write_all(letters, formats, templates, fax)
+    for job, letter, fmt, data, pages, source, error in written:
         office = job.recipient.office
         if error:
             failures.append(Failure(office.id, letter.author, error))
@@ -269,18 +280,23 @@ def run(
             )
         if progress and fmt == formats[-1]:
             progress(1)
-    result = Result(folder, rows, batch.skipped, failures)
+    result = Result(folder, rows, batch.skipped, failures, draft_languages(batch.jobs, templates))
     write_manifest(result, campaign)
     return result
 
 
 def _write_all(
-    letters: list[tuple[Job, Letter]], formats: list[str], templates: Path | None
+    letters: list[tuple[Job, Letter]],
+    formats: list[str],
+    templates: Path | None,
+    fax: FaxSettings | None = None,
 ) -> Iterator[tuple[Job, Letter, str, bytes, int, str, str]]:
     """(job, letter, format, bytes, pages, how pages were counted, error) for every file."""
     from lettergen.render.pdf import render_pdfs
 
-    needs_pdf = "pdf" in formats or "tiff" in formats
+    # A DOCX's page count is its PDF's: the two share margins and metric-compatible fonts, and
+    # LibreOffice agrees on every seed letter (tests/test_docx.py checks it).
+    needs_pdf = bool({"pdf", "tiff", "docx"} & set(formats))
     pdfs: Iterator[Any] = render_pdfs([letter for _, letter in letters], templates) if needs_pdf else iter(())
     for job, letter in letters:
         pdf = next(pdfs) if needs_pdf else None
@@ -294,12 +310,15 @@ def _write_all(
                 elif fmt == "docx":
                     from lettergen.render.docx import render_docx
 
-                    docx = render_docx(letter)
+                    docx = render_docx(letter, templates)
                     yield job, letter, fmt, docx.data, docx.pages or pdf.pages if pdf else 0, docx.pages_source, ""
                 elif fmt == "tiff":
-                    from lettergen.render.fax import pdf_to_tiff
+                    from lettergen.render.fax import FaxSettings, pdf_to_tiff
 
-                    tiff = pdf_to_tiff(pdf.data)
+                    settings = fax or FaxSettings()
+                    tiff = pdf_to_tiff(
+                        pdf.data, resolution=settings.resolution, compression=settings.compression
+                    )
                     yield job, letter, fmt, tiff.data, tiff.pages, "tiff", ""
             except LettergenError as exc:
                 yield job, letter, fmt, b"", 0, "", str(exc)
@@ -351,12 +370,14 @@ class Prepared:
     plan: Plan
     sender: Sender
     templates: Path | None = None
+    cover: bool = False  # a fax cover sheet before each letter
 
     def run(
         self,
         formats: Iterable[str] = ("pdf",),
         out: Path | None = None,
         progress: Callable[[int], None] | None = None,
+        fax: FaxSettings | None = None,
     ) -> Result:
         return run(
             self.campaign,
@@ -367,6 +388,8 @@ class Prepared:
             sender=self.sender,
             templates=self.templates,
             progress=progress,
+            cover=self.cover,
+            fax=fax,
         )
 
 
@@ -382,6 +405,7 @@ def prepare(
     sender: dict[str, str] | None = None,
     directory: Path | None = None,
     templates: Path | None = None,
+    cover: bool = False,
 ) -> Prepared:
     """Load and check everything a batch needs before a single letter is written."""
     from lettergen import campaign as campaigns
@@ -390,8 +414,8 @@ def prepare(
     campaign = campaigns.load(campaign_name)
     the_sender = campaign.sender.with_overrides(sender or {})
     check_sender(the_sender, campaign)
-    language = lang or campaign.default_language
-    campaign.require_language(language)
+    language = by_office_language(campaign, templates) if lang == "auto" else (lang or campaign.default_language)
+    campaign.require_language(campaign.default_language if callable(language) else language)
     dir_ = directory_for(campaign, directory)
     countries, offices = list(countries), list(offices)
     if not (everyone or countries or offices):
@@ -407,7 +431,29 @@ def prepare(
         signers=load_signers(signers) if signers else None,
         include_no_fax=include_no_fax,
     )
-    return Prepared(campaign, dir_, the_plan, the_sender, templates)
+    for code in draft_languages(the_plan.jobs, templates):
+        log.warning(
+            "letters in %r use a draft translation, not yet reviewed by a native speaker (letter_templates/%s/)",
+            code,
+            code,
+        )
+    return Prepared(campaign, dir_, the_plan, the_sender, templates, cover=cover)
+
+
+def by_office_language(campaign: Campaign, templates: Path | None = None) -> Callable[[Recipient], str]:
+    """--lang auto: for each office, the first official language of its host country that has
+    templates and the campaign's texts, else the campaign's default language."""
+    from lettergen.i18n import auto_language
+
+    have = campaign.languages
+    return lambda r: auto_language(r.office.country, have, campaign.default_language, templates)
+
+
+def draft_languages(jobs: Iterable[Job], templates: Path | None = None) -> list[str]:
+    """The languages of these letters whose translation is still a draft."""
+    from lettergen.i18n import language
+
+    return [code for code in sorted({job.language for job in jobs}) if language(code, templates).draft]
 
 
 def render_one(
@@ -420,6 +466,8 @@ def render_one(
     formats: Iterable[str] = ("pdf",),
     sender: dict[str, str] | None = None,
     directory: Path | None = None,
+    cover: bool = False,
+    fax: FaxSettings | None = None,
 ) -> list[tuple[Path, int]]:
     """One letter to one office, written to `output` (a file) or the batch folder."""
     formats = list(formats)
@@ -444,9 +492,10 @@ def render_one(
         state=prepared.directory.state,
         signer=job.signer,
         sender=prepared.sender,
+        cover=cover,
     )
     written = []
-    for _, _, fmt, data, pages, _, error in _write_all([(job, letter)], formats, None):
+    for _, _, fmt, data, pages, _, error in _write_all([(job, letter)], formats, None, fax):
         if error:
             raise DataError(error, hint=f"office {office_id}")
         target = output if output is not None else paths.output_dir() / prepared.campaign.name / letter_path(letter, fmt)
@@ -472,6 +521,11 @@ def summary(result: Result) -> list[str]:
     if warnings:
         lines.append(f"Warnings ({len(warnings)}):")
         lines.extend(f"  {w}" for w in warnings)
+    if result.drafts:
+        lines.append(
+            f"Draft translations, not yet reviewed by a native speaker: {', '.join(result.drafts)}"
+            " (check these letters before sending)"
+        )
     if result.failures:
         lines.append(f"Failed {len(result.failures)}:")
         lines.extend(f"  {f.office_id}{' (' + f.signer + ')' if f.signer else ''}: {f.message}" for f in result.failures)

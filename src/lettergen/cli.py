@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -16,6 +17,9 @@ from lettergen.directory.model import KINDS, load_directories
 from lettergen.directory.routing import country_code, route
 from lettergen.errors import LettergenError
 from lettergen.yamlio import atomic_write
+
+if TYPE_CHECKING:
+    from lettergen.render.fax import FaxSettings
 
 DIRECTORY_OPTION = click.option(
     "--directory",
@@ -186,6 +190,36 @@ FORMAT_OPTION = click.option(
 )
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fax_options(command: F) -> F:
+    """--cover, --fax-resolution and --fax-compression, for render and batch."""
+    command = click.option(
+        "--fax-compression",
+        type=click.Choice(["g3", "g4"]),
+        default="g3",
+        show_default=True,
+        help="TIFF compression: g3 (Group 3 1-D, which every fax takes) or g4 (smaller).",
+    )(command)
+    command = click.option(
+        "--fax-resolution",
+        type=click.Choice(["fine", "standard"]),
+        default="fine",
+        show_default=True,
+        help="TIFF resolution: fine (196 lines per inch) or standard (98).",
+    )(command)
+    return click.option(
+        "--cover", is_flag=True, help="Put a fax cover sheet (To, From, Pages, Re) before letters."
+    )(command)
+
+
+def _fax_settings(resolution: str, compression: str) -> FaxSettings:
+    from lettergen.render.fax import FaxSettings
+
+    return FaxSettings(resolution, compression)
+
+
 def _sender_overrides(fields: tuple[str, ...]) -> dict[str, str]:
     from lettergen.campaign import SENDER_FIELDS
 
@@ -214,6 +248,7 @@ def _split(value: str | None) -> list[str]:
 @FORMAT_OPTION
 @SENDER_OPTION
 @DIRECTORY_OPTION
+@_fax_options
 def render(
     campaign_name: str,
     office_id: str,
@@ -223,6 +258,9 @@ def render(
     formats: str,
     sender_fields: tuple[str, ...],
     directory_path: Path | None,
+    cover: bool,
+    fax_resolution: str,
+    fax_compression: str,
 ) -> None:
     """Write one letter of CAMPAIGN (a name under data/campaigns/ or a file) to one office."""
     from lettergen import batch
@@ -230,6 +268,7 @@ def render(
     written = batch.render_one(
         campaign_name, office_id, signer=signer, output=output, lang=lang,
         formats=_split(formats), sender=_sender_overrides(sender_fields), directory=directory_path,
+        cover=cover, fax=_fax_settings(fax_resolution, fax_compression),
     )
     for path, pages in written:
         click.echo(f"{path} ({pages} page{'s' if pages != 1 else ''})")
@@ -254,6 +293,7 @@ def render(
 @FORMAT_OPTION
 @SENDER_OPTION
 @DIRECTORY_OPTION
+@_fax_options
 def batch_command(
     campaign_name: str,
     everyone: bool,
@@ -266,6 +306,9 @@ def batch_command(
     formats: str,
     sender_fields: tuple[str, ...],
     directory_path: Path | None,
+    cover: bool,
+    fax_resolution: str,
+    fax_compression: str,
 ) -> None:
     """Write the letters of CAMPAIGN to many offices, with a manifest.
 
@@ -276,11 +319,14 @@ def batch_command(
     job = batch.prepare(
         campaign_name, everyone=everyone, countries=_split(countries), offices=_split(offices),
         signers=signers_path, include_no_fax=include_no_fax, lang=lang,
-        sender=_sender_overrides(sender_fields), directory=directory_path,
+        sender=_sender_overrides(sender_fields), directory=directory_path, cover=cover,
     )
     show = sys.stderr.isatty() and len(job.plan.jobs) > 1
     with click.progressbar(length=len(job.plan.jobs), label="Writing letters", file=sys.stderr if show else _Null()) as bar:
-        result = job.run(formats=_split(formats), out=output, progress=bar.update)
+        result = job.run(
+            formats=_split(formats), out=output, progress=bar.update,
+            fax=_fax_settings(fax_resolution, fax_compression),
+        )
     for line in batch.summary(result):
         click.echo(line)
     if result.failures:
@@ -298,6 +344,31 @@ class _Null:
 
     def isatty(self) -> bool:
         return False
+
+
+@cli.group("fax")
+def fax_group() -> None:
+    """Check files before faxing them."""
+
+
+@fax_group.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def fax_check(files: tuple[Path, ...]) -> None:
+    """Check PDFs and TIFFs for faxing: clear top and edges, black only, text size, every
+    "Page x of N", TIFF Class F tags. One line per finding, `file: page N: code: message`, or
+    `file: ok`; exits 1 on an error (warnings alone exit 0)."""
+    from lettergen.render.faxcheck import check_file
+
+    checks = [check_file(path) for path in files]
+    for check in checks:
+        for finding in check.findings:
+            click.echo(f"{finding} ({finding.severity})")
+        if check.ok:
+            click.echo(f"{check.file}: ok ({check.summary()})")
+    errors = sum(f.is_error for check in checks for f in check.findings)
+    click.echo(f"{len(checks)} files, {errors} errors", err=True)
+    if errors:
+        sys.exit(1)
 
 
 def main() -> None:

@@ -49,8 +49,10 @@ def compose(
     signer: Signer | None = None,
     sender: Sender | None = None,
     templates: Path | None = None,
+    cover: bool = False,
 ) -> Letter:
-    """Compose one letter. `state` is the sending state's ISO code (the directory's)."""
+    """Compose one letter. `state` is the sending state's ISO code (the directory's); `cover`
+    adds a fax cover sheet."""
     language_ = language(lang, templates)
     campaign.require_language(lang)
     sender = sender or campaign.sender
@@ -140,9 +142,42 @@ def compose(
         ),
         header=header,
         page_label=language_.raw("labels.page"),
+        cover=_cover(
+            language_,
+            addressee[: len(addressee) - len(office.address)],  # no postal address on a fax cover
+            fax_shown,
+            sender,
+            date_text,
+            campaign.subject[lang],
+        )
+        if cover
+        else (),
+        cover_title=language_.string("cover.title") if cover else "",
         title=campaign.subject[lang],
         author=signer.name,
     )
+
+
+def _cover(
+    language_: Language, to: tuple[str, ...], fax: str, sender: Sender, date: str, subject: str
+) -> tuple[tuple[str, str], ...]:
+    """The cover sheet's rows: To (addressee and office), Fax, From, Date, Pages, Re."""
+    pages = language_.raw("cover.pages_value")
+    if not isinstance(pages, str) or "{pages}" not in pages:
+        raise TemplateError(
+            "cover.pages_value must be a text holding {pages}",
+            hint=f"see cover.pages_value in {language_.folder / 'strings.yaml'}",
+        )
+    names = [language_.isolate(line) for line in (sender.name, sender.organisation) if line]
+    rows = [
+        ("to", "\n".join(to)),
+        ("fax", fax),
+        ("from", "\n".join([*names, *_contact_lines(language_, sender)])),
+        ("date", date),
+        ("pages", pages),
+        ("re", subject),
+    ]
+    return tuple((language_.string(f"cover.{key}"), value) for key, value in rows if value)
 
 
 def _organisation(language_: Language, office: Office) -> str:
@@ -158,11 +193,18 @@ def _place(signer: Signer) -> str:
 
 def _sender_block(language_: Language, sender: Sender) -> tuple[str, ...]:
     lines = [language_.isolate(line) for line in (sender.organisation or sender.name, *sender.address)]
+    lines.extend(_contact_lines(language_, sender))
+    return tuple(line for line in lines if line)
+
+
+def _contact_lines(language_: Language, sender: Sender) -> list[str]:
+    """'Tel. …', 'Fax …', 'E-mail …' for what the sender has."""
+    lines = []
     for label, value in (("phone", sender.phone), ("fax", sender.fax), ("email", sender.email)):
         if value:
             shown = display_number(value) if value.startswith("+") and label != "email" else value
             lines.append(f"{language_.string(f'labels.{label}')} {language_.isolate(shown)}")
-    return tuple(line for line in lines if line)
+    return lines
 
 
 def _mark_demands(blocks: tuple, demands: tuple[str, ...]) -> tuple:  # type: ignore[type-arg]

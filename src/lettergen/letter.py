@@ -80,6 +80,12 @@ class Letter:
     header: str  # "Fax to +49 30 4700 7125"
     page_label: str  # "Page {page} of {pages}"
 
+    # The fax cover sheet, when asked for: (label, value) rows, To, Fax, From, Date, Pages, Re; a
+    # value may hold several lines. The Pages value holds {pages}, which writers fill with the
+    # page count including the cover. () for no cover.
+    cover: tuple[tuple[str, str], ...] = ()
+    cover_title: str = ""  # "Fax", the cover's heading
+
     # Document properties.
     title: str = ""
     author: str = ""

@@ -1,8 +1,9 @@
 """Letter → editable DOCX with python-docx.
 
-The second writer of the one content model: every word comes from the composed Letter, and the
-layout follows letter_templates/layout/letter.css (page size, margins, sizes and spacing), so a
-supporter who opens the DOCX sees the letter the PDF shows and can edit it naturally:
+The second writer of the one content model: every word comes from the composed Letter, and every
+measure (margins, font sizes, line height, spacing, column widths) is read from the PDF's own
+letter_templates/layout/letter.css, so the two layouts cannot drift apart. A supporter who opens
+the DOCX sees the letter the PDF shows and can edit it naturally:
 
 - Paragraph styles carry the layout ("Addressee", "Sender", "Date", "Fax Notice", "Subject",
   "Salutation", Normal for the body, the built-in "List Bullet"/"List Number" for lists, "Closing",
@@ -25,11 +26,15 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lettergen.errors import LettergenError, RenderError
+from lettergen import paths
+from lettergen.errors import LettergenError, Place, RenderError
 from lettergen.letter import Letter, ListBlock, Paragraph, Runs
 
 if TYPE_CHECKING:
@@ -120,7 +125,11 @@ def _layout(templates: Path, page_size: str) -> Layout:
     def get(selector: str, prop: str) -> str:
         value = rules.get(selector, {}).get(prop)
         if value is None:
-            raise RenderError(f"'{selector} {{ {prop}: … }}' is missing", Place(path), hint="the DOCX writer reads it")
+            raise RenderError(
+                f"'{selector} {{ {prop}: … }}' is missing",
+                Place(path),
+                hint="the DOCX writer reads it",
+            )
         return value
 
     def box(selector: str, prop: str, side: int) -> float:
@@ -129,7 +138,9 @@ def _layout(templates: Path, page_size: str) -> Layout:
         if longhand is not None:
             return _mm(longhand, path)
         values = get(selector, prop).split()
-        values = {1: values * 4, 2: values * 2, 3: [*values, values[1]], 4: values}.get(len(values), values)
+        values = {1: values * 4, 2: values * 2, 3: [*values, values[1]], 4: values}.get(
+            len(values), values
+        )
         return _mm(values[side], path)
 
     def share(selector: str) -> float:
@@ -140,7 +151,11 @@ def _layout(templates: Path, page_size: str) -> Layout:
 
     def pt(selector: str, default: float | None = None) -> float:
         value = rules.get(selector, {}).get("font-size")
-        return default if value is None and default is not None else _mm(get(selector, "font-size"), path) / MM_PER_PT
+        return (
+            default
+            if value is None and default is not None
+            else _mm(get(selector, "font-size"), path) / MM_PER_PT
+        )
 
     def has(selector: str, prop: str, value: str) -> bool:
         return rules.get(selector, {}).get(prop) == value
@@ -153,7 +168,9 @@ def _layout(templates: Path, page_size: str) -> Layout:
     body_pt = pt("html")
     line_height = float(get("html", "line-height"))
     header_pt = pt("@page @top-left", body_pt)
-    header_mm = margins[0] - box("@page @top-left", "padding", 2) - header_pt * line_height * MM_PER_PT
+    header_mm = (
+        margins[0] - box("@page @top-left", "padding", 2) - header_pt * line_height * MM_PER_PT
+    )
     return Layout(
         page_mm=PAGE_MM[page_size],
         margins_mm=(margins[0], margins[1], margins[2], margins[3]),
@@ -187,7 +204,14 @@ def _layout(templates: Path, page_size: str) -> Layout:
 
 
 MM_PER_PT = 25.4 / 72
-_UNITS_MM = {"mm": 1.0, "cm": 10.0, "in": 25.4, "pt": MM_PER_PT, "pc": 12 * MM_PER_PT, "px": 25.4 / 96}
+_UNITS_MM = {
+    "mm": 1.0,
+    "cm": 10.0,
+    "in": 25.4,
+    "pt": MM_PER_PT,
+    "pc": 12 * MM_PER_PT,
+    "px": 25.4 / 96,
+}
 
 
 def _mm(value: str, path: Path) -> float:
@@ -240,17 +264,21 @@ class RenderedDocx:
     pages_source: str = "estimate"
 
 
-def render_docx(letter: Letter) -> RenderedDocx:
-    """One letter as DOCX bytes; raises RenderError if it cannot be written."""
+def render_docx(letter: Letter, templates: Path | None = None) -> RenderedDocx:
+    """One letter as DOCX bytes, laid out as letter.css lays out the PDF; raises RenderError if
+    it cannot be written."""
+    page = layout(letter.page_size, templates)
     try:
-        document = _document(letter)
+        document = _document(letter, page)
         buffer = io.BytesIO()
         document.save(buffer)
         data = _fixed_zip(buffer.getvalue())
     except LettergenError:
         raise
     except Exception as exc:  # python-docx and lxml raise many kinds; report which letter failed
-        raise RenderError(f"could not write the DOCX: {exc}", hint=f"office {letter.office_id}") from exc
+        raise RenderError(
+            f"could not write the DOCX: {exc}", hint=f"office {letter.office_id}"
+        ) from exc
     return RenderedDocx(letter, data)
 
 
@@ -271,7 +299,9 @@ def word_language(code: str) -> str:
 def header_parts(letter: Letter) -> list[tuple[str, str]]:
     """The running header as ("text", …) and ("field", "PAGE" / "NUMPAGES") pieces, from
     letter.header and the {page} / {pages} placeholders of letter.page_label."""
-    parts: list[tuple[str, str]] = [("text", f"{letter.header} · " if letter.page_label else letter.header)]
+    parts: list[tuple[str, str]] = [
+        ("text", f"{letter.header} · " if letter.page_label else letter.header)
+    ]
     rest = letter.page_label
     fields = {"{page}": "PAGE", "{pages}": "NUMPAGES"}
     while rest:
@@ -290,7 +320,7 @@ def header_parts(letter: Letter) -> list[tuple[str, str]]:
 # --- the document -------------------------------------------------------------------------------
 
 
-def _document(letter: Letter) -> Document:
+def _document(letter: Letter, page: Layout) -> Document:
     import docx
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.shared import Mm
@@ -299,27 +329,28 @@ def _document(letter: Letter) -> Document:
     _clean_package(document)
     lang = word_language(letter.language)
     _settings(document, lang)
-    _styles(document, letter, lang)
-    bullets, numbers = _numbering(document)
-    _page(document, letter)
+    _styles(document, letter, page, lang)
+    bullets, numbers = _numbering(document, page)
+    _page(document, page)
 
     body = document._body._body  # the w:body element; the template's body holds only sectPr
     rtl = letter.direction == "rtl"
 
     # Addressee (where a window envelope shows it) and sender side by side.
-    width_mm = PAGE_MM[letter.page_size][0] - MARGINS_MM["left"] - MARGINS_MM["right"]
-    sender_mm = width_mm * SENDER_SHARE
-    addressee_mm = width_mm - sender_mm
+    sender_mm = page.text_width_mm * page.sender_share
+    addressee_mm = page.text_width_mm - sender_mm
     table = document.add_table(rows=1, cols=2)
     table.autofit = False
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
-    _table_properties(table, rtl)
+    _table_properties(table, page, rtl)
     for column, width in zip(table.columns, (addressee_mm, sender_mm), strict=True):
         column.width = Mm(width)
     addressee_cell, sender_cell = table.rows[0].cells
     addressee_cell.width, sender_cell.width = Mm(addressee_mm), Mm(sender_mm)
     _fill_cell(addressee_cell, [(line, "Addressee") for line in letter.addressee], rtl)
-    sender_lines = [(line, "Sender Name" if i == 0 else "Sender") for i, line in enumerate(letter.sender)]
+    sender_lines = [
+        (line, "Sender Name" if i == 0 else "Sender") for i, line in enumerate(letter.sender)
+    ]
     if letter.date:
         sender_lines.append((letter.date, "Date"))
     _fill_cell(sender_cell, sender_lines, rtl)
@@ -346,7 +377,7 @@ def _document(letter: Letter) -> Document:
                 if block.ordered:
                     _set_num(item, num_id)
             # The list's own gap to what follows (letter.css: ul margin, collapsed with li's).
-            items[-1].paragraph_format.space_after = Mm(PARAGRAPH_GAP_MM)
+            items[-1].paragraph_format.space_after = Mm(max(page.list_after_mm, page.item_after_mm))
     if letter.closing:
         paragraph("Closing", letter.closing)
     for i, line in enumerate(letter.signature):
@@ -437,7 +468,7 @@ def _field(paragraph: DocxParagraph, instruction: str, rtl: bool) -> None:
 # --- styles, numbering, page --------------------------------------------------------------------
 
 
-def _styles(document: Document, letter: Letter, lang: str) -> None:
+def _styles(document: Document, letter: Letter, page: Layout, lang: str) -> None:
     from docx.enum.style import WD_STYLE_TYPE
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
     from docx.oxml import OxmlElement
@@ -451,14 +482,18 @@ def _styles(document: Document, letter: Letter, lang: str) -> None:
     doc_defaults = styles.element.find(qn("w:docDefaults"))
     rpr = doc_defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}")
     _set_fonts(rpr, COMPLEX_SCRIPT_FONT[letter.direction])
-    _set_size(rpr, BODY_PT)
+    _set_size(rpr, page.body_pt)
     _set_lang(rpr, lang, rtl)
     if rtl:
         _toggle(rpr, "rtl")
     ppr = doc_defaults.find(f"{qn('w:pPrDefault')}/{qn('w:pPr')}")
     for child in list(ppr):
         ppr.remove(child)
-    ppr.append(OxmlElement("w:spacing", {qn("w:after"): "0", qn("w:line"): "240", qn("w:lineRule"): "auto"}))
+    ppr.append(
+        OxmlElement(
+            "w:spacing", {qn("w:after"): "0", qn("w:line"): "240", qn("w:lineRule"): "auto"}
+        )
+    )
 
     def paragraph_style(
         name: str,
@@ -485,7 +520,7 @@ def _styles(document: Document, letter: Letter, lang: str) -> None:
         if size is not None:
             _set_size(rpr, size)
             style.paragraph_format.line_spacing_rule = WD_LINE_SPACING.AT_LEAST
-            style.paragraph_format.line_spacing = Pt(size * LINE_HEIGHT)
+            style.paragraph_format.line_spacing = Pt(size * page.line_height)
         if bold:
             _toggle(rpr, "b")
             _toggle(rpr, "bCs")
@@ -504,46 +539,74 @@ def _styles(document: Document, letter: Letter, lang: str) -> None:
         return style
 
     # Normal is the body text of the letter.
-    normal = paragraph_style("Normal", size=BODY_PT, after=PARAGRAPH_GAP_MM)
+    normal = paragraph_style("Normal", size=page.body_pt, after=page.paragraph_after_mm)
     normal.paragraph_format.widow_control = True
     if rtl:
         _insert(normal.element.get_or_add_pPr(), OxmlElement("w:bidi"), _PPR_ORDER)
-    # python-docx writes fonts only through rFonts ascii/hAnsi; Normal takes docDefaults' fonts.
     # The gap between addressee and sender is the Addressee style's end indent: its lines wrap
-    # at 58 % of the text width, as in the PDF (an indent, unlike a cell margin, is logical: it
-    # stays on the inner side in right-to-left letters).
-    width_mm = PAGE_MM[letter.page_size][0] - MARGINS_MM["left"] - MARGINS_MM["right"]
+    # at the PDF's width (an indent, unlike a cell margin, is logical: it stays on the inner
+    # side in right-to-left letters).
     addressee = paragraph_style("Addressee", next_style="Addressee")
-    addressee.paragraph_format.right_indent = Mm(width_mm * (1 - ADDRESSEE_SHARE - SENDER_SHARE))
-    paragraph_style("Sender", size=SMALL_PT, align=WD_ALIGN_PARAGRAPH.RIGHT, next_style="Sender")
-    paragraph_style("Sender Name", base="Sender", bold=True, next_style="Sender")
-    # letter.css: .date 11 pt, 4 mm above, end-aligned in the sender column.
-    paragraph_style("Date", builtin=True, size=BODY_PT, before=4.0, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    notice = paragraph_style("Fax Notice", size=SMALL_PT, italic=True, after=5.0, next_style="Normal")
-    _rules(notice.element.get_or_add_pPr())
-    paragraph_style("Salutation", builtin=True, after=2.5, keep_with_next=True, next_style="Normal")
-    paragraph_style("Subject", bold=True, after=4.0, keep_with_next=True, next_style="Salutation")
+    gap = 1 - page.addressee_share - page.sender_share
+    addressee.paragraph_format.right_indent = Mm(page.text_width_mm * gap)
+    # End-aligned: "right" is the end of a right-to-left (bidi) paragraph too.
+    end = WD_ALIGN_PARAGRAPH.RIGHT
+    paragraph_style("Sender", size=page.sender_pt, align=end, next_style="Sender")
+    paragraph_style("Sender Name", base="Sender", bold=page.sender_name_bold, next_style="Sender")
+    paragraph_style("Date", builtin=True, size=page.date_pt, before=page.date_before_mm, align=end)
+    notice = paragraph_style(
+        "Fax Notice",
+        size=page.notice_pt,
+        italic=page.notice_italic,
+        after=page.notice_after_mm,
+        next_style="Normal",
+    )
+    _rules(notice.element.get_or_add_pPr(), page)
+    paragraph_style(
+        "Salutation",
+        builtin=True,
+        after=page.salutation_after_mm,
+        keep_with_next=True,
+        next_style="Normal",
+    )
+    paragraph_style(
+        "Subject",
+        bold=page.subject_bold,
+        after=page.subject_after_mm,
+        keep_with_next=True,
+        next_style="Salutation",
+    )
     for name in ("List Bullet", "List Number"):
-        style = paragraph_style(name, after=ITEM_GAP_MM)
-        # Word's list styles drop the gap between items; the PDF keeps 0.6 mm.
+        style = paragraph_style(name, after=page.item_after_mm)
+        # Word's list styles drop the gap between items; the PDF keeps it.
         spacing = style.element.pPr.find(qn("w:contextualSpacing"))
         if spacing is not None:
             style.element.pPr.remove(spacing)
     # The closing block stays together (letter.css: break-inside: avoid). The gap above it is
-    # the 3 mm of .closing less the 2.2 mm the last body paragraph already leaves (CSS margins
-    # collapse; Word adds them).
+    # .closing's less what the last paragraph already leaves: CSS margins collapse, Word's add.
+    before_closing = max(
+        page.closing_before_mm - max(page.paragraph_after_mm, page.list_after_mm), 0.0
+    )
     paragraph_style("Signature", builtin=True, keep_with_next=True, next_style="Signature")
-    paragraph_style("Closing", builtin=True, before=3.0 - PARAGRAPH_GAP_MM, keep_with_next=True, next_style="Signature")
-    paragraph_style("Signer", base="Signature", bold=True, before=SIGNATURE_SPACE_MM, next_style="Signature")
-    header = paragraph_style("Header", size=SMALL_PT)
+    paragraph_style(
+        "Closing", builtin=True, before=before_closing, keep_with_next=True, next_style="Signature"
+    )
+    paragraph_style(
+        "Signer",
+        base="Signature",
+        bold=page.signer_bold,
+        before=page.signature_space_mm,
+        next_style="Signature",
+    )
+    header = paragraph_style("Header", size=page.header_pt)
     tabs = header.element.pPr.find(qn("w:tabs"))
     if tabs is not None:  # the template's tab stops are for US Letter with 1.25" margins
         header.element.pPr.remove(tabs)
 
 
-def _numbering(document: Document) -> tuple[str, Any]:
-    """A bullet list for "List Bullet" (• at 6 mm, as the PDF), and a factory of numbered lists
-    for "List Number" that each start at 1."""
+def _numbering(document: Document, page: Layout) -> tuple[str, Any]:
+    """A bullet list for "List Bullet" (text indented as the PDF's lists), and a factory of
+    numbered lists for "List Number" that each start at 1."""
     from docx.oxml import parse_xml
     from docx.oxml.ns import nsdecls, qn
     from docx.shared import Mm
@@ -553,14 +616,11 @@ def _numbering(document: Document) -> tuple[str, Any]:
     nums = numbering.findall(qn("w:num"))
     next_abstract = max(int(a.get(qn("w:abstractNumId"))) for a in abstracts) + 1
     next_num = [max(int(n.get(qn("w:numId"))) for n in nums) + 1]
-    indent = round(Mm(LIST_INDENT_MM).twips)
+    indent = round(Mm(page.list_indent_mm).twips)
 
     def abstract(number: int, fmt: str, text: str, hanging: int, style: str) -> None:
-        fonts = (
-            f'<w:rPr><w:rFonts w:ascii="{FONT}" w:hAnsi="{FONT}" w:cs="{FONT}" w:hint="default"/></w:rPr>'
-            if fmt == "bullet"
-            else ""
-        )
+        font = f'w:ascii="{FONT}" w:hAnsi="{FONT}" w:cs="{FONT}" w:hint="default"'
+        fonts = f"<w:rPr><w:rFonts {font}/></w:rPr>" if fmt == "bullet" else ""
         element = parse_xml(
             f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{number}">'
             f'<w:multiLevelType w:val="singleLevel"/>'
@@ -575,7 +635,9 @@ def _numbering(document: Document) -> tuple[str, Any]:
         number = next_num[0]
         next_num[0] += 1
         override = (
-            '<w:lvlOverride w:ilvl="0"><w:startOverride w:val="1"/></w:lvlOverride>' if restart else ""
+            '<w:lvlOverride w:ilvl="0"><w:startOverride w:val="1"/></w:lvlOverride>'
+            if restart
+            else ""
         )
         numbering.append(
             parse_xml(
@@ -586,8 +648,8 @@ def _numbering(document: Document) -> tuple[str, Any]:
         return str(number)
 
     bullet_abstract, number_abstract = next_abstract, next_abstract + 1
-    abstract(bullet_abstract, "bullet", "•", round(Mm(2.5).twips), "ListBullet")
-    abstract(number_abstract, "decimal", "%1.", round(Mm(5.0).twips), "ListNumber")
+    abstract(bullet_abstract, "bullet", "•", round(Mm(BULLET_HANG_MM).twips), "ListBullet")
+    abstract(number_abstract, "decimal", "%1.", round(Mm(NUMBER_HANG_MM).twips), "ListNumber")
     bullets = num(bullet_abstract, restart=False)
     numbers_default = num(number_abstract, restart=False)
     for name, num_id in (("List Bullet", bullets), ("List Number", numbers_default)):
@@ -616,24 +678,22 @@ def _set_num(paragraph: DocxParagraph, num_id: str) -> None:
     _insert(ppr, parse_xml(num_pr), _PPR_ORDER)
 
 
-def _page(document: Document, letter: Letter) -> None:
+def _page(document: Document, page: Layout) -> None:
     from docx.enum.section import WD_ORIENT
     from docx.shared import Mm
 
     section = document.sections[0]
-    width, height = PAGE_MM[letter.page_size]
     section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Mm(width), Mm(height)
-    section.top_margin = Mm(MARGINS_MM["top"])
-    section.right_margin = Mm(MARGINS_MM["right"])
-    section.bottom_margin = Mm(MARGINS_MM["bottom"])
-    section.left_margin = Mm(MARGINS_MM["left"])
-    section.header_distance = Mm(HEADER_MM)
-    section.footer_distance = Mm(MARGINS_MM["bottom"] / 2)
+    section.page_width, section.page_height = Mm(page.page_mm[0]), Mm(page.page_mm[1])
+    top, right, bottom, left = page.margins_mm
+    section.top_margin, section.right_margin = Mm(top), Mm(right)
+    section.bottom_margin, section.left_margin = Mm(bottom), Mm(left)
+    section.header_distance = Mm(page.header_mm)
+    section.footer_distance = Mm(bottom / 2)  # no footer; Word wants a value
     section.gutter = Mm(0)
 
 
-def _table_properties(table: Any, rtl: bool) -> None:
+def _table_properties(table: Any, page: Layout, rtl: bool) -> None:
     """No borders, no cell padding but the block's gap below; right to left: columns mirrored."""
     from docx.oxml import parse_xml
     from docx.oxml.ns import nsdecls, qn
@@ -644,21 +704,24 @@ def _table_properties(table: Any, rtl: bool) -> None:
         old = tbl_pr.find(qn(tag))
         if old is not None:
             tbl_pr.remove(old)
-    gap = round(Mm(HEAD_GAP_MM).twips)
-    borders = "".join(f'<w:{side} w:val="nil"/>' for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
+    gap = round(Mm(page.head_gap_mm).twips)
+    borders = "".join(
+        f'<w:{side} w:val="nil"/>'
+        for side in ("top", "left", "bottom", "right", "insideH", "insideV")
+    )
     elements = [
         f'<w:tblInd {nsdecls("w")} w:w="0" w:type="dxa"/>',
-        f'<w:tblBorders {nsdecls("w")}>{borders}</w:tblBorders>',
+        f"<w:tblBorders {nsdecls('w')}>{borders}</w:tblBorders>",
         f'<w:tblCellMar {nsdecls("w")}><w:top w:w="0" w:type="dxa"/><w:left w:w="0" w:type="dxa"/>'
         f'<w:bottom w:w="{gap}" w:type="dxa"/><w:right w:w="0" w:type="dxa"/></w:tblCellMar>',
     ]
     if rtl:
-        elements.insert(0, f'<w:bidiVisual {nsdecls("w")}/>')
+        elements.insert(0, f"<w:bidiVisual {nsdecls('w')}/>")
     for xml in elements:
         _insert(tbl_pr, parse_xml(xml), _TBLPR_ORDER)
     # Keep the row on one page, and its width as set.
     tr_pr = table.rows[0]._tr.get_or_add_trPr()
-    tr_pr.append(parse_xml(f'<w:cantSplit {nsdecls("w")}/>'))
+    tr_pr.append(parse_xml(f"<w:cantSplit {nsdecls('w')}/>"))
 
 
 # --- small XML helpers --------------------------------------------------------------------------
@@ -700,7 +763,12 @@ def _set_fonts(rpr: Any, complex_script: str) -> None:
     from docx.oxml.ns import qn
 
     # Explicit names, no theme fonts (a theme font attribute would win over the name).
-    attrs = {qn("w:ascii"): FONT, qn("w:hAnsi"): FONT, qn("w:eastAsia"): FONT, qn("w:cs"): complex_script}
+    attrs = {
+        qn("w:ascii"): FONT,
+        qn("w:hAnsi"): FONT,
+        qn("w:eastAsia"): FONT,
+        qn("w:cs"): complex_script,
+    }
     _insert(rpr, OxmlElement("w:rFonts", attrs), _RPR_ORDER)
 
 
@@ -714,13 +782,20 @@ def _set_lang(rpr: Any, lang: str, rtl: bool) -> None:
     _insert(rpr, OxmlElement("w:lang", attrs), _RPR_ORDER)
 
 
-def _rules(ppr: Any) -> None:
-    """Thin rules above and below (letter.css .fax-notice: 0.5 pt, 1 mm padding)."""
+def _rules(ppr: Any, page: Layout) -> None:
+    """Thin rules above and below, as .fax-notice's borders and padding."""
     from docx.oxml import parse_xml
     from docx.oxml.ns import nsdecls
 
-    rule = 'w:val="single" w:sz="4" w:space="3" w:color="000000"'
-    _insert(ppr, parse_xml(f'<w:pBdr {nsdecls("w")}><w:top {rule}/><w:bottom {rule}/></w:pBdr>'), _PPR_ORDER)
+    # w:sz in eighths of a point (Word's thinnest is 2), w:space in whole points.
+    size = max(round(page.notice_rule_pt * 8), 2)
+    space = round(page.notice_padding_mm / MM_PER_PT)
+    rule = f'w:val="single" w:sz="{size}" w:space="{space}" w:color="000000"'
+    _insert(
+        ppr,
+        parse_xml(f"<w:pBdr {nsdecls('w')}><w:top {rule}/><w:bottom {rule}/></w:pBdr>"),
+        _PPR_ORDER,
+    )
 
 
 def _insert(parent: Any, element: Any, order: list[str]) -> None:
@@ -746,7 +821,10 @@ def _insert(parent: Any, element: Any, order: list[str]) -> None:
 
 def _clean_package(document: Document) -> None:
     package = document.part.package
-    for rels, dropped in ((package.rels, _DROPPED_PACKAGE_RELS), (document.part.rels, _DROPPED_DOCUMENT_RELS)):
+    for rels, dropped in (
+        (package.rels, _DROPPED_PACKAGE_RELS),
+        (document.part.rels, _DROPPED_DOCUMENT_RELS),
+    ):
         for r_id, rel in list(rels.items()):
             if rel.reltype.endswith(dropped):
                 rels.pop(r_id)

@@ -30,14 +30,11 @@ import io
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from PIL import Image, ImageChops, ImageMath
+from PIL import Image, ImageChops, ImageMath, TiffImagePlugin
 
 from lettergen.errors import RenderError
-
-Resolution = Literal["fine", "standard"]
-Compression = Literal["g3", "g4"]
 
 LINE_PIXELS = 1728  # pixels on a fax line (ITU-T T.4, A4/Letter width class)
 X_DPI = 204  # what a fax machine's 8 pixels per mm are called in TIFF, per inch
@@ -63,14 +60,23 @@ class RenderedTiff:
     pages: int
 
 
-def pdf_to_tiff(
-    pdf: bytes, *, resolution: Resolution = "fine", compression: Compression = "g3"
-) -> RenderedTiff:
+@dataclass(frozen=True)
+class FaxSettings:
+    """How letters become fax images (the --fax-resolution and --fax-compression options)."""
+
+    resolution: str = "fine"  # "fine", 196 lines per inch; "standard", 98 (half the size)
+    compression: str = "g3"  # "g3", Group 3 1-D, which every fax takes; "g4", smaller
+
+    def __post_init__(self) -> None:
+        if self.resolution not in Y_DPI:
+            raise RenderError(f"unknown fax resolution {self.resolution!r} (fine or standard)")
+        if self.compression not in COMPRESSION_TAG:
+            raise RenderError(f"unknown fax compression {self.compression!r} (g3 or g4)")
+
+
+def pdf_to_tiff(pdf: bytes, *, resolution: str = "fine", compression: str = "g3") -> RenderedTiff:
     """A letter PDF as a TIFF Class F fax: one image page per PDF page."""
-    if resolution not in Y_DPI:
-        raise RenderError(f"unknown fax resolution {resolution!r} (fine or standard)")
-    if compression not in COMPRESSION_TAG:
-        raise RenderError(f"unknown fax compression {compression!r} (g3 or g4)")
+    FaxSettings(resolution, compression)  # checks both
     y_dpi = Y_DPI[resolution]
     strips = [(encode(page, compression), page.height) for page in fax_pages(pdf, y_dpi)]
     if not strips:
@@ -98,7 +104,8 @@ def grey_pages(pdf: bytes, y_dpi: int, width: int = LINE_PIXELS) -> Iterator[Ima
             page = document[index]
             try:
                 points_wide, points_long = page.get_size()
-                yield render_grey(page, width / points_wide, y_dpi / 72, width, int(points_long / 72 * y_dpi))
+                rows = int(points_long / 72 * y_dpi)  # never longer than the page
+                yield render_grey(page, width / points_wide, y_dpi / 72, width, rows)
             finally:
                 page.close()
     finally:
@@ -147,11 +154,11 @@ def binarize(grey: Image.Image) -> Image.Image:
         peak = ((i >= a["u"]) & (i > a["d"])) | ((i >= a["l"]) & (i > a["r"]))
         return ((i >= INK_THRESHOLD) | ((i >= HAIRLINE_THRESHOLD) & peak)) * 255
 
-    marked = ImageMath.lambda_eval(black, i=ink, u=up, d=down, l=left, r=right)
+    marked: Image.Image = ImageMath.lambda_eval(black, i=ink, u=up, d=down, l=left, r=right)
     return marked.convert("L").convert("1", dither=Image.Dither.NONE)
 
 
-def encode(page: Image.Image, compression: Compression) -> bytes:
+def encode(page: Image.Image, compression: str) -> bytes:
     """One page's compressed fax data, by libtiff through Pillow: a single strip."""
     buffer = io.BytesIO()
     page.save(
@@ -161,7 +168,7 @@ def encode(page: Image.Image, compression: Compression) -> bytes:
         tiffinfo={ROWS_PER_STRIP: page.height},
     )
     buffer.seek(0)
-    with Image.open(buffer) as written:
+    with TiffImagePlugin.TiffImageFile(buffer) as written:
         offsets = written.tag_v2.get(STRIP_OFFSETS)
         counts = written.tag_v2.get(STRIP_BYTE_COUNTS)
         options = written.tag_v2.get(T4_OPTIONS, 0)
@@ -172,7 +179,7 @@ def encode(page: Image.Image, compression: Compression) -> bytes:
     return buffer.getvalue()[offsets[0] : offsets[0] + counts[0]]
 
 
-def class_f(strips: list[tuple[bytes, int]], y_dpi: int, compression: Compression) -> bytes:
+def class_f(strips: list[tuple[bytes, int]], y_dpi: int, compression: str) -> bytes:
     """A little-endian multi-page TIFF Class F from each page's (compressed strip, rows)."""
     out = bytearray(b"II*\x00\x00\x00\x00\x00")
     next_link = 4  # where the offset of the next directory goes

@@ -146,7 +146,7 @@ def _check_ink(check: FileCheck, page: int, ink: Image.Image, x_dpi: float, y_dp
     box = ink.crop((0, 0, width, top)).getbbox()
     if box:
         mm = box[1] / y_dpi * 25.4
-        check.add(page, "ink-top", f"ink {mm:.1f} mm from the top (keep the top {TOP_MM:g} mm clear)")
+        check.add(page, "ink-top", f"ink {mm:.1f} mm from the top (keep {TOP_MM:g} mm clear)")
     edges = {
         "left": (0, top, left, height),
         "right": (right, top, width, height),

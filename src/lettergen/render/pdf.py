@@ -91,6 +91,18 @@ def _runs(runs: Runs) -> Markup:
     return Markup("").join(html)
 
 
+def _cover_value(value: str) -> Markup:
+    """A cover sheet value: its lines, and {pages} as the page count, which is the number of the
+    page the letter ends on (the #end anchor after its last line): one layout pass does."""
+    before, found, after = value.partition("{pages}")
+    total = Markup('<span class="page-total" data-end="#end"></span>') if found else Markup("")
+    return _lines(before) + total + _lines(after)
+
+
+def _lines(text: str) -> Markup:
+    return escape(text).replace("\n", Markup("<br>"))
+
+
 @cache
 def _layout(templates: Path) -> jinja2.Template:
     env = jinja2.Environment(
@@ -101,6 +113,7 @@ def _layout(templates: Path) -> jinja2.Template:
         lstrip_blocks=True,
     )
     env.globals["runs"] = _runs
+    env.globals["cover_value"] = _cover_value
     return env.get_template("letter.html.j2")
 
 
