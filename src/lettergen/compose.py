@@ -84,9 +84,9 @@ def compose(
     )
     date_text = language_.format_date(campaign.letter_date)
     city = signer.city or sender.city
-    date_line = (
-        language_.string("labels.date_line", city=language_.isolate(city), date=date_text) if city else date_text
-    )
+    date_line = date_text
+    if city:
+        date_line = language_.string("labels.date_line", city=language_.isolate(city), date=date_text)
     contact = sender.email or (display_number(sender.fax) if sender.fax.startswith("+") else sender.fax)
     contact, fax_shown = language_.isolate(contact), language_.isolate(fax_display)
     if fax:
@@ -135,10 +135,13 @@ def compose(
         body=body,
         # A language may close differently by addressee (French repeats the form of address).
         closing=language_.string(
-            f"addressees.{role}.closing" if language_.has(f"addressees.{role}.closing") else "closing", **context
+            f"addressees.{role}.closing" if language_.has(f"addressees.{role}.closing") else "closing",
+            **context,
         ),
         signature=tuple(
-            language_.isolate(line) for line in (signer.name, signer.organisation, _place(signer)) if line
+            language_.isolate(line)
+            for line in (signer.name, signer.organisation, _place(signer))
+            if line
         ),
         header=header,
         page_label=language_.raw("labels.page"),

@@ -10,6 +10,7 @@ a trial never takes is still checked, and a problem the static checks cannot see
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import re
@@ -41,7 +42,10 @@ CODES: dict[str, tuple[str, str]] = {
     "missing-key": (ERROR, "a string English has is missing"),
     "unknown-field": (ERROR, "a {{ field }} no letter provides at that place"),
     "missing-field": (WARNING, "a {{ field }} English uses at that place is not used"),
-    "placeholder": (ERROR, "a {page}-style placeholder of English's text is missing, or an unknown one is used"),
+    "placeholder": (
+        ERROR,
+        "a {page}-style placeholder of English's text is missing, or an unknown one is used",
+    ),
     "country-code": (ERROR, "a key under countries or countries_in is not an ISO 3166 code"),
     "untranslated": (WARNING, "a text is still the English one"),
     "no-source-hash": (WARNING, "the translation does not record which English text it follows"),
@@ -49,7 +53,14 @@ CODES: dict[str, tuple[str, str]] = {
     "cannot-compose": (ERROR, "a trial letter in this language could not be made"),
     "country-form": (ERROR, "no 'in <country>' form for a country a letter may be about"),
     "campaign-text": (NOTE, "a campaign has no subject, case or demands in this language"),
-    "demands-count": (WARNING, "a campaign's demands in this language differ in number from its default language's"),
+    "campaign-text-required": (
+        ERROR,
+        "a campaign named with --campaign lacks texts in this language",
+    ),
+    "demands-count": (
+        WARNING,
+        "a campaign's demands in this language differ in number from its default language's",
+    ),
     "campaign-unreadable": (ERROR, "a campaign file cannot be loaded"),
 }
 
@@ -90,7 +101,16 @@ SAME = {"country_in": "country", "country_code": "country"}
 #: Fields English uses that a translation may leave out (the city is in the postal address).
 OPTIONAL = frozenset({"city"})
 #: Strings that are the language's own data, not translations of English: never "missing".
-OWN = ("language", "locale", "direction", "status", "source_hash", "date_format", "countries", "country_in")
+OWN = (
+    "language",
+    "locale",
+    "direction",
+    "status",
+    "source_hash",
+    "date_format",
+    "countries",
+    "country_in",
+)
 
 
 @dataclass(frozen=True)
@@ -121,7 +141,10 @@ def source_hashes(templates: Path | None = None) -> dict[str, str]:
 
 
 def _hash_block(hashes: dict[str, str]) -> str:
-    lines = ["source_hash:           # the English text this translation follows ('lettergen lang check' compares)"]
+    lines = [
+        "source_hash:           # the English text this translation follows"
+        " ('lettergen lang check' compares)"
+    ]
     lines.extend(f"  {name}: {digest}" for name, digest in hashes.items())
     return "\n".join(lines) + "\n"
 
@@ -145,7 +168,9 @@ def new_language(code: str, templates: Path | None = None) -> Path:
     try:
         Locale.parse(code)
     except (UnknownLocaleError, ValueError):
-        raise InputError(f"{code!r} is no language CLDR knows", hint="check the code, e.g. 'pt' or 'uk'") from None
+        raise InputError(
+            f"{code!r} is no language CLDR knows", hint="check the code, e.g. 'pt' or 'uk'"
+        ) from None
     if folder.exists():
         raise InputError(
             "this language exists already",
@@ -156,14 +181,16 @@ def new_language(code: str, templates: Path | None = None) -> Path:
     text = re.sub(r"^language: .*$", f"language: {code}", text, count=1, flags=re.MULTILINE)
     text = re.sub(
         r"^locale: .*$",
-        f"locale: {code}" + " " * max(1, 15 - len(code)) + "# dates and country names (CLDR); e.g. pt_BR",
+        f"locale: {code}"
+        + " " * max(1, 15 - len(code))
+        + "# dates and country names (CLDR); e.g. pt_BR",
         text,
         count=1,
         flags=re.MULTILINE,
     )
     text = re.sub(
         r"^status: .*\n",
-        "status: draft          # \"reviewed\" once a native speaker has reviewed the language\n"
+        'status: draft          # "reviewed" once a native speaker has reviewed the language\n'
         + _hash_block(source_hashes(root)),
         text,
         count=1,
@@ -195,7 +222,9 @@ def mark_current(code: str, templates: Path | None = None) -> dict[str, str]:
     if _HASH_BLOCK.search(text):
         text = _HASH_BLOCK.sub(lambda _: block, text, count=1)
     elif re.search(r"^status: .*\n", text, flags=re.MULTILINE):
-        text = re.sub(r"^(status: .*\n)", lambda m: m.group(1) + block, text, count=1, flags=re.MULTILINE)
+        text = re.sub(
+            r"^(status: .*\n)", lambda m: m.group(1) + block, text, count=1, flags=re.MULTILINE
+        )
     else:
         text = block + text
     yamlio.atomic_write(path, text)
@@ -226,9 +255,15 @@ def check(
         try:
             translation = Language(code, root)
         except LettergenError as exc:
-            findings.append(Finding(code, "unreadable", exc.message, exc.place or Place(root / code)))
+            findings.append(
+                Finding(code, "unreadable", exc.message, exc.place or Place(root / code))
+            )
             continue
-        found = list(_static(translation, english)) if code != SOURCE else list(_fields(translation, None))
+        found = (
+            list(_static(translation, english))
+            if code != SOURCE
+            else list(_fields(translation, None))
+        )
         if not any(f.code == "unreadable" for f in found):
             found.extend(_trials(translation, english, directories))
         found.extend(_campaign_texts(translation, campaigns))
@@ -240,7 +275,9 @@ def errors(findings: Iterable[Finding]) -> list[Finding]:
     return [f for f in findings if f.severity == ERROR]
 
 
-def summary(codes: Iterable[str], findings: list[Finding], templates: Path | None = None) -> list[str]:
+def summary(
+    codes: Iterable[str], findings: list[Finding], templates: Path | None = None
+) -> list[str]:
     """One line per language: its status and how many problems of each severity."""
     root = templates or paths.templates_dir()
     lines = []
@@ -251,9 +288,14 @@ def summary(codes: Iterable[str], findings: list[Finding], templates: Path | Non
             status = Language(code, root).status
         except LettergenError:
             status = "unreadable"
-        verdict = "letters cannot be made" if counts[ERROR] else ("clean" if not counts[WARNING] else "usable")
+        verdict = (
+            "letters cannot be made"
+            if counts[ERROR]
+            else ("clean" if not counts[WARNING] else "usable")
+        )
         lines.append(
-            f"{code} ({status}): {counts[ERROR]} errors, {counts[WARNING]} warnings, {counts[NOTE]} notes: {verdict}"
+            f"{code} ({status}): {counts[ERROR]} errors, {counts[WARNING]} warnings,"
+            f" {counts[NOTE]} notes: {verdict}"
         )
     return lines
 
@@ -298,18 +340,35 @@ def _static(translation: Language, english: Language) -> Iterator[Finding]:
         if key not in mine and not any(k.startswith(key + ".") for k in mine):
             missing.setdefault(_absent(translation, key), []).append(key)
         elif mine.get(key) == value and isinstance(value, str) and len(_words(value)) >= 2:
-            yield Finding(code, "untranslated", f"still the English text {value!r}", _place(translation, key))
+            yield Finding(
+                code, "untranslated", f"still the English text {value!r}", _place(translation, key)
+            )
     for absent, keys in missing.items():
         english_text = theirs.get(absent)
-        what = f"English: {english_text!r}" if keys == [absent] else f"English has {', '.join(keys)}"
+        what = (
+            f"English: {english_text!r}" if keys == [absent] else f"English has {', '.join(keys)}"
+        )
         parent = absent.rpartition(".")[0]
-        place = replace(_place(translation, parent), field=absent) if parent else Place(translation.folder / STRINGS, None, absent)
+        place = (
+            replace(_place(translation, parent), field=absent)
+            if parent
+            else Place(translation.folder / STRINGS, None, absent)
+        )
         yield Finding(code, "missing-key", f"missing ({what})", place)
     for section in ("countries", "countries_in"):
         for key in translation.strings.get(section) or {}:
             if not re.fullmatch(r"[A-Z]{2}", key):
-                hint = " (write 'NO' in quotes: YAML reads a bare NO as false)" if key in ("False", "True") else ""
-                yield Finding(code, "country-code", f"{key!r} is not an ISO code like DE{hint}", _place(translation, f"{section}.{key}"))
+                hint = (
+                    " (write 'NO' in quotes: YAML reads a bare NO as false)"
+                    if key in ("False", "True")
+                    else ""
+                )
+                yield Finding(
+                    code,
+                    "country-code",
+                    f"{key!r} is not an ISO code like DE{hint}",
+                    _place(translation, f"{section}.{key}"),
+                )
     # English's states must all be there, with at least the forms English has.
     yield from _fields(translation, english)
     yield from _source(translation, english)
@@ -357,7 +416,15 @@ def _fields(translation: Language, english: Language | None) -> Iterator[Finding
     body_path = translation.folder / BODY_TEMPLATE
     english_body = (english.folder / BODY_TEMPLATE).read_text(encoding="utf-8") if english else None
     try:
-        texts.append((BODY_TEMPLATE, body_path.read_text(encoding="utf-8"), Place(body_path), BODY, english_body))
+        texts.append(
+            (
+                BODY_TEMPLATE,
+                body_path.read_text(encoding="utf-8"),
+                Place(body_path),
+                BODY,
+                english_body,
+            )
+        )
     except OSError as exc:
         yield Finding(code, "unreadable", f"cannot read: {exc.strerror}", Place(body_path))
     for key, text, place, allowed, source_text in texts:
@@ -370,24 +437,35 @@ def _fields(translation: Language, english: Language | None) -> Iterator[Finding
             used = _variables(env, text)
         except jinja2.TemplateSyntaxError as exc:
             line = exc.lineno if key == BODY_TEMPLATE else place.line
-            yield Finding(code, "unreadable", f"template syntax: {exc.message}", replace(place, line=line))
+            yield Finding(
+                code, "unreadable", f"template syntax: {exc.message}", replace(place, line=line)
+            )
             continue
         for name in sorted(used - allowed):
-            hint = f"; available here: {', '.join(sorted(allowed))}" if allowed else "; this text takes no fields"
+            hint = (
+                f"; available here: {', '.join(sorted(allowed))}"
+                if allowed
+                else "; this text takes no fields"
+            )
             at = replace(place, line=_line_of_field(text, name)) if key == BODY_TEMPLATE else place
             yield Finding(code, "unknown-field", f"{{{{ {name} }}}} is not available{hint}", at)
         expected = set(REQUIRED.get(key, ()))
         if isinstance(source_text, str):
-            try:
+            with contextlib.suppress(jinja2.TemplateSyntaxError):  # English's own check says so
                 expected |= _variables(english.plain if english else env, source_text) - OPTIONAL
-            except jinja2.TemplateSyntaxError:
-                pass
         have = used | {SAME[name] for name in used if name in SAME}
         for name in sorted(expected - have):
             required = name in REQUIRED.get(key, ())
-            finding = Finding(code, "missing-field", f"{{{{ {name} }}}} is not used (English uses it)", place)
+            finding = Finding(
+                code, "missing-field", f"{{{{ {name} }}}} is not used (English uses it)", place
+            )
             if required:
-                finding = Finding(code, "cannot-compose", f"{{{{ {name} }}}} is missing: the letter would lack it", place)
+                finding = Finding(
+                    code,
+                    "cannot-compose",
+                    f"{{{{ {name} }}}} is missing: the letter would lack it",
+                    place,
+                )
             yield finding
 
 
@@ -408,9 +486,16 @@ def _braces(text: str) -> set[str]:
 def _placeholders(code: str, text: str, source_text: str | None, place: Place) -> Iterator[Finding]:
     names, wanted = _braces(text), _braces(source_text or "")
     for missing in sorted(wanted - names):
-        yield Finding(code, "placeholder", f"{{{missing}}} is missing (English: {source_text!r})", place)
+        yield Finding(
+            code, "placeholder", f"{{{missing}}} is missing (English: {source_text!r})", place
+        )
     for unknown in sorted(names - wanted):
-        yield Finding(code, "placeholder", f"{{{unknown}}} is not known here (English: {source_text!r})", place)
+        yield Finding(
+            code,
+            "placeholder",
+            f"{{{unknown}}} is not known here (English: {source_text!r})",
+            place,
+        )
 
 
 def _source(translation: Language, english: Language) -> Iterator[Finding]:
@@ -421,16 +506,22 @@ def _source(translation: Language, english: Language) -> Iterator[Finding]:
         yield Finding(
             translation.code,
             "no-source-hash",
-            f"no source_hash: cannot tell which English text this follows (once it matches today's English, run '{command}')",
+            "no source_hash: cannot tell which English text this follows"
+            f" (once it matches today's English, run '{command}')",
             place,
         )
         return
-    changed = [name for name, digest in source_hashes(english.folder.parent).items() if str(recorded.get(name)) != digest]
+    changed = [
+        name
+        for name, digest in source_hashes(english.folder.parent).items()
+        if str(recorded.get(name)) != digest
+    ]
     if changed:
         yield Finding(
             translation.code,
             "outdated",
-            f"English {' and '.join(f'{SOURCE}/{n}' for n in changed)} changed after this translation was made:"
+            f"English {' and '.join(f'{SOURCE}/{n}' for n in changed)} changed after this"
+            " translation was made:"
             f" bring the translation up to date, then run '{command}'",
             place,
         )
@@ -534,8 +625,14 @@ def _trials(translation: Language, english: Language, directory: Path | None) ->
                 except LettergenError as exc:
                     field = (exc.place.field or "") if exc.place else ""
                     kind = "country-form" if field.startswith("countries_in.") else "cannot-compose"
-                    what = f"a letter about {country}" if kind == "country-form" else f"a letter to a {office.kind}"
-                    message = f"{what} from {state}: {exc.message}" + (f" ({exc.hint})" if exc.hint else "")
+                    what = (
+                        f"a letter about {country}"
+                        if kind == "country-form"
+                        else f"a letter to a {office.kind}"
+                    )
+                    message = f"{what} from {state}: {exc.message}" + (
+                        f" ({exc.hint})" if exc.hint else ""
+                    )
                     if message not in seen:
                         seen.add(message)
                         yield Finding(code, kind, message, exc.place or Place(translation.folder))
@@ -549,14 +646,22 @@ def _campaign_texts(translation: Language, names: Iterable[str | Path]) -> Itera
 
     code = translation.code
     asked = list(names)
-    paths_ = [campaigns.resolve(str(n)) for n in asked] if asked else sorted(paths.campaigns_dir().glob("*.y*ml"))
+    paths_ = (
+        [campaigns.resolve(str(n)) for n in asked]
+        if asked
+        else sorted(paths.campaigns_dir().glob("*.y*ml"))
+    )
     for path in paths_:
         try:
             loaded = campaigns.load(path)
         except LettergenError as exc:
             yield Finding(code, "campaign-unreadable", str(exc), Place(path))
             continue
-        for key, texts in (("subject", loaded.subject), ("case", loaded.case), ("demands", loaded.demands)):
+        for key, texts in (
+            ("subject", loaded.subject),
+            ("case", loaded.case),
+            ("demands", loaded.demands),
+        ):
             if code not in texts:
                 finding = Finding(
                     code,
@@ -565,13 +670,14 @@ def _campaign_texts(translation: Language, names: Iterable[str | Path]) -> Itera
                     + (" ('--lang auto' uses another language there)" if not asked else ""),
                     loaded.place(key),
                 )
-                yield replace(finding, code="cannot-compose") if asked else finding
+                yield replace(finding, code="campaign-text-required") if asked else finding
         default = loaded.demands.get(loaded.default_language, ())
         mine = loaded.demands.get(code)
         if mine is not None and len(mine) != len(default):
             yield Finding(
                 code,
                 "demands-count",
-                f"demands.{code} has {len(mine)} demands, demands.{loaded.default_language} has {len(default)}",
+                f"demands.{code} has {len(mine)} demands,"
+                f" demands.{loaded.default_language} has {len(default)}",
                 loaded.place("demands"),
             )

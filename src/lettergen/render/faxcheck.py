@@ -317,8 +317,9 @@ def _check_tiff_page(check: FileCheck, number: int, image: Any) -> str:
     if y_dpi and length / y_dpi * 25.4 > MAX_LENGTH_MM:
         mm = length / y_dpi * 25.4
         add(number, "tiff-page-length", f"{mm:.0f} mm long (at most {MAX_LENGTH_MM:g} mm)")
-    if tags.get(fax.NEW_SUBFILE_TYPE) != 2:
-        add(number, "tiff-subfile-type", f"NewSubfileType {tags.get(fax.NEW_SUBFILE_TYPE)}, not 2")
+    subfile = tags.get(fax.NEW_SUBFILE_TYPE)
+    if subfile != 2:
+        add(number, "tiff-subfile-type", f"NewSubfileType {subfile or 'missing'}, not 2")
     page_number = tuple(tags.get(fax.PAGE_NUMBER, ()))
     if page_number != (number - 1, check.pages):
         add(
