@@ -12,8 +12,10 @@ import hashlib
 import io
 import json
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -74,6 +76,7 @@ class Row:
     sha256: str
     signer: str
     warnings: list[str]
+    input_hash: str = ""  # of everything the file is made from: a rerun skips it if unchanged
 
 
 @dataclass
@@ -90,6 +93,7 @@ class Result:
     skipped: list[Skip]
     failures: list[Failure]
     drafts: list[str] = field(default_factory=list)  # languages written from a draft translation
+    unchanged: int = 0  # files kept from the last run: their inputs had not changed
 
     @property
     def letters(self) -> int:
@@ -217,10 +221,16 @@ def run(
     progress: Callable[[int], None] | None = None,
     cover: bool = False,
     fax: FaxSettings | None = None,
+    jobs: int = 1,
+    force: bool = False,
 ) -> Result:
     """Compose and write every job's letter in every format; a failing letter is reported and
     the rest are written. `cover` puts a fax cover sheet before each letter; `fax` sets the
-    TIFF's resolution and compression."""
+    TIFF's resolution and compression; `jobs` worker processes render in parallel.
+
+    A file whose inputs have not changed since the last run (same content hash in the
+    manifest, same bytes on disk) is kept as it is, unless `force`.
+    """
     formats = list(dict.fromkeys(formats))
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
@@ -249,79 +259,203 @@ def run(
             if progress:
                 progress(1)
 
-    rows: list[Row] = []
-    written = _write_all(letters, formats, templates, fax)
-    for job, letter, fmt, data, pages, source, error in written:
-        office = job.recipient.office
-        if error:
-            failures.append(Failure(office.id, letter.author, error))
-        else:
-            relative = letter_path(letter, fmt)
-            yamlio.atomic_write(folder / relative, data)
-            warnings = fax_warnings(office, letter.fax)
-            if pages > LONG_LETTER_PAGES:
-                warnings.append(f"long-letter: {pages} pages")
-            rows.append(
-                Row(
-                    office_id=office.id,
-                    country=letter.country,
-                    city=office.city,
-                    addressee=letter.addressee[0] if letter.addressee else "",
-                    fax=letter.fax or "",
-                    language=letter.language,
-                    format=fmt,
-                    pages=pages,
-                    pages_source=source,
-                    file=relative.as_posix(),
-                    sha256=hashlib.sha256(data).hexdigest(),
-                    signer=letter.author,
-                    warnings=warnings,
-                )
-            )
-        if progress and fmt == formats[-1]:
+    settings = _fax_settings(fax) if "tiff" in formats else None
+    previous = {} if force else _previous_rows(folder)
+    rows: dict[tuple[int, str], Row] = {}
+    reused = 0
+    todo: list[tuple[int, Letter, list[str]]] = []
+    for index, (job, letter) in enumerate(letters):
+        missing = []
+        for fmt in formats:
+            key = input_hash(letter, fmt, settings, templates)
+            kept = previous.get(letter_path(letter, fmt).as_posix())
+            if kept is not None and kept.input_hash == key and _unchanged(folder, kept):
+                rows[index, fmt] = kept
+                reused += 1
+            else:
+                missing.append(fmt)
+        if missing:
+            todo.append((index, letter, missing))
+        elif progress:
             progress(1)
-    result = Result(folder, rows, batch.skipped, failures, draft_languages(batch.jobs, templates))
+
+    for index, outputs in _render(todo, templates, settings, jobs):
+        job, letter = letters[index]
+        office = job.recipient.office
+        for output in outputs:
+            if output.error:
+                failures.append(Failure(office.id, letter.author, output.error))
+                continue
+            relative = letter_path(letter, output.format)
+            yamlio.atomic_write(folder / relative, output.data)
+            warnings = fax_warnings(office, letter.fax)
+            if output.pages > LONG_LETTER_PAGES:
+                warnings.append(f"long-letter: {output.pages} pages")
+            rows[index, output.format] = Row(
+                office_id=office.id,
+                country=letter.country,
+                city=office.city,
+                addressee=letter.addressee[0] if letter.addressee else "",
+                fax=letter.fax or "",
+                language=letter.language,
+                format=output.format,
+                pages=output.pages,
+                pages_source=output.pages_source,
+                file=relative.as_posix(),
+                sha256=hashlib.sha256(output.data).hexdigest(),
+                signer=letter.author,
+                warnings=warnings,
+                input_hash=input_hash(letter, output.format, settings, templates),
+            )
+        if progress:
+            progress(1)
+    ordered = [rows[key] for key in sorted(rows, key=lambda k: (k[0], formats.index(k[1])))]
+    result = Result(
+        folder, ordered, batch.skipped, failures, draft_languages(batch.jobs, templates), reused
+    )
     write_manifest(result, campaign)
     return result
 
 
-def _write_all(
-    letters: list[tuple[Job, Letter]],
-    formats: list[str],
+def _fax_settings(fax: FaxSettings | None) -> FaxSettings:
+    from lettergen.render.fax import FaxSettings
+
+    return fax or FaxSettings()
+
+
+# --- rendering: many letters per pass, several processes, nothing twice -------------------
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file's worth of a rendered letter, or why it could not be made."""
+
+    format: str
+    data: bytes = b""
+    pages: int = 0
+    pages_source: str = ""
+    error: str = ""
+
+
+@cache
+def _layout_fingerprint(templates: Path | None) -> str:
+    """What, besides the Letter, decides a file's bytes: the layout files, the fonts, the
+    writers' code and lettergen's version."""
+    from lettergen.render import fonts
+    from lettergen.render.pdf import FONTS
+
+    digest = hashlib.sha256(__version__.encode())
+    layout = (templates or paths.templates_dir()) / "layout"
+    code = Path(__file__).parent / "render"
+    for path in sorted([*layout.glob("*"), *code.glob("*.py")]):
+        digest.update(path.name.encode() + path.read_bytes())
+    for family in sorted({f for families in FONTS.values() for f in families}):
+        for face in fonts.faces(family):
+            digest.update(str(face.path).encode() + str(face.path.stat().st_size).encode())
+    return digest.hexdigest()
+
+
+def input_hash(
+    letter: Letter, fmt: str, fax: FaxSettings | None = None, templates: Path | None = None
+) -> str:
+    """The content hash of everything a file is made from. The Letter holds every word (so a
+    changed demand, office record, signer or string changes exactly the letters it is in);
+    the rest is the format, its options and the layout fingerprint."""
+    digest = hashlib.sha256(repr(letter).encode())
+    digest.update(fmt.encode())
+    if fmt == "tiff":
+        digest.update(repr(fax).encode())
+    digest.update(_layout_fingerprint(templates).encode())
+    return digest.hexdigest()
+
+
+def _previous_rows(folder: Path) -> dict[str, Row]:
+    """The last run's manifest rows by file, to skip what has not changed. A manifest that
+    cannot be read only means everything is rendered again."""
+    try:
+        document = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        return {row["file"]: Row(**row) for row in document["letters"] if row.get("input_hash")}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def _unchanged(folder: Path, row: Row) -> bool:
+    try:
+        return hashlib.sha256((folder / row.file).read_bytes()).hexdigest() == row.sha256
+    except OSError:
+        return False
+
+
+def _render(
+    todo: list[tuple[int, Letter, list[str]]],
     templates: Path | None,
-    fax: FaxSettings | None = None,
-) -> Iterator[tuple[Job, Letter, str, bytes, int, str, str]]:
-    """(job, letter, format, bytes, pages, how pages were counted, error) for every file."""
+    fax: FaxSettings | None,
+    jobs: int,
+) -> Iterator[tuple[int, list[Output]]]:
+    """(index, outputs) for every letter to render, in order: in this process, or in chunks
+    spread over `jobs` worker processes (a few chunks in flight, so memory stays bounded)."""
+    from lettergen.render.pdf import CHUNK
+
+    chunks = [todo[start : start + CHUNK] for start in range(0, len(todo), CHUNK)]
+    if jobs <= 1 or len(chunks) <= 1:
+        for chunk in chunks:
+            yield from _render_chunk(chunk, templates, fax)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        pending = deque(pool.submit(_render_chunk, c, templates, fax) for c in chunks[: 2 * jobs])
+        waiting = iter(chunks[2 * jobs :])
+        while pending:
+            yield from pending.popleft().result()
+            following = next(waiting, None)
+            if following is not None:
+                pending.append(pool.submit(_render_chunk, following, templates, fax))
+
+
+def _render_chunk(
+    chunk: list[tuple[int, Letter, list[str]]], templates: Path | None, fax: FaxSettings | None
+) -> list[tuple[int, list[Output]]]:
+    """Every asked-for file of a chunk of letters. The PDFs are rendered together (one write,
+    then split); a DOCX counts its pages from its PDF, a TIFF is made from it."""
     from lettergen.render.pdf import render_pdfs
 
-    # A DOCX's page count is its PDF's: the two share margins and metric-compatible fonts, and
-    # LibreOffice agrees on every seed letter (tests/test_docx.py checks it).
-    needs_pdf = bool({"pdf", "tiff", "docx"} & set(formats))
-    pdfs: Iterator[Any] = render_pdfs([letter for _, letter in letters], templates) if needs_pdf else iter(())
-    for job, letter in letters:
-        pdf = next(pdfs) if needs_pdf else None
+    letters = [letter for _, letter, _ in chunk]
+    pdfs = list(render_pdfs(letters, templates, chunk=len(letters) or 1))
+    results = []
+    for (index, letter, formats), pdf in zip(chunk, pdfs, strict=True):
+        outputs = []
         for fmt in formats:
-            if fmt in ("pdf", "tiff") and pdf.error:
-                yield job, letter, fmt, b"", 0, "", pdf.error
+            if pdf.error:
+                outputs.append(Output(fmt, error=pdf.error))
                 continue
             try:
-                if fmt == "pdf":
-                    yield job, letter, fmt, pdf.data, pdf.pages, "pdf", ""
-                elif fmt == "docx":
-                    from lettergen.render.docx import render_docx
-
-                    docx = render_docx(letter, templates)
-                    yield job, letter, fmt, docx.data, docx.pages or pdf.pages if pdf else 0, docx.pages_source, ""
-                elif fmt == "tiff":
-                    from lettergen.render.fax import FaxSettings, pdf_to_tiff
-
-                    settings = fax or FaxSettings()
-                    tiff = pdf_to_tiff(
-                        pdf.data, resolution=settings.resolution, compression=settings.compression
-                    )
-                    yield job, letter, fmt, tiff.data, tiff.pages, "tiff", ""
+                outputs.append(_one_format(fmt, letter, pdf, templates, fax))
             except LettergenError as exc:
-                yield job, letter, fmt, b"", 0, "", str(exc)
+                outputs.append(Output(fmt, error=str(exc)))
+        results.append((index, outputs))
+    return results
+
+
+def _one_format(
+    fmt: str, letter: Letter, pdf: Any, templates: Path | None, fax: FaxSettings | None
+) -> Output:
+    if fmt == "pdf":
+        return Output("pdf", pdf.data, pdf.pages, "pdf")
+    if fmt == "docx":
+        from lettergen.render.docx import render_docx
+
+        docx = render_docx(letter, templates)
+        # A DOCX's page count is its PDF's: the two share margins and metric-compatible fonts,
+        # and LibreOffice agrees on every seed letter (tests/test_docx.py checks it).
+        return Output("docx", docx.data, docx.pages or pdf.pages, docx.pages_source)
+    from lettergen.render.fax import pdf_to_tiff
+
+    settings = _fax_settings(fax)
+    tiff = pdf_to_tiff(pdf.data, resolution=settings.resolution, compression=settings.compression)
+    return Output("tiff", tiff.data, tiff.pages, "tiff")
 
 
 def write_manifest(result: Result, campaign: Campaign) -> None:
@@ -378,6 +512,8 @@ class Prepared:
         out: Path | None = None,
         progress: Callable[[int], None] | None = None,
         fax: FaxSettings | None = None,
+        jobs: int = 1,
+        force: bool = False,
     ) -> Result:
         return run(
             self.campaign,
@@ -390,6 +526,8 @@ class Prepared:
             progress=progress,
             cover=self.cover,
             fax=fax,
+            jobs=jobs,
+            force=force,
         )
 
 
@@ -494,21 +632,25 @@ def render_one(
         sender=prepared.sender,
         cover=cover,
     )
+    settings = _fax_settings(fax) if "tiff" in formats else None
+    ((_, outputs),) = _render([(0, letter, formats)], prepared.templates, settings, jobs=1)
     written = []
-    for _, _, fmt, data, pages, _, error in _write_all([(job, letter)], formats, None, fax):
-        if error:
-            raise DataError(error, hint=f"office {office_id}")
-        target = output if output is not None else paths.output_dir() / prepared.campaign.name / letter_path(letter, fmt)
-        yamlio.atomic_write(target, data)
-        written.append((target, pages))
+    for made in outputs:
+        if made.error:
+            raise DataError(made.error, hint=f"office {office_id}")
+        folder = paths.output_dir() / prepared.campaign.name
+        target = output if output is not None else folder / letter_path(letter, made.format)
+        yamlio.atomic_write(target, made.data)
+        written.append((target, made.pages))
     return written
 
 
 def summary(result: Result) -> list[str]:
     """The end of a batch, for people: what was written, skipped, failed, and warnings."""
     files = len(result.rows)
+    kept = f" ({result.unchanged} unchanged since the last run, kept)" if result.unchanged else ""
     lines = [
-        f"Wrote {result.letters} letter(s), {files} file(s) in {result.folder}",
+        f"Wrote {result.letters} letter(s), {files} file(s){kept} in {result.folder}",
         f"Manifest: {result.folder / 'manifest.csv'} and manifest.json",
     ]
     if result.skipped:

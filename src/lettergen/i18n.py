@@ -158,7 +158,7 @@ class Language:
         return str(Locale.parse(self.locale).territories.get(code, code))
 
     def country_in(self, code: str) -> str:
-        """"In <country>" as the prose needs it ("in der Schweiz", "au Canada", "в Алжире"):
+        """The phrase "in <country>" as the prose needs it ("in der Schweiz", "в Алжире"):
         `countries_in.<code>` from strings.yaml, else the `country_in` pattern applied to the
         country's name. A language whose grammar has no pattern (Russian cases) lists each
         country; a country it lacks is an error naming the key to add."""

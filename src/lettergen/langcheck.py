@@ -369,7 +369,9 @@ def _static(translation: Language, english: Language) -> Iterator[Finding]:
                     f"{key!r} is not an ISO code like DE{hint}",
                     _place(translation, f"{section}.{key}"),
                 )
-    # English's states must all be there, with at least the forms English has.
+    body = translation.folder / BODY_TEMPLATE
+    if body.exists() and body.read_bytes() == (english.folder / BODY_TEMPLATE).read_bytes():
+        yield Finding(code, "untranslated", "the prose is still the English text", Place(body))
     yield from _fields(translation, english)
     yield from _source(translation, english)
 

@@ -47,6 +47,10 @@ FONT = "Arial"
 COMPLEX_SCRIPT_FONT = {"ltr": FONT, "rtl": "Noto Naskh Arabic"}
 
 PAGE_MM = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
+#: The metrics Word and LibreOffice set a font with: the files the PDF embeds.
+METRIC_FAMILIES = {FONT: "Liberation Sans"}
+#: Added to the widest cover label, so rounding in an office suite never wraps it.
+LABEL_SLACK_MM = 0.5
 #: Where "•" and "1." hang left of a list item's text (the PDF's markers sit just before it).
 BULLET_HANG_MM, NUMBER_HANG_MM = 2.5, 5.0
 
@@ -103,6 +107,16 @@ class Layout:
     closing_before_mm: float
     signature_space_mm: float
     signer_bold: bool
+    # The fax cover sheet (.cover): its own page, in large type.
+    cover_pt: float
+    cover_line_height: float
+    cover_title_pt: float
+    cover_title_bold: bool
+    cover_title_after_mm: float
+    cover_label_bold: bool
+    cover_label_gap_mm: float  # label column's end padding
+    cover_padding_mm: tuple[float, float]  # above and below each row's text
+    cover_rule_pt: float  # below each row
 
     @property
     def text_width_mm(self) -> float:
@@ -200,6 +214,16 @@ def _layout(templates: Path, page_size: str) -> Layout:
         closing_before_mm=box(".closing", "margin", 0),
         signature_space_mm=_mm(get(".closing .signature-space", "height"), path),
         signer_bold=has(".closing .signer", "font-weight", "bold"),
+        cover_pt=pt(".cover"),
+        cover_line_height=float(get(".cover", "line-height")),
+        cover_title_pt=pt(".cover h1"),
+        # h1 and th are bold unless letter.css says otherwise (the browser's own style).
+        cover_title_bold=not has(".cover h1", "font-weight", "normal"),
+        cover_title_after_mm=box(".cover h1", "margin", 2),
+        cover_label_bold=not has(".cover th", "font-weight", "normal"),
+        cover_label_gap_mm=_mm(get(".cover th", "padding-inline-end"), path),
+        cover_padding_mm=(box(".cover td", "padding", 0), box(".cover td", "padding", 2)),
+        cover_rule_pt=_mm(get(".cover tr", "border-bottom").split()[0], path) / MM_PER_PT,
     )
 
 
@@ -336,13 +360,16 @@ def _document(letter: Letter, page: Layout) -> Document:
     body = document._body._body  # the w:body element; the template's body holds only sectPr
     rtl = letter.direction == "rtl"
 
+    if letter.cover:
+        _cover(document, letter, page, rtl)
+
     # Addressee (where a window envelope shows it) and sender side by side.
     sender_mm = page.text_width_mm * page.sender_share
     addressee_mm = page.text_width_mm - sender_mm
     table = document.add_table(rows=1, cols=2)
     table.autofit = False
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
-    _table_properties(table, page, rtl)
+    _table_properties(table, rtl, padding_mm=(0.0, page.head_gap_mm))
     for column, width in zip(table.columns, (addressee_mm, sender_mm), strict=True):
         column.width = Mm(width)
     addressee_cell, sender_cell = table.rows[0].cells
@@ -420,7 +447,91 @@ def _fill_cell(cell: Any, lines: list[tuple[str, str]], rtl: bool) -> None:
         first = False
 
 
+def _cover(document: Document, letter: Letter, page: Layout, rtl: bool) -> None:
+    """The fax cover sheet, as .cover in letter.css: the title, then one table row per (label,
+    value) with a rule below, the labels as wide as the widest. It is a section of its own, so
+    the letter starts on the next page with nothing above it; the letter's section inherits the
+    running header. {pages} is a NUMPAGES field: the count includes the cover and stays right
+    after any edit."""
+    import copy
+
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_LINE_SPACING
+    from docx.oxml import OxmlElement
+    from docx.shared import Mm, Pt
+
+    if letter.cover_title:
+        _add_runs(document.add_paragraph(style="Cover Title"), letter.cover_title, rtl)
+
+    # The label column fits the widest label (letter.css: width 1%, nowrap), plus its padding.
+    widest = max(
+        _text_width_mm(label, page.cover_pt, page.cover_label_bold, letter.direction)
+        for label, _ in letter.cover
+    )
+    label_mm = min(widest + page.cover_label_gap_mm + LABEL_SLACK_MM, page.text_width_mm / 2)
+    widths = (label_mm, page.text_width_mm - label_mm)
+    table = document.add_table(rows=len(letter.cover), cols=2)
+    table.autofit = False
+    table.alignment = WD_TABLE_ALIGNMENT.LEFT
+    _table_properties(table, rtl, padding_mm=page.cover_padding_mm, rule_pt=page.cover_rule_pt)
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Mm(width)
+    for row, (label, value) in zip(table.rows, letter.cover, strict=True):
+        label_cell, value_cell = row.cells
+        label_cell.width, value_cell.width = Mm(widths[0]), Mm(widths[1])
+        label_paragraph, value_paragraph = label_cell.paragraphs[0], value_cell.paragraphs[0]
+        label_paragraph.style, value_paragraph.style = "Cover Label", "Cover Value"
+        _add_runs(label_paragraph, label, rtl)
+        before, found, after = value.partition("{pages}")
+        _add_runs(value_paragraph, before, rtl)
+        if found:
+            _field(value_paragraph, "NUMPAGES", rtl)
+        _add_runs(value_paragraph, after, rtl)
+
+    # The section break: a paragraph after the table (Word needs one) that holds the cover's
+    # section properties, a copy of the letter's; its mark is a point high, so it never spills.
+    end = document.add_paragraph()
+    fmt = end.paragraph_format
+    fmt.space_before = fmt.space_after = Pt(0)
+    fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(1)
+    ppr = end._p.get_or_add_pPr()
+    mark = OxmlElement("w:rPr")
+    _set_size(mark, 1)
+    _insert(ppr, mark, _PPR_ORDER)
+    _insert(ppr, copy.deepcopy(document.element.body.sectPr), _PPR_ORDER)
+
+
+def _text_width_mm(text: str, points: float, bold: bool, direction: str) -> float:
+    """How wide one line of text is set: measured (and shaped) with the font files the PDF
+    embeds, Liberation Sans for Arial; right-to-left runs are set in the complex-script font."""
+    family = COMPLEX_SCRIPT_FONT[direction] if direction == "rtl" else FONT
+    font = _font_file(METRIC_FAMILIES.get(family, family), bold)
+    if font is None:  # the font is not installed: an average letter width
+        return len(text) * 0.6 * points * MM_PER_PT
+    return _measure(font, text) * points * MM_PER_PT
+
+
+@cache
+def _font_file(family: str, bold: bool) -> Path | None:
+    from lettergen.render.fonts import faces
+
+    try:
+        found = {face.weight: face.path for face in faces(family) if face.style == "normal"}
+    except RenderError:
+        return None
+    return found.get("bold" if bold else "normal", found.get("normal"))
+
+
+@cache
+def _measure(path: Path, text: str) -> float:
+    """The advance of text in em."""
+    from PIL import ImageFont
+
+    return ImageFont.truetype(str(path), 1000).getlength(text) / 1000
+
+
 def _header(document: Document, letter: Letter, rtl: bool) -> None:
+    # The first section: the cover's, when there is one; the letter's section inherits it.
     section = document.sections[0]
     header = section.header
     header.is_linked_to_previous = False
@@ -508,6 +619,7 @@ def _styles(document: Document, letter: Letter, page: Layout, lang: str) -> None
         align: Any = None,
         keep_with_next: bool = False,
         next_style: str | None = None,
+        line_height: float | None = None,
     ) -> Any:
         try:
             style = styles[name]
@@ -520,7 +632,7 @@ def _styles(document: Document, letter: Letter, page: Layout, lang: str) -> None
         if size is not None:
             _set_size(rpr, size)
             style.paragraph_format.line_spacing_rule = WD_LINE_SPACING.AT_LEAST
-            style.paragraph_format.line_spacing = Pt(size * page.line_height)
+            style.paragraph_format.line_spacing = Pt(size * (line_height or page.line_height))
         if bold:
             _toggle(rpr, "b")
             _toggle(rpr, "bCs")
@@ -599,6 +711,24 @@ def _styles(document: Document, letter: Letter, page: Layout, lang: str) -> None
         next_style="Signature",
     )
     header = paragraph_style("Header", size=page.header_pt)
+    if letter.cover:
+        paragraph_style(
+            "Cover Title",
+            size=page.cover_title_pt,
+            line_height=page.cover_line_height,
+            bold=page.cover_title_bold,
+            after=page.cover_title_after_mm,
+            keep_with_next=True,
+        )
+        cover_label = paragraph_style(
+            "Cover Label",
+            size=page.cover_pt,
+            line_height=page.cover_line_height,
+            bold=page.cover_label_bold,
+        )
+        # The label's end padding as an end indent: logical, as the Addressee style's.
+        cover_label.paragraph_format.right_indent = Mm(page.cover_label_gap_mm)
+        paragraph_style("Cover Value", size=page.cover_pt, line_height=page.cover_line_height)
     tabs = header.element.pPr.find(qn("w:tabs"))
     if tabs is not None:  # the template's tab stops are for US Letter with 1.25" margins
         header.element.pPr.remove(tabs)
@@ -693,8 +823,11 @@ def _page(document: Document, page: Layout) -> None:
     section.gutter = Mm(0)
 
 
-def _table_properties(table: Any, page: Layout, rtl: bool) -> None:
-    """No borders, no cell padding but the block's gap below; right to left: columns mirrored."""
+def _table_properties(
+    table: Any, rtl: bool, *, padding_mm: tuple[float, float], rule_pt: float = 0.0
+) -> None:
+    """No borders but a rule below each row if rule_pt, no cell padding but padding_mm above
+    and below; right to left: columns mirrored. Rows do not split across pages."""
     from docx.oxml import parse_xml
     from docx.oxml.ns import nsdecls, qn
     from docx.shared import Mm
@@ -704,24 +837,27 @@ def _table_properties(table: Any, page: Layout, rtl: bool) -> None:
         old = tbl_pr.find(qn(tag))
         if old is not None:
             tbl_pr.remove(old)
-    gap = round(Mm(page.head_gap_mm).twips)
+    top, bottom = (round(Mm(mm).twips) for mm in padding_mm)
+    # w:sz in eighths of a point (Word's thinnest is 2).
+    rule = f'w:val="single" w:sz="{max(round(rule_pt * 8), 2)}" w:space="0" w:color="000000"'
+    nil, ruled = 'w:val="nil"', ("bottom", "insideH") if rule_pt else ()
     borders = "".join(
-        f'<w:{side} w:val="nil"/>'
+        f"<w:{side} {rule if side in ruled else nil}/>"
         for side in ("top", "left", "bottom", "right", "insideH", "insideV")
     )
     elements = [
         f'<w:tblInd {nsdecls("w")} w:w="0" w:type="dxa"/>',
         f"<w:tblBorders {nsdecls('w')}>{borders}</w:tblBorders>",
-        f'<w:tblCellMar {nsdecls("w")}><w:top w:w="0" w:type="dxa"/><w:left w:w="0" w:type="dxa"/>'
-        f'<w:bottom w:w="{gap}" w:type="dxa"/><w:right w:w="0" w:type="dxa"/></w:tblCellMar>',
+        f'<w:tblCellMar {nsdecls("w")}><w:top w:w="{top}" w:type="dxa"/>'
+        f'<w:left w:w="0" w:type="dxa"/><w:bottom w:w="{bottom}" w:type="dxa"/>'
+        f'<w:right w:w="0" w:type="dxa"/></w:tblCellMar>',
     ]
     if rtl:
         elements.insert(0, f"<w:bidiVisual {nsdecls('w')}/>")
     for xml in elements:
         _insert(tbl_pr, parse_xml(xml), _TBLPR_ORDER)
-    # Keep the row on one page, and its width as set.
-    tr_pr = table.rows[0]._tr.get_or_add_trPr()
-    tr_pr.append(parse_xml(f"<w:cantSplit {nsdecls('w')}/>"))
+    for row in table.rows:  # each row on one page
+        row._tr.get_or_add_trPr().append(parse_xml(f"<w:cantSplit {nsdecls('w')}/>"))
 
 
 # --- small XML helpers --------------------------------------------------------------------------

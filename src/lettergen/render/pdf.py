@@ -65,18 +65,29 @@ def header_content(letter: Letter) -> str:
     return " ".join(parts)
 
 
-def page_css(letter: Letter) -> str:
-    families = FONTS[letter.direction]
+def font_faces() -> str:
+    """@font-face rules for every family letters use, from the files fontconfig names. They
+    live in the shared stylesheet, so fonts are loaded once per process, not once per letter."""
     rules = []
-    for family in families:
+    for family in dict.fromkeys(f for families in FONTS.values() for f in families):
         for face in faces(family):
             rules.append(
-                f"@font-face {{ font-family: {css_string(family)}; src: url({css_string(face.path.as_uri())});"
-                f" font-weight: {face.weight}; font-style: {face.style}; }}"
+                f"@font-face {{ font-family: {css_string(family)}; "
+                f"src: url({css_string(face.path.as_uri())}); "
+                f"font-weight: {face.weight}; font-style: {face.style}; }}"
             )
-    rules.append(f"@page {{ @top-left {{ content: {header_content(letter)}; }} }}")
-    rules.append("html { font-family: " + ", ".join(css_string(f) for f in families) + "; }")
     return "\n".join(rules)
+
+
+def page_css(letter: Letter) -> str:
+    """The letter's own style: its running header and its fonts."""
+    families = ", ".join(css_string(f) for f in FONTS[letter.direction])
+    return "\n".join(
+        [
+            f"@page {{ @top-left {{ content: {header_content(letter)}; }} }}",
+            f"html {{ font-family: {families}; }}",
+        ]
+    )
 
 
 def _runs(runs: Runs) -> Markup:
@@ -160,36 +171,118 @@ def _weasy(templates: Path) -> tuple[Any, Any, Any]:
     # Drop the shared objects before the interpreter tears modules down: WeasyPrint's font
     # configuration cleans up temporary files in __del__ and needs its modules alive for that.
     atexit.register(_weasy.cache_clear)
+    layout = templates / "layout" / "letter.css"
     css = weasyprint.CSS(
-        filename=str(templates / "layout" / "letter.css"), font_config=font_config, url_fetcher=fetcher
+        string=font_faces() + "\n" + layout.read_text(encoding="utf-8"),
+        base_url=str(layout),
+        font_config=font_config,
+        url_fetcher=fetcher,
     )
     return font_config, css, fetcher
 
 
-def render_pdfs(letters: Iterable[Letter], templates: Path | None = None) -> Iterator[RenderedPDF]:
+#: Letters laid out per WeasyPrint pass: written as one PDF (fonts subset once), then split.
+CHUNK = 40
+
+
+def render_pdfs(
+    letters: Iterable[Letter], templates: Path | None = None, *, chunk: int = CHUNK
+) -> Iterator[RenderedPDF]:
     """Render many letters; yields one RenderedPDF per letter, in order.
 
-    Callers hand over all their letters at once so the renderer is free to lay several out per
-    pass; each yielded PDF is self-contained (its own embedded fonts). A letter that fails is
-    yielded with its error, so one bad letter does not stop a batch.
+    Letters are laid out one by one (so each keeps its own "Page x of N") and written in chunks:
+    the pages of a chunk become one PDF, written once — WeasyPrint's costly step, font
+    subsetting, then happens once per chunk — and split back into one self-contained PDF per
+    letter. Memory stays bounded by the chunk. A letter that fails is yielded with its error,
+    so one bad letter does not stop a batch.
     """
+    root = (templates or paths.templates_dir()).resolve()
+    batch: list[Letter] = []
+    for letter in letters:
+        batch.append(letter)
+        if len(batch) >= chunk:
+            yield from render_chunk(batch, root)
+            batch = []
+    if batch:
+        yield from render_chunk(batch, root)
+
+
+def _layout_one(letter: Letter, root: Path) -> Any:
     import weasyprint
 
-    root = (templates or paths.templates_dir()).resolve()
     font_config, css, fetcher = _weasy(root)
-    for letter in letters:
+    html = weasyprint.HTML(
+        string=to_html(letter, root), base_url=str(root / "layout") + "/", url_fetcher=fetcher
+    )
+    return html.render(font_config=font_config, stylesheets=[css])
+
+
+def render_chunk(letters: list[Letter], root: Path) -> list[RenderedPDF]:
+    """Lay out each letter, write all of them as one PDF, split it per letter."""
+    documents: list[Any] = []
+    failed: dict[int, str] = {}
+    for index, letter in enumerate(letters):
         try:
-            html = weasyprint.HTML(
-                string=to_html(letter, root), base_url=str(root / "layout") + "/", url_fetcher=fetcher
-            )
-            document = html.render(font_config=font_config, stylesheets=[css])
-            buffer = io.BytesIO()
-            document.write_pdf(buffer)
+            documents.append(_layout_one(letter, root))
         except Exception as exc:  # WeasyPrint raises many kinds; the batch reports and goes on
-            log.debug("rendering %s failed", letter.office_id, exc_info=True)
-            yield RenderedPDF(letter, b"", 0, f"could not render the PDF: {exc}")
-            continue
-        yield RenderedPDF(letter, buffer.getvalue(), len(document.pages))
+            log.debug("laying out %s failed", letter.office_id, exc_info=True)
+            failed[index] = f"could not render the PDF: {exc}"
+    good = [letter for index, letter in enumerate(letters) if index not in failed]
+    try:
+        parts = iter(_write_split(documents, good))
+    except Exception:  # one bad letter must not sink its chunk: write them one by one
+        log.debug("writing a chunk failed; writing its letters one by one", exc_info=True)
+        parts = iter([_write_one(document, letter) for document, letter in zip(documents, good, strict=True)])
+    results = []
+    for index, letter in enumerate(letters):
+        if index in failed:
+            results.append(RenderedPDF(letter, b"", 0, failed[index]))
+        else:
+            results.append(next(parts))
+    return results
+
+
+def _write_one(document: Any, letter: Letter) -> RenderedPDF:
+    try:
+        return RenderedPDF(letter, _finish(document.write_pdf(), [letter])[0], len(document.pages))
+    except Exception as exc:
+        return RenderedPDF(letter, b"", 0, f"could not write the PDF: {exc}")
+
+
+def _write_split(documents: list[Any], letters: list[Letter]) -> list[RenderedPDF]:
+    if not documents:
+        return []
+    pages = [page for document in documents for page in document.pages]
+    combined = documents[0].copy(pages).write_pdf()
+    counts = [len(document.pages) for document in documents]
+    return [
+        RenderedPDF(letter, data, count)
+        for letter, data, count in zip(letters, _finish(combined, letters, counts), counts, strict=True)
+    ]
+
+
+def _finish(data: bytes, letters: list[Letter], counts: list[int] | None = None) -> list[bytes]:
+    """Split a written PDF into one file per letter (pages in `counts`), each with its own
+    title, author and language, saved deterministically: the same letter, the same bytes."""
+    import pikepdf
+
+    counts = counts or [None]  # type: ignore[list-item]
+    outputs = []
+    with pikepdf.open(io.BytesIO(data)) as source:
+        start = 0
+        for letter, count in zip(letters, counts, strict=True):
+            end = len(source.pages) if count is None else start + count
+            target = pikepdf.new()
+            target.pages.extend(source.pages[start:end])
+            start = end
+            target.docinfo["/Title"] = letter.title
+            target.docinfo["/Author"] = letter.author
+            target.docinfo["/Producer"] = "lettergen"
+            target.Root.Lang = pikepdf.String(letter.language)
+            buffer = io.BytesIO()
+            target.save(buffer, deterministic_id=True, compress_streams=True)
+            outputs.append(buffer.getvalue())
+    return outputs
 
 
 def render_pdf(letter: Letter, templates: Path | None = None) -> RenderedPDF:
