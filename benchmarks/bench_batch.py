@@ -95,15 +95,18 @@ def batch_run(work, fmt: str, jobs: int) -> float:  # type: ignore[no-untyped-de
 
 def in_subprocess(count: int, jobs: int) -> tuple[float, float]:
     """A batch of `count` PDF letters in a fresh process: (seconds, peak RSS in MiB)."""
+    here = str(Path(__file__).parent)
     code = (
-        "import sys, time, tempfile, pathlib; sys.path.insert(0, %r);"
-        "from bench_batch import prepared;"
-        "w = prepared(%d); t = time.perf_counter();"
-        "d = tempfile.mkdtemp(); r = w.run(formats=['pdf'], out=pathlib.Path(d), jobs=%d, force=True);"
-        "print(time.perf_counter() - t); assert not r.failures"
-    ) % (str(Path(__file__).parent), count, jobs)
+        f"import sys, time, tempfile, pathlib; sys.path.insert(0, {here!r});"
+        f"from bench_batch import prepared;"
+        f"w = prepared({count}); t = time.perf_counter(); d = tempfile.mkdtemp();"
+        f"r = w.run(formats=['pdf'], out=pathlib.Path(d), jobs={jobs}, force=True);"
+        f"print(time.perf_counter() - t); assert not r.failures"
+    )
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return float(output.stdout.strip().splitlines()[-1]), max(peak, before) / 1024
 
@@ -140,8 +143,10 @@ def main() -> None:
     results["docx batch"] = rate(batch_run(work, "docx", 1))
     seconds, peak = in_subprocess(n, cores)
 
-    print(f"lettergen batch benchmark: {n} letters, {platform.machine()}, {cores} cores, "
-          f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}")
+    print(
+        f"lettergen batch benchmark: {n} letters, {platform.machine()}, {cores} cores, "
+        f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}"
+    )
     print(f"{'':28}{'letters/s':>10}{'× naive':>10}")
     for name, value in results.items():
         base = results["docx naive" if name.startswith("docx") else "pdf naive"]
@@ -154,11 +159,14 @@ def main() -> None:
         for count in (1000, 10000):
             seconds, peak = in_subprocess(count, cores)
             scale[count] = (seconds, peak)
-            print(f"{count:6d} letters: {seconds:7.1f} s ({1000 * seconds / count:.1f} ms/letter), "
-                  f"peak RSS {peak:.0f} MiB")
+            print(
+                f"{count:6d} letters: {seconds:7.1f} s ({1000 * seconds / count:.1f} ms/letter), "
+                f"peak RSS {peak:.0f} MiB"
+            )
     if args.json:
-        args.json.write_text(json.dumps({"letters": n, "rates": results, "rerun": rerun,
-                                         "scale": scale}, indent=2))
+        args.json.write_text(
+            json.dumps({"letters": n, "rates": results, "rerun": rerun, "scale": scale}, indent=2)
+        )
 
 
 if __name__ == "__main__":

@@ -27,11 +27,13 @@ OFFICES = [
     "cn-urumqi-visa-office",
     "ch-geneva-un-mission",
 ]
+#: Letters with a fax cover sheet: A4 and US Letter.
+COVER_OFFICES = ["de-berlin-embassy", "us-washington-embassy"]
 
 
-def letter_for(campaign, directory, office_id: str) -> Letter:  # type: ignore[no-untyped-def]
+def letter_for(campaign, directory, office_id: str, *, cover: bool = False) -> Letter:  # type: ignore[no-untyped-def]
     office = directory.get(office_id)
-    return compose(campaign, Recipient(office, office.country), lang="en", state="KZ")
+    return compose(campaign, Recipient(office, office.country), lang="en", state="KZ", cover=cover)
 
 
 def read(letter: Letter) -> docx.document.Document:
@@ -243,14 +245,14 @@ def test_right_to_left_paragraphs_runs_and_table(berlin: Letter) -> None:
     assert document.tables[0]._tbl.tblPr.find(f"{W}bidiVisual") is not None
 
 
-def test_properties_are_in_schema_order(berlin: Letter) -> None:
+def test_properties_are_in_schema_order(berlin: Letter, berlin_cover: Letter) -> None:
     """Word refuses a document whose property elements are out of order; LibreOffice does not
     care, so only this test would notice."""
     from lettergen.render import docx as writer
 
     orders = {"pPr": writer._PPR_ORDER, "rPr": writer._RPR_ORDER, "tblPr": writer._TBLPR_ORDER}
     rtl = dataclasses.replace(berlin, direction="rtl", language="ar")
-    for letter in (berlin, rtl):
+    for letter in (berlin, rtl, berlin_cover):
         with zipfile.ZipFile(io.BytesIO(render_docx(letter).data)) as package:
             for name in package.namelist():
                 if not (name.startswith("word/") and name.endswith(".xml")):
@@ -284,8 +286,8 @@ def pdf_pages(path: Path) -> int:
 
 @pytest.fixture(scope="module")
 def converted(campaign, directory, tmp_path_factory):  # type: ignore[no-untyped-def]
-    """Every test letter as DOCX, plus one with a demand edited in python-docx, converted by
-    LibreOffice in one call."""
+    """Every test letter as DOCX, plus one with a demand edited in python-docx and letters with a
+    cover sheet ("<office>+cover"), converted by LibreOffice in one call."""
     folder = tmp_path_factory.mktemp("office")
     letters = {office_id: letter_for(campaign, directory, office_id) for office_id in OFFICES}
     files = {}
@@ -300,6 +302,12 @@ def converted(campaign, directory, tmp_path_factory):  # type: ignore[no-untyped
     demand.runs[0].text = "Release Saken Zhanusov today, unconditionally."
     files["edited"] = folder / "edited.docx"
     edited.save(str(files["edited"]))
+    for office_id in COVER_OFFICES:
+        letters[f"{office_id}+cover"] = letter = letter_for(
+            campaign, directory, office_id, cover=True
+        )
+        files[f"{office_id}+cover"] = folder / f"{office_id}+cover.docx"
+        files[f"{office_id}+cover"].write_bytes(render_docx(letter).data)
     pdfs = soffice_to_pdf(list(files.values()), folder)
     return letters, {key: pdfs[path] for key, path in files.items()}
 
@@ -330,3 +338,99 @@ def test_an_edited_docx_keeps_its_header_and_page_fields(converted) -> None:  # 
     assert letter.demands[0] not in text
     assert f"{letter.header} · Page 1 of 1" in text
     assert pdf_pages(pdfs["edited"]) == 1
+
+
+# --- the fax cover sheet ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def berlin_cover(campaign, directory) -> Letter:  # type: ignore[no-untyped-def]
+    return letter_for(campaign, directory, "de-berlin-embassy", cover=True)
+
+
+def instructions(element) -> list[str]:  # type: ignore[no-untyped-def]
+    return [i.text.strip() for i in element.iter(f"{W}instrText")]
+
+
+def test_cover_rows_read_back_in_order(berlin_cover: Letter) -> None:
+    letter = berlin_cover
+    assert letter.cover and letter.cover_title
+    document = read(letter)
+    title = document.paragraphs[0]
+    assert (title.style.name, title.text) == ("Cover Title", letter.cover_title)
+    cover, head = document.tables
+    rows = [[cell.paragraphs for cell in row.cells] for row in cover.rows]
+    assert [(lp.style.name, lp.text) for (lp,), _ in rows] == [
+        ("Cover Label", label) for label, _ in letter.cover
+    ]
+    for (_, (value_paragraph,)), (_, value) in zip(rows, letter.cover, strict=True):
+        assert value_paragraph.style.name == "Cover Value"
+        if "{pages}" in value:
+            # A live field; its result reads "1" until an office suite lays the pages out.
+            assert instructions(value_paragraph._p) == ["NUMPAGES"]
+            assert value_paragraph.text == value.replace("{pages}", "1")
+        else:
+            assert instructions(value_paragraph._p) == []
+            assert value_paragraph.text == value  # "\n" read back from line breaks
+    assert any("{pages}" in value for _, value in letter.cover)
+    # The letter follows as without a cover: the addressee table, then the fax notice.
+    assert head.rows[0].cells[0].paragraphs[0].text == letter.addressee[0]
+    assert document.paragraphs[2].style.name == "Fax Notice"
+
+
+def test_cover_is_a_section_of_its_own_with_the_same_header(berlin_cover: Letter) -> None:
+    document = read(berlin_cover)
+    body = list(document.element.body)
+    cover_table, section_break, head_table = body[1:4]
+    assert [cover_table.tag, head_table.tag] == [f"{W}tbl", f"{W}tbl"]
+    # The paragraph that ends the cover's section holds nothing but its section properties.
+    assert section_break.find(f"{W}pPr/{W}sectPr") is not None
+    assert not "".join(section_break.itertext()).strip()
+    cover, letter = document.sections
+    assert (cover.page_width, cover.page_height) == (letter.page_width, letter.page_height)
+    assert [cover.top_margin, cover.header_distance] == [letter.top_margin, letter.header_distance]
+    assert not cover.header.is_linked_to_previous
+    assert letter.header.is_linked_to_previous  # the letter's pages show the cover's header
+    (paragraph,) = cover.header.paragraphs
+    assert instructions(paragraph._p) == ["PAGE", "NUMPAGES"]
+    assert paragraph.text.startswith(berlin_cover.header)
+
+
+def test_cover_styles_follow_letter_css(berlin_cover: Letter, berlin: Letter) -> None:
+    styles = read(berlin_cover).styles
+    page = layout("A4")
+    assert styles["Cover Title"].font.size.pt == page.cover_title_pt == 40
+    assert styles["Cover Title"].font.bold
+    assert styles["Cover Label"].font.size.pt == styles["Cover Value"].font.size.pt == 16
+    assert styles["Cover Label"].font.bold and not styles["Cover Value"].font.bold
+    assert round(styles["Cover Label"].paragraph_format.right_indent.mm, 1) == 8
+    # A letter without a cover: one section, one table, no cover styles.
+    document = read(berlin)
+    assert len(document.sections) == 1 and len(document.tables) == 1
+    assert "Cover Title" not in [style.name for style in document.styles]
+
+
+def test_cover_same_letter_same_bytes(berlin_cover: Letter) -> None:
+    assert render_docx(berlin_cover).data == render_docx(berlin_cover).data
+
+
+@pytest.mark.office
+@pytest.mark.parametrize("office_id", COVER_OFFICES)
+def test_libreoffice_lays_out_the_cover_as_the_pdf(converted, office_id: str) -> None:  # type: ignore[no-untyped-def]
+    letters, pdfs = converted
+    letter, pdf = letters[f"{office_id}+cover"], pdfs[f"{office_id}+cover"]
+    ours = render_pdf(letter)
+    pages = pdf_pages(pdf)
+    assert pages == ours.pages >= 2  # what the manifest records for the DOCX
+    texts = [flat(page) for page in pdftotext(pdf).split("\f")[:pages]]
+    for number, text in enumerate(texts, 1):
+        assert text.startswith(f"{letter.header} · Page {number} of {pages}")
+    cover = texts[0]
+    assert letter.cover_title in cover
+    label, value = next(row for row in letter.cover if "{pages}" in row[1])
+    assert label == "Pages"
+    assert flat(f"{label} {value.replace('{pages}', str(pages))}") in cover
+    # The letter starts on the next page: nothing of it on the cover, no empty page between.
+    assert letter.salutation not in cover
+    assert flat(letter.addressee[0]) in texts[1]
+    assert flat(letter.signature[0]) in texts[-1]

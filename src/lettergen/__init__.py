@@ -2,8 +2,8 @@
 
 __version__ = "0.1.0"
 
-from lettergen.errors import DataError, InputError, LettergenError, RenderError, TemplateError  # noqa: E402
-from lettergen.letter import Letter, ListBlock, Paragraph, Run  # noqa: E402
+from lettergen.errors import DataError, InputError, LettergenError, RenderError, TemplateError
+from lettergen.letter import Letter, ListBlock, Paragraph, Run
 
 __all__ = [
     "DataError",

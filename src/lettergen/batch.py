@@ -163,7 +163,9 @@ def assign_faxes(
             if include_no_fax:
                 assigned[index] = recipient
             else:
-                skipped.append(Skip(office.id, "no fax number (use --include-no-fax to write it for post)"))
+                skipped.append(
+                    Skip(office.id, "no fax number (use --include-no-fax to write it for post)")
+                )
             continue
         free = [fax for fax in office.faxes if fax not in used]
         if free:
@@ -171,7 +173,11 @@ def assign_faxes(
             assigned[index] = Recipient(office, recipient.country, free[0])
         else:
             skipped.append(
-                Skip(office.id, f"shares fax {office.faxes[0]} with {used[office.faxes[0]]}, which gets the letter")
+                Skip(
+                    office.id,
+                    f"shares fax {office.faxes[0]} with {used[office.faxes[0]]}, "
+                    "which gets the letter",
+                )
             )
     return [assigned[i] for i in sorted(assigned)], skipped
 
@@ -264,7 +270,7 @@ def run(
     rows: dict[tuple[int, str], Row] = {}
     reused = 0
     todo: list[tuple[int, Letter, list[str]]] = []
-    for index, (job, letter) in enumerate(letters):
+    for index, (_, letter) in enumerate(letters):
         missing = []
         for fmt in formats:
             key = input_hash(letter, fmt, settings, templates)
@@ -467,7 +473,9 @@ def write_manifest(result: Result, campaign: Campaign) -> None:
         "skipped": [asdict(s) for s in result.skipped],
         "failed": [asdict(f) for f in result.failures],
     }
-    yamlio.atomic_write(result.folder / "manifest.json", json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    yamlio.atomic_write(
+        result.folder / "manifest.json", json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    )
     buffer = io.StringIO()
     columns = list(Row.__dataclass_fields__)
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
@@ -488,7 +496,8 @@ def directory_for(campaign: Campaign, path: Path | None = None) -> Directory:
         path = paths.directories_dir() / f"{campaign.directory}.yaml"
         if not path.exists():
             raise DataError(
-                f"the campaign's directory {campaign.directory!r} is not in {paths.directories_dir()}",
+                f"the campaign's directory {campaign.directory!r} is not in "
+                f"{paths.directories_dir()}",
                 campaign.place("directory"),
                 hint="import it with 'lettergen directory import', or pass --directory",
             )
@@ -552,7 +561,11 @@ def prepare(
     campaign = campaigns.load(campaign_name)
     the_sender = campaign.sender.with_overrides(sender or {})
     check_sender(the_sender, campaign)
-    language = by_office_language(campaign, templates) if lang == "auto" else (lang or campaign.default_language)
+    language = (
+        by_office_language(campaign, templates)
+        if lang == "auto"
+        else (lang or campaign.default_language)
+    )
     campaign.require_language(campaign.default_language if callable(language) else language)
     dir_ = directory_for(campaign, directory)
     countries, offices = list(countries), list(offices)
@@ -571,14 +584,17 @@ def prepare(
     )
     for code in draft_languages(the_plan.jobs, templates):
         log.warning(
-            "letters in %r use a draft translation, not yet reviewed by a native speaker (letter_templates/%s/)",
+            "letters in %r use a draft translation, not yet reviewed by a native speaker "
+            "(letter_templates/%s/)",
             code,
             code,
         )
     return Prepared(campaign, dir_, the_plan, the_sender, templates, cover=cover)
 
 
-def by_office_language(campaign: Campaign, templates: Path | None = None) -> Callable[[Recipient], str]:
+def by_office_language(
+    campaign: Campaign, templates: Path | None = None
+) -> Callable[[Recipient], str]:
     """--lang auto: for each office, the first official language of its host country that has
     templates and the campaign's texts, else the campaign's default language."""
     from lettergen.i18n import auto_language
@@ -591,7 +607,9 @@ def draft_languages(jobs: Iterable[Job], templates: Path | None = None) -> list[
     """The languages of these letters whose translation is still a draft."""
     from lettergen.i18n import language
 
-    return [code for code in sorted({job.language for job in jobs}) if language(code, templates).draft]
+    return [
+        code for code in sorted({job.language for job in jobs}) if language(code, templates).draft
+    ]
 
 
 def render_one(
@@ -621,7 +639,9 @@ def render_one(
         signers=None,
     )
     if signer:
-        prepared.plan.jobs = [Job(j.recipient, Signer(signer), j.language) for j in prepared.plan.jobs]
+        prepared.plan.jobs = [
+            Job(j.recipient, Signer(signer), j.language) for j in prepared.plan.jobs
+        ]
     job = prepared.plan.jobs[0]
     letter = compose(
         prepared.campaign,
@@ -670,7 +690,10 @@ def summary(result: Result) -> list[str]:
         )
     if result.failures:
         lines.append(f"Failed {len(result.failures)}:")
-        lines.extend(f"  {f.office_id}{' (' + f.signer + ')' if f.signer else ''}: {f.message}" for f in result.failures)
+        lines.extend(
+            f"  {f.office_id}{' (' + f.signer + ')' if f.signer else ''}: {f.message}"
+            for f in result.failures
+        )
     lines.append(
         f"Written {result.letters}, skipped {len(result.skipped)}, failed {len(result.failures)}, "
         f"warnings {len(warnings)}"

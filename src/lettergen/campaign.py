@@ -127,7 +127,9 @@ def resolve(name_or_path: str) -> Path:
     )
 
 
-def _texts(data: yamlio.Mapping, key: str, place: Place, errors: list[LettergenError]) -> dict[str, str]:
+def _texts(
+    data: yamlio.Mapping, key: str, place: Place, errors: list[LettergenError]
+) -> dict[str, str]:
     value = data.get(key)
     if not isinstance(value, yamlio.Mapping) or not value:
         errors.append(
@@ -208,7 +210,9 @@ def load(name_or_path: str | Path) -> Campaign:
     )
 
 
-def _demands(data: yamlio.Mapping, place: Place, errors: list[LettergenError]) -> dict[str, tuple[str, ...]]:
+def _demands(
+    data: yamlio.Mapping, place: Place, errors: list[LettergenError]
+) -> dict[str, tuple[str, ...]]:
     value = data.get("demands")
     if not isinstance(value, yamlio.Mapping) or not value:
         errors.append(

@@ -1,11 +1,15 @@
-"""The command line: parse options, call the core, echo the outcome. The only module importing click."""
+"""The command line: parse options, call the core, echo the outcome.
+
+The only module that imports click."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -57,11 +61,16 @@ def cli(verbose: int, quiet: bool) -> None:
 
     \b
     Typical use:
-      lettergen directory import data/sources/kazakhstan-2002.txt -o data/directories/kazakhstan.yaml --state KZ
+      lettergen directory import data/sources/kazakhstan-2002.txt \\
+          -o data/directories/kazakhstan.yaml --state KZ
       lettergen missions validate
       lettergen batch free-zhanusov-2002 --all
     """
-    level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+    level = (
+        logging.ERROR
+        if quiet
+        else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+    )
     root = logging.getLogger("lettergen")
     root.handlers[:] = [_Handler()]
     root.setLevel(level)
@@ -182,7 +191,8 @@ LANG_OPTION = click.option(
     "--lang",
     default=None,
     help="Letter language, e.g. de; 'auto': per office, the first official language of its "
-    "country that has templates and the campaign's texts (default: the campaign's default language).",
+    "country that has templates and the campaign's texts "
+    "(default: the campaign's default language).",
 )
 FORMAT_OPTION = click.option(
     "--format",
@@ -269,9 +279,16 @@ def render(
     from lettergen import batch
 
     written = batch.render_one(
-        campaign_name, office_id, signer=signer, output=output, lang=lang,
-        formats=_split(formats), sender=_sender_overrides(sender_fields), directory=directory_path,
-        cover=cover, fax=_fax_settings(fax_resolution, fax_compression),
+        campaign_name,
+        office_id,
+        signer=signer,
+        output=output,
+        lang=lang,
+        formats=_split(formats),
+        sender=_sender_overrides(sender_fields),
+        directory=directory_path,
+        cover=cover,
+        fax=_fax_settings(fax_resolution, fax_compression),
     )
     for path, pages in written:
         click.echo(f"{path} ({pages} page{'s' if pages != 1 else ''})")
@@ -286,12 +303,26 @@ def render(
     "--signers",
     "signers_path",
     type=click.Path(path_type=Path),
-    help="CSV of signers (name, organisation, city, country, email): one letter per signer and office.",
+    help="CSV of signers (name, organisation, city, country, email): "
+    "one letter per signer and office.",
 )
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path), help="Output folder (default: output/)."
 )
-@click.option("--include-no-fax", is_flag=True, help="Also write letters to offices without fax, for post.")
+@click.option(
+    "--include-no-fax", is_flag=True, help="Also write letters to offices without fax, for post."
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=os.cpu_count() or 1,
+    show_default="the number of cores",
+    help="Worker processes rendering letters.",
+)
+@click.option(
+    "--force", is_flag=True, help="Render every letter, even those unchanged since the last run."
+)
 @LANG_OPTION
 @FORMAT_OPTION
 @SENDER_OPTION
@@ -305,6 +336,8 @@ def batch_command(
     signers_path: Path | None,
     output: Path | None,
     include_no_fax: bool,
+    jobs: int,
+    force: bool,
     lang: str | None,
     formats: str,
     sender_fields: tuple[str, ...],
@@ -315,19 +348,30 @@ def batch_command(
 ) -> None:
     """Write the letters of CAMPAIGN to many offices, with a manifest.
 
-    Without --all, --countries or --offices, the campaign's own targets are used.
+    Without --all, --countries or --offices, the campaign's own targets are used. A rerun
+    keeps the files whose inputs have not changed (see the manifest's input_hash).
     """
     from lettergen import batch
 
     job = batch.prepare(
-        campaign_name, everyone=everyone, countries=_split(countries), offices=_split(offices),
-        signers=signers_path, include_no_fax=include_no_fax, lang=lang,
-        sender=_sender_overrides(sender_fields), directory=directory_path, cover=cover,
+        campaign_name,
+        everyone=everyone,
+        countries=_split(countries),
+        offices=_split(offices),
+        signers=signers_path,
+        include_no_fax=include_no_fax,
+        lang=lang,
+        sender=_sender_overrides(sender_fields),
+        directory=directory_path,
+        cover=cover,
     )
-    show = sys.stderr.isatty() and len(job.plan.jobs) > 1
-    with click.progressbar(length=len(job.plan.jobs), label="Writing letters", file=sys.stderr if show else _Null()) as bar:
+    with _progress(len(job.plan.jobs), "Writing letters") as step:
         result = job.run(
-            formats=_split(formats), out=output, progress=bar.update,
+            formats=_split(formats),
+            out=output,
+            progress=step,
+            jobs=jobs,
+            force=force,
             fax=_fax_settings(fax_resolution, fax_compression),
         )
     for line in batch.summary(result):
@@ -336,17 +380,14 @@ def batch_command(
         sys.exit(1)
 
 
-class _Null:
-    """A file that swallows a progress bar when stderr is not a terminal (CI, pipes)."""
-
-    def write(self, _: str) -> int:
-        return 0
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False
+@contextlib.contextmanager
+def _progress(length: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on a terminal; silence in CI and pipes, where it would only be noise."""
+    if not sys.stderr.isatty() or length < 2:
+        yield lambda _: None
+        return
+    with click.progressbar(length=length, label=label, file=sys.stderr) as bar:
+        yield bar.update
 
 
 @cli.group("fax")

@@ -19,7 +19,9 @@ from lettergen.markdown import MarkdownText, to_blocks
 from lettergen.signers import Signer
 
 #: Countries whose offices use US Letter paper (CLDR's paperSize data: the Americas mostly).
-LETTER_PAPER = frozenset({"US", "CA", "MX", "PR", "CL", "CO", "VE", "PH", "GT", "CR", "PA", "DO", "SV", "NI", "BZ"})
+LETTER_PAPER = frozenset(
+    {"US", "CA", "MX", "PR", "CL", "CO", "VE", "PH", "GT", "CR", "PA", "DO", "SV", "NI", "BZ"}
+)
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,9 @@ def compose(
     language_ = language(lang, templates)
     campaign.require_language(lang)
     sender = sender or campaign.sender
-    signer = signer or Signer(sender.name or sender.organisation, sender.organisation if sender.name else "", sender.city)
+    signer = signer or Signer(
+        sender.name or sender.organisation, sender.organisation if sender.name else "", sender.city
+    )
     office = recipient.office
 
     states = language_.raw("states")
@@ -76,7 +80,11 @@ def compose(
     fax = recipient.fax_number
     fax_display = display_number(fax) if fax else ""
     office_line = language_.string(f"offices.{office.kind}", **context)
-    role = "accredited" if recipient.accredited and office.role in ("ambassador", "permanent-representative") else office.role
+    role = (
+        "accredited"
+        if recipient.accredited and office.role in ("ambassador", "permanent-representative")
+        else office.role
+    )
     addressee = (
         *language_.lines(f"addressees.{role}.lines", **context),
         office_line,
@@ -86,8 +94,12 @@ def compose(
     city = signer.city or sender.city
     date_line = date_text
     if city:
-        date_line = language_.string("labels.date_line", city=language_.isolate(city), date=date_text)
-    contact = sender.email or (display_number(sender.fax) if sender.fax.startswith("+") else sender.fax)
+        date_line = language_.string(
+            "labels.date_line", city=language_.isolate(city), date=date_text
+        )
+    contact = sender.email or (
+        display_number(sender.fax) if sender.fax.startswith("+") else sender.fax
+    )
     contact, fax_shown = language_.isolate(contact), language_.isolate(fax_display)
     if fax:
         header = language_.string("labels.header", fax=fax_shown, **context)
@@ -135,7 +147,9 @@ def compose(
         body=body,
         # A language may close differently by addressee (French repeats the form of address).
         closing=language_.string(
-            f"addressees.{role}.closing" if language_.has(f"addressees.{role}.closing") else "closing",
+            f"addressees.{role}.closing"
+            if language_.has(f"addressees.{role}.closing")
+            else "closing",
             **context,
         ),
         signature=tuple(
@@ -195,7 +209,9 @@ def _place(signer: Signer) -> str:
 
 
 def _sender_block(language_: Language, sender: Sender) -> tuple[str, ...]:
-    lines = [language_.isolate(line) for line in (sender.organisation or sender.name, *sender.address)]
+    lines = [
+        language_.isolate(line) for line in (sender.organisation or sender.name, *sender.address)
+    ]
     lines.extend(_contact_lines(language_, sender))
     return tuple(line for line in lines if line)
 

@@ -35,7 +35,10 @@ def available(templates: Path | None = None) -> list[str]:
     return sorted(
         p.name
         for p in root.iterdir()
-        if p.is_dir() and p.name != LAYOUT and (p / STRINGS).exists() and (p / BODY_TEMPLATE).exists()
+        if p.is_dir()
+        and p.name != LAYOUT
+        and (p / STRINGS).exists()
+        and (p / BODY_TEMPLATE).exists()
     )
 
 
@@ -65,7 +68,8 @@ class Language:
             raise InputError(
                 f"no letter templates for language {code!r}",
                 Place(self.folder),
-                hint=f"available: {', '.join(available(root))}; 'lettergen lang new {code}' starts one",
+                hint=f"available: {', '.join(available(root))}; "
+                f"'lettergen lang new {code}' starts one",
             )
         strings = yamlio.load(self.folder / STRINGS)
         if not isinstance(strings, dict):
@@ -102,7 +106,9 @@ class Language:
     def lines(self, key: str, **context: Any) -> tuple[str, ...]:
         raw = self.raw(key)
         items = raw if isinstance(raw, list) else [raw]
-        rendered = (self.render_string(str(item), f"{key}[{i}]", **context) for i, item in enumerate(items))
+        rendered = (
+            self.render_string(str(item), f"{key}[{i}]", **context) for i, item in enumerate(items)
+        )
         return tuple(line for line in rendered if line.strip())
 
     def raw(self, key: str) -> Any:
@@ -145,7 +151,9 @@ class Language:
         return f"\u2068{text}\u2069" if text and self.direction == "rtl" else text
 
     def format_date(self, date: dt.date) -> str:
-        return str(format_date(date, format=self.strings.get("date_format", "long"), locale=self.locale))
+        return str(
+            format_date(date, format=self.strings.get("date_format", "long"), locale=self.locale)
+        )
 
     def country_name(self, code: str) -> str:
         """The country's name as the letter's prose uses it: an override from strings.yaml

@@ -71,7 +71,9 @@ class Office:
     """One entry of a directory: an office, or a country covered from abroad (non-resident)."""
 
     id: str
-    country: str  # ISO 3166-1 alpha-2 of where the office is (of the country covered, if non-resident)
+    country: (
+        str  # ISO 3166-1 alpha-2 of where the office is (of the country covered, if non-resident)
+    )
     kind: str
     city: str = ""
     addressee: str = ""  # a role from ROLES; empty means the kind's default
@@ -188,11 +190,15 @@ def office_from_record(record: Any, path: Path, errors: list[LettergenError]) ->
     addressee = str(record.get("addressee") or "")
     if addressee and addressee not in ROLES:
         errors.append(
-            InputError(f"unknown addressee {addressee!r} (one of: {', '.join(ROLES)})", at("addressee"))
+            InputError(
+                f"unknown addressee {addressee!r} (one of: {', '.join(ROLES)})", at("addressee")
+            )
         )
     country = record["country"].strip().upper()
     if len(country) != 2 or not country.isalpha():
-        errors.append(InputError(f"country {country!r} is not an ISO 3166 alpha-2 code", at("country")))
+        errors.append(
+            InputError(f"country {country!r} is not an ISO 3166 alpha-2 code", at("country"))
+        )
     source_line = record.get("source_line")
     if source_line is not None and not isinstance(source_line, int):
         errors.append(InputError("source_line must be a number", at("source_line")))
@@ -223,11 +229,15 @@ def load_directory(path: Path) -> Directory:
     """Read one directory YAML file; report every problem in it at once."""
     data = yamlio.load(path)
     if not isinstance(data, dict) or not isinstance(data.get("offices"), list):
-        raise InputError("not a directory file: expected 'state' and a list of 'offices'", Place(path, 1))
+        raise InputError(
+            "not a directory file: expected 'state' and a list of 'offices'", Place(path, 1)
+        )
     errors: list[LettergenError] = []
     state = data.get("state")
     if not isinstance(state, str) or len(state) != 2:
-        errors.append(InputError("state must be the ISO code of the sending state", Place(path, 1, "state")))
+        errors.append(
+            InputError("state must be the ISO code of the sending state", Place(path, 1, "state"))
+        )
     offices = [o for o in (office_from_record(r, path, errors) for r in data["offices"]) if o]
     if errors:
         raise ManyErrors(errors)
@@ -238,7 +248,9 @@ def merge(directories: Iterable[Directory]) -> Directory:
     """Several files of one sending state read as one directory; ids must stay unique."""
     parts = list(directories)
     if not parts:
-        raise InputError("no directory files found", hint="import one with 'lettergen directory import'")
+        raise InputError(
+            "no directory files found", hint="import one with 'lettergen directory import'"
+        )
     states = {d.state for d in parts}
     if len(states) > 1:
         raise DataError(
@@ -260,7 +272,9 @@ def merge(directories: Iterable[Directory]) -> Directory:
         seen[office.id] = office
     if errors:
         raise ManyErrors(errors)
-    return Directory(parts[0].state, offices, parts[0].source, tuple(p for d in parts for p in d.files))
+    return Directory(
+        parts[0].state, offices, parts[0].source, tuple(p for d in parts for p in d.files)
+    )
 
 
 def load_directories(path: Path | None = None) -> Directory:
@@ -304,7 +318,12 @@ def dump_directory(directory: Directory, comments: dict[str, list[str]] | None =
     dumper = _record_dumper()
     lines = [f"state: {directory.state}"]
     if directory.source:
-        lines.append("source: " + yaml.safe_dump(directory.source, allow_unicode=True, width=1000).strip().removesuffix("\n..."))
+        lines.append(
+            "source: "
+            + yaml.safe_dump(directory.source, allow_unicode=True, width=1000)
+            .strip()
+            .removesuffix("\n...")
+        )
     lines.append("offices:")
     for office in directory.offices:
         for comment in (comments or {}).get(office.id, []):

@@ -43,7 +43,9 @@ def faces(family: str) -> tuple[FontFace, ...]:
     """The files of a family's four faces (a face the family lacks is left out, e.g. no italic
     in Arabic families; the regular face must exist)."""
     if not shutil.which("fc-match"):
-        raise RenderError("fontconfig's fc-match is not installed", hint="apt-get install fontconfig")
+        raise RenderError(
+            "fontconfig's fc-match is not installed", hint="apt-get install fontconfig"
+        )
     found = []
     for (weight, style), name in STYLES.items():
         result = subprocess.run(

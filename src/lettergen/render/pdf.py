@@ -44,11 +44,14 @@ class RenderedPDF:
 def css_string(text: str) -> str:
     """A CSS string literal that stays one, whatever the text holds (every non-alphanumeric
     character as a hex escape: no quote, backslash or '</style' can break out of it)."""
-    return '"' + "".join(ch if ch.isalnum() or ch == " " else f"\\{ord(ch):06x}" for ch in text) + '"'
+    return (
+        '"' + "".join(ch if ch.isalnum() or ch == " " else f"\\{ord(ch):06x}" for ch in text) + '"'
+    )
 
 
 def header_content(letter: Letter) -> str:
-    """CSS `content` of the running header: "Fax to … · Page " counter(page) " of " counter(pages)."""
+    """CSS `content` of the running header:
+    "Fax to … · Page " counter(page) " of " counter(pages)."""
     label = letter.page_label
     parts: list[str] = [css_string(letter.header + "  ·  ")]
     rest = label
@@ -156,7 +159,9 @@ def _weasy(templates: Path) -> tuple[Any, Any, Any]:
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher
 
-    font_roots = {face.path.parent for fams in FONTS.values() for fam in fams for face in faces(fam)}
+    font_roots = {
+        face.path.parent for fams in FONTS.values() for fam in fams for face in faces(fam)
+    }
     local = _LocalFetcher([templates, *font_roots])
 
     class Fetcher(URLFetcher):  # type: ignore[misc]
@@ -232,7 +237,9 @@ def render_chunk(letters: list[Letter], root: Path) -> list[RenderedPDF]:
         parts = iter(_write_split(documents, good))
     except Exception:  # one bad letter must not sink its chunk: write them one by one
         log.debug("writing a chunk failed; writing its letters one by one", exc_info=True)
-        parts = iter([_write_one(document, letter) for document, letter in zip(documents, good, strict=True)])
+        parts = iter(
+            [_write_one(document, letter) for document, letter in zip(documents, good, strict=True)]
+        )
     results = []
     for index, letter in enumerate(letters):
         if index in failed:
@@ -257,7 +264,9 @@ def _write_split(documents: list[Any], letters: list[Letter]) -> list[RenderedPD
     counts = [len(document.pages) for document in documents]
     return [
         RenderedPDF(letter, data, count)
-        for letter, data, count in zip(letters, _finish(combined, letters, counts), counts, strict=True)
+        for letter, data, count in zip(
+            letters, _finish(combined, letters, counts), counts, strict=True
+        )
     ]
 
 
