@@ -44,7 +44,7 @@ def test_all_offices_with_fax_get_one_letter_each(directory, tmp_path: Path) -> 
         assert f"Fax to {international(row['fax'])} · Page 1 of {row['pages']}" in flat(
             pdftotext(data)
         )
-    assert f"Written {len(rows)}, skipped" in output
+    assert f"Written {len(rows)}, unchanged 0, skipped" in output
     document = json.loads((tmp_path / "free-zhanusov-2002" / "manifest.json").read_text())
     assert [r["office_id"] for r in document["letters"]] == [r["office_id"] for r in rows]
 
@@ -248,7 +248,7 @@ def test_a_failing_letter_does_not_stop_the_batch(tmp_path: Path, monkeypatch) -
     )
     assert code == 1
     assert "it-rome-embassy (Anna Weber): no texts for Rome today" in output
-    assert "Written 2, skipped 0, failed 1" in output
+    assert "Written 2, unchanged 0, skipped 0, failed 1" in output
     assert sorted(r["office_id"] for r in manifest(tmp_path)) == [
         "de-berlin-embassy",
         "es-madrid-embassy",

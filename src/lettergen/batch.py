@@ -93,7 +93,17 @@ class Result:
     skipped: list[Skip]
     failures: list[Failure]
     drafts: list[str] = field(default_factory=list)  # languages written from a draft translation
-    unchanged: int = 0  # files kept from the last run: their inputs had not changed
+    kept: frozenset[str] = frozenset()  # files kept from the last run: inputs unchanged
+
+    @property
+    def written(self) -> int:
+        """Letters with a file written in this run."""
+        return len({(r.office_id, r.signer) for r in self.rows if r.file not in self.kept})
+
+    @property
+    def unchanged(self) -> int:
+        """Letters whose every file was kept from the last run."""
+        return self.letters - self.written
 
     @property
     def letters(self) -> int:
@@ -268,16 +278,20 @@ def run(
     settings = _fax_settings(fax) if "tiff" in formats else None
     previous = {} if force else _previous_rows(folder)
     rows: dict[tuple[int, str], Row] = {}
-    reused = 0
+    kept: set[str] = set()
     todo: list[tuple[int, Letter, list[str]]] = []
     for index, (_, letter) in enumerate(letters):
         missing = []
         for fmt in formats:
             key = input_hash(letter, fmt, settings, templates)
-            kept = previous.get(letter_path(letter, fmt).as_posix())
-            if kept is not None and kept.input_hash == key and _unchanged(folder, kept):
-                rows[index, fmt] = kept
-                reused += 1
+            previous_row = previous.get(letter_path(letter, fmt).as_posix())
+            if (
+                previous_row is not None
+                and previous_row.input_hash == key
+                and _unchanged(folder, previous_row)
+            ):
+                rows[index, fmt] = previous_row
+                kept.add(previous_row.file)
             else:
                 missing.append(fmt)
         if missing:
@@ -317,7 +331,12 @@ def run(
             progress(1)
     ordered = [rows[key] for key in sorted(rows, key=lambda k: (k[0], formats.index(k[1])))]
     result = Result(
-        folder, ordered, batch.skipped, failures, draft_languages(batch.jobs, templates), reused
+        folder,
+        ordered,
+        batch.skipped,
+        failures,
+        draft_languages(batch.jobs, templates),
+        frozenset(kept),
     )
     write_manifest(result, campaign)
     return result
@@ -667,10 +686,9 @@ def render_one(
 
 def summary(result: Result) -> list[str]:
     """The end of a batch, for people: what was written, skipped, failed, and warnings."""
-    files = len(result.rows)
-    kept = f" ({result.unchanged} unchanged since the last run, kept)" if result.unchanged else ""
+    kept = f", {len(result.kept)} of them unchanged since the last run" if result.kept else ""
     lines = [
-        f"Wrote {result.letters} letter(s), {files} file(s){kept} in {result.folder}",
+        f"{result.letters} letter(s), {len(result.rows)} file(s){kept}, in {result.folder}",
         f"Manifest: {result.folder / 'manifest.csv'} and manifest.json",
     ]
     if result.skipped:
@@ -695,7 +713,7 @@ def summary(result: Result) -> list[str]:
             for f in result.failures
         )
     lines.append(
-        f"Written {result.letters}, skipped {len(result.skipped)}, failed {len(result.failures)}, "
-        f"warnings {len(warnings)}"
+        f"Written {result.written}, unchanged {result.unchanged}, skipped {len(result.skipped)}, "
+        f"failed {len(result.failures)}, warnings {len(warnings)}"
     )
     return lines
