@@ -49,9 +49,9 @@ def css_string(text: str) -> str:
     )
 
 
-def header_content(letter: Letter) -> str:
+def header_content(letter: Letter, pages: int | None = None) -> str:
     """CSS `content` of the running header:
-    "Fax to … · Page " counter(page) " of " counter(pages)."""
+    "Fax to … · Page " counter(page) " of " counter(pages) — or the known page count."""
     label = letter.page_label
     parts: list[str] = [css_string(letter.header + "  ·  ")]
     rest = label
@@ -64,7 +64,10 @@ def header_content(letter: Letter) -> str:
         before, rest = rest[: positions[key]], rest[positions[key] + len(key) :]
         if before:
             parts.append(css_string(before))
-        parts.append(f"counter({key[1:-1]})")
+        if key == "{pages}" and pages is not None:
+            parts.append(css_string(str(pages)))
+        else:
+            parts.append(f"counter({key[1:-1]})")
     return " ".join(parts)
 
 
@@ -82,12 +85,12 @@ def font_faces() -> str:
     return "\n".join(rules)
 
 
-def page_css(letter: Letter) -> str:
+def page_css(letter: Letter, pages: int | None = None) -> str:
     """The letter's own style: its running header and its fonts."""
     families = ", ".join(css_string(f) for f in FONTS[letter.direction])
     return "\n".join(
         [
-            f"@page {{ @top-left {{ content: {header_content(letter)}; }} }}",
+            f"@page {{ @top-left {{ content: {header_content(letter, pages)}; }} }}",
             f"html {{ font-family: {families}; }}",
         ]
     )
@@ -105,11 +108,16 @@ def _runs(runs: Runs) -> Markup:
     return Markup("").join(html)
 
 
-def _cover_value(value: str) -> Markup:
-    """A cover sheet value: its lines, and {pages} as the page count, which is the number of the
-    page the letter ends on (the #end anchor after its last line): one layout pass does."""
+def _cover_value(value: str, pages: int | None = None) -> Markup:
+    """A cover sheet value: its lines, and {pages} as the page count — the known one, or the
+    number of the page the letter ends on (the #end anchor after its last line)."""
     before, found, after = value.partition("{pages}")
-    total = Markup('<span class="page-total" data-end="#end"></span>') if found else Markup("")
+    if not found:
+        total = Markup("")
+    elif pages is not None:
+        total = escape(str(pages))
+    else:
+        total = Markup('<span class="page-total" data-end="#end"></span>')
     return _lines(before) + total + _lines(after)
 
 
@@ -131,9 +139,11 @@ def _layout(templates: Path) -> jinja2.Template:
     return env.get_template("letter.html.j2")
 
 
-def to_html(letter: Letter, templates: Path | None = None) -> str:
+def to_html(letter: Letter, templates: Path | None = None, pages: int | None = None) -> str:
+    """The letter as HTML. With `pages`, the page count is printed as that number; without,
+    it is left to CSS counters (which cost WeasyPrint a second layout pass)."""
     return _layout(templates or paths.templates_dir()).render(
-        letter=letter, page_css=Markup(page_css(letter))
+        letter=letter, page_css=Markup(page_css(letter, pages)), pages=pages
     )
 
 
@@ -213,13 +223,34 @@ def render_pdfs(
 
 
 def _layout_one(letter: Letter, root: Path) -> Any:
+    """Lay out a letter whose page count is guessed, and again if the guess was wrong.
+
+    "Page x of N" needs N before the pages are made; CSS's counter(pages) makes WeasyPrint lay
+    out every document twice to learn it. The count is printed in the margin and on the cover,
+    where it cannot move the text, so a guess (most letters are one page, or two with a cover)
+    costs one pass, and only a wrong guess a second.
+    """
     import weasyprint
 
     font_config, css, fetcher = _weasy(root)
-    html = weasyprint.HTML(
-        string=to_html(letter, root), base_url=str(root / "layout") + "/", url_fetcher=fetcher
-    )
-    return html.render(font_config=font_config, stylesheets=[css])
+
+    def lay_out(pages: int | None) -> Any:
+        html = weasyprint.HTML(
+            string=to_html(letter, root, pages),
+            base_url=str(root / "layout") + "/",
+            url_fetcher=fetcher,
+        )
+        return html.render(font_config=font_config, stylesheets=[css])
+
+    guess = 2 if letter.cover else 1
+    document = lay_out(guess)
+    if len(document.pages) == guess:
+        return document
+    log.debug("%s: %d pages, not %d: laid out again", letter.office_id, len(document.pages), guess)
+    actual = len(document.pages)
+    document = lay_out(actual)
+    # The count sits where it cannot move text; should it ever, CSS counters settle it.
+    return document if len(document.pages) == actual else lay_out(None)
 
 
 def render_chunk(letters: list[Letter], root: Path) -> list[RenderedPDF]:
