@@ -8,8 +8,9 @@ STAMP := $(VENV)/.installed
 # Debian packages the tests and the renderers use: poppler (pdftotext, pdffonts, pdftoppm),
 # libtiff tools (tiffinfo), LibreOffice Writer (DOCX -> PDF), embedded fonts, WeasyPrint's Pango.
 DEB_PACKAGES := poppler-utils libtiff-tools libreoffice-writer-nogui fonts-dejavu-core \
-	fonts-liberation2 fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-DEB_COMMANDS := pdftotext pdffonts pdftoppm tiffinfo soffice
+	fonts-liberation2 fonts-noto-core fontconfig libpango-1.0-0 libpangoft2-1.0-0 \
+	libharfbuzz-subset0 python3-venv
+DEB_COMMANDS := pdftotext pdffonts pdftoppm tiffinfo soffice fc-match
 
 .PHONY: install demo test lint bench clean system-packages
 
@@ -18,7 +19,9 @@ install: system-packages $(STAMP)
 system-packages:
 	@missing=""; for c in $(DEB_COMMANDS); do command -v $$c >/dev/null || missing="$$missing $$c"; done; \
 	fc-list 2>/dev/null | grep -q DejaVuSans.ttf || missing="$$missing fonts"; \
-	fc-list 2>/dev/null | grep -q LiberationSerif || missing="$$missing fonts"; \
+	fc-list 2>/dev/null | grep -q LiberationSans-Regular || missing="$$missing fonts"; \
+	fc-list 2>/dev/null | grep -q NotoNaskhArabic || missing="$$missing fonts"; \
+	$(PY) -c "import ensurepip, venv" 2>/dev/null || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installing Debian packages (missing:$$missing)"; \

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lettergen.campaign import Campaign, Sender
 from lettergen.directory.model import Office
 from lettergen.directory.phones import international as display_number
 from lettergen.errors import TemplateError
 from lettergen.i18n import CountryIn, Language, language
-from lettergen.letter import Letter, ListBlock
+from lettergen.letter import Block, Letter, ListBlock
 from lettergen.markdown import MarkdownText, to_blocks
 from lettergen.signers import Signer
 
@@ -62,72 +63,18 @@ def compose(
         sender.name or sender.organisation, sender.organisation if sender.name else "", sender.city
     )
     office = recipient.office
-
-    states = language_.raw("states")
-    if not isinstance(states, dict) or state not in states:
-        raise TemplateError(
-            f"the sending state {state} has no names in language {lang!r} (states.{state})",
-            hint=f"add states.{state} to {language_.folder / 'strings.yaml'}",
-        )
-    context = {
-        "state": states[state],
-        "country": language_.country_name(recipient.country),
-        "country_code": recipient.country,
-        "city": office.city,
-        "organisation": _organisation(language_, office),
-        "country_in": CountryIn(language_, recipient.country),
-    }
-    fax = recipient.fax_number
-    fax_display = display_number(fax) if fax else ""
-    office_line = language_.string(f"offices.{office.kind}", **context)
+    context = _context(language_, recipient, state)
     role = (
         "accredited"
         if recipient.accredited and office.role in ("ambassador", "permanent-representative")
         else office.role
     )
-    addressee = (
-        *language_.lines(f"addressees.{role}.lines", **context),
-        office_line,
-        *map(language_.isolate, office.address),
-    )
+    office_line = language_.string(f"offices.{office.kind}", **context)
+    to = (*language_.lines(f"addressees.{role}.lines", **context), office_line)
+    fax = recipient.fax_number
+    fax_display = display_number(fax) if fax else ""
     date_text = language_.format_date(campaign.letter_date)
-    city = signer.city or sender.city
-    date_line = date_text
-    if city:
-        date_line = language_.string(
-            "labels.date_line", city=language_.isolate(city), date=date_text
-        )
-    contact = sender.email or (
-        display_number(sender.fax) if sender.fax.startswith("+") else sender.fax
-    )
-    contact, fax_shown = language_.isolate(contact), language_.isolate(fax_display)
-    if fax:
-        header = language_.string("labels.header", fax=fax_shown, **context)
-        notice = language_.string(
-            "labels.fax_notice",
-            fax=fax_shown,
-            contact=contact,
-            office_kind=language_.string(f"labels.office_kinds.{office.kind}"),
-            **context,
-        )
-    else:
-        header = language_.string("labels.header_post", office=office_line, **context)
-        notice = ""
-
-    body_md = language_.render_body(
-        **context,
-        accredited=recipient.accredited,
-        office=office,
-        sender=sender,
-        signer=signer,
-        case=MarkdownText(campaign.case[lang]),
-        demands=campaign.demands[lang],
-        action_date=campaign.action_date,
-        letter_date=campaign.letter_date,
-        action_date_text=language_.format_date(campaign.action_date),
-    )
-    body = _mark_demands(to_blocks(body_md), campaign.demands[lang])
-
+    header, notice = _fax_lines(language_, recipient, sender, office_line, context)
     return Letter(
         campaign=campaign.name,
         office_id=office.id,
@@ -139,12 +86,12 @@ def compose(
         page_size="Letter" if office.country in LETTER_PAPER else "A4",
         direction="rtl" if language_.direction == "rtl" else "ltr",
         sender=_sender_block(language_, sender),
-        addressee=addressee,
-        date=date_line,
+        addressee=(*to, *map(language_.isolate, office.address)),
+        date=_date_line(language_, date_text, signer.city or sender.city),
         fax_notice=notice,
         subject=(language_.string("labels.subject") + " " + campaign.subject[lang]).strip(),
         salutation=language_.string(f"addressees.{role}.salutation", **context),
-        body=body,
+        body=_body(language_, campaign, recipient, sender, signer, context),
         # A language may close differently by addressee (French repeats the form of address).
         closing=language_.string(
             f"addressees.{role}.closing"
@@ -159,13 +106,9 @@ def compose(
         ),
         header=header,
         page_label=language_.raw("labels.page"),
+        # A fax cover names the addressee and office, not the postal address.
         cover=_cover(
-            language_,
-            addressee[: len(addressee) - len(office.address)],  # no postal address on a fax cover
-            fax_shown,
-            sender,
-            date_text,
-            campaign.subject[lang],
+            language_, to, language_.isolate(fax_display), sender, date_text, campaign.subject[lang]
         )
         if cover
         else (),
@@ -173,6 +116,83 @@ def compose(
         title=campaign.subject[lang],
         author=signer.name,
     )
+
+
+def _context(language_: Language, recipient: Recipient, state: str) -> dict[str, Any]:
+    """The fields every string and the prose may use: see letter_templates/README.md."""
+    states = language_.raw("states")
+    if not isinstance(states, dict) or state not in states:
+        raise TemplateError(
+            f"the sending state {state} has no names in language {language_.code!r} "
+            f"(states.{state})",
+            hint=f"add states.{state} to {language_.folder / 'strings.yaml'}",
+        )
+    return {
+        "state": states[state],
+        "country": language_.country_name(recipient.country),
+        "country_code": recipient.country,
+        "city": recipient.office.city,
+        "organisation": _organisation(language_, recipient.office),
+        "country_in": CountryIn(language_, recipient.country),
+    }
+
+
+def _fax_lines(
+    language_: Language,
+    recipient: Recipient,
+    sender: Sender,
+    office_line: str,
+    context: dict[str, Any],
+) -> tuple[str, str]:
+    """The running header ("Fax to …") and the first page's note asking to report an
+    outdated number; a letter for post is headed by its office and has no note."""
+    fax = recipient.fax_number
+    if not fax:
+        return language_.string("labels.header_post", office=office_line, **context), ""
+    shown = language_.isolate(display_number(fax))
+    contact = sender.email or (
+        display_number(sender.fax) if sender.fax.startswith("+") else sender.fax
+    )
+    header = language_.string("labels.header", fax=shown, **context)
+    notice = language_.string(
+        "labels.fax_notice",
+        fax=shown,
+        contact=language_.isolate(contact),
+        office_kind=language_.string(f"labels.office_kinds.{recipient.office.kind}"),
+        **context,
+    )
+    return header, notice
+
+
+def _date_line(language_: Language, date: str, city: str) -> str:
+    if not city:
+        return date
+    return language_.string("labels.date_line", city=language_.isolate(city), date=date)
+
+
+def _body(
+    language_: Language,
+    campaign: Campaign,
+    recipient: Recipient,
+    sender: Sender,
+    signer: Signer,
+    context: dict[str, Any],
+) -> tuple[Block, ...]:
+    """The prose template filled with the campaign's case and demands, as blocks."""
+    lang = language_.code
+    markdown = language_.render_body(
+        **context,
+        accredited=recipient.accredited,
+        office=recipient.office,
+        sender=sender,
+        signer=signer,
+        case=MarkdownText(campaign.case[lang]),
+        demands=campaign.demands[lang],
+        action_date=campaign.action_date,
+        letter_date=campaign.letter_date,
+        action_date_text=language_.format_date(campaign.action_date),
+    )
+    return _mark_demands(to_blocks(markdown), campaign.demands[lang])
 
 
 def _cover(
@@ -226,10 +246,10 @@ def _contact_lines(language_: Language, sender: Sender) -> list[str]:
     return lines
 
 
-def _mark_demands(blocks: tuple, demands: tuple[str, ...]) -> tuple:  # type: ignore[type-arg]
+def _mark_demands(blocks: tuple[Block, ...], demands: tuple[str, ...]) -> tuple[Block, ...]:
     """Mark the list that holds the campaign's demands, so writers and checks can find it."""
     wanted = [" ".join(d.split()) for d in demands]
-    marked = []
+    marked: list[Block] = []
     for block in blocks:
         if isinstance(block, ListBlock) and [" ".join(t.split()) for t in block.texts] == wanted:
             block = ListBlock(block.items, block.ordered, role="demands")
