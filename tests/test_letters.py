@@ -150,6 +150,16 @@ def test_css_strings_cannot_break_out() -> None:
     assert '"' not in value[1:-1] and "<" not in value and "\\" in value
 
 
+def test_css_strings_keep_every_space() -> None:
+    import tinycss2
+
+    for text in ("Fax to +49 30 · Page ", "a  b", " ·  "):
+        (token,) = [
+            t for t in tinycss2.parse_component_value_list(css_string(text)) if t.type == "string"
+        ]
+        assert token.value == text
+
+
 def test_rendering_fetches_nothing_from_the_network(
     campaign, directory, tmp_path: Path, caplog
 ) -> None:  # type: ignore[no-untyped-def]

@@ -91,6 +91,35 @@ class Letter:
     author: str = ""
     labels: dict[str, str] = field(default_factory=dict, compare=False)
 
+    def header_parts(self) -> list[tuple[str, str]]:
+        """The running header as pieces for a writer: ("text", "Fax to … · Page "),
+        ("field", "page"), ("text", " of "), ("field", "pages") — from `header` and the
+        {page} / {pages} placeholders of `page_label`. Each writer turns fields into its own
+        page numbers (CSS counters, Word's PAGE and NUMPAGES)."""
+        parts: list[tuple[str, str]] = [
+            ("text", f"{self.header} · " if self.page_label else self.header)
+        ]
+        rest = self.page_label
+        while rest:
+            found = {key: rest.find("{" + key + "}") for key in ("page", "pages")}
+            found = {key: at for key, at in found.items() if at >= 0}
+            if not found:
+                parts.append(("text", rest))
+                break
+            key = min(found, key=lambda k: found[k])
+            before, rest = rest[: found[key]], rest[found[key] + len(key) + 2 :]
+            if before:
+                parts.append(("text", before))
+            parts.append(("field", key))
+        # One piece per run of text: "Fax to … · Page ", not "Fax to … · " and "Page ".
+        merged: list[tuple[str, str]] = []
+        for kind, value in parts:
+            if merged and kind == "text" == merged[-1][0]:
+                merged[-1] = ("text", merged[-1][1] + value)
+            else:
+                merged.append((kind, value))
+        return merged
+
     @property
     def demands(self) -> list[str]:
         for block in self.body:

@@ -42,32 +42,23 @@ class RenderedPDF:
 
 
 def css_string(text: str) -> str:
-    """A CSS string literal that stays one, whatever the text holds (every non-alphanumeric
-    character as a hex escape: no quote, backslash or '</style' can break out of it)."""
-    return (
-        '"' + "".join(ch if ch.isalnum() or ch == " " else f"\\{ord(ch):06x}" for ch in text) + '"'
-    )
+    """A CSS string literal that stays one, whatever the text holds: every character but
+    letters and digits as a six-digit hex escape, so no quote, backslash or '</style' can break
+    out of it. Spaces too: CSS swallows a white space that follows an escape."""
+    return '"' + "".join(ch if ch.isalnum() else f"\\{ord(ch):06x}" for ch in text) + '"'
 
 
 def header_content(letter: Letter, pages: int | None = None) -> str:
     """CSS `content` of the running header:
     "Fax to … · Page " counter(page) " of " counter(pages) — or the known page count."""
-    label = letter.page_label
-    parts: list[str] = [css_string(letter.header + "  ·  ")]
-    rest = label
-    while rest:
-        positions = {key: rest.find(key) for key in ("{page}", "{pages}") if key in rest}
-        if not positions:
-            parts.append(css_string(rest))
-            break
-        key = min(positions, key=lambda k: positions[k])
-        before, rest = rest[: positions[key]], rest[positions[key] + len(key) :]
-        if before:
-            parts.append(css_string(before))
-        if key == "{pages}" and pages is not None:
+    parts = []
+    for kind, value in letter.header_parts():
+        if kind == "text":
+            parts.append(css_string(value))
+        elif value == "pages" and pages is not None:
             parts.append(css_string(str(pages)))
         else:
-            parts.append(f"counter({key[1:-1]})")
+            parts.append(f"counter({value})")
     return " ".join(parts)
 
 
