@@ -196,9 +196,12 @@ def test_serving_office_of_a_resident_office_with_served_by(directory: Directory
 
 def test_office_json_keeps_e164_and_fills_every_key(directory: Directory) -> None:
     from lettergen.directory.report import office_json
-    from lettergen.directory.validate import Finding
+    from lettergen.errors import Place
+    from lettergen.findings import Finding
 
-    finding = Finding("no-fax", "an office has no fax number", "warning", "cn-beijing-embassy")
+    finding = Finding(
+        "no-fax", "an office has no fax number", "warning", Place(), "cn-beijing-embassy"
+    )
     record = office_json(directory.get("cn-beijing-embassy"), [finding])
     assert record == {
         "id": "cn-beijing-embassy",

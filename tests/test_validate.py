@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from lettergen.directory.model import Directory, Office, load_directory
-from lettergen.directory.validate import CODES, ERROR, WARNING, Finding, has_errors, validate
+from lettergen.directory.validate import CODES, finding_line, has_errors, validate
+from lettergen.findings import ERROR, WARNING, Finding
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "data" / "directories" / "kazakhstan.yaml"
@@ -26,7 +27,7 @@ INVALID_FAXES_TODAY = {
 
 
 def _codes(findings: list[Finding], office_id: str) -> list[str]:
-    return [f.code for f in findings if f.office_id == office_id]
+    return [f.code for f in findings if f.subject == office_id]
 
 
 def test_shipped_directory_has_no_errors() -> None:
@@ -38,7 +39,7 @@ def test_shipped_directory_has_no_errors() -> None:
 def test_shipped_invalid_faxes() -> None:
     findings = validate(load_directory(SHIPPED))
     invalid = {
-        f.office_id: f.message.split()[1]
+        f.subject: f.message.split()[1]
         for f in findings
         if f.code == "number-invalid-today" and f.message.startswith("fax")
     }
@@ -48,17 +49,19 @@ def test_shipped_invalid_faxes() -> None:
 def test_shipped_meshed_and_shared_fax() -> None:
     directory = load_directory(SHIPPED)
     findings = validate(directory)
-    meshed = [f for f in findings if f.office_id == "pk-meshed-consulate-general"]
+    meshed = [f for f in findings if f.subject == "pk-meshed-consulate-general"]
     assert [f.code for f in meshed].count("number-foreign-country") == 2
     shared = [f for f in findings if f.code == "fax-shared"]
-    assert {f.office_id for f in shared} == {"us-new-york-consulate", "us-new-york-un-mission"}
+    assert {f.subject for f in shared} == {"us-new-york-consulate", "us-new-york-un-mission"}
     assert all("+12128883025" in f.message for f in shared)
-    moscow = [f for f in findings if f.office_id == "ru-moscow-embassy"]
+    moscow = [f for f in findings if f.subject == "ru-moscow-embassy"]
     assert "number-invalid-today" in [f.code for f in moscow]
     # file and line: the office's record in the YAML.
     office = directory.get("pk-meshed-consulate-general")
-    assert (meshed[0].file, meshed[0].line) == (SHIPPED, office.line)
-    assert str(meshed[0]).startswith(f"{SHIPPED}:{office.line}: pk-meshed-consulate-general: ")
+    assert (meshed[0].place.path, meshed[0].place.line) == (SHIPPED, office.line)
+    assert finding_line(meshed[0]).startswith(
+        f"{SHIPPED}:{office.line}: pk-meshed-consulate-general: "
+    )
 
 
 def test_valid_offices_have_no_findings() -> None:
@@ -104,11 +107,11 @@ def test_served_by_errors() -> None:
     assert _codes(findings, "c-non-resident") == ["served-by-cycle"]
     assert _codes(findings, "d-non-resident") == ["served-by-cycle"]
     assert _codes(findings, "e-non-resident") == ["served-by-non-resident"]
-    chain = next(f for f in findings if f.office_id == "e-non-resident")
+    chain = next(f for f in findings if f.subject == "e-non-resident")
     assert chain.severity == "warning"  # routing follows the chain; only cycles break it
     assert _codes(findings, "f-non-resident") == ["served-by-cycle"]
     assert _codes(findings, "g-non-resident") == []
-    cycle = next(f for f in findings if f.office_id == "c-non-resident")
+    cycle = next(f for f in findings if f.subject == "c-non-resident")
     assert "c-non-resident -> d-non-resident -> c-non-resident" in cycle.message
     assert has_errors(findings)
 

@@ -143,11 +143,11 @@ def missions_validate(strict: bool, directory_path: Path | None) -> None:
     """Check the directory: one line per finding, `file:line: office-id: code: message`.
 
     Exits 0 if there are only warnings, 1 on errors (or on warnings with --strict)."""
-    from lettergen.directory.validate import validate
+    from lettergen.directory.validate import finding_line, validate
 
     findings = validate(load_directories(directory_path))
     for finding in findings:
-        click.echo(str(finding))
+        click.echo(finding_line(finding))
     errors = sum(f.is_error for f in findings)
     click.echo(f"{errors} errors, {len(findings) - errors} warnings", err=True)
     if errors or (strict and findings):
@@ -401,12 +401,12 @@ def fax_check(files: tuple[Path, ...]) -> None:
     """Check PDFs and TIFFs for faxing: clear top and edges, black only, text size, every
     "Page x of N", TIFF Class F tags. One line per finding, `file: page N: code: message`, or
     `file: ok`; exits 1 on an error (warnings alone exit 0)."""
-    from lettergen.render.faxcheck import check_file
+    from lettergen.render.faxcheck import check_file, finding_line
 
     checks = [check_file(path) for path in files]
     for check in checks:
         for finding in check.findings:
-            click.echo(f"{finding} ({finding.severity})")
+            click.echo(finding_line(finding))
         if check.ok:
             click.echo(f"{check.file}: ok ({check.summary()})")
     errors = sum(f.is_error for check in checks for f in check.findings)
@@ -450,7 +450,7 @@ def lang_check(codes: tuple[str, ...], campaigns: tuple[str, ...]) -> None:
 
     findings = langcheck.check(codes, campaigns=campaigns)
     for finding in findings:
-        click.echo(str(finding))
+        click.echo(langcheck.finding_line(finding))
     for line in langcheck.summary(codes, findings):
         click.echo(line, err=True)
     if langcheck.errors(findings):

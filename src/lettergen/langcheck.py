@@ -6,6 +6,7 @@ sha256 per English file), so a later change to English shows up as `outdated`. T
 static (string keys and {{ fields }} compared with English, with jinja2.meta) and practical (a
 trial letter to every kind of office, composed as the batch would), so a template branch that
 a trial never takes is still checked, and a problem the static checks cannot see still fails.
+A finding's subject is its language's code (lettergen.findings).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import hashlib
 import re
 import shutil
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ import jinja2.meta
 
 from lettergen import paths, yamlio
 from lettergen.errors import InputError, LettergenError, Place
+from lettergen.findings import ERROR, NOTE, WARNING, Codes, Finding
 from lettergen.i18n import BODY_TEMPLATE, LAYOUT, STRINGS, Language, available
 from lettergen.i18n import language as cached_language
 
@@ -32,37 +34,38 @@ from lettergen.i18n import language as cached_language
 SOURCE = "en"
 FILES = (STRINGS, BODY_TEMPLATE)
 
-ERROR = "error"
-WARNING = "warning"
-NOTE = "note"
-
 #: Every code `check` reports, with its severity and meaning (letter_templates/README.md).
-CODES: dict[str, tuple[str, str]] = {
-    "unreadable": (ERROR, "strings.yaml or letter.md.j2 cannot be read or parsed"),
-    "missing-key": (ERROR, "a string English has is missing"),
-    "unknown-field": (ERROR, "a {{ field }} no letter provides at that place"),
-    "missing-field": (WARNING, "a {{ field }} English uses at that place is not used"),
-    "placeholder": (
-        ERROR,
-        "a {page}-style placeholder of English's text is missing, or an unknown one is used",
-    ),
-    "country-code": (ERROR, "a key under countries or countries_in is not an ISO 3166 code"),
-    "untranslated": (WARNING, "a text is still the English one"),
-    "no-source-hash": (WARNING, "the translation does not record which English text it follows"),
-    "outdated": (WARNING, "the English text changed after the translation was made"),
-    "cannot-compose": (ERROR, "a trial letter in this language could not be made"),
-    "country-form": (ERROR, "no 'in <country>' form for a country a letter may be about"),
-    "campaign-text": (NOTE, "a campaign has no subject, case or demands in this language"),
-    "campaign-text-required": (
-        ERROR,
-        "a campaign named with --campaign lacks texts in this language",
-    ),
-    "demands-count": (
-        WARNING,
-        "a campaign's demands in this language differ in number from its default language's",
-    ),
-    "campaign-unreadable": (ERROR, "a campaign file cannot be loaded"),
-}
+CODES = Codes(
+    {
+        "unreadable": (ERROR, "strings.yaml or letter.md.j2 cannot be read or parsed"),
+        "missing-key": (ERROR, "a string English has is missing"),
+        "unknown-field": (ERROR, "a {{ field }} no letter provides at that place"),
+        "missing-field": (WARNING, "a {{ field }} English uses at that place is not used"),
+        "placeholder": (
+            ERROR,
+            "a {page}-style placeholder of English's text is missing, or an unknown one is used",
+        ),
+        "country-code": (ERROR, "a key under countries or countries_in is not an ISO 3166 code"),
+        "untranslated": (WARNING, "a text is still the English one"),
+        "no-source-hash": (
+            WARNING,
+            "the translation does not record which English text it follows",
+        ),
+        "outdated": (WARNING, "the English text changed after the translation was made"),
+        "cannot-compose": (ERROR, "a trial letter in this language could not be made"),
+        "country-form": (ERROR, "no 'in <country>' form for a country a letter may be about"),
+        "campaign-text": (NOTE, "a campaign has no subject, case or demands in this language"),
+        "campaign-text-required": (
+            ERROR,
+            "a campaign named with --campaign lacks texts in this language",
+        ),
+        "demands-count": (
+            WARNING,
+            "a campaign's demands in this language differ in number from its default language's",
+        ),
+        "campaign-unreadable": (ERROR, "a campaign file cannot be loaded"),
+    }
+)
 
 # --- what a letter provides to each text (keep in step with compose.compose) ---------------
 
@@ -113,22 +116,14 @@ OWN = (
 )
 
 
-@dataclass(frozen=True)
-class Finding:
-    language: str
-    code: str
-    message: str
-    place: Place
-
-    @property
-    def severity(self) -> str:
-        return CODES[self.code][0]
-
-    def __str__(self) -> str:
-        path = self.place.path
-        if path is not None and Path(path).is_absolute() and Path(path).is_relative_to(Path.cwd()):
-            path = Path(path).relative_to(Path.cwd())
-        return f"{replace(self.place, path=path)}: {self.severity}: {self.code}: {self.message}"
+def finding_line(finding: Finding) -> str:
+    """The line `lang check` prints: `place: severity: code: message`, the place's path relative
+    to the current folder when it is below it."""
+    path = finding.place.path
+    if path is not None and Path(path).is_absolute() and Path(path).is_relative_to(Path.cwd()):
+        path = Path(path).relative_to(Path.cwd())
+    place = replace(finding.place, path=path)
+    return f"{place}: {finding.severity}: {finding.code}: {finding.message}"
 
 
 # --- lang new, lang mark-current -----------------------------------------------------------
@@ -256,7 +251,7 @@ def check(
             translation = Language(code, root)
         except LettergenError as exc:
             findings.append(
-                Finding(code, "unreadable", exc.message, exc.place or Place(root / code))
+                CODES.finding("unreadable", exc.message, exc.place or Place(root / code), code)
             )
             continue
         found = (
@@ -272,7 +267,7 @@ def check(
 
 
 def errors(findings: Iterable[Finding]) -> list[Finding]:
-    return [f for f in findings if f.severity == ERROR]
+    return [f for f in findings if f.is_error]
 
 
 def summary(
@@ -282,7 +277,7 @@ def summary(
     root = templates or paths.templates_dir()
     lines = []
     for code in codes or available(root):
-        mine = [f for f in findings if f.language == code]
+        mine = [f for f in findings if f.subject == code]
         counts = {s: sum(f.severity == s for f in mine) for s in (ERROR, WARNING, NOTE)}
         try:
             status = Language(code, root).status
@@ -340,8 +335,8 @@ def _static(translation: Language, english: Language) -> Iterator[Finding]:
         if key not in mine and not any(k.startswith(key + ".") for k in mine):
             missing.setdefault(_absent(translation, key), []).append(key)
         elif mine.get(key) == value and isinstance(value, str) and len(_words(value)) >= 2:
-            yield Finding(
-                code, "untranslated", f"still the English text {value!r}", _place(translation, key)
+            yield CODES.finding(
+                "untranslated", f"still the English text {value!r}", _place(translation, key), code
             )
     for absent, keys in missing.items():
         english_text = theirs.get(absent)
@@ -354,7 +349,7 @@ def _static(translation: Language, english: Language) -> Iterator[Finding]:
             if parent
             else Place(translation.folder / STRINGS, None, absent)
         )
-        yield Finding(code, "missing-key", f"missing ({what})", place)
+        yield CODES.finding("missing-key", f"missing ({what})", place, code)
     for section in ("countries", "countries_in"):
         for key in translation.strings.get(section) or {}:
             if not re.fullmatch(r"[A-Z]{2}", key):
@@ -363,15 +358,17 @@ def _static(translation: Language, english: Language) -> Iterator[Finding]:
                     if key in ("False", "True")
                     else ""
                 )
-                yield Finding(
-                    code,
+                yield CODES.finding(
                     "country-code",
                     f"{key!r} is not an ISO code like DE{hint}",
                     _place(translation, f"{section}.{key}"),
+                    code,
                 )
     body = translation.folder / BODY_TEMPLATE
     if body.exists() and body.read_bytes() == (english.folder / BODY_TEMPLATE).read_bytes():
-        yield Finding(code, "untranslated", "the prose is still the English text", Place(body))
+        yield CODES.finding(
+            "untranslated", "the prose is still the English text", Place(body), code
+        )
     yield from _fields(translation, english)
     yield from _source(translation, english)
 
@@ -428,7 +425,7 @@ def _fields(translation: Language, english: Language | None) -> Iterator[Finding
             )
         )
     except OSError as exc:
-        yield Finding(code, "unreadable", f"cannot read: {exc.strerror}", Place(body_path))
+        yield CODES.finding("unreadable", f"cannot read: {exc.strerror}", Place(body_path), code)
     for key, text, place, allowed, source_text in texts:
         env = translation.prose if key == BODY_TEMPLATE else translation.plain
         if key != BODY_TEMPLATE and (_braces(text) or _braces(source_text or "")):
@@ -439,8 +436,8 @@ def _fields(translation: Language, english: Language | None) -> Iterator[Finding
             used = _variables(env, text)
         except jinja2.TemplateSyntaxError as exc:
             line = exc.lineno if key == BODY_TEMPLATE else place.line
-            yield Finding(
-                code, "unreadable", f"template syntax: {exc.message}", replace(place, line=line)
+            yield CODES.finding(
+                "unreadable", f"template syntax: {exc.message}", replace(place, line=line), code
             )
             continue
         for name in sorted(used - allowed):
@@ -450,7 +447,9 @@ def _fields(translation: Language, english: Language | None) -> Iterator[Finding
                 else "; this text takes no fields"
             )
             at = replace(place, line=_line_of_field(text, name)) if key == BODY_TEMPLATE else place
-            yield Finding(code, "unknown-field", f"{{{{ {name} }}}} is not available{hint}", at)
+            yield CODES.finding(
+                "unknown-field", f"{{{{ {name} }}}} is not available{hint}", at, code
+            )
         expected = set(REQUIRED.get(key, ()))
         if isinstance(source_text, str):
             with contextlib.suppress(jinja2.TemplateSyntaxError):  # English's own check says so
@@ -458,15 +457,15 @@ def _fields(translation: Language, english: Language | None) -> Iterator[Finding
         have = used | {SAME[name] for name in used if name in SAME}
         for name in sorted(expected - have):
             required = name in REQUIRED.get(key, ())
-            finding = Finding(
-                code, "missing-field", f"{{{{ {name} }}}} is not used (English uses it)", place
+            finding = CODES.finding(
+                "missing-field", f"{{{{ {name} }}}} is not used (English uses it)", place, code
             )
             if required:
-                finding = Finding(
-                    code,
+                finding = CODES.finding(
                     "cannot-compose",
                     f"{{{{ {name} }}}} is missing: the letter would lack it",
                     place,
+                    code,
                 )
             yield finding
 
@@ -488,15 +487,15 @@ def _braces(text: str) -> set[str]:
 def _placeholders(code: str, text: str, source_text: str | None, place: Place) -> Iterator[Finding]:
     names, wanted = _braces(text), _braces(source_text or "")
     for missing in sorted(wanted - names):
-        yield Finding(
-            code, "placeholder", f"{{{missing}}} is missing (English: {source_text!r})", place
+        yield CODES.finding(
+            "placeholder", f"{{{missing}}} is missing (English: {source_text!r})", place, code
         )
     for unknown in sorted(names - wanted):
-        yield Finding(
-            code,
+        yield CODES.finding(
             "placeholder",
             f"{{{unknown}}} is not known here (English: {source_text!r})",
             place,
+            code,
         )
 
 
@@ -505,12 +504,12 @@ def _source(translation: Language, english: Language) -> Iterator[Finding]:
     place = _place(translation, "source_hash")
     command = f"lettergen lang mark-current {translation.code}"
     if not isinstance(recorded, dict):
-        yield Finding(
-            translation.code,
+        yield CODES.finding(
             "no-source-hash",
             "no source_hash: cannot tell which English text this follows"
             f" (once it matches today's English, run '{command}')",
             place,
+            translation.code,
         )
         return
     changed = [
@@ -519,13 +518,13 @@ def _source(translation: Language, english: Language) -> Iterator[Finding]:
         if str(recorded.get(name)) != digest
     ]
     if changed:
-        yield Finding(
-            translation.code,
+        yield CODES.finding(
             "outdated",
             f"English {' and '.join(f'{SOURCE}/{n}' for n in changed)} changed after this"
             " translation was made:"
             f" bring the translation up to date, then run '{command}'",
             place,
+            translation.code,
         )
 
 
@@ -637,7 +636,9 @@ def _trials(translation: Language, english: Language, directory: Path | None) ->
                     )
                     if message not in seen:
                         seen.add(message)
-                        yield Finding(code, kind, message, exc.place or Place(translation.folder))
+                        yield CODES.finding(
+                            kind, message, exc.place or Place(translation.folder), code
+                        )
 
 
 # --- campaign texts ------------------------------------------------------------------------
@@ -657,7 +658,7 @@ def _campaign_texts(translation: Language, names: Iterable[str | Path]) -> Itera
         try:
             loaded = campaigns.load(path)
         except LettergenError as exc:
-            yield Finding(code, "campaign-unreadable", str(exc), Place(path))
+            yield CODES.finding("campaign-unreadable", str(exc), Place(path), code)
             continue
         for key, texts in (
             ("subject", loaded.subject),
@@ -665,21 +666,20 @@ def _campaign_texts(translation: Language, names: Iterable[str | Path]) -> Itera
             ("demands", loaded.demands),
         ):
             if code not in texts:
-                finding = Finding(
-                    code,
-                    "campaign-text",
+                yield CODES.finding(
+                    "campaign-text-required" if asked else "campaign-text",
                     f"{key}.{code} is missing: letters of {loaded.name} cannot be written in {code}"
                     + (" ('--lang auto' uses another language there)" if not asked else ""),
                     loaded.place(key),
+                    code,
                 )
-                yield replace(finding, code="campaign-text-required") if asked else finding
         default = loaded.demands.get(loaded.default_language, ())
         mine = loaded.demands.get(code)
         if mine is not None and len(mine) != len(default):
-            yield Finding(
-                code,
+            yield CODES.finding(
                 "demands-count",
                 f"demands.{code} has {len(mine)} demands,"
                 f" demands.{loaded.default_language} has {len(default)}",
                 loaded.place("demands"),
+                code,
             )

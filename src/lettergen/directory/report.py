@@ -14,7 +14,8 @@ from typing import Any
 from lettergen.directory import countries, phones
 from lettergen.directory.model import Directory, Office
 from lettergen.directory.routing import Route
-from lettergen.directory.validate import Finding, validate
+from lettergen.directory.validate import validate
+from lettergen.findings import Finding
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +66,8 @@ def findings_by_office(directory: Directory) -> dict[str, list[Finding]]:
     """Validation findings of the directory, grouped by office id (run once, not per office)."""
     grouped: dict[str, list[Finding]] = {}
     for finding in validate(directory):
-        if finding.office_id:
-            grouped.setdefault(finding.office_id, []).append(finding)
+        if finding.subject:  # the office's id
+            grouped.setdefault(finding.subject, []).append(finding)
     return grouped
 
 

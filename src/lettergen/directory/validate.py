@@ -3,62 +3,51 @@
 Errors make the directory unusable for routing or letters (an entry served by nobody, a country
 code that does not exist, a number that is not E.164). Warnings are facts a campaign should know
 before faxing (a number that no longer dials, a fax shared by two offices) but that do not stop
-it. The codes are a promise to other tools: add codes, never rename them.
+it. The codes are a promise to other tools: add codes, never rename them. A finding's subject is
+its office's id, its place the office's record (lettergen.findings).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from pathlib import Path
 
 from lettergen.directory import countries, phones
 from lettergen.directory.model import Directory, Office
+from lettergen.findings import ERROR, WARNING, Codes, Finding
 
 log = logging.getLogger(__name__)
 
-ERROR = "error"
-WARNING = "warning"
-
 #: Every code validate() reports, with its severity and meaning (README, "Validation codes").
-CODES: dict[str, tuple[str, str]] = {
-    "country-unknown": (ERROR, "country or accredited_to holds a code that is no ISO 3166 country"),
-    "number-syntax": (ERROR, "a phone or fax number is not in E.164 form (+ and 5-15 digits)"),
-    "served-by-missing": (ERROR, "a non-resident entry names no office in served_by"),
-    "served-by-unknown": (ERROR, "served_by names an id that is not in the directory"),
-    # Routing follows such a chain to its end; naming the acting office directly is clearer.
-    "served-by-non-resident": (WARNING, "served_by names another non-resident entry"),
-    "served-by-cycle": (ERROR, "served_by entries point at each other in a loop"),
-    "number-invalid-today": (WARNING, "a number is not valid under today's numbering plan"),
-    "number-foreign-country": (WARNING, "a number's calling code is not the office country's"),
-    "fax-shared": (WARNING, "the same fax number belongs to more than one office"),
-    "fax-is-mobile": (WARNING, "a fax number is a mobile number"),
-    "no-fax": (WARNING, "an office has no fax number"),
-}
+CODES = Codes(
+    {
+        "country-unknown": (
+            ERROR,
+            "country or accredited_to holds a code that is no ISO 3166 country",
+        ),
+        "number-syntax": (ERROR, "a phone or fax number is not in E.164 form (+ and 5-15 digits)"),
+        "served-by-missing": (ERROR, "a non-resident entry names no office in served_by"),
+        "served-by-unknown": (ERROR, "served_by names an id that is not in the directory"),
+        # Routing follows such a chain to its end; naming the acting office directly is clearer.
+        "served-by-non-resident": (WARNING, "served_by names another non-resident entry"),
+        "served-by-cycle": (ERROR, "served_by entries point at each other in a loop"),
+        "number-invalid-today": (WARNING, "a number is not valid under today's numbering plan"),
+        "number-foreign-country": (WARNING, "a number's calling code is not the office country's"),
+        "fax-shared": (WARNING, "the same fax number belongs to more than one office"),
+        "fax-is-mobile": (WARNING, "a fax number is a mobile number"),
+        "no-fax": (WARNING, "an office has no fax number"),
+    }
+)
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One problem of one office (or of the directory when office_id is empty)."""
-
-    code: str
-    message: str
-    severity: str
-    office_id: str = ""
-    file: Path | None = None
-    line: int | None = None
-
-    @property
-    def is_error(self) -> bool:
-        return self.severity == ERROR
-
-    def __str__(self) -> str:
-        where = f"{self.file or '<directory>'}:{self.line or 0}"
-        return f"{where}: {self.office_id or '-'}: {self.code}: {self.message}"
+def finding_line(finding: Finding) -> str:
+    """The line `missions validate` prints: `file:line: office-id: code: message`."""
+    place = finding.place
+    where = f"{place.path or '<directory>'}:{place.line or 0}"
+    return f"{where}: {finding.subject or '-'}: {finding.code}: {finding.message}"
 
 
 def _finding(code: str, message: str, office: Office) -> Finding:
-    return Finding(code, message, CODES[code][0], office.id, office.file, office.line)
+    return CODES.finding(code, message, office.place(), office.id)
 
 
 def _country_findings(office: Office) -> list[Finding]:

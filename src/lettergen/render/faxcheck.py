@@ -14,7 +14,8 @@ What a fax does to a page, and so what is checked:
 - A TIFF must be what fax servers send without converting it: TIFF Class F (RFC 2306), as
   pdf_to_tiff writes it (fax.py).
 
-The codes are a promise to other tools: add codes, never rename them.
+The codes are a promise to other tools: add codes, never rename them. A finding's place is the
+file and, for one page's finding, "page N" (lettergen.findings).
 """
 
 from __future__ import annotations
@@ -29,33 +30,34 @@ from typing import Any
 
 from PIL import Image, ImageChops
 
+from lettergen.errors import Place
+from lettergen.findings import ERROR, WARNING, Codes, Finding
 from lettergen.render import fax
 
-ERROR = "error"
-WARNING = "warning"
-
 #: Every code the checks report, with its severity and meaning (README, "Faxing").
-CODES: dict[str, tuple[str, str]] = {
-    "unreadable": (ERROR, "the file is not a PDF or TIFF that can be read"),
-    "ink-top": (ERROR, "ink in the top 15 mm, where the receiving fax prints its own line"),
-    "ink-edge": (ERROR, "ink within 7 mm of the left, right or bottom edge, which faxes lose"),
-    "pdf-grey": (ERROR, "grey text or areas, which a fax turns into white or black"),
-    "pdf-colour": (WARNING, "colour, which a fax sends as black or white"),
-    "text-too-small": (ERROR, "text under 6 pt, unreadable after faxing"),
-    "text-small": (WARNING, "text under 8 pt, hard to read after faxing"),
-    "page-label-missing": (WARNING, "no 'Page x of N' in the page header"),
-    "page-label": (ERROR, "the header's 'Page x of N' disagrees with the page or page count"),
-    "tiff-width": (ERROR, "the page is not 1728 pixels wide"),
-    "tiff-resolution": (ERROR, "the resolution is not 204 × 196 or 204 × 98 dots per inch"),
-    "tiff-bilevel": (ERROR, "the page is not 1 bit per pixel"),
-    "tiff-photometric": (ERROR, "PhotometricInterpretation is not 0 (WhiteIsZero)"),
-    "tiff-compression": (ERROR, "the compression is not CCITT Group 3 or Group 4"),
-    "tiff-2d": (WARNING, "Group 3 with 2-D coding or fill bits (T4Options not 0)"),
-    "tiff-strips": (ERROR, "the page is in more than one strip"),
-    "tiff-page-length": (ERROR, "the page is longer than A4 + 30 mm"),
-    "tiff-subfile-type": (WARNING, "NewSubfileType is not 2 (page of a multi-page document)"),
-    "tiff-page-number": (WARNING, "PageNumber is missing or not (page, pages)"),
-}
+CODES = Codes(
+    {
+        "unreadable": (ERROR, "the file is not a PDF or TIFF that can be read"),
+        "ink-top": (ERROR, "ink in the top 15 mm, where the receiving fax prints its own line"),
+        "ink-edge": (ERROR, "ink within 7 mm of the left, right or bottom edge, which faxes lose"),
+        "pdf-grey": (ERROR, "grey text or areas, which a fax turns into white or black"),
+        "pdf-colour": (WARNING, "colour, which a fax sends as black or white"),
+        "text-too-small": (ERROR, "text under 6 pt, unreadable after faxing"),
+        "text-small": (WARNING, "text under 8 pt, hard to read after faxing"),
+        "page-label-missing": (WARNING, "no 'Page x of N' in the page header"),
+        "page-label": (ERROR, "the header's 'Page x of N' disagrees with the page or page count"),
+        "tiff-width": (ERROR, "the page is not 1728 pixels wide"),
+        "tiff-resolution": (ERROR, "the resolution is not 204 × 196 or 204 × 98 dots per inch"),
+        "tiff-bilevel": (ERROR, "the page is not 1 bit per pixel"),
+        "tiff-photometric": (ERROR, "PhotometricInterpretation is not 0 (WhiteIsZero)"),
+        "tiff-compression": (ERROR, "the compression is not CCITT Group 3 or Group 4"),
+        "tiff-2d": (WARNING, "Group 3 with 2-D coding or fill bits (T4Options not 0)"),
+        "tiff-strips": (ERROR, "the page is in more than one strip"),
+        "tiff-page-length": (ERROR, "the page is longer than A4 + 30 mm"),
+        "tiff-subfile-type": (WARNING, "NewSubfileType is not 2 (page of a multi-page document)"),
+        "tiff-page-number": (WARNING, "PageNumber is missing or not (page, pages)"),
+    }
+)
 
 TOP_MM = 15.0
 EDGE_MM = 7.0
@@ -68,24 +70,9 @@ GREY_SHARE = 0.10  # a page is grey when this share of its ink is mid-grey ...
 COLOUR_SHARE = 0.01  # ... and colourful when this share of it has colour
 
 
-@dataclass(frozen=True)
-class Finding:
-    file: Path
-    page: int  # 1-based; 0 for the whole file
-    code: str
-    message: str
-
-    @property
-    def severity(self) -> str:
-        return CODES[self.code][0]
-
-    @property
-    def is_error(self) -> bool:
-        return self.severity == ERROR
-
-    def __str__(self) -> str:
-        where = f"{self.file}: page {self.page}" if self.page else str(self.file)
-        return f"{where}: {self.code}: {self.message}"
+def finding_line(finding: Finding) -> str:
+    """The line `fax check` prints: `file: page N: code: message (severity)`."""
+    return f"{finding.place}: {finding.code}: {finding.message} ({finding.severity})"
 
 
 @dataclass
@@ -103,8 +90,9 @@ class FileCheck:
         return not any(f.is_error for f in self.findings)
 
     def add(self, page: int, code: str, message: str) -> None:
-        assert code in CODES, code
-        self.findings.append(Finding(self.file, page, code, message))
+        """A finding on a page (1-based), or on the whole file (page 0)."""
+        place = Place(self.file, None, f"page {page}" if page else None)
+        self.findings.append(CODES.finding(code, message, place))
 
     def summary(self) -> str:
         parts = [f"{self.pages} page{'s' if self.pages != 1 else ''}", self.kind]
