@@ -15,7 +15,14 @@ import pytest
 from conftest import flat, pdftotext, soffice_to_pdf
 from lettergen.compose import Recipient, compose
 from lettergen.letter import Letter, ListBlock, Paragraph, Run
-from lettergen.render.docx import FONT, header_parts, layout, render_docx, word_language
+from lettergen.render.docx import (
+    FONT,
+    header_parts,
+    layout,
+    render_docx,
+    render_docxs,
+    word_language,
+)
 from lettergen.render.pdf import render_pdf
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -434,3 +441,45 @@ def test_libreoffice_lays_out_the_cover_as_the_pdf(converted, office_id: str) ->
     assert letter.salutation not in cover
     assert flat(letter.addressee[0]) in texts[1]
     assert flat(letter.signature[0]) in texts[-1]
+
+
+# --- the cached base document -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def varied(campaign, directory) -> list[Letter]:  # type: ignore[no-untyped-def]
+    """Letters of different base documents: A4 and US Letter, with and without a cover sheet,
+    two languages, right to left, and numbered lists that restart (the numbering part)."""
+
+    def to(office_id: str, lang: str, cover: bool = False) -> Letter:
+        office = directory.get(office_id)
+        recipient = Recipient(office, office.country)
+        return compose(campaign, recipient, lang=lang, state="KZ", cover=cover)
+
+    berlin = to("de-berlin-embassy", "en")
+    items = ((Run("one"),), (Run("two", bold=True),))
+    numbered = (ListBlock(items, ordered=True), Paragraph((Run("x"),)), ListBlock(items, True))
+    return [
+        berlin,
+        to("de-berlin-embassy", "de", cover=True),
+        to("us-washington-embassy", "en"),
+        to("us-washington-embassy", "ru", cover=True),
+        to("ch-geneva-un-mission", "de"),
+        to("cn-urumqi-visa-office", "en", cover=True),
+        dataclasses.replace(berlin, direction="rtl", language="ar"),
+        dataclasses.replace(berlin, body=numbered),
+    ]
+
+
+def test_cached_and_uncached_documents_are_the_same_bytes(varied: list[Letter]) -> None:
+    """The batch starts each letter from a copy of a base document built once; a letter built
+    from scratch gives the same bytes, so the cache changes nothing."""
+    fresh = [render_docx(letter, cached=False).data for letter in varied]
+    assert len(set(fresh)) == len(varied)
+    assert [render_docx(letter).data for letter in varied] == fresh
+    assert [rendered.data for rendered in render_docxs(varied)] == fresh
+    # Again in reverse order, each base reused after letters of other bases.
+    reverse = [rendered.data for rendered in render_docxs(varied[::-1])]
+    assert reverse[::-1] == fresh
+    twice = [rendered.data for rendered in render_docxs([*varied, *varied])]
+    assert twice == [*fresh, *fresh]

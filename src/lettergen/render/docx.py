@@ -16,6 +16,9 @@ the DOCX sees the letter the PDF shows and can edit it naturally:
   metric-compatible Liberation Sans that the PDF embeds, so line breaks and page counts agree.
   Right-to-left letters name Noto Naskh Arabic as the complex-script font, as the PDF does.
 - The bytes are deterministic: fixed document dates and fixed ZIP entry dates.
+- What does not depend on a letter's words (styles, numbering, settings, page setup, the header
+  part) is built once per variant and copied for each letter; the bytes are those of a
+  document built from scratch (render_docx(…, cached=False)).
 
 Page count: the DOCX is not laid out here (LibreOffice takes seconds per letter), so `pages` is
 None and the batch records the page count of the PDF of the same letter as an "estimate"; the
@@ -24,12 +27,15 @@ tests check that LibreOffice's layout of the DOCX agrees with it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import re
+import threading
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -288,15 +294,28 @@ class RenderedDocx:
     pages_source: str = "estimate"
 
 
-def render_docx(letter: Letter, templates: Path | None = None) -> RenderedDocx:
+def render_docx(
+    letter: Letter, templates: Path | None = None, *, cached: bool = True
+) -> RenderedDocx:
     """One letter as DOCX bytes, laid out as letter.css lays out the PDF; raises RenderError if
-    it cannot be written."""
+    it cannot be written.
+
+    By default the letter starts from a copy of its variant's base document (see
+    render_docxs), which is built once per process. `cached=False` builds the whole document
+    from scratch with python-docx and saves it, as a standalone script would: the bytes are the
+    same either way."""
     page = layout(letter.page_size, templates)
     try:
-        document = _document(letter, page)
-        buffer = io.BytesIO()
-        document.save(buffer)
-        data = _fixed_zip(buffer.getvalue())
+        if cached:
+            data = _cached_base(page, letter.language, letter.direction, bool(letter.cover)).render(
+                letter, page
+            )
+        else:
+            base = _base(page, letter.language, letter.direction, bool(letter.cover))
+            _letter(base, letter, page)
+            buffer = io.BytesIO()
+            base.document.save(buffer)
+            data = _fixed_zip(buffer.getvalue())
     except LettergenError:
         raise
     except Exception as exc:  # python-docx and lxml raise many kinds; report which letter failed
@@ -304,6 +323,20 @@ def render_docx(letter: Letter, templates: Path | None = None) -> RenderedDocx:
             f"could not write the DOCX: {exc}", hint=f"office {letter.office_id}"
         ) from exc
     return RenderedDocx(letter, data)
+
+
+def render_docxs(
+    letters: Iterable[Letter], templates: Path | None = None
+) -> Iterator[RenderedDocx]:
+    """Many letters as DOCX, in order; raises RenderError for a letter that cannot be written.
+
+    What does not depend on a letter's words — styles, numbering, settings, page setup and the
+    header part — is built once per variant (page size, language, direction, with or without a
+    cover sheet) and kept for the process; each letter starts from a copy of it and adds its own
+    content, header text and properties. Each letter's bytes are those render_docx(letter,
+    cached=False) gives, whatever the order of the letters."""
+    for letter in letters:
+        yield render_docx(letter, templates)
 
 
 def word_language(code: str) -> str:
@@ -344,24 +377,49 @@ def header_parts(letter: Letter) -> list[tuple[str, str]]:
 # --- the document -------------------------------------------------------------------------------
 
 
-def _document(letter: Letter, page: Layout) -> Document:
+@dataclass
+class _Base:
+    """A letter's document before its words: what every letter of a variant shares."""
+
+    document: Document
+    lang: str  # the Word language tag
+    rtl: bool
+    styles: dict[str, str | None]  # paragraph style name → w:pStyle value (None: the default)
+    bullets: str  # numId of "List Bullet"
+    numbers: str  # numId of "List Number"'s own list (the first numbered list)
+    number_abstract: int  # abstractNumId of later numbered lists, which restart at 1
+
+
+def _base(page: Layout, language: str, direction: str, cover: bool) -> _Base:
+    """The document of every letter of a variant, before the letter's words: the package,
+    settings, styles, numbering, page setup and the (empty) running header."""
     import docx
-    from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.shared import Mm
 
     document = docx.Document()
     _clean_package(document)
-    lang = word_language(letter.language)
+    lang = word_language(language)
     _settings(document, lang)
-    _styles(document, letter, page, lang)
-    bullets, numbers = _numbering(document, page)
+    styles = _styles(document, page, lang, direction, cover)
+    bullets, numbers, number_abstract = _numbering(document, page)
     _page(document, page)
+    # The running header of the first section; a cover sheet takes it over (see _cover).
+    header = document.sections[0].header
+    header.is_linked_to_previous = False
+    header.paragraphs[0]._p.style = styles["Header"]
+    return _Base(document, lang, direction == "rtl", styles, bullets, numbers, number_abstract)
 
-    body = document._body._body  # the w:body element; the template's body holds only sectPr
-    rtl = letter.direction == "rtl"
+
+def _letter(base: _Base, letter: Letter, page: Layout) -> None:
+    """Add a letter's words to its base document: cover sheet, addressee and sender, body,
+    closing, header text and document properties."""
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.shared import Mm
+
+    document, styles, rtl = base.document, base.styles, base.rtl
+    body = document._body._body  # the w:body element; the base's body holds only sectPr
 
     if letter.cover:
-        _cover(document, letter, page, rtl)
+        _cover(document, styles, letter, page, rtl)
 
     # Addressee (where a window envelope shows it) and sender side by side.
     sender_mm = page.text_width_mm * page.sender_share
@@ -374,18 +432,29 @@ def _document(letter: Letter, page: Layout) -> Document:
         column.width = Mm(width)
     addressee_cell, sender_cell = table.rows[0].cells
     addressee_cell.width, sender_cell.width = Mm(addressee_mm), Mm(sender_mm)
-    _fill_cell(addressee_cell, [(line, "Addressee") for line in letter.addressee], rtl)
+    _fill_cell(addressee_cell, styles, [(line, "Addressee") for line in letter.addressee], rtl)
     sender_lines = [
         (line, "Sender Name" if i == 0 else "Sender") for i, line in enumerate(letter.sender)
     ]
     if letter.date:
         sender_lines.append((letter.date, "Date"))
-    _fill_cell(sender_cell, sender_lines, rtl)
+    _fill_cell(sender_cell, styles, sender_lines, rtl)
 
     def paragraph(style: str, runs: Runs | str = "") -> DocxParagraph:
-        p = document.add_paragraph(style=style)
+        p = document.add_paragraph()
+        p._p.style = styles[style]  # by id: python-docx's lookup by name scans every style
         _add_runs(p, runs, rtl)
         return p
+
+    numbered_lists = 0
+
+    def numbers() -> str:
+        # The first numbered list uses the style's own numbering; later ones restart at 1.
+        nonlocal numbered_lists
+        numbered_lists += 1
+        if numbered_lists == 1:
+            return base.numbers
+        return _restarted_num(document, base.number_abstract)
 
     if letter.fax_notice:
         paragraph("Fax Notice", letter.fax_notice)
@@ -398,7 +467,7 @@ def _document(letter: Letter, page: Layout) -> Document:
             paragraph("Normal", block.runs)
         elif isinstance(block, ListBlock) and block.items:
             style = "List Number" if block.ordered else "List Bullet"
-            num_id = numbers() if block.ordered else bullets
+            num_id = numbers() if block.ordered else base.bullets
             items = [paragraph(style, item) for item in block.items]
             for item in items:
                 if block.ordered:
@@ -413,8 +482,62 @@ def _document(letter: Letter, page: Layout) -> Document:
     # The section properties stay last in the body (add_paragraph inserts before them).
     assert body[-1].tag.endswith("}sectPr")
     _header(document, letter, rtl)
-    _core_properties(document, letter, lang)
-    return document
+    _core_properties(document, letter, base.lang)
+
+
+class _CachedBase:
+    """A variant's base document, built and saved once. A letter's render swaps fresh copies of
+    the base's XML into the parts a letter changes (document body, header, numbering — a
+    letter's later numbered lists restart — and core properties), serializes just those, and
+    takes every other entry of the package as the base's saved bytes. A lock keeps threads
+    from sharing the swap."""
+
+    def __init__(self, page: Layout, language: str, direction: str, cover: bool) -> None:
+        self.base = _base(page, language, direction, cover)
+        document = self.base.document
+        package = document.part.package
+        core_part = next(
+            rel.target_part
+            for rel in package.rels.values()
+            if rel.reltype.endswith("/core-properties")
+        )
+        self.parts = [
+            document.part,
+            document.sections[0].header.part,
+            document.part.numbering_part,
+            core_part,
+        ]
+        buffer = io.BytesIO()
+        document.save(buffer)
+        with zipfile.ZipFile(buffer) as saved:
+            self.entries = [(name, saved.read(name)) for name in saved.namelist()]
+        self.lock = threading.Lock()
+
+    def render(self, letter: Letter, page: Layout) -> bytes:
+        import copy
+
+        parts = self.parts
+        with self.lock:
+            originals = [part._element for part in parts]
+            try:
+                for part, element in zip(parts, originals, strict=True):
+                    part._element = copy.deepcopy(element)
+                # A python-docx Document of the fresh copy of the body.
+                document = self.base.document.part.document
+                base = dataclasses.replace(self.base, document=document)
+                _letter(base, letter, page)
+                blobs = {part.partname.membername: part.blob for part in parts}
+            finally:
+                for part, element in zip(parts, originals, strict=True):
+                    part._element = element
+        unknown = blobs.keys() - {name for name, _ in self.entries}
+        assert not unknown, f"parts missing from the base package: {sorted(unknown)}"
+        return _zip((name, blobs.get(name, blob)) for name, blob in self.entries)
+
+
+@lru_cache(maxsize=64)
+def _cached_base(page: Layout, language: str, direction: str, cover: bool) -> _CachedBase:
+    return _CachedBase(page, language, direction, cover)
 
 
 def _add_runs(paragraph: DocxParagraph, runs: Runs | str, rtl: bool) -> None:
@@ -437,17 +560,21 @@ def _add_runs(paragraph: DocxParagraph, runs: Runs | str, rtl: bool) -> None:
             r._r.remove(rpr)
 
 
-def _fill_cell(cell: Any, lines: list[tuple[str, str]], rtl: bool) -> None:
+def _fill_cell(
+    cell: Any, styles: dict[str, str | None], lines: list[tuple[str, str]], rtl: bool
+) -> None:
     """The cell's own first paragraph takes the first line: no empty paragraph is left over."""
     first = True
     for text, style in lines:
         p = cell.paragraphs[0] if first else cell.add_paragraph()
-        p.style = style
+        p._p.style = styles[style]
         _add_runs(p, text, rtl)
         first = False
 
 
-def _cover(document: Document, letter: Letter, page: Layout, rtl: bool) -> None:
+def _cover(
+    document: Document, styles: dict[str, str | None], letter: Letter, page: Layout, rtl: bool
+) -> None:
     """The fax cover sheet, as .cover in letter.css: the title, then one table row per (label,
     value) with a rule below, the labels as wide as the widest. It is a section of its own, so
     the letter starts on the next page with nothing above it; the letter's section inherits the
@@ -458,10 +585,13 @@ def _cover(document: Document, letter: Letter, page: Layout, rtl: bool) -> None:
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_LINE_SPACING
     from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
     from docx.shared import Mm, Pt
 
     if letter.cover_title:
-        _add_runs(document.add_paragraph(style="Cover Title"), letter.cover_title, rtl)
+        title = document.add_paragraph()
+        title._p.style = styles["Cover Title"]
+        _add_runs(title, letter.cover_title, rtl)
 
     # The label column fits the widest label (letter.css: width 1%, nowrap), plus its padding.
     widest = max(
@@ -480,7 +610,8 @@ def _cover(document: Document, letter: Letter, page: Layout, rtl: bool) -> None:
         label_cell, value_cell = row.cells
         label_cell.width, value_cell.width = Mm(widths[0]), Mm(widths[1])
         label_paragraph, value_paragraph = label_cell.paragraphs[0], value_cell.paragraphs[0]
-        label_paragraph.style, value_paragraph.style = "Cover Label", "Cover Value"
+        label_paragraph._p.style = styles["Cover Label"]
+        value_paragraph._p.style = styles["Cover Value"]
         _add_runs(label_paragraph, label, rtl)
         before, found, after = value.partition("{pages}")
         _add_runs(value_paragraph, before, rtl)
@@ -498,7 +629,11 @@ def _cover(document: Document, letter: Letter, page: Layout, rtl: bool) -> None:
     mark = OxmlElement("w:rPr")
     _set_size(mark, 1)
     _insert(ppr, mark, _PPR_ORDER)
-    _insert(ppr, copy.deepcopy(document.element.body.sectPr), _PPR_ORDER)
+    sect_pr = document.element.body.sectPr
+    _insert(ppr, copy.deepcopy(sect_pr), _PPR_ORDER)
+    # The base put the running header on the one section there was; it is the cover's now.
+    for reference in sect_pr.findall(qn("w:headerReference")):
+        sect_pr.remove(reference)
 
 
 def _text_width_mm(text: str, points: float, bold: bool, direction: str) -> float:
@@ -531,12 +666,9 @@ def _measure(path: Path, text: str) -> float:
 
 
 def _header(document: Document, letter: Letter, rtl: bool) -> None:
-    # The first section: the cover's, when there is one; the letter's section inherits it.
-    section = document.sections[0]
-    header = section.header
-    header.is_linked_to_previous = False
-    p = header.paragraphs[0]
-    p.style = "Header"
+    # The first section: the cover's, when there is one; the letter's section inherits it. Its
+    # header part and paragraph style come with the base document (see _base).
+    p = document.sections[0].header.paragraphs[0]
     for kind, value in header_parts(letter):
         if kind == "text":
             _add_runs(p, value, rtl)
@@ -579,20 +711,31 @@ def _field(paragraph: DocxParagraph, instruction: str, rtl: bool) -> None:
 # --- styles, numbering, page --------------------------------------------------------------------
 
 
-def _styles(document: Document, letter: Letter, page: Layout, lang: str) -> None:
+def _styles(
+    document: Document, page: Layout, lang: str, direction: str, cover: bool
+) -> dict[str, str | None]:
+    """The document defaults and the letter's paragraph styles; returns each paragraph style's
+    name → the w:pStyle value a paragraph of it carries (None for the default style, as
+    python-docx writes it), so paragraphs are styled without python-docx's lookup by name."""
     from docx.enum.style import WD_STYLE_TYPE
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Mm, Pt
 
-    rtl = letter.direction == "rtl"
+    rtl = direction == "rtl"
     styles = document.styles
+    known: dict[str, Any] = {}  # name → style: python-docx finds a style by name by scanning all
+
+    def get(name: str) -> Any:
+        if name not in known:
+            known[name] = styles[name]
+        return known[name]
 
     # Document defaults: the fonts for every script, the language, no spacing of the template's.
     doc_defaults = styles.element.find(qn("w:docDefaults"))
     rpr = doc_defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}")
-    _set_fonts(rpr, COMPLEX_SCRIPT_FONT[letter.direction])
+    _set_fonts(rpr, COMPLEX_SCRIPT_FONT[direction])
     _set_size(rpr, page.body_pt)
     _set_lang(rpr, lang, rtl)
     if rtl:
@@ -622,12 +765,12 @@ def _styles(document: Document, letter: Letter, page: Layout, lang: str) -> None
         line_height: float | None = None,
     ) -> Any:
         try:
-            style = styles[name]
+            style = get(name)
         except KeyError:
-            style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH, builtin=builtin)
+            style = known[name] = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH, builtin=builtin)
             style.quick_style = True
         if name != "Normal":
-            style.base_style = styles[base]
+            style.base_style = get(base)
         rpr = style.element.get_or_add_rPr()
         if size is not None:
             _set_size(rpr, size)
@@ -647,7 +790,7 @@ def _styles(document: Document, letter: Letter, page: Layout, lang: str) -> None
         if keep_with_next:
             fmt.keep_with_next = True
         if next_style:
-            style.next_paragraph_style = styles[next_style]
+            style.next_paragraph_style = get(next_style)
         return style
 
     # Normal is the body text of the letter.
@@ -711,7 +854,7 @@ def _styles(document: Document, letter: Letter, page: Layout, lang: str) -> None
         next_style="Signature",
     )
     header = paragraph_style("Header", size=page.header_pt)
-    if letter.cover:
+    if cover:
         paragraph_style(
             "Cover Title",
             size=page.cover_title_pt,
@@ -732,11 +875,19 @@ def _styles(document: Document, letter: Letter, page: Layout, lang: str) -> None
     tabs = header.element.pPr.find(qn("w:tabs"))
     if tabs is not None:  # the template's tab stops are for US Letter with 1.25" margins
         header.element.pPr.remove(tabs)
+    default = styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    default_id = None if default is None else default.style_id
+    return {
+        name: None if style.style_id == default_id else style.style_id
+        for name, style in known.items()
+        if style.type == WD_STYLE_TYPE.PARAGRAPH
+    }
 
 
-def _numbering(document: Document, page: Layout) -> tuple[str, Any]:
-    """A bullet list for "List Bullet" (text indented as the PDF's lists), and a factory of
-    numbered lists for "List Number" that each start at 1."""
+def _numbering(document: Document, page: Layout) -> tuple[str, str, int]:
+    """A bullet list for "List Bullet" (text indented as the PDF's lists) and a numbered list
+    for "List Number": their numIds, and the abstractNumId that later numbered lists of a
+    letter restart (_restarted_num)."""
     from docx.oxml import parse_xml
     from docx.oxml.ns import nsdecls, qn
     from docx.shared import Mm
@@ -745,7 +896,6 @@ def _numbering(document: Document, page: Layout) -> tuple[str, Any]:
     abstracts = numbering.findall(qn("w:abstractNum"))
     nums = numbering.findall(qn("w:num"))
     next_abstract = max(int(a.get(qn("w:abstractNumId"))) for a in abstracts) + 1
-    next_num = [max(int(n.get(qn("w:numId"))) for n in nums) + 1]
     indent = round(Mm(page.list_indent_mm).twips)
 
     def abstract(number: int, fmt: str, text: str, hanging: int, style: str) -> None:
@@ -761,42 +911,39 @@ def _numbering(document: Document, page: Layout) -> tuple[str, Any]:
         )
         (numbering.findall(qn("w:abstractNum")) or nums)[-1].addnext(element)
 
-    def num(abstract_id: int, restart: bool) -> str:
-        number = next_num[0]
-        next_num[0] += 1
-        override = (
-            '<w:lvlOverride w:ilvl="0"><w:startOverride w:val="1"/></w:lvlOverride>'
-            if restart
-            else ""
-        )
-        numbering.append(
-            parse_xml(
-                f'<w:num {nsdecls("w")} w:numId="{number}"><w:abstractNumId w:val="{abstract_id}"/>'
-                f"{override}</w:num>"
-            )
-        )
-        return str(number)
-
     bullet_abstract, number_abstract = next_abstract, next_abstract + 1
     abstract(bullet_abstract, "bullet", "•", round(Mm(BULLET_HANG_MM).twips), "ListBullet")
     abstract(number_abstract, "decimal", "%1.", round(Mm(NUMBER_HANG_MM).twips), "ListNumber")
-    bullets = num(bullet_abstract, restart=False)
-    numbers_default = num(number_abstract, restart=False)
-    for name, num_id in (("List Bullet", bullets), ("List Number", numbers_default)):
+    bullets = _add_num(numbering, bullet_abstract, restart=False)
+    numbers = _add_num(numbering, number_abstract, restart=False)
+    for name, num_id in (("List Bullet", bullets), ("List Number", numbers)):
         pstyle = document.styles[name].element.get_or_add_pPr()
         num_pr = pstyle.find(qn("w:numPr"))
         num_pr.find(qn("w:numId")).set(qn("w:val"), num_id)
+    return bullets, numbers, number_abstract
 
-    first = [True]
 
-    def numbers() -> str:
-        # The first numbered list uses the style's own numbering; later ones restart at 1.
-        if first[0]:
-            first[0] = False
-            return numbers_default
-        return num(number_abstract, restart=True)
+def _restarted_num(document: Document, abstract_id: int) -> str:
+    """A new numbered list of a letter, starting at 1."""
+    return _add_num(document.part.numbering_part.element, abstract_id, restart=True)
 
-    return bullets, numbers
+
+def _add_num(numbering: Any, abstract_id: int, *, restart: bool) -> str:
+    """A w:num of the abstract numbering, numbered after the last; its numId."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls, qn
+
+    number = max(int(n.get(qn("w:numId"))) for n in numbering.findall(qn("w:num"))) + 1
+    override = (
+        '<w:lvlOverride w:ilvl="0"><w:startOverride w:val="1"/></w:lvlOverride>' if restart else ""
+    )
+    numbering.append(
+        parse_xml(
+            f'<w:num {nsdecls("w")} w:numId="{number}"><w:abstractNumId w:val="{abstract_id}"/>'
+            f"{override}</w:num>"
+        )
+    )
+    return str(number)
 
 
 def _set_num(paragraph: DocxParagraph, num_id: str) -> None:
@@ -1004,12 +1151,18 @@ def _core_properties(document: Document, letter: Letter, lang: str) -> None:
 def _fixed_zip(data: bytes) -> bytes:
     """The same package with fixed entry dates and attributes: python-docx stamps each entry with
     the current time, which would make every run's bytes differ."""
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        return _zip((name, source.read(name)) for name in source.namelist())
+
+
+def _zip(entries: Iterable[tuple[str, bytes]]) -> bytes:
+    """A package of (name, bytes) entries, in order, with fixed entry dates and attributes."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
-        for entry in source.infolist():
-            info = zipfile.ZipInfo(entry.filename, date_time=FIXED_TIME.timetuple()[:6])
+    with zipfile.ZipFile(out, "w") as target:
+        for name, blob in entries:
+            info = zipfile.ZipInfo(name, date_time=FIXED_TIME.timetuple()[:6])
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 0  # ZipInfo's default depends on the platform
             info.external_attr = 0
-            target.writestr(info, source.read(entry.filename))
+            target.writestr(info, blob)
     return out.getvalue()
