@@ -295,3 +295,21 @@ def test_unknown_campaign_lists_the_known_ones() -> None:
 
 def test_errors_are_lettergen_errors() -> None:
     assert issubclass(DataError, LettergenError)
+
+
+def test_docx_only_batches_count_pages_from_the_pdf_layout(tmp_path: Path) -> None:
+    signers = tmp_path / "signers.csv"
+    signers.write_text("name,organisation\nMaria Lopez,Union A\nJohn Smith,\n")
+    offices = "de-berlin-embassy,us-washington-embassy"
+    for fmt in ("pdf", "docx"):
+        code, output = run_cli(
+            "batch", "free-zhanusov-2002", "--offices", offices, "--lang", "auto", "--cover",
+            "--signers", str(signers), "--format", fmt, "-o", str(tmp_path / fmt),
+        )  # fmt: skip
+        assert code == 0, output
+    pdf_rows, docx_rows = manifest(tmp_path / "pdf"), manifest(tmp_path / "docx")
+    assert [(r["office_id"], r["signer"], r["pages"]) for r in docx_rows] == [
+        (r["office_id"], r["signer"], r["pages"]) for r in pdf_rows
+    ]
+    assert {r["pages"] for r in docx_rows} >= {"2", "3"}  # a cover, and a German letter of 3
+    assert {r["pages_source"] for r in docx_rows} == {"estimate"}

@@ -444,16 +444,17 @@ def _render_chunk(
     chunk: list[tuple[int, Letter, list[str]]], templates: Path | None, fax: FaxSettings | None
 ) -> list[tuple[int, list[Output]]]:
     """Every asked-for file of a chunk of letters. The PDFs are rendered together (one write,
-    then split); a DOCX counts its pages from its PDF, a TIFF is made from it."""
+    then split); a TIFF is made from its PDF; a DOCX takes its PDF's page count."""
     from lettergen.render.pdf import render_pdfs
 
-    letters = [letter for _, letter, _ in chunk]
-    pdfs = list(render_pdfs(letters, templates, chunk=len(letters) or 1))
+    wanted = [letter for letter, formats in _letters(chunk) if {"pdf", "tiff"} & set(formats)]
+    pdfs = iter(render_pdfs(wanted, templates, chunk=len(wanted) or 1))
     results = []
-    for (index, letter, formats), pdf in zip(chunk, pdfs, strict=True):
+    for index, letter, formats in chunk:
+        pdf = next(pdfs) if {"pdf", "tiff"} & set(formats) else None
         outputs = []
         for fmt in formats:
-            if pdf.error:
+            if pdf is not None and pdf.error:
                 outputs.append(Output(fmt, error=pdf.error))
                 continue
             try:
@@ -464,6 +465,10 @@ def _render_chunk(
     return results
 
 
+def _letters(chunk: list[tuple[int, Letter, list[str]]]) -> Iterator[tuple[Letter, list[str]]]:
+    return ((letter, formats) for _, letter, formats in chunk)
+
+
 def _one_format(
     fmt: str, letter: Letter, pdf: Any, templates: Path | None, fax: FaxSettings | None
 ) -> Output:
@@ -471,11 +476,14 @@ def _one_format(
         return Output("pdf", pdf.data, pdf.pages, "pdf")
     if fmt == "docx":
         from lettergen.render.docx import render_docx
+        from lettergen.render.pdf import page_count
 
         docx = render_docx(letter, templates)
         # A DOCX's page count is its PDF's: the two share margins and metric-compatible fonts,
-        # and LibreOffice agrees on every seed letter (tests/test_docx.py checks it).
-        return Output("docx", docx.data, docx.pages or pdf.pages, docx.pages_source)
+        # and LibreOffice agrees on every seed letter (tests/test_docx.py checks it). Without a
+        # PDF in this run, the PDF's layout is made (not written) to count.
+        pages = pdf.pages if pdf is not None else page_count(letter, templates)
+        return Output("docx", docx.data, docx.pages or pages, docx.pages_source)
     from lettergen.render.fax import pdf_to_tiff
 
     settings = _fax_settings(fax)

@@ -11,8 +11,8 @@ import atexit
 import io
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, replace
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -242,6 +242,25 @@ def _layout_one(letter: Letter, root: Path) -> Any:
     document = lay_out(actual)
     # The count sits where it cannot move text; should it ever, CSS counters settle it.
     return document if len(document.pages) == actual else lay_out(None)
+
+
+def page_count(letter: Letter, templates: Path | None = None) -> int:
+    """How many pages the letter's PDF has, from its layout alone (nothing is written).
+
+    For DOCX-only batches, whose page counts are estimated from the PDF. Letters that differ
+    only in who signs them are paginated alike (the signature block keeps its line count), so a
+    supporter drive lays out each office's letter once, not once per signer.
+    """
+    root = (templates or paths.templates_dir()).resolve()
+    unsigned = replace(
+        letter, signature=tuple("X" for _ in letter.signature), author="", signer_slug=""
+    )
+    return _page_count(unsigned, root)
+
+
+@lru_cache(maxsize=4096)
+def _page_count(letter: Letter, root: Path) -> int:
+    return len(_layout_one(letter, root).pages)
 
 
 def render_chunk(letters: list[Letter], root: Path) -> list[RenderedPDF]:
