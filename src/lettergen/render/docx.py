@@ -164,9 +164,9 @@ def _layout(templates: Path, page_size: str) -> Layout:
         return _mm(values[side], path)
 
     def share(selector: str) -> float:
-        percent = [v for v in get(selector, "flex").split() if v.endswith("%")]
+        percent = [v for v in get(selector, "width").split() if v.endswith("%")]
         if not percent:
-            raise RenderError(f"'{selector}' needs a flex basis in %", Place(path))
+            raise RenderError(f"'{selector}' needs a width in %", Place(path))
         return float(percent[0][:-1]) / 100
 
     def pt(selector: str, default: float | None = None) -> float:
