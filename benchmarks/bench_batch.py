@@ -62,12 +62,13 @@ def naive_pdf(letters) -> float:  # type: ignore[no-untyped-def]
     import weasyprint
 
     from lettergen import paths
-    from lettergen.render.pdf import to_html
+    from lettergen.render.pdf import font_faces, to_html
 
     layout = paths.templates_dir() / "layout"
+    stylesheet = font_faces() + "\n" + (layout / "letter.css").read_text(encoding="utf-8")
     start = time.perf_counter()
     for letter in letters:
-        css = weasyprint.CSS(filename=str(layout / "letter.css"))
+        css = weasyprint.CSS(string=stylesheet, base_url=str(layout) + "/")
         weasyprint.HTML(string=to_html(letter), base_url=str(layout) + "/").write_pdf(
             stylesheets=[css]
         )
