@@ -200,3 +200,18 @@ def test_missing_template_field_names_template_and_line(
 def test_pdf_bytes_are_deterministic(campaign, directory) -> None:
     letter = letter_for(campaign, directory, "de-berlin-embassy")
     assert render_pdf(letter).data == render_pdf(letter).data
+
+
+def test_the_library_api_writes_a_letter() -> None:
+    import lettergen
+
+    campaign = lettergen.load_campaign("free-zhanusov-2002")
+    directory = lettergen.load_directories()
+    (first, *_) = lettergen.route(directory, "NL")
+    letter = lettergen.compose(
+        campaign, lettergen.Recipient(first.office, "NL"), lang="en", state=directory.state
+    )
+    (pdf,) = lettergen.render_pdfs([letter])
+    assert first.office.id == "be-brussels-embassy"
+    assert "to the Netherlands, resident in Brussels" in flat(pdftotext(pdf.data))
+    assert lettergen.pdf_to_tiff(pdf.data).pages == pdf.pages
