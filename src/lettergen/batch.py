@@ -7,19 +7,14 @@ whole or not at all, and the manifest records what was written, where to, with w
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import json
 import logging
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
-from functools import cache
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from lettergen import __version__, paths, yamlio
+from lettergen import manifest, paths, yamlio
 from lettergen.campaign import Campaign, Sender, check_sender
 from lettergen.compose import Recipient, compose
 from lettergen.directory import phones
@@ -27,6 +22,8 @@ from lettergen.directory.model import Directory, Office
 from lettergen.directory.routing import route, serving_office
 from lettergen.errors import DataError, LettergenError
 from lettergen.letter import Letter
+from lettergen.manifest import Row
+from lettergen.render.pipeline import Task, render_files
 from lettergen.signers import Signer
 
 if TYPE_CHECKING:
@@ -57,26 +54,6 @@ class Skip:
 class Plan:
     jobs: list[Job]
     skipped: list[Skip] = field(default_factory=list)
-
-
-@dataclass
-class Row:
-    """One manifest row: one file written for one letter."""
-
-    office_id: str
-    country: str
-    city: str
-    addressee: str
-    fax: str
-    language: str
-    format: str
-    pages: int
-    pages_source: str  # how pages were counted: "pdf" (the PDF we wrote), "tiff", "estimate"
-    file: str  # relative to the batch folder
-    sha256: str
-    signer: str
-    warnings: list[str]
-    input_hash: str = ""  # of everything the file is made from: a rerun skips it if unchanged
 
 
 @dataclass
@@ -276,19 +253,19 @@ def run(
                 progress(1)
 
     settings = _fax_settings(fax) if "tiff" in formats else None
-    previous = {} if force else _previous_rows(folder)
+    previous = {} if force else manifest.previous_rows(folder)
     rows: dict[tuple[int, str], Row] = {}
     kept: set[str] = set()
-    todo: list[tuple[int, Letter, list[str]]] = []
+    todo: list[Task] = []
     for index, (_, letter) in enumerate(letters):
         missing = []
         for fmt in formats:
-            key = input_hash(letter, fmt, settings, templates)
+            key = manifest.input_hash(letter, fmt, settings, templates)
             previous_row = previous.get(letter_path(letter, fmt).as_posix())
             if (
                 previous_row is not None
                 and previous_row.input_hash == key
-                and _unchanged(folder, previous_row)
+                and manifest.unchanged(folder, previous_row)
             ):
                 rows[index, fmt] = previous_row
                 kept.add(previous_row.file)
@@ -299,7 +276,7 @@ def run(
         elif progress:
             progress(1)
 
-    for index, outputs in _render(todo, templates, settings, jobs):
+    for index, outputs in render_files(todo, templates, settings, jobs):
         job, letter = letters[index]
         office = job.recipient.office
         for output in outputs:
@@ -325,7 +302,7 @@ def run(
                 sha256=hashlib.sha256(output.data).hexdigest(),
                 signer=letter.author,
                 warnings=warnings,
-                input_hash=input_hash(letter, output.format, settings, templates),
+                input_hash=manifest.input_hash(letter, output.format, settings, templates),
             )
         if progress:
             progress(1)
@@ -338,7 +315,7 @@ def run(
         draft_languages(batch.jobs, templates),
         frozenset(kept),
     )
-    write_manifest(result, campaign)
+    manifest.write(folder, campaign.name, result.rows, result.skipped, result.failures)
     return result
 
 
@@ -346,170 +323,6 @@ def _fax_settings(fax: FaxSettings | None) -> FaxSettings:
     from lettergen.render.fax import FaxSettings
 
     return fax or FaxSettings()
-
-
-# --- rendering: many letters per pass, several processes, nothing twice -------------------
-
-
-@dataclass(frozen=True)
-class Output:
-    """One file's worth of a rendered letter, or why it could not be made."""
-
-    format: str
-    data: bytes = b""
-    pages: int = 0
-    pages_source: str = ""
-    error: str = ""
-
-
-@cache
-def _layout_fingerprint(templates: Path | None) -> str:
-    """What, besides the Letter, decides a file's bytes: the layout files, the fonts, the
-    writers' code and lettergen's version."""
-    from lettergen.render import fonts
-    from lettergen.render.pdf import FONTS
-
-    digest = hashlib.sha256(__version__.encode())
-    layout = (templates or paths.templates_dir()) / "layout"
-    code = Path(__file__).parent / "render"
-    for path in sorted([*layout.glob("*"), *code.glob("*.py")]):
-        digest.update(path.name.encode() + path.read_bytes())
-    for family in sorted({f for families in FONTS.values() for f in families}):
-        for face in fonts.faces(family):
-            digest.update(str(face.path).encode() + str(face.path.stat().st_size).encode())
-    return digest.hexdigest()
-
-
-def input_hash(
-    letter: Letter, fmt: str, fax: FaxSettings | None = None, templates: Path | None = None
-) -> str:
-    """The content hash of everything a file is made from. The Letter holds every word (so a
-    changed demand, office record, signer or string changes exactly the letters it is in);
-    the rest is the format, its options and the layout fingerprint."""
-    digest = hashlib.sha256(repr(letter).encode())
-    digest.update(fmt.encode())
-    if fmt == "tiff":
-        digest.update(repr(fax).encode())
-    digest.update(_layout_fingerprint(templates).encode())
-    return digest.hexdigest()
-
-
-def _previous_rows(folder: Path) -> dict[str, Row]:
-    """The last run's manifest rows by file, to skip what has not changed. A manifest that
-    cannot be read only means everything is rendered again."""
-    try:
-        document = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        return {row["file"]: Row(**row) for row in document["letters"] if row.get("input_hash")}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
-
-
-def _unchanged(folder: Path, row: Row) -> bool:
-    try:
-        return hashlib.sha256((folder / row.file).read_bytes()).hexdigest() == row.sha256
-    except OSError:
-        return False
-
-
-def _render(
-    todo: list[tuple[int, Letter, list[str]]],
-    templates: Path | None,
-    fax: FaxSettings | None,
-    jobs: int,
-) -> Iterator[tuple[int, list[Output]]]:
-    """(index, outputs) for every letter to render, in order: in this process, or in chunks
-    spread over `jobs` worker processes (a few chunks in flight, so memory stays bounded)."""
-    from lettergen.render.pdf import CHUNK
-
-    chunks = [todo[start : start + CHUNK] for start in range(0, len(todo), CHUNK)]
-    if jobs <= 1 or len(chunks) <= 1:
-        for chunk in chunks:
-            yield from _render_chunk(chunk, templates, fax)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        pending = deque(pool.submit(_render_chunk, c, templates, fax) for c in chunks[: 2 * jobs])
-        waiting = iter(chunks[2 * jobs :])
-        while pending:
-            yield from pending.popleft().result()
-            following = next(waiting, None)
-            if following is not None:
-                pending.append(pool.submit(_render_chunk, following, templates, fax))
-
-
-def _render_chunk(
-    chunk: list[tuple[int, Letter, list[str]]], templates: Path | None, fax: FaxSettings | None
-) -> list[tuple[int, list[Output]]]:
-    """Every asked-for file of a chunk of letters. The PDFs are rendered together (one write,
-    then split); a TIFF is made from its PDF; a DOCX takes its PDF's page count."""
-    from lettergen.render.pdf import render_pdfs
-
-    wanted = [letter for letter, formats in _letters(chunk) if {"pdf", "tiff"} & set(formats)]
-    pdfs = iter(render_pdfs(wanted, templates, chunk=len(wanted) or 1))
-    results = []
-    for index, letter, formats in chunk:
-        pdf = next(pdfs) if {"pdf", "tiff"} & set(formats) else None
-        outputs = []
-        for fmt in formats:
-            if pdf is not None and pdf.error:
-                outputs.append(Output(fmt, error=pdf.error))
-                continue
-            try:
-                outputs.append(_one_format(fmt, letter, pdf, templates, fax))
-            except LettergenError as exc:
-                outputs.append(Output(fmt, error=str(exc)))
-        results.append((index, outputs))
-    return results
-
-
-def _letters(chunk: list[tuple[int, Letter, list[str]]]) -> Iterator[tuple[Letter, list[str]]]:
-    return ((letter, formats) for _, letter, formats in chunk)
-
-
-def _one_format(
-    fmt: str, letter: Letter, pdf: Any, templates: Path | None, fax: FaxSettings | None
-) -> Output:
-    if fmt == "pdf":
-        return Output("pdf", pdf.data, pdf.pages, "pdf")
-    if fmt == "docx":
-        from lettergen.render.docx import render_docx
-        from lettergen.render.pdf import page_count
-
-        docx = render_docx(letter, templates)
-        # A DOCX's page count is its PDF's: the two share margins and metric-compatible fonts,
-        # and LibreOffice agrees on every seed letter (tests/test_docx.py checks it). Without a
-        # PDF in this run, the PDF's layout is made (not written) to count.
-        pages = pdf.pages if pdf is not None else page_count(letter, templates)
-        return Output("docx", docx.data, docx.pages or pages, docx.pages_source)
-    from lettergen.render.fax import pdf_to_tiff
-
-    settings = _fax_settings(fax)
-    tiff = pdf_to_tiff(pdf.data, resolution=settings.resolution, compression=settings.compression)
-    return Output("tiff", tiff.data, tiff.pages, "tiff")
-
-
-def write_manifest(result: Result, campaign: Campaign) -> None:
-    rows = [asdict(row) for row in result.rows]
-    document = {
-        "campaign": campaign.name,
-        "lettergen": __version__,
-        "letters": rows,
-        "skipped": [asdict(s) for s in result.skipped],
-        "failed": [asdict(f) for f in result.failures],
-    }
-    yamlio.atomic_write(
-        result.folder / "manifest.json", json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-    )
-    buffer = io.StringIO()
-    columns = list(Row.__dataclass_fields__)
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({**row, "warnings": "; ".join(row["warnings"])})
-    yamlio.atomic_write(result.folder / "manifest.csv", buffer.getvalue())
 
 
 # --- the commands' core ---------------------------------------------------------------------
@@ -680,7 +493,7 @@ def render_one(
         cover=cover,
     )
     settings = _fax_settings(fax) if "tiff" in formats else None
-    ((_, outputs),) = _render([(0, letter, formats)], prepared.templates, settings, jobs=1)
+    ((_, outputs),) = render_files([(0, letter, formats)], prepared.templates, settings, jobs=1)
     written = []
     for made in outputs:
         if made.error:
