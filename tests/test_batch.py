@@ -17,7 +17,7 @@ from lettergen import batch, yamlio
 from lettergen.cli import cli
 from lettergen.directory.model import Directory, Office
 from lettergen.directory.phones import international
-from lettergen.errors import DataError, InputError, LettergenError
+from lettergen.errors import DataError, InputError
 
 
 def run_cli(*args: str) -> tuple[int, str]:
@@ -291,10 +291,6 @@ def test_unknown_campaign_lists_the_known_ones() -> None:
     with pytest.raises(InputError) as caught:
         batch.prepare("no-such-campaign")
     assert "free-zhanusov-2002" in str(caught.value)
-
-
-def test_errors_are_lettergen_errors() -> None:
-    assert issubclass(DataError, LettergenError)
 
 
 def test_docx_only_batches_count_pages_from_the_pdf_layout(tmp_path: Path) -> None:

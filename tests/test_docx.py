@@ -178,14 +178,14 @@ def test_header_parts_follow_the_page_label() -> None:
     base = dict(header="Fax an +49 30 4700 7125")
     letter = dataclasses.replace(_any_letter(), page_label="Seite {page} von {pages}", **base)
     assert header_parts(letter) == [
-        ("text", "Fax an +49 30 4700 7125 · "),
-        ("text", "Seite "),
+        ("text", "Fax an +49 30 4700 7125 · Seite "),
         ("field", "PAGE"),
         ("text", " von "),
         ("field", "NUMPAGES"),
     ]
     letter = dataclasses.replace(letter, page_label="{pages}/{page}")
     assert [value for _, value in header_parts(letter)][1:] == ["NUMPAGES", "/", "PAGE"]
+    assert header_parts(letter)[0] == ("text", "Fax an +49 30 4700 7125 · ")
     assert header_parts(dataclasses.replace(letter, page_label="")) == [("text", letter.header)]
 
 

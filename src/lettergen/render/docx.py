@@ -353,25 +353,15 @@ def word_language(code: str) -> str:
     return locale.replace("_", "-") if locale.split("_")[0] == code else code
 
 
+#: Word's fields for the page numbers of Letter.header_parts().
+FIELDS = {"page": "PAGE", "pages": "NUMPAGES"}
+
+
 def header_parts(letter: Letter) -> list[tuple[str, str]]:
-    """The running header as ("text", …) and ("field", "PAGE" / "NUMPAGES") pieces, from
-    letter.header and the {page} / {pages} placeholders of letter.page_label."""
-    parts: list[tuple[str, str]] = [
-        ("text", f"{letter.header} · " if letter.page_label else letter.header)
+    """The running header as ("text", …) and ("field", "PAGE" / "NUMPAGES") pieces."""
+    return [
+        (kind, FIELDS[value] if kind == "field" else value) for kind, value in letter.header_parts()
     ]
-    rest = letter.page_label
-    fields = {"{page}": "PAGE", "{pages}": "NUMPAGES"}
-    while rest:
-        positions = {key: rest.find(key) for key in fields if key in rest}
-        if not positions:
-            parts.append(("text", rest))
-            break
-        key = min(positions, key=lambda k: positions[k])
-        before, rest = rest[: positions[key]], rest[positions[key] + len(key) :]
-        if before:
-            parts.append(("text", before))
-        parts.append(("field", fields[key]))
-    return parts
 
 
 # --- the document -------------------------------------------------------------------------------
