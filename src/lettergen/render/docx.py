@@ -452,9 +452,10 @@ def _letter(base: _Base, letter: Letter, page: Layout) -> None:
         paragraph("Subject", letter.subject)
     if letter.salutation:
         paragraph("Salutation", letter.salutation)
+    last = None
     for block in letter.body:
         if isinstance(block, Paragraph):
-            paragraph("Normal", block.runs)
+            last = paragraph("Normal", block.runs)
         elif isinstance(block, ListBlock) and block.items:
             style = "List Number" if block.ordered else "List Bullet"
             num_id = numbers() if block.ordered else base.bullets
@@ -464,6 +465,11 @@ def _letter(base: _Base, letter: Letter, page: Layout) -> None:
                     _set_num(item, num_id)
             # The list's own gap to what follows (letter.css: ul margin, collapsed with li's).
             items[-1].paragraph_format.space_after = Mm(max(page.list_after_mm, page.item_after_mm))
+            last = items[-1]
+    if last is not None and letter.closing:
+        # The closing never stands alone on a page: the last paragraph comes along, as in
+        # letter.css (.body > :last-child { break-after: avoid }).
+        last.paragraph_format.keep_with_next = True
     if letter.closing:
         paragraph("Closing", letter.closing)
     for i, line in enumerate(letter.signature):
