@@ -41,19 +41,7 @@ def prepared(count: int):  # type: ignore[no-untyped-def]
 
 
 def compose_all(work):  # type: ignore[no-untyped-def]
-    from lettergen.compose import compose
-
-    return [
-        compose(
-            work.campaign,
-            j.recipient,
-            lang=j.language,
-            state=work.directory.state,
-            signer=j.signer,
-            sender=work.sender,
-        )
-        for j in work.plan.jobs
-    ]
+    return [work.compose(job) for job in work.plan.jobs]
 
 
 def naive_pdf(letters) -> float:  # type: ignore[no-untyped-def]

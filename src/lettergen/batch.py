@@ -23,7 +23,7 @@ from lettergen.directory.routing import route, serving_office
 from lettergen.errors import DataError, LettergenError
 from lettergen.letter import Letter
 from lettergen.manifest import Row
-from lettergen.render.pipeline import Task, render_files
+from lettergen.render.pipeline import Output, Task, render_files
 from lettergen.signers import Signer
 
 if TYPE_CHECKING:
@@ -202,123 +202,6 @@ def fax_warnings(office: Office, fax: str | None) -> list[str]:
     return [f"{i.code}: {i.message}" for i in phones.number_issues(fax, office.country, "fax")]
 
 
-def run(
-    campaign: Campaign,
-    directory: Directory,
-    batch: Plan,
-    *,
-    formats: Iterable[str] = ("pdf",),
-    out: Path | None = None,
-    sender: Sender | None = None,
-    templates: Path | None = None,
-    progress: Callable[[int], None] | None = None,
-    cover: bool = False,
-    fax: FaxSettings | None = None,
-    jobs: int = 1,
-    force: bool = False,
-) -> Result:
-    """Compose and write every job's letter in every format; a failing letter is reported and
-    the rest are written. `cover` puts a fax cover sheet before each letter; `fax` sets the
-    TIFF's resolution and compression; `jobs` worker processes render in parallel.
-
-    A file whose inputs have not changed since the last run (same content hash in the
-    manifest, same bytes on disk) is kept as it is, unless `force`.
-    """
-    formats = list(dict.fromkeys(formats))
-    unknown = [f for f in formats if f not in FORMATS]
-    if unknown:
-        raise DataError(f"unknown format(s) {', '.join(unknown)} (known: {', '.join(FORMATS)})")
-    sender = sender or campaign.sender
-    check_sender(sender, campaign)
-    folder = (out or paths.output_dir()) / campaign.name
-    failures: list[Failure] = []
-    letters: list[tuple[Job, Letter]] = []
-    for job in batch.jobs:
-        try:
-            letter = compose(
-                campaign,
-                job.recipient,
-                lang=job.language,
-                state=directory.state,
-                signer=job.signer,
-                sender=sender,
-                templates=templates,
-                cover=cover,
-            )
-            letters.append((job, letter))
-        except LettergenError as exc:
-            signer = job.signer.name if job.signer else (sender.name or sender.organisation)
-            failures.append(Failure(job.recipient.office.id, signer, str(exc)))
-            if progress:
-                progress(1)
-
-    settings = _fax_settings(fax) if "tiff" in formats else None
-    previous = {} if force else manifest.previous_rows(folder)
-    rows: dict[tuple[int, str], Row] = {}
-    kept: set[str] = set()
-    todo: list[Task] = []
-    for index, (_, letter) in enumerate(letters):
-        missing = []
-        for fmt in formats:
-            key = manifest.input_hash(letter, fmt, settings, templates)
-            previous_row = previous.get(letter_path(letter, fmt).as_posix())
-            if (
-                previous_row is not None
-                and previous_row.input_hash == key
-                and manifest.unchanged(folder, previous_row)
-            ):
-                rows[index, fmt] = previous_row
-                kept.add(previous_row.file)
-            else:
-                missing.append(fmt)
-        if missing:
-            todo.append((index, letter, missing))
-        elif progress:
-            progress(1)
-
-    for index, outputs in render_files(todo, templates, settings, jobs):
-        job, letter = letters[index]
-        office = job.recipient.office
-        for output in outputs:
-            if output.error:
-                failures.append(Failure(office.id, letter.author, output.error))
-                continue
-            relative = letter_path(letter, output.format)
-            yamlio.atomic_write(folder / relative, output.data)
-            warnings = fax_warnings(office, letter.fax)
-            if output.pages > LONG_LETTER_PAGES:
-                warnings.append(f"long-letter: {output.pages} pages")
-            rows[index, output.format] = Row(
-                office_id=office.id,
-                country=letter.country,
-                city=office.city,
-                addressee=letter.addressee[0] if letter.addressee else "",
-                fax=letter.fax or "",
-                language=letter.language,
-                format=output.format,
-                pages=output.pages,
-                pages_source=output.pages_source,
-                file=relative.as_posix(),
-                sha256=hashlib.sha256(output.data).hexdigest(),
-                signer=letter.author,
-                warnings=warnings,
-                input_hash=manifest.input_hash(letter, output.format, settings, templates),
-            )
-        if progress:
-            progress(1)
-    ordered = [rows[key] for key in sorted(rows, key=lambda k: (k[0], formats.index(k[1])))]
-    result = Result(
-        folder,
-        ordered,
-        batch.skipped,
-        failures,
-        draft_languages(batch.jobs, templates),
-        frozenset(kept),
-    )
-    manifest.write(folder, campaign.name, result.rows, result.skipped, result.failures)
-    return result
-
-
 def _fax_settings(fax: FaxSettings | None) -> FaxSettings:
     from lettergen.render.fax import FaxSettings
 
@@ -355,6 +238,19 @@ class Prepared:
     templates: Path | None = None
     cover: bool = False  # a fax cover sheet before each letter
 
+    def compose(self, job: Job) -> Letter:
+        """The letter of one job of the plan."""
+        return compose(
+            self.campaign,
+            job.recipient,
+            lang=job.language,
+            state=self.directory.state,
+            signer=job.signer,
+            sender=self.sender,
+            templates=self.templates,
+            cover=self.cover,
+        )
+
     def run(
         self,
         formats: Iterable[str] = ("pdf",),
@@ -364,20 +260,93 @@ class Prepared:
         jobs: int = 1,
         force: bool = False,
     ) -> Result:
-        return run(
-            self.campaign,
-            self.directory,
-            self.plan,
-            formats=formats,
-            out=out,
-            sender=self.sender,
-            templates=self.templates,
-            progress=progress,
-            cover=self.cover,
-            fax=fax,
-            jobs=jobs,
-            force=force,
-        )
+        """Compose and write every job's letter in every format, with the manifest; a failing
+        letter is reported and the rest are written. `fax` sets the TIFF's resolution and
+        compression; `jobs` worker processes render in parallel.
+
+        A file whose inputs have not changed since the last run (same content hash in the
+        manifest, same bytes on disk) is kept as it is, unless `force`.
+        """
+        formats = list(dict.fromkeys(formats))
+        unknown = [f for f in formats if f not in FORMATS]
+        if unknown:
+            raise DataError(f"unknown format(s) {', '.join(unknown)} (known: {', '.join(FORMATS)})")
+        step = progress or (lambda _: None)
+        folder = (out or paths.output_dir()) / self.campaign.name
+        settings = _fax_settings(fax) if "tiff" in formats else None
+        letters, failures = self._compose_all(step)
+        previous = {} if force else manifest.previous_rows(folder)
+        rows: dict[tuple[int, str], Row] = {}
+        todo: list[Task] = []
+        for index, (_, letter) in enumerate(letters):
+            missing = []
+            for fmt in formats:
+                kept = previous.get(letter_path(letter, fmt).as_posix())
+                key = manifest.input_hash(letter, fmt, settings, self.templates)
+                if kept and kept.input_hash == key and manifest.unchanged(folder, kept):
+                    rows[index, fmt] = kept
+                else:
+                    missing.append(fmt)
+            if missing:
+                todo.append((index, letter, missing))
+            else:
+                step(1)
+        kept_files = frozenset(row.file for row in rows.values())
+
+        for index, outputs in render_files(todo, self.templates, settings, jobs):
+            job, letter = letters[index]
+            for output in outputs:
+                if output.error:
+                    failures.append(Failure(job.recipient.office.id, letter.author, output.error))
+                    continue
+                relative = letter_path(letter, output.format)
+                yamlio.atomic_write(folder / relative, output.data)
+                key = manifest.input_hash(letter, output.format, settings, self.templates)
+                rows[index, output.format] = _row(job, letter, output, relative, key)
+            step(1)
+
+        ordered = [rows[key] for key in sorted(rows, key=lambda k: (k[0], formats.index(k[1])))]
+        drafts = draft_languages(self.plan.jobs, self.templates)
+        result = Result(folder, ordered, self.plan.skipped, failures, drafts, kept_files)
+        manifest.write(folder, self.campaign.name, result.rows, result.skipped, result.failures)
+        return result
+
+    def _compose_all(
+        self, step: Callable[[int], None]
+    ) -> tuple[list[tuple[Job, Letter]], list[Failure]]:
+        letters: list[tuple[Job, Letter]] = []
+        failures: list[Failure] = []
+        for job in self.plan.jobs:
+            try:
+                letters.append((job, self.compose(job)))
+            except LettergenError as exc:
+                signer = job.signer.name if job.signer else self.sender.name
+                failures.append(Failure(job.recipient.office.id, signer or "", str(exc)))
+                step(1)
+        return letters, failures
+
+
+def _row(job: Job, letter: Letter, output: Output, relative: Path, input_hash: str) -> Row:
+    office = job.recipient.office
+    warnings = fax_warnings(office, letter.fax)
+    if output.pages > LONG_LETTER_PAGES:
+        warnings.append(f"long-letter: {output.pages} pages")
+    return Row(
+        office_id=office.id,
+        country=letter.country,
+        city=office.city,
+        addressee=letter.addressee[0] if letter.addressee else "",
+        fax=letter.fax or "",
+        language=letter.language,
+        format=output.format,
+        pages=output.pages,
+        pages_source=output.pages_source,
+        file=relative.as_posix(),
+        sha256=hashlib.sha256(output.data).hexdigest(),
+        signer=letter.author,
+        warnings=warnings,
+        input_hash=input_hash,
+    )
 
 
 def prepare(
@@ -476,22 +445,13 @@ def render_one(
         lang=lang,
         sender=sender,
         directory=directory,
-        signers=None,
+        cover=cover,
     )
     if signer:
         prepared.plan.jobs = [
             Job(j.recipient, Signer(signer), j.language) for j in prepared.plan.jobs
         ]
-    job = prepared.plan.jobs[0]
-    letter = compose(
-        prepared.campaign,
-        job.recipient,
-        lang=job.language,
-        state=prepared.directory.state,
-        signer=job.signer,
-        sender=prepared.sender,
-        cover=cover,
-    )
+    letter = prepared.compose(prepared.plan.jobs[0])
     settings = _fax_settings(fax) if "tiff" in formats else None
     ((_, outputs),) = render_files([(0, letter, formats)], prepared.templates, settings, jobs=1)
     written = []
