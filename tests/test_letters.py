@@ -215,3 +215,15 @@ def test_the_library_api_writes_a_letter() -> None:
     assert first.office.id == "be-brussels-embassy"
     assert "to the Netherlands, resident in Brussels" in flat(pdftotext(pdf.data))
     assert lettergen.pdf_to_tiff(pdf.data).pages == pdf.pages
+
+
+def test_campaign_markdown_cannot_reach_into_the_letter(campaign, directory) -> None:  # type: ignore[no-untyped-def]
+    fenced = dataclasses.replace(
+        campaign, case={"en": "```\nAn unclosed code fence.\n\n# A heading"}
+    )
+    letter = letter_for(fenced, directory, "de-berlin-embassy")
+    assert letter.demands == list(campaign.demands["en"])
+    text = flat(pdftotext(render_pdf(letter).data))
+    assert "Release Saken Zhanusov immediately." in text
+    assert "immediately\\." not in text  # no escapes printed
+    assert "Yours respectfully," in text

@@ -114,3 +114,20 @@ def test_a_rerun_rebuilds_exactly_what_changed(tmp_path: Path) -> None:
     assert "Saken Zhanusov sofort freilassen." in pdftotext(folder / "de" / "de-berlin-embassy.pdf")
 
     assert "Written 3, unchanged 0" in _run(*args, "--force")
+
+
+def test_a_rerun_removes_what_it_no_longer_makes(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    offices = "de-berlin-embassy,it-rome-embassy"
+    _run(SEED_CAMPAIGN.as_posix(), "--offices", offices, "--format", "pdf,tiff", "-o", str(out))
+    folder = out / "free-zhanusov-2002"
+    assert (folder / "en" / "it-rome-embassy.tiff").exists()
+    output = _run(
+        SEED_CAMPAIGN.as_posix(), "--offices", "de-berlin-embassy", "--lang", "auto", "-o", str(out)
+    )
+    assert "Removed 4 file(s) of the last run" in output
+    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    assert files == ["de/de-berlin-embassy.pdf", "manifest.csv", "manifest.json"]
+    assert [
+        row["file"] for row in json.loads((folder / "manifest.json").read_text())["letters"]
+    ] == ["de/de-berlin-embassy.pdf"]

@@ -71,6 +71,7 @@ class Result:
     failures: list[Failure]
     drafts: list[str] = field(default_factory=list)  # languages written from a draft translation
     kept: frozenset[str] = frozenset()  # files kept from the last run: inputs unchanged
+    removed: list[str] = field(default_factory=list)  # files of the last run it no longer makes
 
     @property
     def written(self) -> int:
@@ -275,7 +276,7 @@ class Prepared:
         folder = (out or paths.output_dir()) / self.campaign.name
         settings = _fax_settings(fax) if "tiff" in formats else None
         letters, failures = self._compose_all(step)
-        previous = {} if force else manifest.previous_rows(folder)
+        previous = manifest.previous_rows(folder)
         rows: dict[tuple[int, str], Row] = {}
         todo: list[Task] = []
         for index, (_, letter) in enumerate(letters):
@@ -283,7 +284,8 @@ class Prepared:
             for fmt in formats:
                 kept = previous.get(letter_path(letter, fmt).as_posix())
                 key = manifest.input_hash(letter, fmt, settings, self.templates)
-                if kept and kept.input_hash == key and manifest.unchanged(folder, kept):
+                reuse = kept and not force and kept.input_hash == key
+                if reuse and manifest.unchanged(folder, kept):
                     rows[index, fmt] = kept
                 else:
                     missing.append(fmt)
@@ -307,7 +309,10 @@ class Prepared:
 
         ordered = [rows[key] for key in sorted(rows, key=lambda k: (k[0], formats.index(k[1])))]
         drafts = draft_languages(self.plan.jobs, self.templates)
-        result = Result(folder, ordered, self.plan.skipped, failures, drafts, kept_files)
+        # The folder holds this batch and nothing else: files of the last run that this one no
+        # longer makes (an office dropped, another language, a letter that failed) go.
+        removed = manifest.remove_stale(folder, previous, {row.file for row in ordered})
+        result = Result(folder, ordered, self.plan.skipped, failures, drafts, kept_files, removed)
         manifest.write(folder, self.campaign.name, result.rows, result.skipped, result.failures)
         return result
 
@@ -472,6 +477,11 @@ def summary(result: Result) -> list[str]:
         f"{result.letters} letter(s), {len(result.rows)} file(s){kept}, in {result.folder}",
         f"Manifest: {result.folder / 'manifest.csv'} and manifest.json",
     ]
+    if result.removed:
+        lines.append(
+            f"Removed {len(result.removed)} file(s) of the last run that this batch no longer "
+            f"makes: {', '.join(result.removed[:5])}{' …' if len(result.removed) > 5 else ''}"
+        )
     if result.skipped:
         lines.append(f"Skipped {len(result.skipped)}:")
         lines.extend(f"  {s.office_id}: {s.reason}" for s in result.skipped)

@@ -13,11 +13,14 @@ from typing import Any
 from lettergen.campaign import Campaign, Sender
 from lettergen.directory.model import Office
 from lettergen.directory.phones import international as display_number
-from lettergen.errors import TemplateError
-from lettergen.i18n import CountryIn, Language, language
-from lettergen.letter import Block, Letter, ListBlock
+from lettergen.errors import Place, TemplateError
+from lettergen.i18n import BODY_TEMPLATE, CountryIn, Language, language
+from lettergen.letter import Block, Letter, ListBlock, Paragraph
 from lettergen.markdown import MarkdownText, to_blocks
 from lettergen.signers import Signer
+
+#: Stands for the campaign's case in the prose until the case's own blocks replace it.
+CASE_MARK = "lettergencasetext"
 
 #: Countries whose offices use US Letter paper (CLDR's paperSize data: the Americas mostly).
 LETTER_PAPER = frozenset(
@@ -178,7 +181,12 @@ def _body(
     signer: Signer,
     context: dict[str, Any],
 ) -> tuple[Block, ...]:
-    """The prose template filled with the campaign's case and demands, as blocks."""
+    """The prose template filled with the campaign's case and demands, as blocks.
+
+    The case is Markdown of its own: it is parsed on its own and its blocks put where the
+    template's {{ case }} paragraph stands, so nothing in it (an unclosed code fence, say) can
+    reach into the template's text or the demands.
+    """
     lang = language_.code
     markdown = language_.render_body(
         **context,
@@ -186,13 +194,30 @@ def _body(
         office=recipient.office,
         sender=sender,
         signer=signer,
-        case=MarkdownText(campaign.case[lang]),
+        case=MarkdownText(CASE_MARK),
         demands=campaign.demands[lang],
         action_date=campaign.action_date,
         letter_date=campaign.letter_date,
         action_date_text=language_.format_date(campaign.action_date),
     )
-    return _mark_demands(to_blocks(markdown), campaign.demands[lang])
+    blocks: list[Block] = []
+    for block in to_blocks(markdown):
+        if isinstance(block, Paragraph) and CASE_MARK in block.text:
+            if block.text.strip() != CASE_MARK:
+                raise TemplateError(
+                    "{{ case }} must stand in a paragraph of its own",
+                    Place(language_.folder / BODY_TEMPLATE),
+                )
+            blocks.extend(to_blocks(campaign.case[lang]))
+        else:
+            blocks.append(block)
+    marked = _mark_demands(tuple(blocks), campaign.demands[lang])
+    if not any(isinstance(b, ListBlock) and b.role == "demands" for b in marked):
+        raise TemplateError(
+            "the letter does not list the campaign's demands (a '- {{ demand }}' list)",
+            Place(language_.folder / BODY_TEMPLATE),
+        )
+    return marked
 
 
 def _cover(

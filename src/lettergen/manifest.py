@@ -90,6 +90,20 @@ def unchanged(folder: Path, row: Row) -> bool:
         return False
 
 
+def remove_stale(folder: Path, previous: dict[str, Row], current: set[str]) -> list[str]:
+    """Delete the files the last manifest lists that this batch did not make (and the folders
+    that leaves empty); only files the manifest names are touched. Returns their names."""
+    removed = []
+    for name in sorted(set(previous) - current):
+        path = folder / name
+        if path.resolve().is_relative_to(folder.resolve()) and path.is_file():
+            path.unlink()
+            removed.append(name)
+            if path.parent != folder and not any(path.parent.iterdir()):
+                path.parent.rmdir()
+    return removed
+
+
 def write(
     folder: Path,
     campaign: str,
