@@ -309,3 +309,43 @@ def test_docx_only_batches_count_pages_from_the_pdf_layout(tmp_path: Path) -> No
     ]
     assert {r["pages"] for r in docx_rows} >= {"2", "3"}  # a cover, and a German letter of 3
     assert {r["pages_source"] for r in docx_rows} == {"estimate"}
+
+
+def test_a_sender_needs_a_contact_for_the_fax_notice(tmp_path: Path) -> None:
+    code, output = run_cli(
+        "render", "free-zhanusov-2002", "--office", "de-berlin-embassy", "-o", str(tmp_path / "a.pdf"),
+        "--sender", "email=", "--sender", "fax=",
+    )  # fmt: skip
+    assert code == 1
+    assert "the sender is not filled in (email or fax)" in output
+    assert not (tmp_path / "a.pdf").exists()
+
+
+def test_one_head_of_mission_for_several_countries_gets_one_letter(directory) -> None:
+    plan = batch.plan(directory, language="en", countries=["BE", "NL", "LU"])
+    assert [(j.recipient.office.id, j.recipient.country) for j in plan.jobs] == [
+        ("be-brussels-embassy", "BE")
+    ]
+    assert [(s.office_id, s.country) for s in plan.skipped] == [
+        ("be-brussels-embassy", "NL"),
+        ("be-brussels-embassy", "LU"),
+    ]
+    assert "the letter about NL is not written: this office already gets the letter about BE" in (
+        plan.skipped[0].reason
+    )
+
+
+def test_letters_by_post_for_two_countries_do_not_share_a_file(tmp_path: Path) -> None:
+    no_fax = Office(
+        id="eg-cairo-embassy", country="EG", kind="embassy", city="Cairo", accredited_to=("DZ",)
+    )
+    small = Directory("KZ", [no_fax])
+    plan = batch.plan(small, language="en", countries=["EG", "DZ"], include_no_fax=True)
+    assert [j.recipient.country for j in plan.jobs] == ["EG", "DZ"]
+    work = batch.prepare(SEED_CAMPAIGN, offices=["de-berlin-embassy"])
+    work.directory, work.plan = small, plan
+    result = work.run(out=tmp_path)
+    assert sorted(r.file for r in result.rows) == [
+        "en/eg-cairo-embassy--for-dz.pdf",
+        "en/eg-cairo-embassy.pdf",
+    ]

@@ -278,7 +278,8 @@ def test_properties_are_in_schema_order(berlin: Letter, berlin_cover: Letter) ->
 
 def _any_letter() -> Letter:
     return Letter(
-        campaign="c", office_id="o", country="DE", language="en", signer_slug="", fax=None,
+        campaign="c", office_id="o", country="DE", office_country="DE", language="en",
+        signer_slug="", fax=None,
         fax_display="", page_size="A4", direction="ltr", sender=("S",), addressee=("A",), date="",
         fax_notice="", subject="", salutation="", body=(), closing="", signature=("N",),
         header="Fax", page_label="Page {page} of {pages}",

@@ -32,6 +32,21 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FORMATS = ("pdf", "docx", "tiff")
+
+
+def parse_formats(formats: str | Iterable[str]) -> list[str]:
+    """ "pdf,docx" or ["pdf", "docx"] → the formats in order, each once; unknown ones are errors."""
+    items = formats.split(",") if isinstance(formats, str) else list(formats)
+    chosen = list(dict.fromkeys(f.strip().lower() for f in items if f.strip()))
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise DataError(
+            f"unknown format(s) {', '.join(unknown)}" if unknown else "no format given",
+            hint=f"choose from {', '.join(FORMATS)}",
+        )
+    return chosen
+
+
 LONG_LETTER_PAGES = 2  # letters longer than this are flagged in the summary
 
 
@@ -48,6 +63,7 @@ class Job:
 class Skip:
     office_id: str
     reason: str
+    country: str = ""  # the country the letter would have been about
 
 
 @dataclass
@@ -141,18 +157,36 @@ def assign_faxes(
     one letter is written and the other office is reported.
     """
     used: dict[str, str] = {}
+    about: dict[str, str] = {}  # office id -> the country its letter is about
     assigned: dict[int, Recipient] = {}
     skipped: list[Skip] = []
     order = sorted(range(len(chosen)), key=lambda i: len(chosen[i].office.faxes))
     for index in order:
         recipient = chosen[index]
         office = recipient.office
+        if office.id in about and office.faxes:
+            # One head of mission covering several countries gets one letter, not one per
+            # country on the same fax.
+            skipped.append(
+                Skip(
+                    office.id,
+                    f"the letter about {recipient.country} is not written: this office already "
+                    f"gets the letter about {about[office.id]}",
+                    recipient.country,
+                )
+            )
+            continue
+        about.setdefault(office.id, recipient.country)
         if not office.faxes:
             if include_no_fax:
                 assigned[index] = recipient
             else:
                 skipped.append(
-                    Skip(office.id, "no fax number (use --include-no-fax to write it for post)")
+                    Skip(
+                        office.id,
+                        "no fax number (use --include-no-fax to write it for post)",
+                        recipient.country,
+                    )
                 )
             continue
         free = [fax for fax in office.faxes if fax not in used]
@@ -165,6 +199,7 @@ def assign_faxes(
                     office.id,
                     f"shares fax {office.faxes[0]} with {used[office.faxes[0]]}, "
                     "which gets the letter",
+                    recipient.country,
                 )
             )
     return [assigned[i] for i in sorted(assigned)], skipped
@@ -192,8 +227,13 @@ def plan(
 
 
 def letter_path(letter: Letter, fmt: str) -> Path:
-    """<lang>/<office-id>[--<signer>].<fmt>, relative to the batch folder."""
-    stem = letter.office_id + (f"--{letter.signer_slug}" if letter.signer_slug else "")
+    """<lang>/<office-id>[--for-<country>][--<signer>].<fmt>, relative to the batch folder;
+    --for-<country> where the letter is about another country than the office's own (a letter
+    by post to a head of mission covering several countries)."""
+    stem = letter.office_id
+    if letter.country != letter.office_country:
+        stem += f"--for-{letter.country.lower()}"
+    stem += f"--{letter.signer_slug}" if letter.signer_slug else ""
     return Path(letter.language) / f"{stem}.{fmt}"
 
 
@@ -268,10 +308,7 @@ class Prepared:
         A file whose inputs have not changed since the last run (same content hash in the
         manifest, same bytes on disk) is kept as it is, unless `force`.
         """
-        formats = list(dict.fromkeys(formats))
-        unknown = [f for f in formats if f not in FORMATS]
-        if unknown:
-            raise DataError(f"unknown format(s) {', '.join(unknown)} (known: {', '.join(FORMATS)})")
+        formats = parse_formats(formats)
         step = progress or (lambda _: None)
         folder = (out or paths.output_dir()) / self.campaign.name
         settings = _fax_settings(fax) if "tiff" in formats else None
@@ -284,8 +321,12 @@ class Prepared:
             for fmt in formats:
                 kept = previous.get(letter_path(letter, fmt).as_posix())
                 key = manifest.input_hash(letter, fmt, settings, self.templates)
-                reuse = kept and not force and kept.input_hash == key
-                if reuse and manifest.unchanged(folder, kept):
+                if (
+                    kept is not None
+                    and not force
+                    and kept.input_hash == key
+                    and manifest.unchanged(folder, kept)
+                ):
                     rows[index, fmt] = kept
                 else:
                     missing.append(fmt)
@@ -433,16 +474,18 @@ def render_one(
     signer: str | None = None,
     output: Path | None = None,
     lang: str | None = None,
-    formats: Iterable[str] = ("pdf",),
+    formats: str | Iterable[str] = ("pdf",),
     sender: dict[str, str] | None = None,
     directory: Path | None = None,
     cover: bool = False,
     fax: FaxSettings | None = None,
 ) -> list[tuple[Path, int]]:
-    """One letter to one office, written to `output` (a file) or the batch folder."""
-    formats = list(formats)
-    if output is not None and output.suffix.lstrip(".") in FORMATS:
-        formats = [output.suffix.lstrip(".")]
+    """One letter to one office, written to the batch folder, or to `output`: a file whose
+    suffix (.pdf, .docx, .tiff) names the format, or a name that gets each format's suffix."""
+    formats = parse_formats(formats)
+    suffix = output.suffix.lower().lstrip(".") if output is not None else ""
+    if suffix in FORMATS:
+        formats = [suffix]
     prepared = prepare(
         campaign_name,
         offices=[office_id],
@@ -452,19 +495,22 @@ def render_one(
         directory=directory,
         cover=cover,
     )
+    job = prepared.plan.jobs[0]
     if signer:
-        prepared.plan.jobs = [
-            Job(j.recipient, Signer(signer), j.language) for j in prepared.plan.jobs
-        ]
-    letter = prepared.compose(prepared.plan.jobs[0])
+        job = Job(job.recipient, Signer(signer), job.language)
+    letter = prepared.compose(job)
     settings = _fax_settings(fax) if "tiff" in formats else None
     ((_, outputs),) = render_files([(0, letter, formats)], prepared.templates, settings, jobs=1)
     written = []
     for made in outputs:
         if made.error:
             raise DataError(made.error, hint=f"office {office_id}")
-        folder = paths.output_dir() / prepared.campaign.name
-        target = output if output is not None else folder / letter_path(letter, made.format)
+        if output is None:
+            target = paths.output_dir() / prepared.campaign.name / letter_path(letter, made.format)
+        elif suffix in FORMATS:
+            target = output
+        else:
+            target = output.with_name(f"{output.name}.{made.format}")
         yamlio.atomic_write(target, made.data)
         written.append((target, made.pages))
     return written

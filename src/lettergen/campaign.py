@@ -284,15 +284,15 @@ def _targets(value: Any, place: Place, errors: list[LettergenError]) -> Targets:
 
 
 def check_sender(sender: Sender, campaign: Campaign) -> None:
-    """A sender left as a placeholder cannot sign letters to an ambassador."""
-    left = sender.placeholders()
-    missing = (
-        [key for key in ("organisation", "email") if not getattr(sender, key)]
-        if not sender.name
-        else []
-    )
-    if left or missing or not (sender.name or sender.organisation):
-        what = ", ".join(left + missing) or "name"
+    """A sender left as a placeholder cannot sign letters to an ambassador, and one without an
+    e-mail or fax gives the office no way to say its fax number is outdated."""
+    missing = sender.placeholders()
+    if not (sender.name or sender.organisation):
+        missing.append("name")
+    if not (sender.email or sender.fax):
+        missing.append("email or fax")
+    if missing:
+        what = ", ".join(missing)
         raise InputError(
             f"the sender is not filled in ({what})",
             campaign.place("sender"),

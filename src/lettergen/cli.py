@@ -194,11 +194,23 @@ LANG_OPTION = click.option(
     "country that has templates and the campaign's texts "
     "(default: the campaign's default language).",
 )
+
+
+def _formats(_ctx: click.Context, _param: click.Parameter, value: str) -> list[str]:
+    from lettergen.batch import parse_formats
+
+    try:
+        return parse_formats(value)
+    except LettergenError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 FORMAT_OPTION = click.option(
     "--format",
     "formats",
     default="pdf",
     show_default=True,
+    callback=_formats,
     help="Comma-separated formats: pdf, docx, tiff.",
 )
 
@@ -256,7 +268,13 @@ def _split(value: str | None) -> list[str]:
 @CAMPAIGN_ARGUMENT
 @click.option("--office", "office_id", required=True, help="The office id (see 'missions list').")
 @click.option("--signer", help="The name to sign with (default: the campaign's sender).")
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="The file to write.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The file to write; its suffix (.pdf, .docx, .tiff) picks the format. Without one, "
+    "each format's suffix is added.",
+)
 @LANG_OPTION
 @FORMAT_OPTION
 @SENDER_OPTION
@@ -268,7 +286,7 @@ def render(
     signer: str | None,
     output: Path | None,
     lang: str | None,
-    formats: str,
+    formats: list[str],
     sender_fields: tuple[str, ...],
     directory_path: Path | None,
     cover: bool,
@@ -284,7 +302,7 @@ def render(
         signer=signer,
         output=output,
         lang=lang,
-        formats=_split(formats),
+        formats=formats,
         sender=_sender_overrides(sender_fields),
         directory=directory_path,
         cover=cover,
@@ -307,7 +325,10 @@ def render(
     "one letter per signer and office.",
 )
 @click.option(
-    "-o", "--output", type=click.Path(path_type=Path), help="Output folder (default: output/)."
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Output folder (default: output/).",
 )
 @click.option(
     "--include-no-fax", is_flag=True, help="Also write letters to offices without fax, for post."
@@ -339,7 +360,7 @@ def batch_command(
     jobs: int,
     force: bool,
     lang: str | None,
-    formats: str,
+    formats: list[str],
     sender_fields: tuple[str, ...],
     directory_path: Path | None,
     cover: bool,
@@ -367,7 +388,7 @@ def batch_command(
     )
     with _progress(len(job.plan.jobs), "Writing letters") as step:
         result = job.run(
-            formats=_split(formats),
+            formats=formats,
             out=output,
             progress=step,
             jobs=jobs,

@@ -82,6 +82,7 @@ def compose(
         campaign=campaign.name,
         office_id=office.id,
         country=recipient.country,
+        office_country=office.country,
         language=lang,
         signer_slug=signer.slug if signer.name != (sender.name or sender.organisation) else "",
         fax=fax,

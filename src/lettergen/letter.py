@@ -57,6 +57,7 @@ class Letter:
     campaign: str
     office_id: str
     country: str  # ISO code of the country the letter is about (may differ from the office's)
+    office_country: str  # ISO code of the country the office is in
     language: str  # BCP 47 tag of the letter's language, e.g. "en", "de"
     signer_slug: str  # "" for the campaign's default sender
     fax: str | None  # E.164 of the destination fax, None when sent by post

@@ -103,6 +103,8 @@ def _one_format(
         # PDF in this run, the PDF's layout is made (not written) to count.
         pages = pdf.pages if pdf is not None else page_count(letter, templates)
         return Output("docx", docx.data, docx.pages or pages, docx.pages_source)
+    if fmt != "tiff":
+        raise LettergenError(f"unknown format {fmt!r}")
     from lettergen.render.fax import FaxSettings, pdf_to_tiff
 
     settings = fax or FaxSettings()
