@@ -315,12 +315,13 @@ class Prepared:
         letters, failures = self._compose_all(step)
         previous = manifest.previous_rows(folder)
         rows: dict[tuple[int, str], Row] = {}
+        keys: dict[tuple[int, str], str] = {}
         todo: list[Task] = []
         for index, (_, letter) in enumerate(letters):
             missing = []
             for fmt in formats:
                 kept = previous.get(letter_path(letter, fmt).as_posix())
-                key = manifest.input_hash(letter, fmt, settings, self.templates)
+                key = keys[index, fmt] = manifest.input_hash(letter, fmt, settings, self.templates)
                 if (
                     kept is not None
                     and not force
@@ -344,8 +345,9 @@ class Prepared:
                     continue
                 relative = letter_path(letter, output.format)
                 yamlio.atomic_write(folder / relative, output.data)
-                key = manifest.input_hash(letter, output.format, settings, self.templates)
-                rows[index, output.format] = _row(job, letter, output, relative, key)
+                rows[index, output.format] = _row(
+                    job, letter, output, relative, keys[index, output.format]
+                )
             step(1)
 
         ordered = [rows[key] for key in sorted(rows, key=lambda k: (k[0], formats.index(k[1])))]

@@ -58,7 +58,7 @@ class Letter:
     office_id: str
     country: str  # ISO code of the country the letter is about (may differ from the office's)
     office_country: str  # ISO code of the country the office is in
-    language: str  # BCP 47 tag of the letter's language, e.g. "en", "de"
+    language: str  # the letter's language: its templates' folder name, e.g. "en", "de"
     signer_slug: str  # "" for the campaign's default sender
     fax: str | None  # E.164 of the destination fax, None when sent by post
     fax_display: str  # the fax number as people read it ("+49 30 4700 7125"), "" if none
@@ -88,6 +88,7 @@ class Letter:
     cover_title: str = ""  # "Fax", the cover's heading
 
     # Document properties.
+    locale: str = ""  # BCP 47 tag for spelling and dates, e.g. "en-GB" (default: `language`)
     title: str = ""
     author: str = ""
     labels: dict[str, str] = field(default_factory=dict, compare=False)

@@ -41,18 +41,33 @@ class Row:
     input_hash: str = ""  # of everything the file is made from: a rerun skips it if unchanged
 
 
+#: What, besides the Letter, makes each format's bytes: writer modules (in render/) and the
+#: libraries they drive. A TIFF is made from the PDF, so it depends on all the PDF does.
+WRITERS = {
+    "pdf": (("pdf.py", "fonts.py"), ("weasyprint", "pikepdf")),
+    "docx": (("docx.py",), ("python-docx",)),
+    "tiff": (("pdf.py", "fonts.py", "fax.py"), ("weasyprint", "pikepdf", "pypdfium2", "pillow")),
+}
+
+
 @cache
-def _layout_fingerprint(templates: Path | None) -> str:
-    """What, besides the Letter, decides a file's bytes: the layout files, the fonts, the
-    writers' code and lettergen's version."""
+def _fingerprint(fmt: str, templates: Path | None) -> str:
+    """lettergen's version, the layout files, the fonts, and the format's writer code and
+    library versions: a change to any of them makes a rerun render that format again."""
+    from importlib.metadata import version
+
     from lettergen.render import fonts
     from lettergen.render.pdf import FONTS
 
+    modules, libraries = WRITERS[fmt]
     digest = hashlib.sha256(__version__.encode())
     layout = (templates or paths.templates_dir()) / "layout"
     code = Path(__file__).parent / "render"
-    for path in sorted([*layout.glob("*"), *code.glob("*.py")]):
-        digest.update(path.name.encode() + path.read_bytes())
+    for path in sorted([*layout.glob("*"), *(code / name for name in modules)]):
+        if path.is_file():
+            digest.update(path.name.encode() + path.read_bytes())
+    for library in libraries:
+        digest.update(f"{library} {version(library)}".encode())
     for family in sorted({f for families in FONTS.values() for f in families}):
         for face in fonts.faces(family):
             digest.update(str(face.path).encode() + str(face.path.stat().st_size).encode())
@@ -64,12 +79,12 @@ def input_hash(
 ) -> str:
     """The content hash of everything a file is made from. The Letter holds every word (so a
     changed demand, office record, signer or string changes exactly the letters it is in);
-    the rest is the format, its options and the layout fingerprint."""
+    the rest is the format, its options and the format's fingerprint."""
     digest = hashlib.sha256(repr(letter).encode())
     digest.update(fmt.encode())
     if fmt == "tiff":
         digest.update(repr(fax).encode())
-    digest.update(_layout_fingerprint(templates).encode())
+    digest.update(_fingerprint(fmt, templates).encode())
     return digest.hexdigest()
 
 

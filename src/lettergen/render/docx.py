@@ -307,11 +307,13 @@ def render_docx(
     page = layout(letter.page_size, templates)
     try:
         if cached:
-            data = _cached_base(page, letter.language, letter.direction, bool(letter.cover)).render(
-                letter, page
-            )
+            data = _cached_base(
+                page, letter.locale or letter.language, letter.direction, bool(letter.cover)
+            ).render(letter, page)
         else:
-            base = _base(page, letter.language, letter.direction, bool(letter.cover))
+            base = _base(
+                page, letter.locale or letter.language, letter.direction, bool(letter.cover)
+            )
             _letter(base, letter, page)
             buffer = io.BytesIO()
             base.document.save(buffer)
