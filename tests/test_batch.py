@@ -312,8 +312,9 @@ def test_docx_only_batches_count_pages_from_the_pdf_layout(tmp_path: Path) -> No
 
 
 def test_a_sender_needs_a_contact_for_the_fax_notice(tmp_path: Path) -> None:
+    target = str(tmp_path / "a.pdf")
     code, output = run_cli(
-        "render", "free-zhanusov-2002", "--office", "de-berlin-embassy", "-o", str(tmp_path / "a.pdf"),
+        "render", "free-zhanusov-2002", "--office", "de-berlin-embassy", "-o", target,
         "--sender", "email=", "--sender", "fax=",
     )  # fmt: skip
     assert code == 1

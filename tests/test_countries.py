@@ -38,6 +38,45 @@ def test_country_code(name: str, code: str) -> None:
     assert countries.country_code(name) == code
 
 
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("Bosnia and Herzegovina", "BA"),
+        ("Bosnia & Herzegovina", "BA"),
+        ("Trinidad and Tobago", "TT"),
+        ("Antigua and Barbuda", "AG"),
+        ("Saint Lucia", "LC"),
+        ("St Lucia", "LC"),
+        ("St. Lucia", "LC"),
+        ("Saint Kitts and Nevis", "KN"),
+        ("Saint Vincent and the Grenadines", "VC"),
+        ("Myanmar", "MM"),
+        ("Burma", "MM"),
+        ("Myanmar (Burma)", "MM"),
+        ("Democratic Republic of the Congo", "CD"),
+        ("Congo, Democratic Republic of the", "CD"),
+        ("Congo - Kinshasa", "CD"),
+        ("Republic of the Congo", "CG"),
+        ("Congo-Brazzaville", "CG"),
+        ("Hong Kong", "HK"),
+        ("Hong Kong SAR", "HK"),
+        ("Macao", "MO"),
+        ("Palestine", "PS"),
+        ("State of Palestine", "PS"),
+        ("Sao Tome and Principe", "ST"),
+        ("São Tomé and Príncipe", "ST"),
+        ("Turks and Caicos Islands", "TC"),
+    ],
+)
+def test_official_names(name: str, code: str) -> None:
+    assert countries.country_code(name) == code
+
+
+def test_saint_and_ampersand_are_normalised() -> None:
+    assert countries.normalise("St. Kitts & Nevis") == "saint kitts and nevis"
+    assert countries.same_city("St Petersburg", "Saint Petersburg")
+
+
 @pytest.mark.parametrize("name", ["Atlantis", "", "UN", "EU", "international organizations"])
 def test_unknown_names(name: str) -> None:
     assert countries.country_code(name) is None

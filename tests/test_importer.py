@@ -406,3 +406,118 @@ def test_unknown_accredited_country_is_a_warning() -> None:
     assert [w.message for w in result.warnings] == [
         "accredited to 'Atlantis': no known country, kept as written"
     ]
+
+
+BERLIN_WITH_CONSULAR_LINE = """\
+Germany – Embassy (Berlin)
+Nordenstrasse 14-17, D-13156 Berlin
+Consular department - visa questions
+tel: (4930) 470-07-111
+fax 470-07-125
+"""
+
+
+def test_a_line_with_an_office_word_inside_an_entry_does_not_end_it() -> None:
+    result = importer.import_text(BERLIN_WITH_CONSULAR_LINE, "KZ")
+    (berlin,) = result.directory.offices
+    assert berlin.faxes == ("+493047007125",)
+    assert berlin.phones == ("+493047007111",)
+    assert berlin.address == (
+        "Nordenstrasse 14-17, D-13156 Berlin",
+        "Consular department - visa questions",
+    )
+    assert result.unplaced == []
+    assert result.warnings == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Consular department - visa questions",
+        "Consular department – visas",
+        "Germany – Embassy staff list",
+        "Germany – Passports lost abroad",
+    ],
+)
+def test_office_words_need_a_city_or_the_end_of_the_line(line: str) -> None:
+    assert importer.parse_heading(line) is None
+
+
+@pytest.mark.parametrize(
+    ("line", "kind", "city"),
+    [
+        ("Germany – Visa Section (Berlin)", "visa-office", "Berlin"),
+        ("Germany – Embassy", "embassy", ""),
+        ("Austria – Embassy in Vienna", "embassy", "Vienna"),
+        ("Switzerland – Permanent Mission to the UN (Geneva)", "permanent-mission", "Geneva"),
+    ],
+)
+def test_office_words_before_a_city_or_the_end_of_the_line(line: str, kind: str, city: str) -> None:
+    heading = importer.parse_heading(line)
+    assert heading is not None
+    assert (heading.kind, heading.city) == (kind, city)
+
+
+def test_heading_shaped_line_without_a_country_stays_in_the_open_entry() -> None:
+    text = BERLIN_WITH_CONSULAR_LINE.replace(
+        "Consular department - visa questions", "Consular department – Visa section"
+    )
+    result = importer.import_text(text, "KZ")
+    (berlin,) = result.directory.offices
+    assert berlin.faxes == ("+493047007125",)
+    assert "Consular department – Visa section" in berlin.address
+    assert result.unplaced == []
+    assert [(w.line, w.message) for w in result.warnings] == [
+        (
+            3,
+            "'Consular department' is no known country: line read as text of the entry at line 1",
+        )
+    ]
+
+
+def _served_by_comment(text: str) -> str:
+    result = importer.import_text(text, "KZ")
+    (comment,) = [c for c in result.comments["mx-non-resident"] if c.startswith("served_by")]
+    return comment
+
+
+def test_served_by_comment_says_accredited_only_when_it_is() -> None:
+    text = (
+        "Mexico – Ambassador with residence in Washington\n"
+        "USA – Embassy (Washington)\n"
+        "fax: (1202) 232-5845\n"
+    )
+    assert _served_by_comment(text) == (
+        "served_by: no 'see' line: the office in Washington, where the head of mission resides;"
+        " the directory does not list it as accredited to MX"
+    )
+    accredited = text.replace("(Washington)\n", "(Washington)\n(Ambassador accredited to Mexico)\n")
+    assert _served_by_comment(accredited) == (
+        "served_by: no 'see' line: the office in Washington accredited to MX"
+    )
+
+
+def test_import_for_norway_writes_a_file_that_loads(tmp_path: Path) -> None:
+    result = importer.import_text("Germany – Embassy (Berlin)\nfax: (4930) 470-07-125\n", "NO")
+    path = tmp_path / "no.yaml"
+    path.write_text(importer.to_yaml(result), encoding="utf-8")
+    assert load_directory(path).state == "NO"
+
+
+def test_accreditation_to_norway_round_trips(report: importer.ImportReport, tmp_path: Path) -> None:
+    path = tmp_path / "kz.yaml"
+    path.write_text(importer.to_yaml(report), encoding="utf-8")
+    assert load_directory(path).get("gb-london-embassy").accredited_to == ("IE", "NO", "SE")
+
+
+def test_a_misspelt_heading_inside_an_entry_never_lends_its_fax_to_it() -> None:
+    text = (
+        "Germany – Embassy (Berlin)\n\nNordenstrasse 14-17, D-13156 Berlin\n\n"
+        "tel: (4930) 470-07-111, fax 470-07-125\n\n"
+        "Kirghizia – Embassy (Bishkek)\n\nBishkek, Togolok Moldo street, 10\n\n"
+        "tel: (996312)-66-04-15 fax: 22-54-63\n"
+    )
+    result = importer.import_text(text, "KZ")
+    (berlin,) = result.directory.offices
+    assert berlin.faxes == ("+493047007125",)
+    assert any("Kirghizia" in u.text for u in result.unplaced)

@@ -20,11 +20,12 @@ from click.testing import CliRunner
 from fontTools.ttLib import TTFont
 
 from conftest import FIXTURES, ROOT, SEED_CAMPAIGN, flat, pdftotext
-from lettergen import batch, langcheck
+from lettergen import batch, i18n, langcheck, yamlio
 from lettergen import campaign as campaigns
 from lettergen.cli import cli
 from lettergen.compose import Recipient, compose
 from lettergen.directory.model import load_directories
+from lettergen.errors import InputError, TemplateError
 from lettergen.i18n import auto_language
 from lettergen.letter import Letter
 from lettergen.render.pdf import FONTS, render_pdf
@@ -678,3 +679,98 @@ def test_lang_commands_have_help() -> None:
         result = runner.invoke(cli, [*command, "--help"], catch_exceptions=False)
         assert result.exit_code == 0
         assert len(result.output.splitlines()) > 3
+
+
+# --- strings.yaml mistakes that used to print "None" or end in a traceback -----------------
+
+
+def pt_letter(root: Path) -> Letter:
+    office = load_directories(OFFICES).get("de-berlin-embassy")
+    campaign = campaigns.load(LANG / "campaign-pt.yaml")
+    return compose(campaign, Recipient(office, "DE"), lang="pt", state="KZ", templates=root)
+
+
+@pytest.mark.parametrize(
+    ("lines", "kind"), [("lines:", "empty"), ("lines: [~]", "empty"), ('lines: "x"', "a text")]
+)
+def test_addressee_lines_that_are_not_a_list_of_texts(
+    tmp_path: Path, lines: str, kind: str
+) -> None:
+    root = scaffold(tmp_path)
+    old = 'lines: ["Sua Excelência o Embaixador {{ state.of }}"]'
+    apply(root, {"file": "strings.yaml", "replace": [[old, lines]]})
+    line = 1 + (root / "pt" / "strings.yaml").read_text().splitlines().index(f"    {lines}")
+    findings = [langcheck.finding_line(f) for f in check_pt(root) if f.code == "wrong-type"]
+    assert len(findings) == 1, findings
+    assert (
+        f"pt/strings.yaml:{line}: addressees.ambassador.lines: error: wrong-type:" in (findings[0])
+    )
+    assert kind in findings[0]
+    if kind == "empty":  # a text is one line: the letter is made
+        with pytest.raises(TemplateError, match=r"addressees\.ambassador\.lines") as caught:
+            pt_letter(root)
+        assert caught.value.place and caught.value.place.line == line
+        assert "None" not in str(caught.value)
+
+
+def test_a_locale_written_with_a_hyphen_is_understood(tmp_path: Path) -> None:
+    root = scaffold(tmp_path)
+    apply(root, {"file": "strings.yaml", "replace": [["locale: pt_PT", "locale: pt-PT"]]})
+    assert check_pt(root) == []
+    assert pt_letter(root).date.endswith("7 de setembro de 2002")
+
+
+def test_an_unknown_locale_names_the_line(tmp_path: Path) -> None:
+    root = scaffold(tmp_path)
+    apply(root, {"file": "strings.yaml", "replace": [["locale: pt_PT", "locale: xx-YY"]]})
+    with pytest.raises(InputError, match=r"pt/strings\.yaml:5: locale: locale 'xx-YY'"):
+        pt_letter(root)
+    [finding] = check_pt(root)
+    assert finding.code == "unreadable"
+    assert "pt/strings.yaml:5: locale: error: unreadable:" in langcheck.finding_line(finding)
+    runner = CliRunner(env={"LETTERGEN_TEMPLATES": str(root)})
+    result = runner.invoke(cli, ["lang", "check", "pt"], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "locale 'xx-YY' is no locale CLDR knows" in result.output
+
+
+def test_a_missing_templates_folder_is_named(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-templates"
+    with pytest.raises(InputError, match="no-such-templates: letter templates folder"):
+        i18n.available(missing)
+    runner = CliRunner(env={"LETTERGEN_TEMPLATES": str(missing)})
+    for args in (["lang", "check"], ["lang", "check", "de"]):
+        result = runner.invoke(cli, args, catch_exceptions=False)
+        assert result.exit_code == 1, result.output
+        assert str(missing) in result.output
+        assert "LETTERGEN_TEMPLATES" in result.output
+
+
+# --- work done once ------------------------------------------------------------------------
+
+
+def test_lang_auto_scans_the_templates_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    scans: list[Any] = []
+    real = i18n.available
+    monkeypatch.setattr(i18n, "available", lambda *a: scans.append(a) or real(*a))
+    prepared = batch.prepare(
+        SEED_CAMPAIGN, everyone=True, lang="auto", directory=OFFICES, include_no_fax=True
+    )
+    assert len(prepared.plan.jobs) > 10
+    assert len(scans) <= 1  # none if an earlier test scanned the folder already
+
+
+def test_lang_check_reads_each_file_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    loads: dict[str, int] = {}
+    real = yamlio.load
+
+    def counting(path: Path) -> Any:
+        loads[str(path)] = loads.get(str(path), 0) + 1
+        return real(path)
+
+    monkeypatch.setattr(yamlio, "load", counting)
+    codes = ["de", "ru", "fr"]
+    findings = langcheck.check(codes, campaigns=[SEED_CAMPAIGN], directories=OFFICES)
+    langcheck.summary(codes, findings)
+    assert {Path(p).name for p in loads} >= {"strings.yaml", OFFICES.name, SEED_CAMPAIGN.name}
+    assert {p: n for p, n in loads.items() if n > 1} == {}

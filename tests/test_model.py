@@ -175,3 +175,89 @@ def test_dump_round_trips_awkward_text(tmp_path: Path) -> None:
 def test_unknown_office_id_has_a_hint() -> None:
     with pytest.raises(DataError, match=r"unknown office id 'xx' \('lettergen missions list'"):
         load_directory(FIXTURE).get("xx")
+
+
+@pytest.mark.parametrize(
+    "bad_id",
+    ["../../../escaped", "de/berlin", "De-Berlin-Embassy", "de_berlin", "de--berlin", "-de", "de-"],
+)
+def test_id_must_be_a_slug(tmp_path: Path, bad_id: str) -> None:
+    path = write(tmp_path, GOOD.replace("id: be-brussels-embassy", f"id: '{bad_id}'"))
+    with pytest.raises(ManyErrors) as info:
+        load_directory(path)
+    (error,) = info.value.errors
+    assert str(error).startswith(f"{path}:3: id: id {bad_id!r} is not a slug")
+
+
+def test_id_of_the_wrong_type_is_not_missing(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace("id: be-brussels-embassy", "id: [be, brussels]"))
+    with pytest.raises(ManyErrors) as info:
+        load_directory(path)
+    assert str(info.value) == f"{path}:3: id: id must be a text, not a list"
+
+
+NORWAY_HINT = "(write 'NO' in quotes: YAML reads a bare NO as false)"
+
+
+def test_bare_no_as_country_is_named_with_a_hint(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace("country: nl", "country: NO"))
+    with pytest.raises(ManyErrors) as info:
+        load_directory(path)
+    assert str(info.value) == f"{path}:8: country: country is read as false, not as a text " + (
+        NORWAY_HINT
+    )
+
+
+def test_bare_no_in_a_list_is_not_read_as_false(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, GOOD.replace("    faxes:", "    accredited_to: [IE, NO, SE]\n    faxes:")
+    )
+    with pytest.raises(ManyErrors) as info:
+        load_directory(path)
+    assert str(info.value) == (
+        f"{path}:6: accredited_to: an item of accredited_to is read as false, not as a text "
+        + NORWAY_HINT
+    )
+
+
+def test_quoted_no_loads(tmp_path: Path) -> None:
+    text = GOOD.replace("country: nl", "country: 'NO'").replace(
+        "    faxes:", "    accredited_to: [IE, 'NO', SE]\n    faxes:"
+    )
+    directory = load_directory(write(tmp_path, text))
+    assert directory.offices[0].accredited_to == ("IE", "NO", "SE")
+    assert directory.offices[1].country == "NO"
+
+
+def test_bare_no_as_state_names_the_line_of_the_key(tmp_path: Path) -> None:
+    path = write(tmp_path, "# Norway's offices\n" + GOOD.replace("state: KZ", "state: NO"))
+    with pytest.raises(ManyErrors) as info:
+        load_directory(path)
+    assert str(info.value) == f"{path}:2: state: state is read as false, not as a text " + (
+        NORWAY_HINT
+    )
+
+
+def test_wrong_state_names_the_line_of_the_key(tmp_path: Path) -> None:
+    path = write(tmp_path, "# a comment\n\n" + GOOD.replace("state: KZ", "state: KAZ"))
+    with pytest.raises(ManyErrors, match=rf"^{path}:3: state: state must be the ISO code"):
+        load_directory(path)
+
+
+@pytest.mark.parametrize("key", ["city", "addressee", "organisation", "website", "served_by"])
+def test_single_value_fields_refuse_lists(tmp_path: Path, key: str) -> None:
+    path = write(
+        tmp_path, GOOD.replace("    faxes:", f"    {key}: [London, Westminster]\n    faxes:")
+    )
+    with pytest.raises(ManyErrors) as info:
+        load_directory(path)
+    assert str(info.value) == f"{path}:6: {key}: {key} must be one text, not a list"
+
+
+def test_state_no_is_written_so_that_it_loads_again(tmp_path: Path) -> None:
+    office = Office(id="gb-london-embassy", country="GB", kind="embassy", accredited_to=("NO",))
+    text = dump_directory(Directory("NO", [office]))
+    assert text.startswith("state: 'NO'\n")
+    again = load_directory(write(tmp_path, text))
+    assert again.state == "NO"
+    assert again.offices == [office]

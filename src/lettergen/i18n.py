@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+import os
+from collections.abc import Collection, Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -32,14 +33,52 @@ STRINGS = "strings.yaml"
 def available(templates: Path | None = None) -> list[str]:
     """Languages that have a folder with strings and a letter template."""
     root = templates or paths.templates_dir()
+    try:
+        folders = list(root.iterdir())
+    except OSError as exc:  # missing, not a folder, not readable
+        reason = (
+            "no such folder"
+            if isinstance(exc, FileNotFoundError)
+            else "not a folder"
+            if isinstance(exc, NotADirectoryError)
+            else f"cannot read: {exc.strerror}"
+        )
+        raise InputError(
+            f"letter templates folder: {reason}",
+            Place(root),
+            hint="check LETTERGEN_TEMPLATES" if os.environ.get("LETTERGEN_TEMPLATES") else None,
+        ) from None
     return sorted(
         p.name
-        for p in root.iterdir()
+        for p in folders
         if p.is_dir()
         and p.name != LAYOUT
         and (p / STRINGS).exists()
         and (p / BODY_TEMPLATE).exists()
     )
+
+
+def usable(templates: Path | None = None) -> frozenset[str]:
+    """available() for callers that ask once per letter (`--lang auto`): the folder is scanned
+    once and again only when its modification time changes (a language folder added or
+    removed); clear_caches() forgets every scan."""
+    root = templates or paths.templates_dir()
+    try:
+        stamp = root.stat().st_mtime_ns
+    except OSError:
+        stamp = -1  # available() says what is wrong with the folder
+    return _usable(root, stamp)
+
+
+@cache
+def _usable(root: Path, stamp: int) -> frozenset[str]:
+    return frozenset(available(root))
+
+
+def clear_caches() -> None:
+    """Forget loaded languages and folder scans: a translator edits files between two checks."""
+    language.cache_clear()
+    _usable.cache_clear()
 
 
 def _jinja_error(exc: jinja2.TemplateError, name: str) -> TemplateError:
@@ -75,7 +114,7 @@ class Language:
         if not isinstance(strings, dict):
             raise InputError("expected a mapping of strings", Place(self.folder / STRINGS, 1))
         self.strings: dict[str, Any] = strings
-        self.locale: str = str(strings.get("locale") or code)
+        self.locale: str = self._locale(strings.get("locale") or code)
         self.direction: str = str(strings.get("direction") or "ltr")
         self.status: str = str(strings.get("status") or "draft")
         # Prose: Markdown. Every value printed by {{ }} is escaped as plain text unless it is
@@ -92,9 +131,36 @@ class Language:
         # Strings: plain text, one line each.
         self.plain = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
 
+    def _locale(self, value: Any) -> str:
+        """The CLDR locale, normalised ("de-DE" and "de_de" become "de_DE"); one Babel does not
+        know is an error naming strings.yaml's `locale` line."""
+        from babel import Locale, UnknownLocaleError
+
+        text = str(value).strip().replace("-", "_")
+        try:
+            return str(Locale.parse(text))
+        except (UnknownLocaleError, ValueError, TypeError):
+            raise InputError(
+                f"locale {value!r} is no locale CLDR knows",
+                Place(self.folder / STRINGS, self.line("locale"), "locale"),
+                hint="use a code like 'pt' or 'pt_BR' (language, optional region)",
+            ) from None
+
     @property
     def draft(self) -> bool:
         return self.status != "reviewed"
+
+    def line(self, key: str) -> int | None:
+        """The line of a dotted key in strings.yaml, as far as it can be found."""
+        node: Any = self.strings
+        line = None
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                break
+            if isinstance(node, yamlio.Mapping):
+                line = node.line_of(part)
+            node = node[part]
+        return line
 
     def string(self, key: str, **context: Any) -> str:
         """A string by dotted key ("labels.fax"), rendered with the context."""
@@ -104,8 +170,17 @@ class Language:
         return self.render_string(raw, key, **context)
 
     def lines(self, key: str, **context: Any) -> tuple[str, ...]:
+        """A text, or a list of texts, by dotted key: one line each, empty ones left out. An
+        item that is not a text (an emptied `lines:` is null) is an error naming the key."""
         raw = self.raw(key)
         items = raw if isinstance(raw, list) else [raw]
+        for i, item in enumerate(items):
+            if not isinstance(item, str):
+                where = key if not isinstance(raw, list) else f"{key}[{i}]"
+                raise TemplateError(
+                    f"{where} must be a text or a list of texts, not {kind_of(item)}",
+                    Place(self.folder / STRINGS, self.line(key), key),
+                )
         rendered = (
             self.render_string(str(item), f"{key}[{i}]", **context) for i, item in enumerate(items)
         )
@@ -196,20 +271,39 @@ class CountryIn:
 
 
 def auto_language(
-    territory: str, have_texts: Iterable[str], default: str, templates: Path | None = None
+    territory: str,
+    have_texts: Iterable[str],
+    default: str,
+    templates: Path | None = None,
+    *,
+    languages: Collection[str] | None = None,
 ) -> str:
     """`--lang auto`: the first official language of the territory (CLDR, through Babel) that
-    has letter templates and campaign texts; else `default`."""
+    has letter templates and campaign texts; else `default`. `languages`: the languages with
+    templates, if the caller has them; else usable(templates), which scans the folder once."""
     from babel.languages import get_official_languages
 
-    usable = set(available(templates)) & set(have_texts)
+    candidates = (usable(templates) if languages is None else set(languages)) & set(have_texts)
     for code in get_official_languages(territory):
-        if code in usable:
+        if code in candidates:
             return str(code)
         base = code.split("_")[0]  # CLDR may name a script or region: "zh_Hant", "pt_PT"
-        if base in usable:
+        if base in candidates:
             return base
     return default
+
+
+def kind_of(value: Any) -> str:
+    """What a YAML value is, in a translator's words."""
+    if value is None:
+        return "empty"
+    if isinstance(value, str):
+        return "a text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"a {type(value).__name__}"
 
 
 @cache

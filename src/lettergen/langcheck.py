@@ -27,7 +27,15 @@ import jinja2.meta
 from lettergen import paths, yamlio
 from lettergen.errors import InputError, LettergenError, Place
 from lettergen.findings import ERROR, NOTE, WARNING, Codes, Finding
-from lettergen.i18n import BODY_TEMPLATE, LAYOUT, STRINGS, Language, available
+from lettergen.i18n import (
+    BODY_TEMPLATE,
+    LAYOUT,
+    STRINGS,
+    Language,
+    available,
+    clear_caches,
+    kind_of,
+)
 from lettergen.i18n import language as cached_language
 
 #: The language every translation is made from and compared with.
@@ -39,6 +47,10 @@ CODES = Codes(
     {
         "unreadable": (ERROR, "strings.yaml or letter.md.j2 cannot be read or parsed"),
         "missing-key": (ERROR, "a string English has is missing"),
+        "wrong-type": (
+            ERROR,
+            "a string is another kind of value than English's (a list, a text, empty)",
+        ),
         "unknown-field": (ERROR, "a {{ field }} no letter provides at that place"),
         "missing-field": (WARNING, "a {{ field }} English uses at that place is not used"),
         "placeholder": (
@@ -242,13 +254,18 @@ def check(
     an error); default: every campaign in data/campaigns/, whose missing texts are only noted.
     """
     root = templates or paths.templates_dir()
-    cached_language.cache_clear()  # a translator edits files between two checks
+    clear_caches()  # a translator edits files between two checks
     codes = list(codes) or available(root)
-    english = Language(SOURCE, root)
+    # Each file is read once per check: the languages (the trial letters and summary() use the
+    # same cached ones), the directories the trials are addressed to, the campaigns.
+    english = cached_language(SOURCE, root)
+    asked = list(campaigns)
+    loaded = _load_campaigns(asked)
+    offices: list[tuple[Any, str]] | None = None
     findings: list[Finding] = []
     for code in codes:
         try:
-            translation = Language(code, root)
+            translation = cached_language(code, root)
         except LettergenError as exc:
             findings.append(
                 CODES.finding("unreadable", exc.message, exc.place or Place(root / code), code)
@@ -260,8 +277,10 @@ def check(
             else list(_fields(translation, None))
         )
         if not any(f.code == "unreadable" for f in found):
-            found.extend(_trials(translation, english, directories))
-        found.extend(_campaign_texts(translation, campaigns))
+            if offices is None:
+                offices = _trial_offices(directories)
+            found.extend(_trials(translation, english, offices))
+        found.extend(_campaign_texts(translation, loaded, required=bool(asked)))
         findings.extend(found)
     return findings
 
@@ -273,14 +292,15 @@ def errors(findings: Iterable[Finding]) -> list[Finding]:
 def summary(
     codes: Iterable[str], findings: list[Finding], templates: Path | None = None
 ) -> list[str]:
-    """One line per language: its status and how many problems of each severity."""
+    """One line per language: its status and how many problems of each severity. The
+    languages are those check() loaded (cached), not read again."""
     root = templates or paths.templates_dir()
     lines = []
     for code in codes or available(root):
         mine = [f for f in findings if f.subject == code]
         counts = {s: sum(f.severity == s for f in mine) for s in (ERROR, WARNING, NOTE)}
         try:
-            status = Language(code, root).status
+            status = cached_language(code, root).status
         except LettergenError:
             status = "unreadable"
         verdict = (
@@ -309,15 +329,7 @@ def _own(key: str) -> bool:
 
 def _line(language: Language, key: str) -> int | None:
     """The line of a dotted key in strings.yaml, as far as it can be found."""
-    node: Any = language.strings
-    line = None
-    for part in key.split("."):
-        if not isinstance(node, dict) or part not in node:
-            break
-        if isinstance(node, yamlio.Mapping):
-            line = node.line_of(part)
-        node = node[part]
-    return line
+    return language.line(key)
 
 
 def _place(language: Language, key: str) -> Place:
@@ -334,6 +346,8 @@ def _static(translation: Language, english: Language) -> Iterator[Finding]:
             continue
         if key not in mine and not any(k.startswith(key + ".") for k in mine):
             missing.setdefault(_absent(translation, key), []).append(key)
+        elif (problem := _wrong_type(mine.get(key, {}), value)) is not None:
+            yield CODES.finding("wrong-type", problem, _place(translation, key), code)
         elif mine.get(key) == value and isinstance(value, str) and len(_words(value)) >= 2:
             yield CODES.finding(
                 "untranslated", f"still the English text {value!r}", _place(translation, key), code
@@ -371,6 +385,18 @@ def _static(translation: Language, english: Language) -> Iterator[Finding]:
         )
     yield from _fields(translation, english)
     yield from _source(translation, english)
+
+
+def _wrong_type(mine: Any, english: Any) -> str | None:
+    """What is wrong when a translation's value is not the kind of English's (an emptied
+    `lines:` is null, and a letter would print "None"), or a list holds something not text."""
+    if kind_of(mine) != kind_of(english):
+        return f"is {kind_of(mine)}, English's is {kind_of(english)}"
+    if isinstance(mine, list):
+        for i, item in enumerate(mine):
+            if not isinstance(item, str):
+                return f"item {i + 1} is {kind_of(item)}, not a text"
+    return None
 
 
 def _absent(language: Language, key: str) -> str:
@@ -597,9 +623,12 @@ def _trial_campaign(code: str) -> Any:
     )
 
 
-def _trials(translation: Language, english: Language, directory: Path | None) -> Iterator[Finding]:
+def _trials(
+    translation: Language, english: Language, offices: list[tuple[Any, str]]
+) -> Iterator[Finding]:
     """Compose a trial letter to every kind of office, and for every accredited country, on a
-    date before the action day and on the day itself, as a batch would."""
+    date before the action day and on the day itself, as a batch would. `offices`: those of
+    _trial_offices()."""
     from lettergen.compose import Recipient, compose
 
     code = translation.code
@@ -613,7 +642,7 @@ def _trials(translation: Language, english: Language, directory: Path | None) ->
     }
     seen: set[str] = set()
     for state in sorted(states):
-        for office, country in _trial_offices(directory):
+        for office, country in offices:
             for letter_date in (campaign.letter_date, campaign.action_date):
                 try:
                     compose(
@@ -644,21 +673,34 @@ def _trials(translation: Language, english: Language, directory: Path | None) ->
 # --- campaign texts ------------------------------------------------------------------------
 
 
-def _campaign_texts(translation: Language, names: Iterable[str | Path]) -> Iterator[Finding]:
+def _load_campaigns(names: list[str | Path]) -> list[tuple[Path, Any]]:
+    """(path, the campaign or the error loading it): the named campaigns, else every campaign in
+    data/campaigns/."""
     from lettergen import campaign as campaigns
 
-    code = translation.code
-    asked = list(names)
     paths_ = (
-        [campaigns.resolve(str(n)) for n in asked]
-        if asked
+        [campaigns.resolve(str(n)) for n in names]
+        if names
         else sorted(paths.campaigns_dir().glob("*.y*ml"))
     )
+    result: list[tuple[Path, Any]] = []
     for path in paths_:
         try:
-            loaded = campaigns.load(path)
+            result.append((path, campaigns.load(path)))
         except LettergenError as exc:
-            yield CODES.finding("campaign-unreadable", str(exc), Place(path), code)
+            result.append((path, exc))
+    return result
+
+
+def _campaign_texts(
+    translation: Language, campaigns: list[tuple[Path, Any]], *, required: bool
+) -> Iterator[Finding]:
+    """`required`: the campaigns were named with --campaign, so a missing text is an error."""
+    code = translation.code
+    asked = required
+    for path, loaded in campaigns:
+        if isinstance(loaded, LettergenError):
+            yield CODES.finding("campaign-unreadable", str(loaded), Place(path), code)
             continue
         for key, texts in (
             ("subject", loaded.subject),

@@ -41,7 +41,6 @@ ALIASES: dict[str, str] = {
     "viet nam": "VN",
     "macedonia": "MK",
     "swaziland": "SZ",
-    "burma": "MM",
     "holland": "NL",
     "great britain": "GB",
     "united states of america": "US",
@@ -51,6 +50,37 @@ ALIASES: dict[str, str] = {
     "vatican": "VA",
     "holy see": "VA",
     "ivory coast": "CI",
+    "zaire": "CD",
+    "east timor": "TL",
+    # official names where CLDR's short form differs ("Congo - Kinshasa", "Palestinian
+    # Territories", "St. Vincent & Grenadines"); "&" and "St." are normalised, see normalise
+    "democratic republic of the congo": "CD",
+    "democratic republic of congo": "CD",
+    "congo democratic republic of the": "CD",
+    "congo democratic republic": "CD",
+    "dr congo": "CD",
+    "drc": "CD",
+    "republic of the congo": "CG",
+    "republic of congo": "CG",
+    "congo republic of the": "CG",
+    "congo republic": "CG",
+    "congo": "CG",  # ISO 3166's short name of CG
+    "palestine": "PS",
+    "state of palestine": "PS",
+    "palestine state of": "PS",
+    "occupied palestinian territory": "PS",
+    "saint vincent and the grenadines": "VC",
+    "lao people s democratic republic": "LA",
+    "brunei darussalam": "BN",
+    "cabo verde": "CV",
+    "united republic of tanzania": "TZ",
+    "republic of moldova": "MD",
+    "democratic people s republic of korea": "KP",
+    "federated states of micronesia": "FM",
+    "micronesia federated states of": "FM",
+    "vatican city state": "VA",
+    "kyrgyz republic": "KG",
+    "slovak republic": "SK",
     # abbreviations
     "usa": "US",
     "u s a": "US",
@@ -85,13 +115,26 @@ CITY_ALIASES: dict[str, str] = {
 
 
 def normalise(text: str) -> str:
-    """Lower case, no accents, punctuation as spaces, single spaces, no leading 'the'."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    """Lower case, no accents, punctuation as spaces, single spaces, no leading 'the'; "&" is
+    "and", "St"/"St." is "saint" ("St. Kitts & Nevis" = "Saint Kitts and Nevis")."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("&", " and "))
     plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    words = re.sub(r"[^\w]+|_", " ", plain).split()
+    words = ["saint" if word == "st" else word for word in re.sub(r"[^\w]+|_", " ", plain).split()]
     if words and words[0] == "the":
         words = words[1:]
     return " ".join(words)
+
+
+def _forms(name: str) -> list[str]:
+    """The ways a CLDR name is written: itself, without its bracketed part and that part alone
+    ("Myanmar (Burma)": Myanmar, Burma), without " SAR China" ("Hong Kong SAR China")."""
+    forms = [name]
+    bracket = re.search(r"\(([^()]*)\)", name)
+    if bracket:
+        forms += [name[: bracket.start()] + name[bracket.end() :], bracket.group(1)]
+    if name.endswith(" SAR China"):
+        forms += [name.removesuffix(" China"), name.removesuffix(" SAR China")]
+    return forms
 
 
 @functools.lru_cache(maxsize=8)
@@ -109,7 +152,11 @@ def _territories(locale: str) -> dict[str, str]:
 
 @functools.lru_cache(maxsize=1)
 def _index() -> dict[str, str]:
-    index = {normalise(name): code for code, name in _territories("en").items()}
+    territories = _territories("en")
+    index = {normalise(name): code for code, name in territories.items()}
+    for code, name in territories.items():
+        for form in _forms(name)[1:]:
+            index.setdefault(normalise(form), code)  # a country's own name wins
     index.update(ALIASES)
     return index
 

@@ -48,22 +48,29 @@ ORGANISATION_SEATS: dict[str, tuple[str, str]] = {
     "UNESCO": ("FR", "Paris"),
 }
 
-# A heading's office words, most specific first ("Consulate General" before "Consulate").
+# A heading's office words, most specific first ("Consulate General" before "Consulate"), each
+# ending on a word boundary.
 _KIND_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), kind)
     for pattern, kind in (
-        (r"permanent\s*mission\b", "permanent-mission"),
-        (r"mission\s+to\s+the\s+united\s+nations[^()]*", "permanent-mission"),
+        (r"permanent\s*mission\b(?:\s+to\b[^()]*)?", "permanent-mission"),
+        (r"mission\s+to\s+the\s+united\s+nations\b[^()]*", "permanent-mission"),
         (r"consulate[\s-]*general\b", "consulate-general"),
         (r"general\s+consulate\b", "consulate-general"),
         (r"consulate\b", "consulate"),
         (r"embassy\b", "embassy"),
-        (r"(?:passport[\s-]*(?:and\s+)?)?visa[\s-]*(?:office|servi[cs]e|section)?", "visa-office"),
-        (r"passport[\s-]*(?:office|servi[cs]e)?", "visa-office"),
+        (
+            r"(?:passport[\s-]*(?:and\s+)?)?visa(?:[\s-]*(?:office|servi[cs]e|section))?\b",
+            "visa-office",
+        ),
+        (r"passport(?:[\s-]*(?:office|servi[cs]e))?\b", "visa-office"),
         (r"(?:diplomatic\s+)?mission\b", "mission"),
-        (r"ambassador\s+with\s+residence", "non-resident"),
+        (r"ambassador\s+with\s+residence\b", "non-resident"),
     )
 )
+# What follows an office word in a heading: "(City)", "in City", or the end of the line. A line
+# like "Consular department - visa questions" is no heading.
+_AFTER_KIND = re.compile(r"[\s.,:;]*(?:\(|$)|\s+(?i:in|at)\s+(?![a-z])[^\W\d_]")
 _DASH = re.compile(r"\s*[-–—]+\s*")
 _PARENS = re.compile(r"\(([^()]*)\)")
 # "residence in Cairo", also typed "residence inNew York".
@@ -181,8 +188,12 @@ def _kind_of(rest: str) -> tuple[str | None, str] | None:
         return None, text
     for pattern, kind in _KIND_WORDS:
         match = pattern.match(text)
-        if match:
-            return kind, text[match.end() :] if kind != "non-resident" else text
+        if not match:
+            continue
+        if kind == "non-resident":
+            return kind, text
+        if _AFTER_KIND.match(text, match.end()):
+            return kind, text[match.end() :]
     return None
 
 
@@ -398,6 +409,20 @@ def _split(lines: list[str]) -> tuple[list[_Entry], list[Unplaced], list[LineWar
             entries.append(current)
             skipping = False
             continue
+        if heading and current is not None and not (heading.city or heading.residence):
+            # "Consular department – Visa section": inside an entry, a line shaped like a heading
+            # whose left side is no country, and that names no city, is more likely the entry's
+            # own text. With a city ("Kirghizia – Embassy (Bishkek)") it starts an entry of its
+            # own, skipped below: its numbers must never land on the office before it.
+            warnings.append(
+                LineWarning(
+                    number,
+                    f"{heading.country_text!r} is no known country: line read as text of the"
+                    f" entry at line {current.line}",
+                )
+            )
+            current.body.append((number, text))
+            continue
         if heading:
             hint = countries.suggest(heading.country_text)
             warnings.append(
@@ -521,10 +546,14 @@ def _serving(office: Office, entry: _Entry, residents: list[Office]) -> tuple[st
         candidates = [o for o in residents if countries.same_city(o.city, entry.heading.residence)]
         if candidates:
             chosen = min(candidates, key=rank)
-            return (
-                chosen.id,
-                f"no 'see' line: the office in {chosen.city} accredited to {office.country}",
-            )
+            if office.country in chosen.accredited_to:
+                why = f"the office in {chosen.city} accredited to {office.country}"
+            else:
+                why = (
+                    f"the office in {chosen.city}, where the head of mission resides; the"
+                    f" directory does not list it as accredited to {office.country}"
+                )
+            return chosen.id, f"no 'see' line: {why}"
     candidates = [o for o in residents if office.country in o.accredited_to]
     if candidates:
         chosen = min(candidates, key=rank)

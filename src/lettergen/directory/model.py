@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,15 +154,59 @@ class Directory:
         return [office for office in self.offices if office.resident]
 
 
-def _strings(value: Any, place: Place, errors: list[LettergenError]) -> tuple[str, ...]:
+#: The form of an office id (README, "The directory file"): it names output files, so nothing
+#: but lower-case ASCII letters and digits in words joined by single hyphens.
+ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+#: Fields holding one text each.
+SINGLE_TEXTS = ("city", "addressee", "organisation", "website", "served_by")
+#: Fields holding a list of texts (a single text is read as a list of one).
+TEXT_LISTS = ("address", "phones", "faxes", "emails", "accredited_to", "notes")
+
+
+def _yes_no_error(key: str, value: bool, place: Place) -> InputError:
+    """YAML 1.1 reads bare NO, no, off (and yes, on) as booleans: Norway's code becomes false."""
+    if value:
+        hint = "write the text in quotes: YAML reads a bare YES, ON or TRUE as true"
+    else:
+        hint = "write 'NO' in quotes: YAML reads a bare NO as false"
+    return InputError(f"{key} is read as {str(value).lower()}, not as a text", place, hint=hint)
+
+
+def _kind_of_value(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"{type(value).__name__} {value!r}"
+
+
+def _strings(key: str, value: Any, place: Place, errors: list[LettergenError]) -> tuple[str, ...]:
     if value is None:
         return ()
-    if isinstance(value, str | int):
-        return (str(value),)
-    if isinstance(value, list) and all(isinstance(item, str | int) for item in value):
-        return tuple(str(item) for item in value)
+    items = value if isinstance(value, list) else [value]
+    flags = [item for item in items if isinstance(item, bool)]
+    if flags:
+        what = f"an item of {key}" if isinstance(value, list) else key
+        errors.append(_yes_no_error(what, flags[0], place))
+        return ()
+    if all(isinstance(item, str | int) for item in items):
+        return tuple(str(item) for item in items)
     errors.append(InputError("expected a text or a list of texts", place))
     return ()
+
+
+def _text(key: str, value: Any, place: Place, errors: list[LettergenError]) -> str:
+    """A single-value field: a text (a bare number is read as its text); "" if absent."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        errors.append(_yes_no_error(key, value, place))
+        return ""
+    if isinstance(value, str | int):
+        return str(value)
+    errors.append(InputError(f"{key} must be one text, not {_kind_of_value(value)}", place))
+    return ""
 
 
 def office_from_record(record: Any, path: Path, errors: list[LettergenError]) -> Office | None:
@@ -180,14 +225,30 @@ def office_from_record(record: Any, path: Path, errors: list[LettergenError]) ->
         if key not in FIELDS:
             log.warning("%s: unknown key %r ignored", at(key), key)
     for key in ("id", "country", "kind"):
-        if not isinstance(record.get(key), str) or not record[key].strip():
+        value = record.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
             errors.append(InputError(f"{key} is missing", Place(path, line, key)))
+        elif isinstance(value, bool):
+            errors.append(_yes_no_error(key, value, at(key)))
+        elif not isinstance(value, str):
+            errors.append(InputError(f"{key} must be a text, not {_kind_of_value(value)}", at(key)))
     if len(errors) > before:
         return None
+    office_id = record["id"]
+    if not ID_PATTERN.fullmatch(office_id):
+        errors.append(
+            InputError(
+                f"id {office_id!r} is not a slug",
+                at("id"),
+                hint="lower-case letters and digits in words joined by single hyphens,"
+                " e.g. de-berlin-embassy",
+            )
+        )
     kind = record["kind"]
     if kind not in KINDS:
         errors.append(InputError(f"unknown kind {kind!r} (one of: {', '.join(KINDS)})", at("kind")))
-    addressee = str(record.get("addressee") or "")
+    singles = {key: _text(key, record.get(key), at(key), errors) for key in SINGLE_TEXTS}
+    addressee = singles["addressee"]
     if addressee and addressee not in ROLES:
         errors.append(
             InputError(
@@ -200,28 +261,32 @@ def office_from_record(record: Any, path: Path, errors: list[LettergenError]) ->
             InputError(f"country {country!r} is not an ISO 3166 alpha-2 code", at("country"))
         )
     source_line = record.get("source_line")
-    if source_line is not None and not isinstance(source_line, int):
+    if source_line is not None and (
+        not isinstance(source_line, int) or isinstance(source_line, bool)
+    ):
         errors.append(InputError("source_line must be a number", at("source_line")))
         source_line = None
-    texts = {
-        key: _strings(record.get(key), at(key), errors)
-        for key in ("address", "phones", "faxes", "emails", "accredited_to", "notes")
-    }
+    texts = {key: _strings(key, record.get(key), at(key), errors) for key in TEXT_LISTS}
     if len(errors) > before:
         return None
     return Office(
-        id=record["id"].strip(),
+        id=office_id,
         country=country,
         kind=kind,
-        city=str(record.get("city") or ""),
+        city=singles["city"],
         addressee=addressee,
-        organisation=str(record.get("organisation") or ""),
-        website=str(record.get("website") or ""),
-        served_by=str(record.get("served_by") or ""),
+        organisation=singles["organisation"],
+        website=singles["website"],
+        served_by=singles["served_by"],
+        address=texts["address"],
+        phones=texts["phones"],
+        faxes=texts["faxes"],
+        emails=texts["emails"],
+        accredited_to=texts["accredited_to"],
+        notes=texts["notes"],
         source_line=source_line,
         file=path,
         line=line,
-        **texts,
     )
 
 
@@ -234,10 +299,12 @@ def load_directory(path: Path) -> Directory:
         )
     errors: list[LettergenError] = []
     state = data.get("state")
-    if not isinstance(state, str) or len(state) != 2:
-        errors.append(
-            InputError("state must be the ISO code of the sending state", Place(path, 1, "state"))
-        )
+    line_of = getattr(data, "line_of", None)
+    where = Place(path, line_of("state") if line_of else 1, "state")
+    if isinstance(state, bool):
+        errors.append(_yes_no_error("state", state, where))
+    elif not isinstance(state, str) or len(state) != 2 or not state.isalpha():
+        errors.append(InputError("state must be the ISO code of the sending state", where))
     offices = [o for o in (office_from_record(r, path, errors) for r in data["offices"]) if o]
     if errors:
         raise ManyErrors(errors)
@@ -316,14 +383,15 @@ def dump_directory(directory: Directory, comments: dict[str, list[str]] | None =
     import yaml
 
     dumper = _record_dumper()
-    lines = [f"state: {directory.state}"]
+
+    def scalar(value: str) -> str:
+        # Quoted where YAML would read it otherwise: state NO (Norway) is not false.
+        text = yaml.safe_dump(value, allow_unicode=True, width=1000)
+        return text.strip().removesuffix("\n...")
+
+    lines = [f"state: {scalar(directory.state)}"]
     if directory.source:
-        lines.append(
-            "source: "
-            + yaml.safe_dump(directory.source, allow_unicode=True, width=1000)
-            .strip()
-            .removesuffix("\n...")
-        )
+        lines.append(f"source: {scalar(directory.source)}")
     lines.append("offices:")
     for office in directory.offices:
         for comment in (comments or {}).get(office.id, []):
