@@ -281,10 +281,21 @@ def test_rerun_replaces_files(tmp_path: Path) -> None:
 
 def test_campaign_targets_are_the_picket_list(directory) -> None:
     prepared = batch.prepare(SEED_CAMPAIGN, directory=SHIPPED_DIRECTORY)
-    countries = {job.recipient.country for job in prepared.plan.jobs}
-    assert countries == {"AU", "CA", "CZ", "DE", "GR", "IL", "IT", "US"}
-    ids = {job.recipient.office.id for job in prepared.plan.jobs}
-    assert {"de-berlin-embassy", "de-frankfurt-consulate-general", "us-new-york-consulate"} <= ids
+    ids = [job.recipient.office.id for job in prepared.plan.jobs]
+    assert sorted(ids) == [
+        "au-sydney-consulate",
+        "ca-toronto-consulate",
+        "cz-prague-mission",
+        "de-berlin-embassy",
+        "de-dusseldorf-consulate",
+        "de-frankfurt-consulate-general",
+        "de-hannover-consulate",
+        "gr-athens-consulate",
+        "il-tel-aviv-embassy",
+        "it-rome-embassy",
+        "us-new-york-consulate",
+        "us-new-york-un-mission",
+    ]
 
 
 def test_unknown_campaign_lists_the_known_ones() -> None:
@@ -350,3 +361,21 @@ def test_letters_by_post_for_two_countries_do_not_share_a_file(tmp_path: Path) -
         "en/eg-cairo-embassy--for-dz.pdf",
         "en/eg-cairo-embassy.pdf",
     ]
+
+
+def test_campaign_targets_are_checked_against_the_directory(tmp_path: Path) -> None:
+    broken = tmp_path / "targets.yaml"
+    broken.write_text(
+        SEED_CAMPAIGN.read_text()
+        .replace(
+            "offices: [us-new-york-consulate, us-new-york-un-mission]",
+            "offices: [us-new-york-consulate, de-berlin-embasy]\n  countries: [AU, Atlantis]",
+        )
+        .replace("  countries: [AU, CA, CZ, DE, GR, IL, IT]\n", "")
+    )
+    code, output = run_cli("batch", str(broken), "-o", str(tmp_path))
+    assert code == 1
+    line = next(i for i, row in enumerate(broken.read_text().splitlines(), 1) if row == "targets:")
+    assert f"{broken}:{line}: targets.countries: unknown country 'Atlantis'" in output
+    assert f"{broken}:{line}: targets.offices: unknown office id 'de-berlin-embasy'" in output
+    assert not (tmp_path / "targets").exists()

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from lettergen.cli import cli
 from lettergen.directory.model import load_directory
+from lettergen.errors import shown
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "data" / "sources" / "kazakhstan-2002.txt"
@@ -81,7 +82,7 @@ def test_validate_shipped_directory_exits_0_with_warnings() -> None:
     lines = result.stdout.splitlines()
     meshed = load_directory(SHIPPED).get("pk-meshed-consulate-general")
     assert (
-        f"{SHIPPED}:{meshed.line}: pk-meshed-consulate-general: number-foreign-country: "
+        f"{shown(SHIPPED)}:{meshed.line}: pk-meshed-consulate-general: number-foreign-country: "
         "fax +98517625590 has calling code +98 (IR), not +92 of PK"
     ) in lines
     assert any(": us-new-york-consulate: fax-shared: fax +12128883025" in line for line in lines)

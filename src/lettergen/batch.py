@@ -20,7 +20,7 @@ from lettergen.compose import Recipient, compose
 from lettergen.directory import phones
 from lettergen.directory.model import Directory, Office
 from lettergen.directory.routing import route, serving_office
-from lettergen.errors import DataError, LettergenError
+from lettergen.errors import DataError, InputError, LettergenError, ManyErrors
 from lettergen.letter import Letter
 from lettergen.manifest import Row
 from lettergen.render.pipeline import Output, Task, render_files
@@ -427,6 +427,7 @@ def prepare(
     dir_ = directory_for(campaign, directory)
     countries, offices = list(countries), list(offices)
     if not (everyone or countries or offices):
+        check_targets(campaign, dir_)
         everyone = campaign.targets.all
         countries = list(campaign.targets.countries)
         offices = list(campaign.targets.offices)
@@ -447,6 +448,30 @@ def prepare(
             code,
         )
     return Prepared(campaign, dir_, the_plan, the_sender, templates, cover=cover)
+
+
+def check_targets(campaign: Campaign, directory: Directory) -> None:
+    """The campaign's targets name countries and offices its directory knows: every problem at
+    once, with the campaign file and line."""
+    from lettergen.directory.routing import country_code
+
+    errors: list[LettergenError] = []
+    for country in campaign.targets.countries:
+        try:
+            country_code(country)
+        except LettergenError as exc:
+            errors.append(InputError(exc.message, campaign.place("targets.countries"), exc.hint))
+    for office_id in campaign.targets.offices:
+        if office_id not in directory:
+            errors.append(
+                InputError(
+                    f"unknown office id {office_id!r}",
+                    campaign.place("targets.offices"),
+                    hint="'lettergen missions list' shows the ids",
+                )
+            )
+    if errors:
+        raise ManyErrors(errors)
 
 
 def by_office_language(

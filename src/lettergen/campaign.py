@@ -276,9 +276,18 @@ def _targets(value: Any, place: Place, errors: list[LettergenError]) -> Targets:
     if not isinstance(countries, list) or not isinstance(offices, list):
         errors.append(InputError("targets.countries and targets.offices must be lists", place))
         return Targets()
+    if any(isinstance(item, bool) for item in [*countries, *offices]):
+        errors.append(
+            InputError(
+                "targets hold a yes/no value",
+                place,
+                hint="write 'NO' in quotes: YAML reads a bare NO as false",
+            )
+        )
+        return Targets()
     return Targets(
         all=bool(value.get("all", False)),
-        countries=tuple(str(c).upper() for c in countries),
+        countries=tuple(str(c).strip() for c in countries),
         offices=tuple(str(o) for o in offices),
     )
 

@@ -34,6 +34,16 @@ DIRECTORY_OPTION = click.option(
 )
 
 
+CAMPAIGN_DIRECTORY_OPTION = click.option(
+    "--directory",
+    "directory_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A directory YAML file or a folder of them (default: the campaign's own directory, "
+    "data/directories/<name>.yaml).",
+)
+
+
 class _Handler(logging.Handler):
     """Core log records go to stderr as 'warning: ...' lines."""
 
@@ -278,7 +288,7 @@ def _split(value: str | None) -> list[str]:
 @LANG_OPTION
 @FORMAT_OPTION
 @SENDER_OPTION
-@DIRECTORY_OPTION
+@CAMPAIGN_DIRECTORY_OPTION
 @_fax_options
 def render(
     campaign_name: str,
@@ -347,7 +357,7 @@ def render(
 @LANG_OPTION
 @FORMAT_OPTION
 @SENDER_OPTION
-@DIRECTORY_OPTION
+@CAMPAIGN_DIRECTORY_OPTION
 @_fax_options
 def batch_command(
     campaign_name: str,

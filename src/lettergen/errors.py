@@ -11,6 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+def shown(path: Path | str) -> str:
+    """A path as messages show it: relative to the current folder when it is below it
+    (data/campaigns/x.yaml), else as given."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except (ValueError, OSError):
+        return str(path)
+
+
 @dataclass(frozen=True)
 class Place:
     """Where a problem is: a file, optionally a line, optionally a field or office id."""
@@ -22,7 +31,7 @@ class Place:
     def __str__(self) -> str:
         parts = []
         if self.path is not None:
-            parts.append(str(self.path) + (f":{self.line}" if self.line else ""))
+            parts.append(shown(self.path) + (f":{self.line}" if self.line else ""))
         if self.field:
             parts.append(self.field)
         return ": ".join(parts)

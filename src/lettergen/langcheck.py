@@ -131,11 +131,7 @@ OWN = (
 def finding_line(finding: Finding) -> str:
     """The line `lang check` prints: `place: severity: code: message`, the place's path relative
     to the current folder when it is below it."""
-    path = finding.place.path
-    if path is not None and Path(path).is_absolute() and Path(path).is_relative_to(Path.cwd()):
-        path = Path(path).relative_to(Path.cwd())
-    place = replace(finding.place, path=path)
-    return f"{place}: {finding.severity}: {finding.code}: {finding.message}"
+    return f"{finding.place}: {finding.severity}: {finding.code}: {finding.message}"
 
 
 # --- lang new, lang mark-current -----------------------------------------------------------

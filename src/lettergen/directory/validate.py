@@ -13,6 +13,7 @@ import logging
 
 from lettergen.directory import countries, phones
 from lettergen.directory.model import Directory, Office
+from lettergen.errors import shown
 from lettergen.findings import ERROR, WARNING, Codes, Finding
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ CODES = Codes(
 def finding_line(finding: Finding) -> str:
     """The line `missions validate` prints: `file:line: office-id: code: message`."""
     place = finding.place
-    where = f"{place.path or '<directory>'}:{place.line or 0}"
+    where = f"{shown(place.path) if place.path else '<directory>'}:{place.line or 0}"
     return f"{where}: {finding.subject or '-'}: {finding.code}: {finding.message}"
 
 
