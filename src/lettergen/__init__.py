@@ -11,67 +11,63 @@ The library behind the `lettergen` command::
     (pdf,) = render_pdfs([letter])
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
 
+import importlib
 from typing import Any
 
-from lettergen.batch import Prepared, Result, prepare
-from lettergen.campaign import Campaign, Sender
-from lettergen.campaign import load as load_campaign
-from lettergen.compose import Recipient, compose
-from lettergen.directory.model import Directory, Office, load_directories
-from lettergen.directory.routing import Route, route
-from lettergen.errors import (
-    DataError,
-    InputError,
-    LettergenError,
-    RenderError,
-    TemplateError,
-)
-from lettergen.letter import Letter, ListBlock, Paragraph, Run
-from lettergen.render.docx import render_docx, render_docxs
-from lettergen.render.pdf import render_pdf, render_pdfs
-from lettergen.signers import Signer, load_signers
+from lettergen._version import __version__
+
+# Imported now, not on first use like the rest: the submodule lettergen.compose would otherwise
+# take the name `compose` from the function the moment anything imports it.
+from lettergen.compose import compose
+
+#: Public names and where they live. Imported on first use, so that `lettergen --help` does
+#: not pay for Jinja, Babel, WeasyPrint's and python-docx's modules.
+_EXPORTS: dict[str, tuple[str, str]] = {
+    "Campaign": ("lettergen.campaign", "Campaign"),
+    "DataError": ("lettergen.errors", "DataError"),
+    "Directory": ("lettergen.directory.model", "Directory"),
+    "InputError": ("lettergen.errors", "InputError"),
+    "Letter": ("lettergen.letter", "Letter"),
+    "LettergenError": ("lettergen.errors", "LettergenError"),
+    "ListBlock": ("lettergen.letter", "ListBlock"),
+    "Office": ("lettergen.directory.model", "Office"),
+    "Paragraph": ("lettergen.letter", "Paragraph"),
+    "Prepared": ("lettergen.batch", "Prepared"),
+    "Recipient": ("lettergen.compose", "Recipient"),
+    "RenderError": ("lettergen.errors", "RenderError"),
+    "Result": ("lettergen.batch", "Result"),
+    "Route": ("lettergen.directory.routing", "Route"),
+    "Run": ("lettergen.letter", "Run"),
+    "Sender": ("lettergen.campaign", "Sender"),
+    "Signer": ("lettergen.signers", "Signer"),
+    "TemplateError": ("lettergen.errors", "TemplateError"),
+    "load_campaign": ("lettergen.campaign", "load"),
+    "load_directories": ("lettergen.directory.model", "load_directories"),
+    "load_signers": ("lettergen.signers", "load_signers"),
+    "pdf_to_tiff": ("lettergen.render.fax", "pdf_to_tiff"),
+    "prepare": ("lettergen.batch", "prepare"),
+    "render_docx": ("lettergen.render.docx", "render_docx"),
+    "render_docxs": ("lettergen.render.docx", "render_docxs"),
+    "render_pdf": ("lettergen.render.pdf", "render_pdf"),
+    "render_pdfs": ("lettergen.render.pdf", "render_pdfs"),
+    "route": ("lettergen.directory.routing", "route"),
+}
 
 
 def __getattr__(name: str) -> Any:
-    # The fax writer needs Pillow; load it only for those who ask.
-    if name == "pdf_to_tiff":
-        from lettergen.render.fax import pdf_to_tiff
+    try:
+        module, attribute = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'lettergen' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
 
-        return pdf_to_tiff
-    raise AttributeError(f"module 'lettergen' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
 
 
-__all__ = [
-    "Campaign",
-    "DataError",
-    "Directory",
-    "InputError",
-    "Letter",
-    "LettergenError",
-    "ListBlock",
-    "Office",
-    "Paragraph",
-    "Prepared",
-    "Recipient",
-    "RenderError",
-    "Result",
-    "Route",
-    "Run",
-    "Sender",
-    "Signer",
-    "TemplateError",
-    "__version__",
-    "compose",
-    "load_campaign",
-    "load_directories",
-    "load_signers",
-    "pdf_to_tiff",
-    "prepare",
-    "render_docx",
-    "render_docxs",
-    "render_pdf",
-    "render_pdfs",
-    "route",
-]
+__all__ = ["__version__", "compose", *sorted(_EXPORTS)]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from lettergen import __version__
+from lettergen._version import __version__
 from lettergen.directory import report
 from lettergen.directory.model import KINDS, load_directories
 from lettergen.directory.routing import country_code, route

@@ -14,7 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lettergen import __version__, paths, yamlio
+from lettergen import paths, yamlio
+from lettergen._version import __version__
 from lettergen.letter import Letter
 
 if TYPE_CHECKING:
