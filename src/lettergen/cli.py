@@ -347,7 +347,7 @@ def render(
     "-j",
     "--jobs",
     type=click.IntRange(min=1),
-    default=os.cpu_count() or 1,
+    default=len(os.sched_getaffinity(0)),
     show_default="the number of cores",
     help="Worker processes rendering letters.",
 )

@@ -48,7 +48,9 @@ def render_files(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    context = multiprocessing.get_context("fork")
+    # Workers start from a clean server process, not a fork of this one: a library user may
+    # already hold fontconfig or GLib state here, which a fork does not survive safely.
+    context = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         pending = deque(pool.submit(_render_chunk, c, templates, fax) for c in chunks[: 2 * jobs])
         waiting = iter(chunks[2 * jobs :])
