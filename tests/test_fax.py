@@ -400,3 +400,14 @@ def test_codes_have_severities_and_help() -> None:
         assert (
             "--cover" in output and "--fax-resolution" in output and "--fax-compression" in output
         )
+
+
+def test_fax_check_reports_a_truncated_tiff(faxed_batch: Path, tmp_path: Path) -> None:
+    tiff = next(faxed_batch.rglob("*.tiff"))
+    data = tiff.read_bytes()
+    broken = tmp_path / "broken.tiff"
+    broken.write_bytes(data[: int(len(data) * 0.9)])
+    result = CliRunner().invoke(cli, ["fax", "check", str(broken)])
+    assert result.exit_code == 1
+    assert "unreadable" in result.output
+    assert "Traceback" not in result.output

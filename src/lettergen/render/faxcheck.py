@@ -23,7 +23,7 @@ from __future__ import annotations
 import ctypes
 import math
 import re
-from collections.abc import Iterable
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,15 +101,11 @@ class FileCheck:
         return ", ".join(p for p in parts if p)
 
 
-def check_files(paths: Iterable[Path]) -> list[Finding]:
-    """Every finding for every file, in order."""
-    return [finding for path in paths for finding in check_file(Path(path)).findings]
-
-
 def check_file(path: Path) -> FileCheck:
     check = FileCheck(path)
     try:
-        head = path.read_bytes()[:4]
+        with path.open("rb") as handle:
+            head = handle.read(4)
     except OSError as exc:
         check.add(0, "unreadable", f"cannot read the file: {exc.strerror or exc}")
         return check
@@ -265,12 +261,17 @@ def _check_tiff(check: FileCheck) -> None:
     except (OSError, Image.DecompressionBombError) as exc:
         check.add(0, "unreadable", f"cannot read the TIFF: {exc}")
         return
-    with image:
-        check.pages = getattr(image, "n_frames", 1)
+    with image, warnings.catch_warnings():
+        # A damaged file makes Pillow warn and then fail: the failure is the finding.
+        warnings.simplefilter("ignore")
         kinds = set()
-        for index in range(check.pages):
-            image.seek(index)
-            kinds.add(_check_tiff_page(check, index + 1, image))
+        try:
+            check.pages = getattr(image, "n_frames", 1)
+            for index in range(check.pages):
+                image.seek(index)
+                kinds.add(_check_tiff_page(check, index + 1, image))
+        except (OSError, EOFError, TypeError, ValueError, SyntaxError) as exc:
+            check.add(0, "unreadable", f"cannot read the TIFF: {exc}")
         check.kind = "; ".join(sorted(kinds))
 
 
