@@ -368,8 +368,8 @@ class Prepared:
             try:
                 letters.append((job, self.compose(job)))
             except LettergenError as exc:
-                signer = job.signer.name if job.signer else self.sender.name
-                failures.append(Failure(job.recipient.office.id, signer or "", str(exc)))
+                signer = (job.signer or self.sender.signer()).name
+                failures.append(Failure(job.recipient.office.id, signer, str(exc)))
                 step(1)
         return letters, failures
 

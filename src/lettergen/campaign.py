@@ -11,6 +11,7 @@ from typing import Any
 
 from lettergen import paths, yamlio
 from lettergen.errors import InputError, LettergenError, ManyErrors, Place
+from lettergen.signers import Signer
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,13 @@ class Sender:
         if "address" in values:
             values["address"] = tuple(p.strip() for p in values["address"].split(";") if p.strip())
         return replace(self, **values)
+
+    def signer(self) -> Signer:
+        """Who signs when no signers are given: the sender's name (with the organisation), or
+        the organisation alone."""
+        if self.name:
+            return Signer(self.name, self.organisation, self.city)
+        return Signer(self.organisation, "", self.city)
 
     def placeholders(self) -> list[str]:
         """The fields still left as placeholders."""

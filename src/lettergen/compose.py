@@ -62,9 +62,7 @@ def compose(
     language_ = language(lang, templates)
     campaign.require_language(lang)
     sender = sender or campaign.sender
-    signer = signer or Signer(
-        sender.name or sender.organisation, sender.organisation if sender.name else "", sender.city
-    )
+    signer = signer or sender.signer()
     office = recipient.office
     context = _context(language_, recipient, state)
     role = (
@@ -84,7 +82,7 @@ def compose(
         country=recipient.country,
         office_country=office.country,
         language=lang,
-        signer_slug=signer.slug if signer.name != (sender.name or sender.organisation) else "",
+        signer_slug="" if signer == sender.signer() else signer.slug,
         fax=fax,
         fax_display=fax_display,
         page_size="Letter" if office.country in LETTER_PAPER else "A4",
@@ -155,9 +153,7 @@ def _fax_lines(
     if not fax:
         return language_.string("labels.header_post", office=office_line, **context), ""
     shown = language_.isolate(display_number(fax))
-    contact = sender.email or (
-        display_number(sender.fax) if sender.fax.startswith("+") else sender.fax
-    )
+    contact = sender.email or display_number(sender.fax)
     header = language_.string("labels.header", fax=shown, **context)
     notice = language_.string(
         "labels.fax_notice",
@@ -268,7 +264,8 @@ def _contact_lines(language_: Language, sender: Sender) -> list[str]:
     lines = []
     for label, value in (("phone", sender.phone), ("fax", sender.fax), ("email", sender.email)):
         if value:
-            shown = display_number(value) if value.startswith("+") and label != "email" else value
+            # Numbers as people dial them; one phonenumbers cannot read stays as written.
+            shown = value if label == "email" else display_number(value)
             lines.append(f"{language_.string(f'labels.{label}')} {language_.isolate(shown)}")
     return lines
 

@@ -105,10 +105,9 @@ def _one_format(
         # PDF in this run, the PDF's layout is made (not written) to count.
         pages = pdf.pages if pdf is not None else page_count(letter, templates)
         return Output("docx", docx.data, docx.pages or pages, docx.pages_source)
-    if fmt != "tiff":
-        raise LettergenError(f"unknown format {fmt!r}")
-    from lettergen.render.fax import FaxSettings, pdf_to_tiff
+    if fmt != "tiff" or fax is None:  # the batch settles the fax settings for every TIFF
+        raise LettergenError(f"unknown format {fmt!r}" if fmt != "tiff" else "no fax settings")
+    from lettergen.render.fax import pdf_to_tiff
 
-    settings = fax or FaxSettings()
-    tiff = pdf_to_tiff(pdf.data, resolution=settings.resolution, compression=settings.compression)
+    tiff = pdf_to_tiff(pdf.data, resolution=fax.resolution, compression=fax.compression)
     return Output("tiff", tiff.data, tiff.pages, "tiff")
