@@ -6,7 +6,7 @@ renders templates, picks a form of address or formats a number.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 
@@ -91,7 +91,6 @@ class Letter:
     locale: str = ""  # BCP 47 tag for spelling and dates, e.g. "en-GB" (default: `language`)
     title: str = ""
     author: str = ""
-    labels: dict[str, str] = field(default_factory=dict, compare=False)
 
     def header_parts(self) -> list[tuple[str, str]]:
         """The running header as pieces for a writer: ("text", "Fax to … · Page "),

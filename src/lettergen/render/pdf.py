@@ -313,7 +313,9 @@ def _write_split(documents: list[Any], letters: list[Letter]) -> list[RenderedPD
 
 def _finish(data: bytes, letters: list[Letter], counts: list[int] | None = None) -> list[bytes]:
     """Split a written PDF into one file per letter (pages in `counts`), each with its own
-    title, author and language, saved deterministically: the same letter, the same bytes."""
+    title, author and language, saved deterministically: the same letters, the same bytes. Each
+    file carries the font subsets of its whole chunk, so a letter written in another chunk has
+    other bytes (never other text or looks)."""
     import pikepdf
 
     counts = counts or [None]  # type: ignore[list-item]
