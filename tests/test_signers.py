@@ -105,3 +105,11 @@ def test_batch_writes_one_file_per_russian_signer(tmp_path: Path) -> None:
     assert files == sorted(
         f"de-berlin-embassy--{Signer(n).slug}.pdf" for n in ("Анна Смирнова", "Иван Петров")
     )
+
+
+def test_a_control_character_in_a_field_is_refused_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "signers.csv"
+    path.write_text("name,city\nMaria Lopez,Madrid\nJohn\x0bSmith,Leeds\n", encoding="utf-8")
+    with pytest.raises(LettergenError) as caught:
+        load_signers(path)
+    assert f"{path}:3: name: holds a control character" in str(caught.value)

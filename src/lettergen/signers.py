@@ -13,6 +13,9 @@ from pathlib import Path
 from lettergen import yamlio
 from lettergen.errors import InputError, LettergenError, ManyErrors, Place
 
+#: Characters no letter can carry (C0 controls but tab and line breaks, and U+FFFE/U+FFFF).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
 COLUMNS = ("name", "organisation", "city", "country", "email")
 
 
@@ -88,6 +91,11 @@ def load_signers(path: Path) -> list[Signer]:
             continue
         values = {k: (v or "").strip() for k, v in row.items() if k}
         if not any(values.values()):
+            continue
+        bad = [k for k, v in values.items() if _CONTROL.search(v)]
+        if bad:
+            # A DOCX cannot hold them, and no name needs them: refuse before any letter is made.
+            errors.append(InputError("holds a control character", Place(path, line, bad[0])))
             continue
         if not values.get("name"):
             errors.append(InputError("name is empty", Place(path, line, "name")))
