@@ -107,7 +107,10 @@ def test_show_prints_every_field() -> None:
     assert "               New York, NY 10017\n" in out
     assert "addressee:     permanent-representative\n" in out
     assert "country:       United States (US)\n" in out
-    assert "faxes:         +1 212-230-1172\n               +1 212-888-3025\n" in out
+    assert (
+        "faxes:         +1 212-230-1172 (in United States: (212) 230-1172)\n"
+        "               +1 212-888-3025 (in United States: (212) 888-3025)\n"
+    ) in out
     assert "accredited to: Cuba (CU)\n" in out
     assert f"record:        {FIXTURE}:" in out
 
@@ -299,3 +302,10 @@ def test_shipped_shared_fax_shows_as_a_warning() -> None:
     assert [(w["severity"], "us-new-york-un-mission" in w["message"]) for w in shared] == [
         ("warning", True)
     ]
+
+
+def test_show_gives_numbers_as_dialled_from_abroad_and_inside_the_country() -> None:
+    shipped = Path(__file__).resolve().parents[1] / "data" / "directories" / "kazakhstan.yaml"
+    result = run("missions", "show", "de-berlin-embassy", directory=shipped)
+    assert result.exit_code == 0, result.output
+    assert "faxes:         +49 30 47007125 (in Germany: 030 47007125)" in result.output

@@ -123,6 +123,13 @@ def national(e164: str) -> str:
     return phonenumbers.format_number(parsed, PhoneNumberFormat.NATIONAL) if parsed else e164
 
 
+def region(e164: str) -> str | None:
+    """The ISO code of the country a number belongs to today; None if it cannot be told (an
+    invalid number, a calling code several countries share without a telling prefix)."""
+    parsed = _parse(e164)
+    return phonenumbers.region_code_for_number(parsed) if parsed else None
+
+
 def calling_code(e164: str) -> int | None:
     parsed = _parse(e164)
     return parsed.country_code if parsed else None

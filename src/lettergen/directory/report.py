@@ -119,8 +119,8 @@ def office_lines(office: Office, findings: Iterable[Finding] = ()) -> list[str]:
         ("addressee", office.role),
         ("organisation", office.organisation),
         ("address", office.address),
-        ("phones", [display_number(n) for n in office.phones]),
-        ("faxes", [display_number(n) for n in office.faxes]),
+        ("phones", [_both_formats(n) for n in office.phones]),
+        ("faxes", [_both_formats(n) for n in office.faxes]),
         ("emails", office.emails),
         ("website", office.website),
         ("accredited to", [_country_label(c) for c in office.accredited_to]),
@@ -139,6 +139,14 @@ def office_lines(office: Office, findings: Iterable[Finding] = ()) -> list[str]:
         lines.append(f"{label + ':':<14} {values[0]}")
         lines.extend(f"{'':<14} {v}" for v in values[1:])
     return lines
+
+
+def _both_formats(number: str) -> str:
+    """ "+49 30 47007125 (in Germany: 030 47007125)": from abroad, and inside the country."""
+    national = phones.national(number)
+    region = phones.region(number)
+    inside = f" (in {country_name(region)}: {national})" if region and national != number else ""
+    return display_number(number) + inside
 
 
 def _country_label(code: str) -> str:
