@@ -56,41 +56,60 @@ def country_code(country: str) -> str:
     return code
 
 
-def serving_office(directory: Directory, office: Office) -> Office:
-    """The resident office at the end of office's served_by chain.
+@dataclass(frozen=True)
+class Chain:
+    """Where an entry's served_by chain leads: the entries walked (the entry first), and the
+    resident office it ends at — or, for a broken chain, how it broke."""
 
-    Each step may land on another non-resident entry ("see Ukraine", and Ukraine is covered
-    from Moscow), so the chain is followed until it reaches an office that exists; a chain that
-    names an unknown id, loops, or stops at an entry naming nobody is a DataError.
-    """
-    chain = [office]
-    current = office
+    path: tuple[Office, ...]
+    end: Office | None
+    broken: str = ""  # "missing" (an entry names no office), "unknown" (an id), or "cycle"
+    target: str = ""  # for "unknown": the id that is not in the directory
+
+
+def follow(directory: Directory, office: Office) -> Chain:
+    """Walk served_by from `office` until a resident office, a gap or a loop. Each step may land
+    on another non-resident entry ("see Ukraine", and Ukraine is covered from Moscow)."""
+    path = [office]
     while True:
-        target_id = current.served_by
-        if not target_id:
-            raise DataError(
-                f"served_by chain {_arrows(chain)} ends at {current.id!r}, "
-                "a non-resident entry naming no office",
-                current.place("served_by"),
-                hint="set its served_by to the id of a resident office",
-            )
-        if target_id not in directory:
-            raise DataError(
-                f"served_by {target_id!r} is not an office id of this directory",
-                current.place("served_by"),
-                hint="'lettergen missions list' shows the ids",
-            )
-        target = directory.get(target_id)
-        if any(target.id == seen.id for seen in chain):
-            raise DataError(
-                f"served_by cycle: {_arrows([*chain, target])}",
-                office.place("served_by"),
-                hint="point one of them at a resident office",
-            )
+        current = path[-1]
+        if not current.served_by:
+            return Chain(tuple(path), None, "missing")
+        if current.served_by not in directory:
+            return Chain(tuple(path), None, "unknown", current.served_by)
+        target = directory.get(current.served_by)
+        if any(target.id == seen.id for seen in path):
+            return Chain((*path, target), None, "cycle")
         if target.resident:
-            return target
-        chain.append(target)
-        current = target
+            return Chain(tuple(path), target)
+        path.append(target)
+
+
+def serving_office(directory: Directory, office: Office) -> Office:
+    """The resident office at the end of office's served_by chain; a chain that names an
+    unknown id, loops, or stops at an entry naming nobody is a DataError."""
+    chain = follow(directory, office)
+    if chain.end is not None:
+        return chain.end
+    last = chain.path[-1]
+    if chain.broken == "missing":
+        raise DataError(
+            f"served_by chain {_arrows(list(chain.path))} ends at {last.id!r}, "
+            "a non-resident entry naming no office",
+            last.place("served_by"),
+            hint="set its served_by to the id of a resident office",
+        )
+    if chain.broken == "unknown":
+        raise DataError(
+            f"served_by {chain.target!r} is not an office id of this directory",
+            last.place("served_by"),
+            hint="'lettergen missions list' shows the ids",
+        )
+    raise DataError(
+        f"served_by cycle: {_arrows(list(chain.path))}",
+        office.place("served_by"),
+        hint="point one of them at a resident office",
+    )
 
 
 def _arrows(chain: list[Office]) -> str:

@@ -13,6 +13,7 @@ import logging
 
 from lettergen.directory import countries, phones
 from lettergen.directory.model import Directory, Office
+from lettergen.directory.routing import follow
 from lettergen.errors import shown
 from lettergen.findings import ERROR, WARNING, Codes, Finding
 
@@ -85,11 +86,24 @@ def _number_findings(office: Office) -> list[Finding]:
 
 
 def _served_by_findings(office: Office, directory: Directory) -> list[Finding]:
-    if not office.served_by:
-        if office.resident:
-            return []
+    if office.resident and not office.served_by:
+        return []
+    chain = follow(directory, office)
+    if chain.broken == "cycle":
+        loop = " -> ".join(entry.id for entry in chain.path)
+        return [_finding("served-by-cycle", f"served_by loops: {loop}", office)]
+    if len(chain.path) > 1:  # the chain passes through another non-resident entry
+        return [
+            _finding(
+                "served-by-non-resident",
+                f"served_by {office.served_by!r} is itself non-resident (routing follows the "
+                "chain; naming the office acting for it is clearer)",
+                office,
+            )
+        ]
+    if chain.broken == "missing":
         return [_finding("served-by-missing", "a non-resident entry needs served_by", office)]
-    if office.served_by not in directory:
+    if chain.broken == "unknown":
         return [
             _finding(
                 "served-by-unknown",
@@ -97,26 +111,7 @@ def _served_by_findings(office: Office, directory: Directory) -> list[Finding]:
                 office,
             )
         ]
-    target = directory.get(office.served_by)
-    if target.resident:
-        return []
-    # Pointing at a non-resident entry is an error in itself; name the loop if there is one.
-    chain, current = [office.id], target
-    while current.id not in chain:
-        chain.append(current.id)
-        following = current.served_by
-        if not following or following not in directory or directory.get(following).resident:
-            return [
-                _finding(
-                    "served-by-non-resident",
-                    f"served_by {target.id!r} is itself non-resident (routing follows the "
-                    "chain; naming the office acting for it is clearer)",
-                    office,
-                )
-            ]
-        current = directory.get(following)
-    loop = " -> ".join([*chain, current.id])
-    return [_finding("served-by-cycle", f"served_by loops: {loop}", office)]
+    return []
 
 
 def validate(directory: Directory) -> list[Finding]:
