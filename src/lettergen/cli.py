@@ -249,6 +249,13 @@ def _fax_options(command: F) -> F:
     )(command)
 
 
+def _letter_options(command: F) -> F:
+    """What render and batch share: language, formats, sender, directory and fax options."""
+    for option in (_fax_options, CAMPAIGN_DIRECTORY_OPTION, SENDER_OPTION, FORMAT_OPTION):
+        command = option(command)
+    return LANG_OPTION(command)
+
+
 def _fax_settings(resolution: str, compression: str) -> FaxSettings:
     from lettergen.render.fax import FaxSettings
 
@@ -285,11 +292,7 @@ def _split(value: str | None) -> list[str]:
     help="The file to write; its suffix (.pdf, .docx, .tiff) picks the format. Without one, "
     "each format's suffix is added.",
 )
-@LANG_OPTION
-@FORMAT_OPTION
-@SENDER_OPTION
-@CAMPAIGN_DIRECTORY_OPTION
-@_fax_options
+@_letter_options
 def render(
     campaign_name: str,
     office_id: str,
@@ -354,11 +357,7 @@ def render(
 @click.option(
     "--force", is_flag=True, help="Render every letter, even those unchanged since the last run."
 )
-@LANG_OPTION
-@FORMAT_OPTION
-@SENDER_OPTION
-@CAMPAIGN_DIRECTORY_OPTION
-@_fax_options
+@_letter_options
 def batch_command(
     campaign_name: str,
     everyone: bool,
