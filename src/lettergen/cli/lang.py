@@ -1,0 +1,58 @@
+"""`lettergen lang`: add and check letter languages."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from lettergen.cli import cli
+
+
+@cli.group("lang")
+def lang_group() -> None:
+    """Add and check letter languages (letter_templates/<lang>/; see letter_templates/README.md)."""
+
+
+@lang_group.command("new")
+@click.argument("code")
+def lang_new(code: str) -> None:
+    """Start the language CODE (e.g. pt, uk, pt_BR) as a copy of English, marked draft."""
+    from lettergen import langcheck
+
+    folder = langcheck.new_language(code)
+    click.echo(f"created {folder}/ (strings.yaml, letter.md.j2): translate them, then run")
+    click.echo(f"  lettergen lang check {code}")
+
+
+@lang_group.command("check")
+@click.argument("codes", nargs=-1, metavar="[LANG]...")
+@click.option(
+    "--campaign",
+    "campaigns",
+    multiple=True,
+    help="Require this campaign's texts in the language (repeatable; default: note what the "
+    "campaigns in data/campaigns/ lack).",
+)
+def lang_check(codes: tuple[str, ...], campaigns: tuple[str, ...]) -> None:
+    """Report what the languages (default: all) lack: string keys, {{ fields }}, updates of the
+    English text, campaign texts. Exits 1 if a letter in one of them could not be made."""
+    from lettergen import langcheck
+
+    findings = langcheck.check(codes, campaigns=campaigns)
+    for finding in findings:
+        click.echo(langcheck.finding_line(finding))
+    for line in langcheck.summary(codes, findings):
+        click.echo(line, err=True)
+    if langcheck.errors(findings):
+        sys.exit(1)
+
+
+@lang_group.command("mark-current")
+@click.argument("code")
+def lang_mark_current(code: str) -> None:
+    """Record that CODE follows today's English text (after bringing it up to date)."""
+    from lettergen import langcheck
+
+    langcheck.mark_current(code)
+    click.echo(f"{code} now follows the current English text")

@@ -1,0 +1,159 @@
+"""`lettergen render` and `lettergen batch`: write letters."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import click
+
+from lettergen.cli import cli
+from lettergen.cli.options import (
+    CAMPAIGN_ARGUMENT,
+    fax_settings,
+    letter_options,
+    sender_overrides,
+    split_list,
+)
+
+
+@cli.command()
+@CAMPAIGN_ARGUMENT
+@click.option("--office", "office_id", required=True, help="The office id (see 'missions list').")
+@click.option("--signer", help="The name to sign with (default: the campaign's sender).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The file to write; its suffix (.pdf, .docx, .tiff) picks the format. Without one, "
+    "each format's suffix is added.",
+)
+@letter_options
+def render(
+    campaign_name: str,
+    office_id: str,
+    signer: str | None,
+    output: Path | None,
+    lang: str | None,
+    formats: list[str],
+    sender_fields: tuple[str, ...],
+    directory_path: Path | None,
+    cover: bool,
+    fax_resolution: str,
+    fax_compression: str,
+) -> None:
+    """Write one letter of CAMPAIGN (a name under data/campaigns/ or a file) to one office."""
+    from lettergen import batch
+
+    written = batch.render_one(
+        campaign_name,
+        office_id,
+        signer=signer,
+        output=output,
+        lang=lang,
+        formats=formats,
+        sender=sender_overrides(sender_fields),
+        directory=directory_path,
+        cover=cover,
+        fax=fax_settings(fax_resolution, fax_compression),
+    )
+    for path, pages in written:
+        click.echo(f"{path} ({pages} page{'s' if pages != 1 else ''})")
+
+
+@cli.command("batch")
+@CAMPAIGN_ARGUMENT
+@click.option("--all", "everyone", is_flag=True, help="Every office of the directory.")
+@click.option("--countries", help="Comma-separated ISO codes: the offices routing picks for each.")
+@click.option("--offices", help="Comma-separated office ids.")
+@click.option(
+    "--signers",
+    "signers_path",
+    type=click.Path(path_type=Path),
+    help="CSV of signers (name, organisation, city, country, email): "
+    "one letter per signer and office.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Output folder (default: output/).",
+)
+@click.option(
+    "--include-no-fax", is_flag=True, help="Also write letters to offices without fax, for post."
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=len(os.sched_getaffinity(0)),
+    show_default="the number of cores",
+    help="Worker processes rendering letters.",
+)
+@click.option(
+    "--force", is_flag=True, help="Render every letter, even those unchanged since the last run."
+)
+@letter_options
+def batch_command(
+    campaign_name: str,
+    everyone: bool,
+    countries: str | None,
+    offices: str | None,
+    signers_path: Path | None,
+    output: Path | None,
+    include_no_fax: bool,
+    jobs: int,
+    force: bool,
+    lang: str | None,
+    formats: list[str],
+    sender_fields: tuple[str, ...],
+    directory_path: Path | None,
+    cover: bool,
+    fax_resolution: str,
+    fax_compression: str,
+) -> None:
+    """Write the letters of CAMPAIGN to many offices, with a manifest.
+
+    Without --all, --countries or --offices, the campaign's own targets are used. A rerun
+    keeps the files whose inputs have not changed (see the manifest's input_hash).
+    """
+    from lettergen import batch
+
+    job = batch.prepare(
+        campaign_name,
+        everyone=everyone,
+        countries=split_list(countries),
+        offices=split_list(offices),
+        signers=signers_path,
+        include_no_fax=include_no_fax,
+        lang=lang,
+        sender=sender_overrides(sender_fields),
+        directory=directory_path,
+        cover=cover,
+    )
+    with _progress(len(job.plan.jobs), "Writing letters") as step:
+        result = job.run(
+            formats=formats,
+            out=output,
+            progress=step,
+            jobs=jobs,
+            force=force,
+            fax=fax_settings(fax_resolution, fax_compression),
+        )
+    for line in batch.summary(result):
+        click.echo(line)
+    if result.failures:
+        sys.exit(1)
+
+
+@contextlib.contextmanager
+def _progress(length: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on a terminal; silence in CI and pipes, where it would only be noise."""
+    if not sys.stderr.isatty() or length < 2:
+        yield lambda _: None
+        return
+    with click.progressbar(length=length, label=label, file=sys.stderr) as bar:
+        yield bar.update
