@@ -19,7 +19,7 @@ import yaml
 from click.testing import CliRunner
 from fontTools.ttLib import TTFont
 
-from conftest import FIXTURES, ROOT, SEED_CAMPAIGN, flat, pdftotext
+from conftest import FIXTURES, SEED_CAMPAIGN, flat, pdftotext
 from lettergen import batch, i18n, langcheck, paths, yamlio
 from lettergen import campaign as campaigns
 from lettergen.cli import cli

@@ -268,7 +268,12 @@ def check(
             translation = cached_language(code, root)
         except LettergenError as exc:
             findings.append(
-                CODES.finding("unreadable", exc.message, exc.place or Place(paths.language_dir(code, root)), code)
+                CODES.finding(
+                    "unreadable",
+                    exc.message,
+                    exc.place or Place(paths.language_dir(code, root)),
+                    code,
+                )
             )
             continue
         found = (
