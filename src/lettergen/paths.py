@@ -84,9 +84,16 @@ def output_dir() -> Path:
 
 def user_templates_dir() -> Path:
     """Where a user's own languages live (and `lettergen lang new` writes):
-    $LETTERGEN_TEMPLATES, else letter_templates/ in the working folder."""
+    $LETTERGEN_TEMPLATES; else, working in the source checkout itself, the shipped templates
+    of the checkout (a new language there is one to contribute); else letter_templates/ in the
+    working folder, never the installed package."""
     env = os.environ.get("LETTERGEN_TEMPLATES")
-    return Path(env) if env else home() / TEMPLATES
+    if env:
+        return Path(env)
+    here = home()
+    if here == checkout() and not (here / TEMPLATES).is_dir():
+        return shipped_templates()
+    return here / TEMPLATES
 
 
 def template_roots(templates: Path | None = None) -> list[Path]:
