@@ -25,6 +25,7 @@ import jinja2
 import jinja2.meta
 
 from lettergen import paths, yamlio
+from lettergen.compose import fields
 from lettergen.errors import InputError, LettergenError, Place
 from lettergen.findings import ERROR, NOTE, WARNING, Codes, Finding
 from lettergen.i18n import (
@@ -79,31 +80,8 @@ CODES = Codes(
     }
 )
 
-# --- what a letter provides to each text (keep in step with compose.compose) ---------------
+# --- what a translation's texts must and may use (the fields themselves: compose.fields) ----
 
-#: Fields of every string that names the office or its addressee, and of the prose.
-CONTEXT = frozenset({"state", "country", "country_in", "country_code", "city", "organisation"})
-#: Fields of particular strings, on top of none (labels.date_line) or CONTEXT (the others).
-EXTRA = {
-    "labels.header": CONTEXT | {"fax"},
-    "labels.header_post": CONTEXT | {"office"},
-    "labels.fax_notice": CONTEXT | {"fax", "contact", "office_kind"},
-    "labels.date_line": frozenset({"city", "date"}),
-    "country_in": frozenset({"country"}),
-}
-WITH_CONTEXT = ("offices.", "addressees.", "closing")
-#: Fields of the prose (letter.md.j2).
-BODY = CONTEXT | {
-    "accredited",
-    "office",
-    "sender",
-    "signer",
-    "case",
-    "demands",
-    "action_date",
-    "letter_date",
-    "action_date_text",
-}
 #: Fields a text must use, or the letter would lose something essential.
 REQUIRED = {
     BODY_TEMPLATE: {"case", "demands"},
@@ -417,14 +395,6 @@ def _words(text: str) -> list[str]:
     return re.findall(r"\w+", re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{\w+\}", " ", text))
 
 
-def _allowed(key: str) -> frozenset[str]:
-    if key in EXTRA:
-        return EXTRA[key]
-    if key.startswith(WITH_CONTEXT):
-        return CONTEXT
-    return frozenset()
-
-
 def _variables(env: jinja2.Environment, source: str) -> set[str]:
     return set(jinja2.meta.find_undeclared_variables(env.parse(source))) - set(env.globals)
 
@@ -442,7 +412,7 @@ def _fields(translation: Language, english: Language | None) -> Iterator[Finding
         source_text = " ".join(map(str, source)) if isinstance(source, list) else source
         for item in items:
             if isinstance(item, str):
-                texts.append((key, item, _place(translation, key), _allowed(key), source_text))
+                texts.append((key, item, _place(translation, key), fields(key), source_text))
     body_path = translation.folder / BODY_TEMPLATE
     english_body = (english.folder / BODY_TEMPLATE).read_text(encoding="utf-8") if english else None
     try:
@@ -451,7 +421,7 @@ def _fields(translation: Language, english: Language | None) -> Iterator[Finding
                 BODY_TEMPLATE,
                 body_path.read_text(encoding="utf-8"),
                 Place(body_path),
-                BODY,
+                fields(BODY_TEMPLATE),
                 english_body,
             )
         )
