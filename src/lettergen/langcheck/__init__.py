@@ -20,7 +20,7 @@ from typing import Any
 
 from lettergen import paths
 from lettergen.errors import LettergenError, Place
-from lettergen.findings import ERROR, NOTE, WARNING, Finding
+from lettergen.findings import ERROR, NOTE, WARNING, Finding, finding_line
 from lettergen.i18n import available, clear_caches
 from lettergen.i18n import language as cached_language
 from lettergen.langcheck.codes import CODES, FILES, SOURCE
@@ -41,12 +41,6 @@ __all__ = [
     "source_hashes",
     "summary",
 ]
-
-
-def finding_line(finding: Finding) -> str:
-    """The line `lang check` prints: `place: severity: code: message`, the place's path relative
-    to the current folder when it is below it."""
-    return f"{finding.place}: {finding.severity}: {finding.code}: {finding.message}"
 
 
 def check(
