@@ -79,7 +79,7 @@ def load_signers(path: Path) -> list[Signer]:
     except csv.Error as exc:
         # The csv module's own limit (131,072 characters by default, a process-wide setting
         # we leave alone) and malformed quoting end here, with the line reached.
-        line = max(reader.line_num, 1)
+        line = max(reader.reader.line_num, 1)  # the DictReader counts whole rows only
         if "field limit" in str(exc):
             message = f"a field is longer than {csv.field_size_limit():,} characters"
         else:
