@@ -175,7 +175,11 @@ def _check_pdf(check: FileCheck) -> None:
         check.pages = len(document)
         sizes: list[float] = []
         for index in range(check.pages):
-            page = document[index]
+            try:
+                page = document[index]
+            except pdfium.PdfiumError as exc:
+                check.add(index + 1, "unreadable", f"cannot read the page: {exc}")
+                continue
             try:
                 _check_pdf_page(check, index + 1, page, sizes)
             finally:
@@ -280,8 +284,11 @@ def _check_label(check: FileCheck, number: int, band: str) -> None:
 
 def _check_tiff(check: FileCheck) -> None:
     try:
-        image = Image.open(check.file)
-    except (OSError, Image.DecompressionBombError) as exc:
+        with warnings.catch_warnings():
+            # Pillow warns before it fails on a damaged header: the failure is the finding.
+            warnings.simplefilter("ignore")
+            image = Image.open(check.file)
+    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
         check.add(0, "unreadable", f"cannot read the TIFF: {exc}")
         return
     with image, warnings.catch_warnings():
