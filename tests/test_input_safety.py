@@ -341,3 +341,21 @@ def test_fax_check_refuses_a_200_inch_page_before_rendering(tmp_path: Path) -> N
         f"{tmp_path / 'huge.pdf'}: page 1: page-too-large: the page is 5080 × 5080 mm"
         " (a fax page is A4 or Letter; at most 1000 mm a side is checked) (error)"
     )
+
+
+def test_a_signer_given_on_the_command_line_is_checked_like_a_csv_row(tmp_path: Path) -> None:
+    campaign = write(tmp_path, "c.yaml", CAMPAIGN)
+    render = ["render", str(campaign), "--office", "de-berlin-embassy", "--directory"]
+    render += [str(SHIPPED_DIRECTORY), "-o", str(tmp_path / "letter.pdf"), "--signer"]
+    code, output = lettergen(*render, "W" * 10_000)
+    assert (code, output) == (1, "Error: --signer: 10,000 characters; a letter takes at most 200\n")
+    code, output = lettergen(*render, "Anna \u202eSmirnova")
+    assert (code, output) == (
+        1,
+        "Error: --signer: U+202E RIGHT-TO-LEFT OVERRIDE refused: it changes the order in which"
+        " a reader sees the text (remove it)\n",
+    )
+    assert not (tmp_path / "letter.pdf").exists()
+    code, output = lettergen(*render, "Anna Smir\u200bnova")
+    assert code == 0, output
+    assert "Anna Smirnova" in pdftotext(tmp_path / "letter.pdf")

@@ -66,6 +66,25 @@ class Signer:
         return f"{prefix}-{_name_hash(self.name, self.slug_hash or 8)}"
 
 
+def signer_named(name: str, option: str = "--signer") -> Signer:
+    """The one signer given on the command line, cleaned and checked like a CSV row's name
+    (lettergen.text): the same letter, whichever way the name came in."""
+    cleaned = hygiene.clean(name.strip())
+    index = hygiene.find_bidi(cleaned)
+    if index is not None:
+        raise InputError(hygiene.bidi_message(cleaned[index]), Place(None, None, option))
+    if _CONTROL.search(cleaned):
+        raise InputError("holds a control character", Place(None, None, option))
+    if not cleaned:
+        raise InputError("the name is empty", Place(None, None, option))
+    if len(cleaned) > hygiene.MAX_NAME:
+        raise InputError(
+            f"{len(cleaned):,} characters; a letter takes at most {hygiene.MAX_NAME}",
+            Place(None, None, option),
+        )
+    return Signer(cleaned)
+
+
 def load_signers(path: Path) -> list[Signer]:
     """Read a signers CSV (header row: name, and optional organisation, city, country, email).
     UTF-8, with or without the byte order mark Excel writes. Every field is cleaned
