@@ -7,12 +7,16 @@ from pathlib import Path
 import click
 
 from lettergen.cli import cli
+from lettergen.cli.options import DIRECTORY_OPTION
 from lettergen.yamlio import atomic_write
+
+#: Suffixes 'directory import' reads as a spreadsheet (lettergen.directory.spreadsheet).
+SHEET_SUFFIXES = (".csv", ".xlsx", ".ods")
 
 
 @cli.group("directory")
 def directory_group() -> None:
-    """Turn a published directory text into the directory YAML."""
+    """Turn a published directory or a spreadsheet into the directory YAML, and back."""
 
 
 @directory_group.command("import")
@@ -21,12 +25,49 @@ def directory_group() -> None:
 @click.option("--state", required=True, help="ISO code of the sending state, e.g. KZ.")
 @click.option("--force", is_flag=True, help="Overwrite OUTPUT, losing any hand corrections in it.")
 def directory_import(source: Path, output: Path, state: str, force: bool) -> None:
-    """Read the directory text SOURCE into OUTPUT; print what was read and what was not."""
+    """Read the directory text SOURCE into OUTPUT; print what was read and what was not.
+
+    SOURCE may also be a spreadsheet (.csv, .xlsx, .ods) with the
+    columns 'directory export' writes (docs/directories.md)."""
     from lettergen.directory import importer
 
+    if source.suffix.lower() in SHEET_SUFFIXES:
+        _import_sheet(source, output, state, force)
+        return
     importer.refuse_overwrite(output, force)
     result = importer.import_file(source, state)
     command = f"lettergen directory import {source} -o {output} --state {state.upper()}"
     atomic_write(output, importer.to_yaml(result, command))
     click.echo(f"wrote {output}")
     click.echo("\n".join(importer.summary(result)))
+
+
+def _import_sheet(source: Path, output: Path, state: str, force: bool) -> None:
+    from lettergen.directory import importer, spreadsheet
+    from lettergen.directory.model import dump_directory
+
+    importer.refuse_overwrite(output, force)
+    directory = spreadsheet.import_sheet(source, state)
+    header = f"# Imported with: lettergen directory import {source} -o {output} --state {state}\n"
+    atomic_write(output, header + dump_directory(directory))
+    click.echo(f"wrote {output}")
+    click.echo(f"offices: {len(directory)}")
+
+
+@directory_group.command("export")
+@DIRECTORY_OPTION
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="The spreadsheet: .csv or .xlsx.",
+)
+def directory_export(directory_path: Path | None, output: Path) -> None:
+    """Write the directory as a spreadsheet, one row per office, to edit and import back."""
+    from lettergen.directory import spreadsheet
+    from lettergen.directory.model import load_directories
+
+    directory = load_directories(directory_path)
+    spreadsheet.export(directory, output)
+    click.echo(f"wrote {output} ({len(directory)} offices)")
