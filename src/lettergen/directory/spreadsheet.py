@@ -221,7 +221,11 @@ def _header(path: Path, cells: Sequence[str | int], known: Iterable[str]) -> lis
     return header
 
 
-def _items(name: str, value: str | int) -> list[str]:
+def _items(name: str, value: str | int, place: Place) -> list[str]:
+    if isinstance(value, int) and name in ("phones", "faxes"):
+        # A spreadsheet that took +4930... for a number kept the digits and dropped the plus.
+        log.warning("%s: number %d read as +%d (format the column as text)", place, value, value)
+        return [f"+{value}"]
     text = str(value).replace("\r\n", "\n")
     parts = text.split("\n")
     if name in SEMICOLON_LISTS:
@@ -257,7 +261,11 @@ def read_offices(path: Path) -> list[Office]:
         for name, value in zip(header, cells, strict=False):
             if value == "":
                 continue
-            record[name] = _items(name, value) if name in TEXT_LISTS else value
+            if name == "source_line" and isinstance(value, str) and value.isdigit():
+                value = int(value)  # CSV cells are texts
+            elif name in TEXT_LISTS:
+                value = _items(name, value, _where(path, number, header, Place(field=name)))
+            record[name] = value
         found: list[LettergenError] = []
         office = office_from_record(record, path, found)
         for error in found:
