@@ -71,3 +71,42 @@ def directory_export(directory_path: Path | None, output: Path) -> None:
     directory = load_directories(directory_path)
     spreadsheet.export(directory, output)
     click.echo(f"wrote {output} ({len(directory)} offices)")
+
+
+@directory_group.command("hostlist")
+@click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--mapping",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="The YAML telling which column holds what (docs/directories.md).",
+)
+@click.option("--state", help="Take this sending state's offices (ISO code, e.g. KZ).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the state's offices: .yaml, .csv or .xlsx (needs --state).",
+)
+@click.option("--force", is_flag=True, help="Overwrite OUTPUT.")
+def directory_hostlist(
+    source: Path, mapping: Path, state: str | None, output: Path | None, force: bool
+) -> None:
+    """Read a foreign ministry's list of the missions in its country (CSV, XLSX, ODS): the
+    states and organisations in it, and with --state that state's offices, numbers in E.164."""
+    from lettergen.directory import hostlist, importer, spreadsheet
+    from lettergen.directory.model import dump_directory
+
+    if output and not state:
+        raise click.UsageError("-o needs --state: whose offices to write")
+    found = hostlist.read(source, mapping)
+    if output and state:
+        importer.refuse_overwrite(output, force)
+        directory = found.directory(state)
+        if output.suffix.lower() in (".csv", ".xlsx"):
+            spreadsheet.export(directory, output)
+        else:
+            header = f"# Read with: lettergen directory hostlist {source} --mapping {mapping}\n"
+            atomic_write(output, header + dump_directory(directory))
+        click.echo(f"wrote {output} ({len(directory)} offices)")
+    click.echo("\n".join(hostlist.summary(found, state)))

@@ -262,10 +262,12 @@ def read_offices(path: Path) -> list[Office]:
             if value == "":
                 continue
             if name == "source_line" and isinstance(value, str) and value.isdigit():
-                value = int(value)  # CSV cells are texts
+                record[name] = int(value)  # CSV cells are texts
             elif name in TEXT_LISTS:
-                value = _items(name, value, _where(path, number, header, Place(field=name)))
-            record[name] = value
+                where = _where(path, number, header, Place(field=name))
+                record[name] = _items(name, value, where)
+            else:
+                record[name] = value
         found: list[LettergenError] = []
         office = office_from_record(record, path, found)
         for error in found:
