@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -110,3 +111,51 @@ def directory_hostlist(
             atomic_write(output, header + dump_directory(directory))
         click.echo(f"wrote {output} ({len(directory)} offices)")
     click.echo("\n".join(hostlist.summary(found, state)))
+
+
+@directory_group.command("update")
+@click.argument("directory_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("newer", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option(
+    "--mapping",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="NEWER is a host-country list read with this mapping (see 'directory hostlist').",
+)
+@click.option(
+    "--country",
+    "covered",
+    multiple=True,
+    help="NEWER covers only this country (repeatable): offices elsewhere are not closed.",
+)
+@click.option("--apply", "write", is_flag=True, help="Write the changes into DIRECTORY_FILE.")
+@click.option(
+    "--date",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The verified date of changed and new records (default: today).",
+)
+def directory_update(
+    directory_file: Path,
+    newer: Path,
+    mapping: Path | None,
+    covered: tuple[str, ...],
+    write: bool,
+    date: Any,
+) -> None:
+    """Compare DIRECTORY_FILE with a NEWER list (.yaml, .csv, .xlsx, .ods) office by office and
+    print what is new, closed and changed; --apply writes it, keeping hand corrections."""
+    from lettergen.directory import update
+    from lettergen.directory.model import load_directory
+    from lettergen.directory.routing import country_code
+
+    state = load_directory(directory_file).state
+    found = update.read_newer(newer, state, mapping)
+    day = date.date() if date else None
+    scope = {country_code(c) for c in covered} or found.countries
+    diff = update.update(directory_file, found.directory, found.fields, day, write, scope)
+    click.echo("\n".join(update.diff_lines(diff)))
+    if diff.empty:
+        click.echo("nothing to change")
+    elif write:
+        click.echo(f"wrote {directory_file}")
+    else:
+        click.echo("nothing written: pass --apply to write these changes")
