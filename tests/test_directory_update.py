@@ -215,3 +215,30 @@ def test_hand_corrected_fields_are_read_from_the_comments() -> None:
     # Above the record: "country 'PK' -> 'IR', address from the heading's city, note added".
     assert protected["pk-meshed-consulate-general"] == {"address"}
     assert "de-berlin-embassy" not in protected
+
+
+def test_a_closed_office_takes_only_its_own_comments(tmp_path: Path) -> None:
+    path = tmp_path / "small.yaml"
+    path.write_text(
+        "state: KZ\noffices:\n"
+        "  - id: de-berlin-embassy\n    country: DE\n    city: Berlin\n    kind: embassy\n"
+        "    faxes: ['+493047007125']\n"
+        "  # corrected by hand: Bonn's address, fax and e-mail checked\n"
+        "  - id: de-bonn-embassy\n    country: DE\n    city: Bonn\n    kind: embassy\n"
+        "    faxes: ['+49228000000']\n"
+        "  # corrected by hand: address 'Wein' -> 'Wien'\n"
+        "  - id: at-vienna-embassy\n    country: AT\n    city: Vienna\n    kind: embassy\n"
+        "    address: [Felix Mottlstrasse 23, 1190 Wien]\n    faxes: ['+4313679175']\n",
+        encoding="utf-8",
+    )
+    assert update.hand_corrected(path.read_text(encoding="utf-8")) == {
+        "de-bonn-embassy": {"address", "faxes", "emails"},
+        "at-vienna-embassy": {"address"},
+    }
+    old = load_directory(path)
+    newer = [o for o in old if o.id != "de-bonn-embassy"]
+    diff = update.update(path, type(old)("KZ", newer), update.COMPARED, DAY, write=True)
+    assert [(d.how, d.office.id) for d in diff.offices] == [("closed", "de-bonn-embassy")]
+    text = path.read_text(encoding="utf-8")
+    assert "Bonn" not in text
+    assert "  # corrected by hand: address 'Wein' -> 'Wien'\n  - id: at-vienna-embassy\n" in text

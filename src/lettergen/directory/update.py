@@ -34,6 +34,14 @@ log = logging.getLogger(__name__)
 #: The fields an update compares and writes: the facts a newer list gives about an office.
 COMPARED: tuple[str, ...] = ("address", "phones", "faxes", "emails", "website")
 HAND_MARK = "corrected by hand"
+#: How a hand-correction comment above a record names the fields an update writes.
+_FIELD_WORDS = {
+    "address": r"\baddress(es)?\b",
+    "phones": r"\b(tele)?phones?\b",
+    "faxes": r"\bfax(es)?\b",
+    "emails": r"\be-?mails?\b",
+    "website": r"\b(website|web site)\b",
+}
 
 
 @dataclass(frozen=True)
@@ -80,7 +88,7 @@ def hand_corrected(text: str) -> dict[str, set[str]]:
     protected: dict[str, set[str]] = {}
     block: list[str] = []
     current: str | None = None
-    words = {name: re.compile(rf"\b{name.rstrip('s')}s?\b") for name in COMPARED}
+    words = {name: re.compile(pattern) for name, pattern in _FIELD_WORDS.items()}
     for line in text.splitlines():
         stripped = line.strip()
         if stripped.startswith("#"):
@@ -237,6 +245,32 @@ def _record(office: Office) -> Any:
     return record
 
 
+def _tail(record: Any) -> list[Any] | None:
+    """The comment slot after a record's last value: in ruamel's round-trip model the comment
+    lines above the next record live there."""
+    keys = list(record.keys())
+    return record.ca.items.get(keys[-1]) if keys else None
+
+
+def _remove(records: Any, record: Any) -> None:
+    """Remove a record with the comments above it, keeping those above the next record (which
+    sit in this record's tail slot) by moving them into the previous record's."""
+    index = records.index(record)
+    tail = _tail(record)
+    following = tail[2] if tail else None
+    if index > 0:
+        before = records[index - 1]
+        keys = list(before.keys())
+        slot = before.ca.items.setdefault(keys[-1], [None, None, None, None])
+        slot[2] = following
+    elif following is not None:
+        # The first record: comments above the next one go above the list's new first item.
+        records.yaml_set_comment_before_after_key(
+            0, before=following.value.strip("\n").replace("  # ", "# ")
+        )
+    del records[index]
+
+
 def _free_id(office_id: str, taken: set[str]) -> str:
     if office_id not in taken:
         return office_id
@@ -265,7 +299,7 @@ def apply(path: Path, diff: Diff, date: datetime.date) -> str:
                 record[change.field] = _flow(value) if isinstance(value, list) else value
         record["verified"] = date.isoformat()
     for item in diff.of("closed"):
-        records.remove(by_id[item.office.id])
+        _remove(records, by_id[item.office.id])
     taken = set(by_id)
     for item in diff.of("new"):
         office = replace(
