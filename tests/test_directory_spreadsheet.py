@@ -204,3 +204,17 @@ def test_column_letters() -> None:
         "ZZ",
         "AAA",
     ]
+
+
+@pytest.mark.parametrize(
+    ("command", "first_line"),
+    [
+        ("export", "Write the directory as a spreadsheet, one row per office"),
+        ("hostlist", "Read a foreign ministry's list of the missions in its country"),
+        ("update", "Compare DIRECTORY_FILE with a NEWER list"),
+    ],
+)
+def test_new_commands_have_help(command: str, first_line: str) -> None:
+    result = run("directory", command, "--help")
+    assert result.exit_code == 0
+    assert first_line in " ".join(result.output.split())
