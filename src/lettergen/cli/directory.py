@@ -64,12 +64,13 @@ def _import_sheet(source: Path, output: Path, state: str, force: bool) -> None:
     required=True,
     help="The spreadsheet: .csv or .xlsx.",
 )
-def directory_export(directory_path: Path | None, output: Path) -> None:
+@click.option("--state", help="The sending state whose directory to write, e.g. KZ.")
+def directory_export(directory_path: Path | None, output: Path, state: str | None) -> None:
     """Write the directory as a spreadsheet, one row per office, to edit and import back."""
     from lettergen.directory import spreadsheet
     from lettergen.directory.model import load_directories
 
-    directory = load_directories(directory_path)
+    directory = load_directories(directory_path, state)
     spreadsheet.export(directory, output)
     click.echo(f"wrote {output} ({len(directory)} offices)")
 
