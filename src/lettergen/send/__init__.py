@@ -64,7 +64,7 @@ def render_first(campaign: str | Path, folder: Path, formats: tuple[str, ...]) -
     import lettergen
 
     manifest = folder / "manifest.json"
-    wanted = list(formats)
+    wanted = list(formats[:1])  # a new batch: the transport's preferred format
     if manifest.is_file():
         try:
             written = {r["format"] for r in json.loads(manifest.read_text("utf-8"))["letters"]}

@@ -16,6 +16,7 @@ What an SMTP reply means for the letter:
 
 from __future__ import annotations
 
+import email.policy
 import logging
 import mimetypes
 import smtplib
@@ -31,6 +32,7 @@ from lettergen.send.transports import Job, Outcome, TransportError, register
 log = logging.getLogger(__name__)
 
 SECURITY = ("starttls", "ssl", "none")
+SMTP_POLICY = email.policy.SMTP
 
 
 class Email:
@@ -85,11 +87,16 @@ class Email:
             client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
         else:
             client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
             if self.security == "starttls":
                 client.starttls(context=context)
-        login = smtp_login(self.host)
-        if login is not None:
-            client.login(*login)
+            client.ehlo_or_helo_if_needed()
+            login = smtp_login(self.host)
+            if login is not None:
+                client.login(*login)
+        except BaseException:
+            client.close()
+            raise
         return client
 
     def submit(self, job: Job) -> Outcome:
@@ -106,7 +113,10 @@ class Email:
                 if code >= 300:
                     return _refused(code, reply, "recipient")
                 handing_over = True
-                client.data(message.as_bytes())
+                # smtplib sends bytes as they are: the lines must already end in CRLF.
+                code, reply = client.data(message.as_bytes(policy=SMTP_POLICY))
+                if code >= 300:  # smtplib returns, not raises, the reply to the message
+                    return _refused(code, reply, "message")
         except smtplib.SMTPDataError as exc:
             return _refused(exc.smtp_code, exc.smtp_error, "message")
         except (
