@@ -142,7 +142,8 @@ def send(
             if working is ledger:
                 from lettergen.send.report import write_reports
 
-                reports = write_reports(ledger, folder, campaign_name(campaign))
+                # The PDF summary waits for `status --report`: WeasyPrint takes seconds to load.
+                reports = write_reports(ledger, folder, campaign_name(campaign), pdf=False)
             else:
                 working.close()
             return Sent(folder, synced, progress, counts, reports, plan)

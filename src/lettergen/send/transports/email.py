@@ -17,6 +17,7 @@ What an SMTP reply means for the letter:
 from __future__ import annotations
 
 import email.policy
+import functools
 import logging
 import mimetypes
 import smtplib
@@ -80,16 +81,20 @@ class Email:
         )
         return message
 
+    @functools.cached_property
+    def _tls(self) -> ssl.SSLContext:
+        """Made once: loading the system's certificates costs a good part of a second."""
+        return ssl.create_default_context()
+
     def _connect(self) -> smtplib.SMTP:
-        context = ssl.create_default_context()
         client: smtplib.SMTP
         if self.security == "ssl":
-            client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+            client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self._tls)
         else:
             client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         try:
             if self.security == "starttls":
-                client.starttls(context=context)
+                client.starttls(context=self._tls)
             client.ehlo_or_helo_if_needed()
             login = smtp_login(self.host)
             if login is not None:
