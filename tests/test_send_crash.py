@@ -15,10 +15,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from lettergen.send.ledger import Ledger
 from smtp_server import Handler, smtp_server
 from test_send_ledger import write_batch
-
-from lettergen.send.ledger import Ledger
 
 LETTERS = 24
 KILLS = 8
@@ -53,7 +52,8 @@ def test_kill_9_at_random_moments_never_twice_never_lost(tmp_path: Path) -> None
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     # The server sits 40 ms on each message, so that kills land while one is handed over.
     with smtp_server(delay=0.04) as (server, port):
-        for runs in range(1, 40):
+        while runs < 40:
+            runs += 1
             process = subprocess.Popen(
                 command(folder, port, "--interval", "0.02"),
                 env=env,
