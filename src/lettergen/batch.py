@@ -383,13 +383,14 @@ class _Run:
         """Files in the folder this run's manifest does not list (left alone, reported)."""
         own = {manifest.JSON_NAME, manifest.CSV_NAME, manifest.JOURNAL_NAME}
         found = []
+        records = (manifest.JSON_NAME + ".corrupt-", *outdir.COMPANIONS)
         for path in sorted(self.folder.rglob("*")):
             relative = path.relative_to(self.folder).as_posix()
             if path.is_dir() and not path.is_symlink():
                 continue
             if relative in own or relative in self.current:
                 continue
-            if relative.startswith(manifest.JSON_NAME + ".corrupt-"):
+            if relative.startswith(records):
                 continue
             found.append(relative)
         return found
