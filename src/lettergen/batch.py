@@ -14,6 +14,7 @@ touched; nothing is written outside the folder.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
@@ -225,11 +226,12 @@ class _Run:
         result.notes.extend(self.previous.warnings)
         self._check_campaign_file()
         self.force = self.options.force or not self.previous.complete
+        rendered = render_files(self._tasks(), self.settings, self.options.workers)
         try:
-            for key, letter, outputs in render_files(
-                self._tasks(), self.settings, self.options.workers
-            ):
-                self._written(key, letter, outputs)
+            # closing(): a failed write stops the workers now, not when the generator is freed.
+            with contextlib.closing(rendered):
+                for key, letter, outputs in rendered:
+                    self._written(key, letter, outputs)
             self._finish()
         finally:
             self.spool.close()
