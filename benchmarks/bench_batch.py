@@ -221,7 +221,7 @@ def main() -> None:
     parser.add_argument("--scale", action="store_true", help="also 1,000 and 10,000 letters")
     parser.add_argument(
         "--stream",
-        default="200,2000",
+        default="100,1000",
         help="signer counts (× 1 office) for the streamed runs, comma-separated ('' for none)",
     )
     parser.add_argument(
