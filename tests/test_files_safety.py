@@ -358,6 +358,21 @@ def test_a_file_where_a_folder_belongs_is_a_one_line_error(tmp_path: Path) -> No
     assert "en" in error[0] and "a file is where a folder belongs" in error[0]
 
 
+def test_a_folder_where_a_letter_belongs_is_kept_and_the_letter_written_beside(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "out" / NAME
+    (folder / "en" / "de-berlin-embassy.pdf").mkdir(parents=True)
+    code, output = lettergen("batch", NAME, "--offices", TWO, "-o", str(tmp_path / "out"))
+    assert code == 0, output
+    assert (
+        "Kept en/de-berlin-embassy.pdf: not written by lettergen; the new letter is "
+        "en/de-berlin-embassy.new.pdf" in output
+    )
+    assert (folder / "en" / "de-berlin-embassy.pdf").is_dir()
+    assert listed(folder) == ["en/de-berlin-embassy.new.pdf", "en/it-rome-embassy.pdf"]
+
+
 def test_a_name_too_long_for_the_file_system_is_a_one_line_error(tmp_path: Path) -> None:
     code, output = lettergen("batch", NAME, "--offices", TWO, "-o", str(tmp_path / ("x" * 300)))
     assert code == 1
