@@ -174,12 +174,13 @@ TEXT_LISTS = ("address", "phones", "faxes", "emails", "accredited_to", "notes")
 
 
 def _yes_no_error(key: str, value: bool, place: Place) -> InputError:
-    """YAML 1.1 reads bare NO, no, off (and yes, on) as booleans: Norway's code becomes false."""
-    if value:
-        hint = "write the text in quotes: YAML reads a bare YES, ON or TRUE as true"
-    else:
-        hint = "write 'NO' in quotes: YAML reads a bare NO as false"
-    return InputError(f"{key} is read as {str(value).lower()}, not as a text", place, hint=hint)
+    """A bare true or false where a text belongs (lettergen reads YAML 1.2 booleans, so NO,
+    yes and off are texts: only these two words are read as booleans)."""
+    return InputError(
+        f"{key} is read as {str(value).lower()}, not as a text",
+        place,
+        hint="write the text in quotes",
+    )
 
 
 def _kind_of_value(value: Any) -> str:
