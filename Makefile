@@ -9,10 +9,10 @@ STAMP := $(VENV)/.installed
 # libtiff tools (tiffinfo), LibreOffice Writer (DOCX -> PDF), embedded fonts, WeasyPrint's Pango.
 DEB_PACKAGES := poppler-utils libtiff-tools libreoffice-writer-nogui fonts-dejavu-core \
 	fonts-liberation2 fonts-noto-core fontconfig libpango-1.0-0 libpangoft2-1.0-0 \
-	libharfbuzz-subset0 python3-venv
-DEB_COMMANDS := pdftotext pdffonts pdftoppm tiffinfo soffice fc-match
+	libharfbuzz-subset0 python3-venv chromium
+DEB_COMMANDS := pdftotext pdffonts pdftoppm tiffinfo soffice fc-match chromium
 
-.PHONY: install demo test lint bench clean system-packages
+.PHONY: install demo test lint bench bench-serve clean system-packages
 
 install: system-packages $(STAMP)
 
@@ -55,6 +55,10 @@ lint: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_batch.py
+
+# 20 concurrent supporters asking the real server (127.0.0.1) for letters; bounded in count and time.
+bench-serve: install
+	$(BIN)/python benchmarks/bench_serve.py
 
 clean:
 	rm -rf $(VENV) output/*/ .pytest_cache .mypy_cache .ruff_cache

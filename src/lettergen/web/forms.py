@@ -1,0 +1,84 @@
+"""The supporter's form: what they type, cleaned and checked as a signers file row is.
+
+The web page and the signers CSV must accept and refuse the same names, so the rules live in
+one function (`clean`), the single place to point at a shared text-hygiene module when the
+library grows one. Every problem is reported beside its field, all at once.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+#: C0 controls but tab and line breaks, DEL, U+FFFE/U+FFFF: what the signers file refuses.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+#: Invisible characters that change nothing a reader sees: dropped.
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+#: Bidirectional controls can make a name read differently from what it holds: refused.
+_BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
+#: A plain check, enough to catch a typo; the address is only ever shown back, never mailed.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+#: The fields a supporter may fill in, with the longest text each may hold.
+LIMITS = {"name": 120, "organisation": 160, "town": 80, "email": 254}
+
+
+class Problem(ValueError):
+    """What is wrong with one field, as a key of the page's strings (errors.*)."""
+
+    def __init__(self, key: str):
+        self.key = key
+        super().__init__(key)
+
+
+def clean(value: str, limit: int) -> str:
+    """A text as the letter will carry it: NFC, zero-width characters dropped, runs of white
+    space made one space. Control and bidirectional-control characters are refused
+    (Problem 'control' / 'bidi'), as is text longer than `limit` ('too_long')."""
+    text = unicodedata.normalize("NFC", value)
+    if _CONTROL.search(text.replace("\t", " ").replace("\r", " ").replace("\n", " ")):
+        raise Problem("control")
+    if _BIDI.search(text):
+        raise Problem("bidi")
+    text = " ".join(_ZERO_WIDTH.sub("", text).split())
+    if len(text) > limit:
+        raise Problem("too_long")
+    return text
+
+
+@dataclass
+class SignerForm:
+    """The form's fields after cleaning, and its problems by field (keys of errors.*)."""
+
+    name: str = ""
+    organisation: str = ""
+    town: str = ""
+    email: str = ""
+    country: str = ""  # ISO code, from the list of countries
+    office: str = ""  # office id, or "" for the office routing picks for `country`
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def read_form(values: dict[str, str], countries: set[str], offices: set[str]) -> SignerForm:
+    """Read and check the submitted fields; unknown countries and offices are refused."""
+    form = SignerForm()
+    for key, limit in LIMITS.items():
+        try:
+            setattr(form, key, clean(values.get(key, ""), limit))
+        except Problem as problem:
+            form.errors[key] = problem.key
+            setattr(form, key, values.get(key, "")[: limit + 1])
+    if "name" not in form.errors and not form.name:
+        form.errors["name"] = "name_missing"
+    if form.email and "email" not in form.errors and not _EMAIL.match(form.email):
+        form.errors["email"] = "email"
+    form.country = values.get("country", "").strip().upper()
+    if form.country and form.country not in countries:
+        form.errors["country"] = "country_unknown"
+    form.office = values.get("office", "").strip()
+    if form.office and form.office not in offices:
+        form.errors["office"] = "office_unknown"
+    if not form.office and not form.country:
+        form.errors["office"] = "office_missing"
+    return form
