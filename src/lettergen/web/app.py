@@ -70,7 +70,12 @@ def create_app(
     tally = Counts(counts) if admin_password and counts else None
 
     def language() -> str:
-        wanted = request.values.get("lang", "")
+        wanted = request.args.get("lang", "")
+        if not wanted and request.method == "POST":
+            try:
+                wanted = request.form.get("lang", "")
+            except HTTPException:  # a form too large to read: the page speaks the browser's
+                wanted = ""
         if wanted in site.languages:
             return wanted
         return request.accept_languages.best_match(site.languages) or site.default_language
@@ -138,8 +143,9 @@ def create_app(
     @app.post("/")
     def change() -> Response:
         """Back to the form from the preview, with what the supporter typed."""
-        values = {key: request.form.get(key, "") for key in _FIELDS}
-        form = SignerForm(**{k: v for k, v in values.items() if k in _FORM_KEYS})
+        form = SignerForm()
+        for key in _FORM_KEYS:
+            setattr(form, key, request.form.get(key, ""))
         return campaign_page(language(), form)
 
     @app.post("/letter")
@@ -238,7 +244,7 @@ _FIELDS = (*_FORM_KEYS, "lang")
 
 
 def office_label(site: Site, lang: str, office_id: str) -> str:
-    """"Berlin — embassy (Germany)", in the letter language's words."""
+    """ "Berlin — embassy (Germany)", in the letter language's words."""
     office = site.office(office_id)
     language_ = site.language(lang)
     kind = language_.string(f"labels.office_kinds.{office.kind}")

@@ -94,9 +94,8 @@ class Site:
         """Every country with a CLDR name (two letters; not regions such as 001 or EU)."""
         from babel import Locale
 
-        return frozenset(
-            code for code in Locale.parse("en").territories if len(code) == 2 and code.isalpha()
-        )
+        codes = (str(code) for code in Locale.parse("en").territories)
+        return frozenset(code for code in codes if len(code) == 2 and code.isalpha())
 
     def countries(self, lang: str) -> list[tuple[str, str]]:
         """(code, name in `lang`), sorted by name as people of that language read them."""
@@ -162,3 +161,12 @@ class Site:
             return buffer.getvalue()
         finally:
             document.close()
+
+    def warm_up(self) -> None:
+        """Make one letter of each kind, so fonts and layouts are loaded before the first
+        supporter asks (called in each worker process)."""
+        office = self.offices[0]
+        choice = Choice(Recipient(office, office.country))
+        letter = self.compose(choice, self.campaign.sender.signer(), self.default_language)
+        self.preview(self.pdf(letter))
+        self.docx(letter)
