@@ -55,6 +55,7 @@ lint: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_batch.py
+	$(BIN)/python benchmarks/bench_fax.py
 
 # 20 concurrent supporters asking the real server (127.0.0.1) for letters; bounded in count and time.
 bench-serve: install
