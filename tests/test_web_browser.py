@@ -220,4 +220,3 @@ def test_the_page_works_without_javascript(server: tuple[str, Path], browser: An
         assert "Cairo" in page.locator(".to").inner_text()
     finally:
         context.close()
-
