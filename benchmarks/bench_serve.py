@@ -83,8 +83,10 @@ def start_server(workers: int) -> tuple[subprocess.Popen[bytes], str, Path]:
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "lettergen", "serve", "free-zhanusov-2002"]
-            + ["--port", str(port), "--workers", str(workers), "--letters-per-minute", "0"],
+            [
+                *(sys.executable, "-m", "lettergen", "serve", "free-zhanusov-2002"),
+                *("--port", str(port), "--workers", str(workers), "--letters-per-minute", "0"),
+            ],
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,

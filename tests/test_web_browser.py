@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from conftest import ROOT, flat, pdftotext
 
 CHROMIUM = "/usr/bin/chromium"
