@@ -157,7 +157,8 @@ class Site:
             page = document[0]
             image = page.render(scale=width / page.get_width()).to_pil()
             buffer = io.BytesIO()
-            image.convert("L").save(buffer, "PNG", optimize=True)
+            # optimize=True would take three times as long for 2 % fewer bytes.
+            image.convert("L").save(buffer, "PNG")
             return buffer.getvalue()
         finally:
             document.close()
