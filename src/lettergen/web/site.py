@@ -60,7 +60,7 @@ class Site:
         directory: Path | None = None,
         templates: Path | None = None,
     ):
-        from lettergen.batch import directory_for
+        from lettergen.plan import directory_for
 
         self.campaign: Campaign = load_campaign(campaign)
         check_sender(self.campaign.sender, self.campaign)
