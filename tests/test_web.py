@@ -160,6 +160,36 @@ def test_no_inline_script_or_style_and_no_third_party_assets(client: Any) -> Non
             assert url.startswith(("/", "data:image/png")), url
 
 
+def test_the_page_speaks_each_campaign_language(client: Any, site: Site) -> None:
+    """Every language of the campaign has the page's words, with the same placeholders."""
+    import string
+    from importlib import resources
+
+    import yaml
+
+    def keys(data: dict[str, Any], prefix: str = "") -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for key, value in data.items():
+            if isinstance(value, dict):
+                found.update(keys(value, f"{prefix}{key}."))
+            else:
+                fields = {f for _, f, _, _ in string.Formatter().parse(value) if f}
+                found[prefix + key] = fields
+        return found
+
+    folder = resources.files("lettergen.web").joinpath("strings")
+    english = keys(yaml.safe_load(folder.joinpath("en.yaml").read_text(encoding="utf-8")))
+    for lang in site.languages:
+        words = keys(yaml.safe_load(folder.joinpath(f"{lang}.yaml").read_text(encoding="utf-8")))
+        assert set(words) <= set(english), f"{lang}: unknown {set(words) - set(english)}"
+        missing = set(english) - set(words)
+        assert missing <= {k for k in english if k.startswith("admin_")}, f"{lang}: {missing}"
+        for key, fields in words.items():
+            assert fields == english[key], f"{lang}: {key}"
+    text = client.get("/?lang=fr").text
+    assert "À qui envoyer votre lettre ?" in html.unescape(text)
+
+
 # Security
 
 
@@ -179,6 +209,8 @@ def test_security_headers_on_every_response(client: Any) -> None:
         assert "script-src 'self'" in csp and "default-src 'none'" in csp
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Referrer-Policy"] == "no-referrer"
+        if response.mimetype == "text/html" or response.mimetype == "application/pdf":
+            assert response.headers["Cache-Control"] == "no-store"
 
 
 def test_the_only_cookie_is_the_csrf_token(client: Any) -> None:

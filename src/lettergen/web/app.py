@@ -95,6 +95,8 @@ def create_app(
         response = Response(body, status, content_type="text/html; charset=utf-8")
         response.headers["Content-Language"] = lang
         response.vary.add("Accept-Language")
+        # Pages carry this browser's CSRF token (and perhaps a name): no cache may keep them.
+        response.headers["Cache-Control"] = "no-store"
         return response
 
     def campaign_page(lang: str, form: SignerForm | None = None, status: int = 200) -> Response:
@@ -132,7 +134,7 @@ def create_app(
         if not limit.allow(request.remote_addr or ""):
             abort(429)
         values = {key: request.form.get(key, "") for key in _FIELDS}
-        form = read_form(values, set(site.country_codes), {o.id for o in site.offices})
+        form = read_form(values, site.country_codes, site.office_ids)
         made = None if form.errors else letter_for(form, lang)
         return form, made
 
@@ -214,12 +216,10 @@ def create_app(
             )
         lang = language()
         rows = [
-            (office_label(site, lang, office) if office in site._by_id else office, *rest)
+            (office_label(site, lang, office) if site.has_office(office) else office, *rest)
             for office, *rest in tally.rows()
         ]
-        response = page("admin.html", lang, rows=rows, total=sum(r[-1] for r in rows))
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        return page("admin.html", lang, rows=rows, total=sum(r[-1] for r in rows))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 #: C0 controls but tab and line breaks, DEL, U+FFFE/U+FFFF: what the signers file refuses.
@@ -60,7 +61,9 @@ class SignerForm:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def read_form(values: dict[str, str], countries: set[str], offices: set[str]) -> SignerForm:
+def read_form(
+    values: dict[str, str], countries: Collection[str], offices: Collection[str]
+) -> SignerForm:
     """Read and check the submitted fields; unknown countries and offices are refused."""
     form = SignerForm()
     for key, limit in LIMITS.items():

@@ -107,6 +107,13 @@ class Site:
         """The offices handling a country, best first (the directory's routing)."""
         return [r for r in route(self.directory, country) if r.office.resident]
 
+    @property
+    def office_ids(self) -> frozenset[str]:
+        return frozenset(self._by_id)
+
+    def has_office(self, office_id: str) -> bool:
+        return office_id in self._by_id
+
     def office(self, office_id: str) -> Office:
         return self._by_id[office_id]
 
