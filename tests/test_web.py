@@ -315,20 +315,25 @@ def test_errors_in_the_supporters_language(client: Any) -> None:
 # The letter
 
 
-def test_preview_shows_the_letter_and_the_fax_numbers(client: Any) -> None:
+def test_preview_shows_the_whole_letter_and_the_fax_numbers(client: Any) -> None:
+    import pypdfium2
     from PIL import Image
 
     response = post(client, "/letter", name=NAME, town="Köln", country="DE")
     assert response.status_code == 200
     text = flat(response.text)
     assert "To: Berlin — embassy (Germany)" in text
-    assert f"Fax number, dialled from abroad: {BERLIN_FAX}" in text
-    assert "Dialled inside the country: 030 47007125" in text
+    assert f'Fax number, dialled from abroad</dt><dd class="number">{BERLIN_FAX}</dd>' in text
+    assert 'Dialled inside the country</dt><dd class="number">030 47007125</dd>' in text
     assert "This server does not send faxes for supporters" in text
-    png = re.search(r'src="data:image/png;base64,([^"]+)"', response.text)
-    assert png
-    image = Image.open(io.BytesIO(base64.b64decode(png.group(1))))
-    assert image.format == "PNG" and image.width == 794 and image.height > image.width
+    pngs = re.findall(r'src="data:image/png;base64,([^"]+)"', response.text)
+    pdf = post(client, "/letter.pdf", name=NAME, town="Köln", country="DE").data
+    pages = len(pypdfium2.PdfDocument(pdf))
+    assert len(pngs) == pages >= 1  # every page: the signature stands on the last
+    for png in pngs:
+        image = Image.open(io.BytesIO(base64.b64decode(png)))
+        assert image.format == "PNG" and image.width == 794 and image.height > image.width
+    assert 'alt="Page 2 of your letter"' in response.text or pages == 1
     # Every button posts the same fields again: nothing is kept between the steps.
     assert response.text.count(f'name="name" value="{NAME}"') == 5
     assert response.headers.get("Set-Cookie") is None

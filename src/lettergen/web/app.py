@@ -160,7 +160,10 @@ def create_app(
         pdf = site.pdf(letter)
         if tally:
             tally.add(choice.office.id, lang, "preview")
-        image = base64.b64encode(site.preview(pdf)).decode("ascii")
+        images = [
+            "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+            for png in site.preview(pdf)
+        ]
         return page(
             "letter.html",
             lang,
@@ -169,7 +172,7 @@ def create_app(
             choice=choice,
             office_label=office_label(site, lang, choice.office.id),
             country_name=site.language(lang).country_name(choice.recipient.country),
-            image=f"data:image/png;base64,{image}",
+            images=images,
         )
 
     @app.post("/letter.<fmt>")

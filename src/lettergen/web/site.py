@@ -155,18 +155,21 @@ class Site:
         return pdf_to_tiff(pdf).data
 
     @staticmethod
-    def preview(pdf: bytes, width: int = 794) -> bytes:
-        """The PDF's first page as a PNG `width` pixels wide (96 dpi on A4)."""
+    def preview(pdf: bytes, width: int = 794) -> list[bytes]:
+        """Each page of the PDF as a PNG `width` pixels wide (96 dpi on A4): the supporter sees
+        the whole letter, their signature on its last page included."""
         import pypdfium2
 
         document = pypdfium2.PdfDocument(pdf)
         try:
-            page = document[0]
-            image = page.render(scale=width / page.get_width()).to_pil()
-            buffer = io.BytesIO()
-            # optimize=True would take three times as long for 2 % fewer bytes.
-            image.convert("L").save(buffer, "PNG")
-            return buffer.getvalue()
+            images = []
+            for page in document:
+                image = page.render(scale=width / page.get_width()).to_pil()
+                buffer = io.BytesIO()
+                # optimize=True would take three times as long for 2 % fewer bytes.
+                image.convert("L").save(buffer, "PNG")
+                images.append(buffer.getvalue())
+            return images
         finally:
             document.close()
 
