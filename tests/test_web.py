@@ -411,6 +411,34 @@ def test_fax_it_for_me_says_it_is_not_configured(client: Any) -> None:
     assert "does not send faxes" in response.text
 
 
+def test_a_failing_letter_is_a_page_not_a_traceback(
+    site: Site, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from lettergen.errors import RenderError
+
+    client = create_app(site).test_client()
+
+    def broken(letter: Any) -> bytes:
+        raise RuntimeError("the renderer broke")
+
+    monkeypatch.setattr(site, "pdf", broken)
+    response = post(client, "/letter.pdf", name=NAME, country="DE")
+    assert response.status_code == 500
+    assert "Something went wrong while making your letter" in response.text
+    assert "Traceback" not in response.text and "renderer broke" not in response.text
+    assert response.headers["Content-Security-Policy"]
+
+    def refused(letter: Any) -> bytes:
+        raise RenderError("could not render the PDF: no fonts")
+
+    monkeypatch.setattr(site, "pdf", refused)
+    response = post(client, "/letter", name=NAME, country="DE")
+    assert response.status_code == 500
+    assert "could not render the PDF: no fonts" in response.text
+    # What the supporter typed is in no log record.
+    assert all(NAME not in record.getMessage() for record in caplog.records)
+
+
 def test_unknown_pages_and_formats(client: Any) -> None:
     assert client.get("/nowhere").status_code == 404
     assert post(client, "/letter.exe", name="A", country="DE").status_code == 404

@@ -224,3 +224,19 @@ def test_the_page_works_without_javascript(server: tuple[str, Path], browser: An
         assert "Cairo" in page.locator(".to").inner_text()
     finally:
         context.close()
+
+
+def test_the_server_listens_on_localhost_only(server: tuple[str, Path]) -> None:
+    url, _ = server
+    port = int(url.rsplit(":", 1)[1].strip("/"))
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))  # sends nothing: only picks the outward address
+            outward = probe.getsockname()[0]
+    except OSError:
+        pytest.skip("this machine has no route out, so no address but loopback to try")
+    if outward.startswith("127."):
+        pytest.skip("this machine has no address but loopback to try")
+    with socket.socket() as sock:
+        sock.settimeout(5)
+        assert sock.connect_ex((outward, port)) != 0, f"the page answers on {outward}"

@@ -229,7 +229,7 @@ def create_app(
         lang = language()
         t = Strings(lang)
         key = {403: "csrf", 404: "not_found", 413: "too_large", 429: "rate_limited"}.get(
-            error.code or 500, "not_found"
+            error.code or 500, "server_error" if (error.code or 500) >= 500 else "not_found"
         )
         return page("message.html", lang, error.code or 500, message=t(key))
 
