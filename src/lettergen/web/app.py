@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
 from lettergen.errors import LettergenError
-from lettergen.letter import ListBlock, Paragraph, Runs
+from lettergen.letter import Letter, Runs
 from lettergen.markdown import to_blocks
 from lettergen.signers import Signer
 from lettergen.web import security
@@ -111,17 +111,15 @@ def create_app(
             case=to_blocks(campaign.case[lang]),
             action_day=language_.format_date(campaign.action_date),
             countries=site.countries(lang),
-            offices=[(o.id, office_label(site, lang, o.id)) for o in site.offices],
+            offices=site.office_choices(lang, office_label),
             country=country if country in site.country_codes else "",
             country_name=dict(site.countries(lang)).get(country, ""),
             routed=routed[0] if routed else None,
             routed_label=office_label(site, lang, routed[0].office.id) if routed else "",
             form=form or SignerForm(country=country),
-            Paragraph=Paragraph,
-            ListBlock=ListBlock,
         )
 
-    def letter_for(form: SignerForm, lang: str) -> tuple[Choice, Any] | None:
+    def letter_for(form: SignerForm, lang: str) -> tuple[Choice, Letter] | None:
         choice = site.choose(form.country, form.office)
         if choice is None:
             form.errors["office"] = "no_office"
@@ -130,7 +128,7 @@ def create_app(
         signer = Signer(form.name, form.organisation, form.town, country, form.email)
         return choice, site.compose(choice, signer, lang)
 
-    def read(lang: str) -> tuple[SignerForm, tuple[Choice, Any] | None]:
+    def read(lang: str) -> tuple[SignerForm, tuple[Choice, Letter] | None]:
         if not limit.allow(request.remote_addr or ""):
             abort(429)
         values = {key: request.form.get(key, "") for key in _FIELDS}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -81,6 +82,8 @@ class Site:
             self.directory.resident_offices, key=lambda o: (o.country, o.city, o.id)
         )
         self._by_id = {office.id: office for office in self.offices}
+        self._countries: dict[str, list[tuple[str, str]]] = {}
+        self._office_choices: dict[str, list[tuple[str, str]]] = {}
 
     @property
     def default_language(self) -> str:
@@ -98,10 +101,21 @@ class Site:
         return frozenset(code for code in codes if len(code) == 2 and code.isalpha())
 
     def countries(self, lang: str) -> list[tuple[str, str]]:
-        """(code, name in `lang`), sorted by name as people of that language read them."""
-        locale = self.language(lang).locale
-        names = [(code, country_name(code, locale) or code) for code in self.country_codes]
-        return sorted(names, key=lambda item: (item[1].casefold(), item[0]))
+        """(code, name in `lang`), sorted by name as people of that language read them; worked
+        out once per language."""
+        if lang not in self._countries:
+            locale = self.language(lang).locale
+            names = [(code, country_name(code, locale) or code) for code in self.country_codes]
+            self._countries[lang] = sorted(names, key=lambda item: (item[1].casefold(), item[0]))
+        return self._countries[lang]
+
+    def office_choices(
+        self, lang: str, label: Callable[[Site, str, str], str]
+    ) -> list[tuple[str, str]]:
+        """(office id, label in `lang`) for the list of offices; worked out once per language."""
+        if lang not in self._office_choices:
+            self._office_choices[lang] = [(o.id, label(self, lang, o.id)) for o in self.offices]
+        return self._office_choices[lang]
 
     def routes(self, country: str) -> list[Route]:
         """The offices handling a country, best first (the directory's routing)."""
