@@ -277,8 +277,8 @@ def test_what_a_supporter_types_is_escaped(client: Any) -> None:
         ({"name": "   ", "country": "DE"}, "name", "Please give your name."),
         ({"name": "A\x07B", "country": "DE"}, "name", "holds a control character"),
         ({"name": "Anna \u202eavon", "country": "DE"}, "name", "text-direction control"),
-        ({"name": "A" * 121, "country": "DE"}, "name", "This is too long."),
-        ({"name": "A", "organisation": "O" * 161, "country": "DE"}, "organisation", "too long"),
+        ({"name": "A" * 201, "country": "DE"}, "name", "This is too long."),
+        ({"name": "A", "organisation": "O" * 201, "country": "DE"}, "organisation", "too long"),
         ({"name": "A", "town": "\x00", "country": "DE"}, "town", "control character"),
         ({"name": "A", "email": "anna@", "country": "DE"}, "email", "not look like an e-mail"),
         ({"name": "A", "country": "XX"}, "country", "Please pick a country from the list."),
@@ -376,6 +376,35 @@ def test_the_name_is_cleaned_as_the_signers_file_is(client: Any) -> None:
     decomposed = "Jose\u0301 Mu\u200bn\u0303oz"  # combining accents and a zero-width space
     text = pdftotext(post(client, "/letter.pdf", name=decomposed, country="DE").data)
     assert "José Muñoz" in text
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Jose\u0301 Mun\u0303oz",
+        "Anna Smir\u200bnova",
+        "\u0645\u062d\u0645\u062f\u200c\u0631\u0636\u0627",  # a joiner that shapes Persian
+        "  Maria Lopez ",
+        "\u202eevil",
+        "A\x07B",
+        "A" * 201,
+    ],
+)
+def test_the_form_and_the_signers_file_agree(name: str) -> None:
+    """What the page accepts, and how it cleans it, is what --signer and the CSV do."""
+    from lettergen.errors import InputError
+    from lettergen.signers import signer_named
+    from lettergen.web.forms import LIMITS, Problem, clean
+
+    try:
+        expected: str | None = signer_named(name).name
+    except InputError:
+        expected = None
+    try:
+        got: str | None = clean(name, LIMITS["name"])
+    except Problem:
+        got = None
+    assert got == expected
 
 
 def test_the_docx_carries_the_letter(client: Any) -> None:

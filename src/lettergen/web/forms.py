@@ -1,28 +1,30 @@
 """The supporter's form: what they type, cleaned and checked as a signers file row is.
 
-The web page and the signers CSV must accept and refuse the same names, so the rules live in
-one function (`clean`), the single place to point at a shared text-hygiene module when the
-library grows one. Every problem is reported beside its field, all at once.
+The page and the signers CSV accept and refuse the same names: both clean through
+lettergen.text (NFC, zero-width characters dropped, bidirectional controls refused, a length a
+letter can carry). Every problem is reported beside its field, all at once.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from lettergen import text as hygiene
+
 #: C0 controls but tab and line breaks, DEL, U+FFFE/U+FFFF: what the signers file refuses.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
-#: Invisible characters that change nothing a reader sees: dropped.
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-#: Bidirectional controls can make a name read differently from what it holds: refused.
-_BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
 #: A plain check, enough to catch a typo; the address is only ever shown back, never mailed.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 #: The fields a supporter may fill in, with the longest text each may hold.
-LIMITS = {"name": 120, "organisation": 160, "town": 80, "email": 254}
+LIMITS = {
+    "name": hygiene.MAX_NAME,
+    "organisation": hygiene.MAX_NAME,
+    "town": hygiene.MAX_NAME,
+    "email": 254,
+}
 
 
 class Problem(ValueError):
@@ -34,15 +36,14 @@ class Problem(ValueError):
 
 
 def clean(value: str, limit: int) -> str:
-    """A text as the letter will carry it: NFC, zero-width characters dropped, runs of white
-    space made one space. Control and bidirectional-control characters are refused
-    (Problem 'control' / 'bidi'), as is text longer than `limit` ('too_long')."""
-    text = unicodedata.normalize("NFC", value)
-    if _CONTROL.search(text.replace("\t", " ").replace("\r", " ").replace("\n", " ")):
-        raise Problem("control")
-    if _BIDI.search(text):
+    """A text as the letter will carry it (lettergen.text.clean, then stripped). Control and
+    bidirectional-control characters are refused (Problem 'control' / 'bidi'), as is text
+    longer than `limit` ('too_long')."""
+    text = hygiene.clean(value).strip()
+    if hygiene.find_bidi(text) is not None:
         raise Problem("bidi")
-    text = " ".join(_ZERO_WIDTH.sub("", text).split())
+    if _CONTROL.search(text):
+        raise Problem("control")
     if len(text) > limit:
         raise Problem("too_long")
     return text
