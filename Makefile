@@ -6,7 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 # Debian packages the tests and the renderers use: poppler (pdftotext, pdffonts, pdftoppm),
-# libtiff tools (tiffinfo), LibreOffice Writer (DOCX -> PDF), embedded fonts, WeasyPrint's Pango.
+# libtiff tools (tiffinfo), LibreOffice Writer (DOCX -> PDF), embedded fonts, WeasyPrint's Pango,
+# Chromium (the supporter page's browser tests drive it through Playwright).
 DEB_PACKAGES := poppler-utils libtiff-tools libreoffice-writer-nogui fonts-dejavu-core \
 	fonts-liberation2 fonts-noto-core fontconfig libpango-1.0-0 libpangoft2-1.0-0 \
 	libharfbuzz-subset0 python3-venv chromium
