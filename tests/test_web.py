@@ -293,6 +293,8 @@ def test_each_form_error_is_shown_beside_its_field(
     response = post(client, "/letter", **fields)
     assert response.status_code == 400
     assert "Please check the fields marked below." in response.text
+    # The summary at the top links to the field, for keyboard and screen reader users.
+    assert f'<li><a href="#{field}">' in response.text
     errors = errors_by_field(response.text)
     assert list(errors) == [field]
     assert message in errors[field]

@@ -217,6 +217,11 @@ def test_the_page_works_without_javascript(server: tuple[str, Path], browser: An
         assert "accredited to Algeria from abroad" in page.locator(".routed").inner_text()
         page.click("button.primary")  # no name: the message stands beside the field
         assert page.locator("#name-error").inner_text() == "Please give your name."
+        page.locator("#form-heading").scroll_into_view_if_needed()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SHOTS / "form-errors-no-js.png")
+        page.click(".summary a")  # the summary's link leads to the field
+        assert page.evaluate("location.hash") == "#name"
         page.fill("#name", "Ann")
         page.select_option("#country", "DZ")
         page.click("button.primary")
