@@ -16,7 +16,13 @@ ADMIN_PASSWORD_VARIABLE = "LETTERGEN_ADMIN_PASSWORD"
 @cli.command()
 @CAMPAIGN_ARGUMENT
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to listen on.",
+)
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
