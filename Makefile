@@ -6,13 +6,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 # Debian packages the tests and the renderers use: poppler (pdftotext, pdffonts, pdftoppm),
-# libtiff tools (tiffinfo), LibreOffice Writer (DOCX -> PDF), embedded fonts, WeasyPrint's Pango.
+# libtiff tools (tiffinfo), LibreOffice Writer (DOCX -> PDF), embedded fonts, WeasyPrint's Pango,
+# Chromium (the supporter page's browser tests drive it through Playwright).
 DEB_PACKAGES := poppler-utils libtiff-tools libreoffice-writer-nogui fonts-dejavu-core \
 	fonts-liberation2 fonts-noto-core fontconfig libpango-1.0-0 libpangoft2-1.0-0 \
-	libharfbuzz-subset0 python3-venv
-DEB_COMMANDS := pdftotext pdffonts pdftoppm tiffinfo soffice fc-match
+	libharfbuzz-subset0 python3-venv chromium
+DEB_COMMANDS := pdftotext pdffonts pdftoppm tiffinfo soffice fc-match chromium
 
-.PHONY: install demo test lint bench clean system-packages
+.PHONY: install demo test lint bench bench-serve clean system-packages
 
 install: system-packages $(STAMP)
 
@@ -59,6 +60,10 @@ bench: install
 	$(BIN)/python benchmarks/bench_batch.py
 	$(BIN)/python benchmarks/bench_fax.py
 	$(BIN)/python benchmarks/bench_import.py
+
+# 20 concurrent supporters asking the real server (127.0.0.1) for letters; bounded in count and time.
+bench-serve: install
+	$(BIN)/python benchmarks/bench_serve.py
 
 clean:
 	rm -rf $(VENV) output/*/ .pytest_cache .mypy_cache .ruff_cache
