@@ -59,6 +59,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_batch.py
 	$(BIN)/python benchmarks/bench_fax.py
 	$(BIN)/python benchmarks/bench_import.py
+	$(BIN)/python benchmarks/bench_joint.py
 
 clean:
 	rm -rf $(VENV) output/*/ .pytest_cache .mypy_cache .ruff_cache
