@@ -345,7 +345,7 @@ class _Run:
             self.result.made.append((row.file, row.pages))
         self.result.files += 1
         self.warnings.update(f"{row.office_id}: {w}" for w in row.warnings)
-        if row.pages > LONG_LETTER_PAGES:
+        if any(warning.startswith("long-letter:") for warning in row.warnings):
             self.long.add(row.office_id)
 
     def _finish(self) -> None:
@@ -413,7 +413,7 @@ def _next_beside(candidate: str, natural: str) -> str:
 def _row(planned: PlannedLetter, letter: Letter, output: Output, relative: str, key: str) -> Row:
     office = planned.recipient.office
     warnings = fax_warnings(office, letter.fax)
-    if output.pages > LONG_LETTER_PAGES:
+    if output.pages > LONG_LETTER_PAGES and not letter.signatories:  # a joint letter is long
         warnings.append(f"long-letter: {output.pages} pages")
     return Row(
         office_id=office.id,

@@ -51,6 +51,7 @@ TEXT_FIELDS: dict[str, frozenset[str]] = {
     "labels.fax_notice": CONTEXT_FIELDS | {"fax", "contact", "office_kind"},
     "labels.date_line": frozenset({"city", "date"}),
     "country_in": frozenset({"country"}),
+    "joint.": frozenset({"count"}),
     BODY_TEMPLATE: CONTEXT_FIELDS
     | {
         "accredited",
