@@ -379,8 +379,9 @@ def test_fax_check_reports_what_a_fax_loses(tmp_path: Path) -> None:
     assert ("page 1", "page-label") in codes  # "Page 1 of 7" on a one-page PDF
     code, output = run_cli("fax", "check", str(path))
     assert code == 1
-    assert f"{path}: page 1: error: page-label: the header says page 1 of 7; this is page 1 of 1" in (
-        output
+    assert (
+        f"{path}: page 1: error: page-label: the header says page 1 of 7; this is page 1 of 1"
+        in output
     )
 
 
