@@ -381,7 +381,7 @@ def test_fax_check_reports_what_a_fax_loses(tmp_path: Path) -> None:
     assert code == 1
     assert (
         f"{path}: page 1: error: page-label: the header says page 1 of 7; this is page 1 of 1"
-        in (output)
+        in output
     )
 
 

@@ -530,6 +530,8 @@ def test_a_killed_batch_leaves_no_process_and_the_rerun_repairs_the_folder(
             batch.kill()
         for pid in alive(workers):
             os.kill(pid, signal.SIGKILL)
+        if batch.stdout:
+            batch.stdout.close()
     assert batch.returncode != 0
     if sig != signal.SIGKILL:
         return  # the rest is the same after any death; checked once, where it is hardest
