@@ -62,7 +62,7 @@ def test_shipped_meshed_and_shared_fax() -> None:
     assert (meshed[0].place.path, meshed[0].place.line) == (SHIPPED, office.line)
     # Printed relative to the current folder, as README shows it.
     assert finding_line(meshed[0]).startswith(
-        f"{shown(SHIPPED)}:{office.line}: pk-meshed-consulate-general: "
+        f"{shown(SHIPPED)}:{office.line}: office pk-meshed-consulate-general: "
     )
 
 

@@ -28,6 +28,51 @@ LETTER_PAPER = frozenset(
 )
 
 
+# --- the fields each text of a language gets ---------------------------------------------------
+
+#: What _context() gives every string that names the office or its addressee, and the prose.
+CONTEXT_FIELDS = frozenset(
+    {"state", "country", "country_in", "country_code", "city", "organisation"}
+)
+#: The fields of each text, by strings.yaml key (a key ending in "." stands for every key under
+#: it) or BODY_TEMPLATE for the prose; other texts take none. compose() passes exactly these
+#: (tests/test_compose_fields.py records its calls to check), and `lettergen lang check` reads
+#: them here, so a new field is added once. `country_in` is the pattern i18n fills.
+TEXT_FIELDS: dict[str, frozenset[str]] = {
+    "offices.": CONTEXT_FIELDS,
+    "addressees.": CONTEXT_FIELDS,
+    "closing": CONTEXT_FIELDS,
+    "labels.header": CONTEXT_FIELDS | {"fax"},
+    "labels.header_post": CONTEXT_FIELDS | {"office"},
+    "labels.fax_notice": CONTEXT_FIELDS | {"fax", "contact", "office_kind"},
+    "labels.date_line": frozenset({"city", "date"}),
+    "country_in": frozenset({"country"}),
+    BODY_TEMPLATE: CONTEXT_FIELDS
+    | {
+        "accredited",
+        "office",
+        "sender",
+        "signer",
+        "case",
+        "demands",
+        "action_date",
+        "letter_date",
+        "action_date_text",
+    },
+}
+
+
+def fields(key: str) -> frozenset[str]:
+    """The fields a text gets when a letter is composed: `key` is a strings.yaml key
+    ("addressees.ambassador.salutation") or BODY_TEMPLATE for the prose."""
+    if key in TEXT_FIELDS:
+        return TEXT_FIELDS[key]
+    for prefix, names in TEXT_FIELDS.items():
+        if prefix.endswith(".") and key.startswith(prefix):
+            return names
+    return frozenset()
+
+
 @dataclass(frozen=True)
 class Recipient:
     """Where one letter goes: the office, and the country it is written about (the office's own
@@ -122,7 +167,8 @@ def compose(
 
 
 def _context(language_: Language, recipient: Recipient, state: str) -> dict[str, Any]:
-    """The fields every string and the prose may use: see letter_templates/README.md."""
+    """The fields every string naming the office and the prose get (CONTEXT_FIELDS): see
+    letter_templates/README.md."""
     states = language_.raw("states")
     if not isinstance(states, dict) or state not in states:
         raise TemplateError(
@@ -130,7 +176,7 @@ def _context(language_: Language, recipient: Recipient, state: str) -> dict[str,
             f"(states.{state})",
             hint=f"add states.{state} to {language_.folder / 'strings.yaml'}",
         )
-    return {
+    context = {
         "state": states[state],
         "country": language_.country_name(recipient.country),
         "country_code": recipient.country,
@@ -138,6 +184,8 @@ def _context(language_: Language, recipient: Recipient, state: str) -> dict[str,
         "organisation": _organisation(language_, recipient.office),
         "country_in": CountryIn(language_, recipient.country),
     }
+    assert context.keys() == CONTEXT_FIELDS, "keep CONTEXT_FIELDS in step"
+    return context
 
 
 def _fax_lines(

@@ -29,6 +29,7 @@ from lettergen import yamlio
 from lettergen.directory import countries, phones
 from lettergen.directory.model import Directory, Office, dump_directory
 from lettergen.errors import InputError, Place
+from lettergen.slugs import ascii_slug
 
 log = logging.getLogger(__name__)
 
@@ -452,11 +453,6 @@ def _split(lines: list[str]) -> tuple[list[_Entry], list[Unplaced], list[LineWar
     return entries, unplaced, warnings
 
 
-def _slug(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")
-
-
 def _id_for(entry: _Entry, kind: str, country: str, city: str) -> str:
     if kind == "non-resident":
         return f"{country.lower()}-non-resident"
@@ -464,9 +460,9 @@ def _id_for(entry: _Entry, kind: str, country: str, city: str) -> str:
     if kind == "permanent-mission":
         organisation = entry.heading.organisation
         suffix = (
-            "un" if organisation in ("UN", "UNOG", "UNOV") else _slug(organisation)
+            "un" if organisation in ("UN", "UNOG", "UNOV") else ascii_slug(organisation)
         ) + "-mission"
-    place = _slug(countries.canonical_city(city)) if city else ""
+    place = ascii_slug(countries.canonical_city(city)) if city else ""
     return "-".join(part for part in (country.lower(), place, suffix) if part)
 
 

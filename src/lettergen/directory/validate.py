@@ -14,8 +14,8 @@ import logging
 from lettergen.directory import countries, phones
 from lettergen.directory.model import Directory, Office
 from lettergen.directory.routing import follow
-from lettergen.errors import shown
 from lettergen.findings import ERROR, WARNING, Codes, Finding
+from lettergen.findings import finding_line as finding_line  # what `missions validate` prints
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +39,6 @@ CODES = Codes(
         "no-fax": (WARNING, "an office has no fax number"),
     }
 )
-
-
-def finding_line(finding: Finding) -> str:
-    """The line `missions validate` prints: `file:line: office-id: code: message`."""
-    place = finding.place
-    where = f"{shown(place.path) if place.path else '<directory>'}:{place.line or 0}"
-    return f"{where}: {finding.subject or '-'}: {finding.code}: {finding.message}"
 
 
 def _finding(code: str, message: str, office: Office) -> Finding:

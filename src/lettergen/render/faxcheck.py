@@ -32,6 +32,7 @@ from PIL import Image, ImageChops
 
 from lettergen.errors import Place
 from lettergen.findings import ERROR, WARNING, Codes, Finding
+from lettergen.findings import finding_line as finding_line  # what `fax check` prints
 from lettergen.render import fax
 
 #: Every code the checks report, with its severity and meaning (README, "Faxing").
@@ -75,11 +76,6 @@ MAX_SIDE_MM = 1000.0
 CHECK_DPI = 100  # PDF pages are rendered at this resolution for the pixel checks
 GREY_SHARE = 0.10  # a page is grey when this share of its ink is mid-grey ...
 COLOUR_SHARE = 0.01  # ... and colourful when this share of it has colour
-
-
-def finding_line(finding: Finding) -> str:
-    """The line `fax check` prints: `file: page N: code: message (severity)`."""
-    return f"{finding.place}: {finding.code}: {finding.message} ({finding.severity})"
 
 
 @dataclass
