@@ -338,8 +338,8 @@ def test_fax_check_refuses_a_200_inch_page_before_rendering(tmp_path: Path) -> N
     )
     assert code == 1
     assert output.splitlines()[0] == (
-        f"{tmp_path / 'huge.pdf'}: page 1: page-too-large: the page is 5080 × 5080 mm"
-        " (a fax page is A4 or Letter; at most 1000 mm a side is checked) (error)"
+        f"{tmp_path / 'huge.pdf'}: page 1: error: page-too-large: the page is 5080 × 5080 mm"
+        " (a fax page is A4 or Letter; at most 1000 mm a side is checked)"
     )
 
 
