@@ -6,6 +6,8 @@ writers (PDF, DOCX, TIFF) only lay out what this returns.
 
 from __future__ import annotations
 
+import functools
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,8 @@ from lettergen.i18n import BODY_TEMPLATE, CountryIn, Language, language
 from lettergen.letter import Block, Letter, ListBlock, Paragraph
 from lettergen.markdown import MarkdownText, to_blocks
 from lettergen.signers import Signer
+
+log = logging.getLogger(__name__)
 
 #: Stands for the campaign's case in the prose until the case's own blocks replace it.
 CASE_MARK = "lettergencasetext"
@@ -166,18 +170,40 @@ def compose(
     )
 
 
+def state_names(language_: Language, state: str) -> dict[str, str]:
+    """The sending state's names in a language: `states.<code>` of its strings; where the
+    language lacks them, CLDR's name of the country in every form the language's other states
+    use, with a warning (no grammar is guessed: the translator should add them)."""
+    states = language_.raw("states")
+    if isinstance(states, dict) and isinstance(states.get(state), dict):
+        return dict(states[state])
+    _warn_cldr_state(language_.code, state, str(language_.folder / "strings.yaml"))
+    name = language_.country_name(state)
+    forms = {"name", "short"}
+    for names in (states or {}).values() if isinstance(states, dict) else ():
+        if isinstance(names, dict):
+            forms.update(str(key) for key in names)
+    return {form: name for form in sorted(forms)}
+
+
+@functools.cache
+def _warn_cldr_state(lang: str, state: str, strings: str) -> None:
+    # Once per language and state, not once per letter.
+    log.warning(
+        "language %r has no names for the sending state %s: CLDR's country name is used in "
+        "every form (add states.%s to %s)",
+        lang,
+        state,
+        state,
+        strings,
+    )
+
+
 def _context(language_: Language, recipient: Recipient, state: str) -> dict[str, Any]:
     """The fields every string naming the office and the prose get (CONTEXT_FIELDS): see
     letter_templates/README.md."""
-    states = language_.raw("states")
-    if not isinstance(states, dict) or state not in states:
-        raise TemplateError(
-            f"the sending state {state} has no names in language {language_.code!r} "
-            f"(states.{state})",
-            hint=f"add states.{state} to {language_.folder / 'strings.yaml'}",
-        )
     context = {
-        "state": states[state],
+        "state": state_names(language_, state),
         "country": language_.country_name(recipient.country),
         "country_code": recipient.country,
         "city": recipient.office.city,

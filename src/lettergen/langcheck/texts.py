@@ -102,14 +102,9 @@ def static(translation: Language, english: Language) -> Iterator[Finding]:
     for section in ("countries", "countries_in"):
         for key in translation.strings.get(section) or {}:
             if not re.fullmatch(r"[A-Z]{2}", key):
-                hint = (
-                    " (write 'NO' in quotes: YAML reads a bare NO as false)"
-                    if key in ("False", "True")
-                    else ""
-                )
                 yield CODES.finding(
                     "country-code",
-                    f"{key!r} is not an ISO code like DE{hint}",
+                    f"{key!r} is not an ISO code like DE",
                     _place(translation, f"{section}.{key}"),
                     code,
                 )
