@@ -359,3 +359,12 @@ def test_a_signer_given_on_the_command_line_is_checked_like_a_csv_row(tmp_path: 
     code, output = lettergen(*render, "Anna Smir\u200bnova")
     assert code == 0, output
     assert "Anna Smirnova" in pdftotext(tmp_path / "letter.pdf")
+
+
+def test_a_joiner_that_is_spelling_stays_and_still_makes_no_second_signer(tmp_path: Path) -> None:
+    persian = "می\u200cخواهم"  # the non-joiner between two Persian letters is spelling
+    path = write(tmp_path, "s.csv", f"name\n{persian} Rahimi\nAnna\u200c Smirnova\n")
+    assert [s.name for s in load_signers(path)] == [f"{persian} Rahimi", "Anna Smirnova"]
+    twins = write(tmp_path, "twins.csv", f"name\n{persian}\nمیخواهم\n")
+    with pytest.raises(LettergenError, match=r":3: name: 'میخواهم' appears twice \(first on"):
+        load_signers(twins)
