@@ -221,7 +221,7 @@ class Runner:
         state, error = outcome.state, outcome.error
         if state == "sending":
             if outcome.job_id and outcome.job_id != delivery.job_id:
-                self.ledger.set_job(delivery, outcome.job_id)
+                self.ledger.set_job(delivery, outcome.job_id, f"{prefix}job {outcome.job_id}")
             return
         if state == "retry":
             again = self.policy.backoff.retry_at(delivery.attempts, now)
