@@ -39,7 +39,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "failed": ("queued",),  # only when a person asks for it (a corrected number)
     "sent": (),
 }
-STATES = tuple(TRANSITIONS)
+STATES = ("queued", "sending", "sent", "retry", "failed", "unknown")
 PENDING = ("queued", "retry")  # waiting for their time to be sent
 
 #: Numbered migration steps; PRAGMA user_version says how many have run.
