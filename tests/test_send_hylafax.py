@@ -38,7 +38,13 @@ def batch(folder: Path, office: str) -> Path:
     """One letter of the seed campaign, as PDF and fax TIFF, with its manifest."""
     import lettergen
 
-    lettergen.prepare(SEED_CAMPAIGN, offices=[office]).run(formats=["pdf", "tiff"], out=folder)
+    options = lettergen.BatchOptions(
+        SEED_CAMPAIGN,
+        lettergen.Targets(offices=(office,)),
+        formats=("pdf", "tiff"),
+        output=folder,
+    )
+    lettergen.run_batch(lettergen.prepare(options))
     return folder / NAME
 
 
