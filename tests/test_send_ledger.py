@@ -356,3 +356,19 @@ def test_watch_keeps_going_until_the_retry_is_sent_and_stops_on_request(tmp_path
         assert waiting.run(watch=True).stopped
         assert time.monotonic() - started < 5
         assert ledger.deliveries()[0].state == "queued"
+
+
+def test_hylafax_job_states_become_ledger_outcomes() -> None:
+    from lettergen.send.transports.hylafax import _outcome
+
+    assert _outcome("7", "t", "D", "1", "").state == "sent"
+    assert _outcome("7", "t", "R", "0", "").state == "sending"
+    assert _outcome("7", "t", "W", "0", "").state == "sending"
+    busy = _outcome("7", "t", "F", "0", "Busy signal detected")
+    assert (busy.state, busy.error) == ("retry", "Busy signal detected")
+    assert _outcome("7", "t", "F", "0", "No answer from remote").state == "retry"
+    assert _outcome("7", "t", "F", "0", "No carrier detected").state == "retry"
+    assert _outcome("7", "t", "F", "0", "Phone number rejected by dial rules").state == "failed"
+    assert _outcome("7", "t", "F", "0", "Remote does not support T.30: not a fax").state == "failed"
+    partial = _outcome("7", "t", "F", "1", "Communication failure during Phase C")
+    assert partial.state == "unknown" and "1 page(s) sent" in partial.error

@@ -12,11 +12,13 @@ T suspended — the letter is on its way; D done — sent; F failed — the stat
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
 import logging
 import os
 import re
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -60,12 +62,13 @@ class HylaFax:
         self.timeout = float(settings.get("timeout", 120))
         preferred = str(settings.get("format", "tiff"))
         self.formats = (preferred, *(f for f in ("tiff", "pdf") if f != preferred))
-        self._home = tempfile.TemporaryDirectory(prefix="lettergen-hylafax-")
         # faxstat takes its job format from ~/.hylarc only: a private HOME gives it ours.
-        Path(self._home.name, ".hylarc").write_text(f'JobFmt: "{JOB_FORMAT}"\n')
+        self._home = tempfile.mkdtemp(prefix="lettergen-hylafax-")
+        atexit.register(shutil.rmtree, self._home, True)
+        Path(self._home, ".hylarc").write_text(f'JobFmt: "{JOB_FORMAT}"\n')
 
     def _run(self, args: list[str]) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "HOME": self._home.name}
+        env = {**os.environ, "HOME": self._home}
         if self.owner:
             env["FAXUSER"] = self.owner
         try:
