@@ -372,3 +372,19 @@ def test_hylafax_job_states_become_ledger_outcomes() -> None:
     assert _outcome("7", "t", "F", "0", "Remote does not support T.30: not a fax").state == "failed"
     partial = _outcome("7", "t", "F", "1", "Communication failure during Phase C")
     assert partial.state == "unknown" and "1 page(s) sent" in partial.error
+
+
+def test_a_hand_over_without_a_job_id_is_reconciled_on_the_next_run(tmp_path: Path) -> None:
+    """A fax client that timed out may or may not have queued the job: the row stays
+    `sending`, and the next run asks the transport by the attempt's tag."""
+    timed_out = Outcome("sending", error="sendfax: no answer in time")
+    transport = Scripted({"office-00": [timed_out]}, found=Outcome("sending", job_id="9"))
+    with Ledger.beside(tmp_path) as ledger:
+        ledger.sync(write_batch(tmp_path, 1))
+        runner(ledger, tmp_path, transport).run()
+        (row,) = ledger.deliveries()
+        assert (row.state, row.job_id) == ("sending", None)
+        runner(ledger, tmp_path, transport).run()
+        (row,) = ledger.deliveries()
+        assert (row.state, row.job_id, row.attempts) == ("sent", "9", 1)
+        assert len(transport.submitted) == 1

@@ -86,6 +86,8 @@ class HylaFax:
                 f"{args[0]} not found: install HylaFAX's client (Debian: hylafax-client)"
             ) from exc
         except subprocess.TimeoutExpired as exc:
+            if args[0] == "sendfax":
+                raise  # the server may have queued it: submit() says so
             raise TransportError(f"{args[0]}: no answer from {self.host}") from exc
 
     def submit(self, job: Job) -> Outcome:
@@ -93,7 +95,11 @@ class HylaFax:
         args = ["sendfax", "-n", "-h", server, "-i", job.tag, "-T", "1", "-t", "1"]
         args += ["-m"] if self.resolution == "fine" else ["-l"]
         args += ["-d", job.fax, str(job.path)]
-        done = self._run(args)
+        try:
+            done = self._run(args)
+        except subprocess.TimeoutExpired:
+            # It may be queued: the row stays `sending` and is looked for by its tag next run.
+            return Outcome("sending", error=f"sendfax: no answer from {self.host} in time")
         output = (done.stdout + done.stderr).strip()
         found = re.search(r"request id is (\d+)", output)
         if done.returncode == 0 and found:
