@@ -12,16 +12,13 @@ T suspended — the letter is on its way; D done — sent; F failed — the stat
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import ctypes
 import logging
 import os
 import re
-import shutil
 import signal
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -62,9 +59,11 @@ class HylaFax:
         self.timeout = float(settings.get("timeout", 120))
         preferred = str(settings.get("format", "tiff"))
         self.formats = (preferred, *(f for f in ("tiff", "pdf") if f != preferred))
-        # faxstat takes its job format from ~/.hylarc only: a private HOME gives it ours.
-        self._home = tempfile.mkdtemp(prefix="lettergen-hylafax-")
-        atexit.register(shutil.rmtree, self._home, True)
+        # faxstat takes its job format from ~/.hylarc only: a private HOME (in the user's cache,
+        # so that a killed run leaves nothing behind in /tmp) gives it ours.
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        self._home = str(cache / "lettergen" / "hylafax")
+        Path(self._home).mkdir(parents=True, exist_ok=True)
         Path(self._home, ".hylarc").write_text(f'JobFmt: "{JOB_FORMAT}"\n')
 
     def _run(self, args: list[str]) -> subprocess.CompletedProcess[str]:
