@@ -6,12 +6,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 # Debian packages the tests and the renderers use: poppler (pdftotext, pdffonts, pdftoppm),
-# libtiff tools (tiffinfo), LibreOffice Writer (DOCX -> PDF), embedded fonts, WeasyPrint's Pango,
-# Chromium (the supporter page's browser tests drive it through Playwright).
+# libtiff tools (tiffinfo), LibreOffice Writer (DOCX -> PDF), embedded fonts, WeasyPrint's Pango;
+# Chromium (the supporter page's browser tests drive it through Playwright); for the fax
+# transmission test: HylaFAX (server and client), iaxmodem, iproute2 (ip netns).
 DEB_PACKAGES := poppler-utils libtiff-tools libreoffice-writer-nogui fonts-dejavu-core \
 	fonts-liberation2 fonts-noto-core fontconfig libpango-1.0-0 libpangoft2-1.0-0 \
-	libharfbuzz-subset0 python3-venv chromium
-DEB_COMMANDS := pdftotext pdffonts pdftoppm tiffinfo soffice fc-match chromium
+	libharfbuzz-subset0 python3-venv chromium hylafax-server hylafax-client iaxmodem iproute2
+DEB_COMMANDS := pdftotext pdffonts pdftoppm tiffinfo soffice fc-match chromium sendfax faxstat \
+	faxq hfaxd faxgetty iaxmodem ip
 
 .PHONY: install demo test lint bench bench-serve clean system-packages
 
@@ -26,7 +28,11 @@ system-packages:
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installing Debian packages (missing:$$missing)"; \
+	    blocker=""; if [ ! -e /usr/sbin/policy-rc.d ]; then \
+	      printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; blocker=1; \
+	    fi; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEB_PACKAGES) >/dev/null; \
+	    status=$$?; [ -n "$$blocker" ] && rm -f /usr/sbin/policy-rc.d; [ "$$status" = 0 ] || exit $$status; \
 	  else \
 	    echo "Missing:$$missing. Install as root: apt-get install $(DEB_PACKAGES)" >&2; exit 1; \
 	  fi; \

@@ -205,3 +205,31 @@ def test_credentials_in_the_config_file_are_refused(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "email.password: credentials do not belong in this file" in result.output
     assert "hunter2" not in result.output
+
+
+def test_unknown_waits_for_resend_unknown(tmp_path: Path) -> None:
+    write_batch(tmp_path / "c", 2)
+    with Ledger.beside(tmp_path / "c") as ledger:
+        from lettergen.send.runner import read_manifest
+
+        ledger.sync(read_manifest(tmp_path / "c", ("pdf",)))
+        ledger.claim(ledger.deliveries()[0], "email")  # interrupted while handing over
+    args = [
+        "send", "c", "-o", str(tmp_path), "--no-render", "--transport", "email",
+        "--host", "", "--security", "none", "--from", "c@example.org",
+        "--gateway", "{number}@fax.example.net", "--now",
+    ]  # fmt: skip
+    with smtp_server() as (server, port):
+        args[args.index("--host") + 1] = f"127.0.0.1:{port}"
+        first = CliRunner().invoke(cli, args, catch_exceptions=False)
+        assert first.exit_code == 1 and "sent 1, unknown 1" in first.output
+        assert len(server.messages) == 1
+        second = CliRunner().invoke(cli, [*args, "--resend-unknown"], catch_exceptions=False)
+        assert second.exit_code == 0 and "sent 2" in second.output
+    assert sorted(m["To"] for m in server.messages) == [
+        "493012340000@fax.example.net",
+        "493012340001@fax.example.net",
+    ]
+    with Ledger.beside(tmp_path / "c") as ledger:
+        events = [e["detail"] for e in ledger.events(ledger.deliveries()[0].id)]
+    assert any("--resend-unknown" in e for e in events)

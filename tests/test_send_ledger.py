@@ -317,3 +317,74 @@ def test_summary_escapes_ledger_text() -> None:
     row = {"office_id": "<b>x</b>", "fax": "+1", "state": "failed", "last_error": "<script>"}
     page = summary_html("<i>c</i>", [row])
     assert "<script>" not in page and "&lt;script&gt;" in page and "<b>x" not in page
+
+
+def test_watch_keeps_going_until_the_retry_is_sent_and_stops_on_request(tmp_path: Path) -> None:
+    import threading
+    import time
+
+    transport = Scripted({"office-00": [Outcome("retry", error="busy")]})
+    backoff = Backoff(first=timedelta(seconds=1.5), attempts=3)  # stored to the second
+    progress_seen: list[int] = []
+    with Ledger.beside(tmp_path) as ledger:
+        ledger.sync(write_batch(tmp_path, 1))
+        watcher = Runner(
+            ledger,
+            tmp_path,
+            transport,
+            Policy(backoff=backoff, ignore_hours=True),
+            poll_seconds=5,
+            on_change=lambda p: progress_seen.append(p.sent),
+        )
+        started = time.monotonic()
+        done = watcher.run(watch=True)  # sleeps until the retry is due, not the 5 s poll
+        assert 0.4 < time.monotonic() - started < 4
+        assert (done.retry, done.sent, done.stopped) == (1, 1, False)
+        assert ledger.deliveries()[0].state == "sent" and progress_seen[-1] == 1
+    # Waiting for office hours (a Saturday), a stop request ends the watch at once.
+    later = tmp_path / "later"
+    letters = write_batch(later, 1)
+    with Ledger.beside(later) as ledger:
+        ledger.sync(letters)
+        stop = threading.Event()
+        saturday = datetime(2026, 12, 5, 12, tzinfo=UTC)
+        waiting = Runner(
+            ledger, later, transport, Policy(), clock=lambda: saturday, stop=stop, poll_seconds=60
+        )
+        threading.Timer(0.3, stop.set).start()
+        started = time.monotonic()
+        assert waiting.run(watch=True).stopped
+        assert time.monotonic() - started < 5
+        assert ledger.deliveries()[0].state == "queued"
+
+
+def test_hylafax_job_states_become_ledger_outcomes() -> None:
+    from lettergen.send.transports.hylafax import _outcome
+
+    assert _outcome("7", "t", "D", "1", "").state == "sent"
+    assert _outcome("7", "t", "R", "0", "").state == "sending"
+    assert _outcome("7", "t", "W", "0", "").state == "sending"
+    busy = _outcome("7", "t", "F", "0", "Busy signal detected")
+    assert (busy.state, busy.error) == ("retry", "Busy signal detected")
+    assert _outcome("7", "t", "F", "0", "No answer from remote").state == "retry"
+    assert _outcome("7", "t", "F", "0", "No carrier detected").state == "retry"
+    assert _outcome("7", "t", "F", "0", "Phone number rejected by dial rules").state == "failed"
+    assert _outcome("7", "t", "F", "0", "Remote does not support T.30: not a fax").state == "failed"
+    partial = _outcome("7", "t", "F", "1", "Communication failure during Phase C")
+    assert partial.state == "unknown" and "1 page(s) sent" in partial.error
+
+
+def test_a_hand_over_without_a_job_id_is_reconciled_on_the_next_run(tmp_path: Path) -> None:
+    """A fax client that timed out may or may not have queued the job: the row stays
+    `sending`, and the next run asks the transport by the attempt's tag."""
+    timed_out = Outcome("sending", error="sendfax: no answer in time")
+    transport = Scripted({"office-00": [timed_out]}, found=Outcome("sending", job_id="9"))
+    with Ledger.beside(tmp_path) as ledger:
+        ledger.sync(write_batch(tmp_path, 1))
+        runner(ledger, tmp_path, transport).run()
+        (row,) = ledger.deliveries()
+        assert (row.state, row.job_id) == ("sending", None)
+        runner(ledger, tmp_path, transport).run()
+        (row,) = ledger.deliveries()
+        assert (row.state, row.job_id, row.attempts) == ("sent", "9", 1)
+        assert len(transport.submitted) == 1

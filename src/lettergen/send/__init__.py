@@ -71,7 +71,8 @@ def render_first(campaign: str | Path, folder: Path, formats: tuple[str, ...]) -
         except (OSError, ValueError, KeyError, TypeError):
             written = set()
         wanted = [f for f in ("pdf", "docx", "tiff") if f in written] or wanted
-    result = lettergen.prepare(campaign).run(formats=wanted, out=folder.parent)
+    options = lettergen.BatchOptions(campaign, formats=tuple(wanted), output=folder.parent)
+    result = lettergen.run_batch(lettergen.prepare(options))
     for failure in result.failures:
         log.warning("%s: not written: %s", failure.office_id, failure.message)
 

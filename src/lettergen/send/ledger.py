@@ -39,7 +39,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "failed": ("queued",),  # only when a person asks for it (a corrected number)
     "sent": (),
 }
-STATES = tuple(TRANSITIONS)
+STATES = ("queued", "sending", "sent", "retry", "failed", "unknown")
 PENDING = ("queued", "retry")  # waiting for their time to be sent
 
 #: Numbered migration steps; PRAGMA user_version says how many have run.
@@ -370,7 +370,7 @@ class Ledger:
             next_at=None,
         )
 
-    def set_job(self, delivery: Delivery, job_id: str) -> Delivery:
+    def set_job(self, delivery: Delivery, job_id: str, detail: str = "") -> Delivery:
         """Record the transport's job id of a row being sent (it stays `sending`)."""
         with self.transaction() as db:
             cursor = db.execute(
@@ -380,7 +380,7 @@ class Ledger:
             )
             if cursor.rowcount != 1:
                 raise ConflictError(f"delivery {delivery.id} is no longer being sent")
-            self._event(db, delivery.id, "sending", f"job {job_id}")
+            self._event(db, delivery.id, "sending", detail or f"job {job_id}")
         return self.get(delivery.id)
 
     def note(self, delivery: Delivery, detail: str) -> None:

@@ -221,7 +221,9 @@ class Runner:
         state, error = outcome.state, outcome.error
         if state == "sending":
             if outcome.job_id and outcome.job_id != delivery.job_id:
-                self.ledger.set_job(delivery, outcome.job_id)
+                self.ledger.set_job(delivery, outcome.job_id, f"{prefix}job {outcome.job_id}")
+            elif outcome.error:  # handed over, no job id: reconciled by its tag on the next run
+                self.ledger.note(delivery, outcome.error)
             return
         if state == "retry":
             again = self.policy.backoff.retry_at(delivery.attempts, now)
