@@ -24,7 +24,7 @@ from typing import Any
 import jinja2
 import jinja2.meta
 
-from lettergen import paths, yamlio
+from lettergen import paths, spelling, yamlio
 from lettergen.errors import InputError, LettergenError, Place
 from lettergen.findings import ERROR, NOTE, WARNING, Codes, Finding
 from lettergen.i18n import (
@@ -76,6 +76,7 @@ CODES = Codes(
             "a campaign's demands in this language differ in number from its default language's",
         ),
         "campaign-unreadable": (ERROR, "a campaign file cannot be loaded"),
+        **spelling.CODES,  # spelling and glue of trial letters (lettergen.spelling)
     }
 )
 
@@ -276,6 +277,7 @@ def check(
             if offices is None:
                 offices = _trial_offices(directories)
             found.extend(_trials(translation, english, offices))
+            found.extend(spelling.lang_check(translation, directories))
         found.extend(_campaign_texts(translation, loaded, required=bool(asked)))
         findings.extend(found)
     return findings
