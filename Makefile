@@ -55,6 +55,7 @@ lint: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_batch.py
+	$(BIN)/python benchmarks/bench_fax.py
 
 clean:
 	rm -rf $(VENV) output/*/ .pytest_cache .mypy_cache .ruff_cache

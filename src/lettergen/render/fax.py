@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from PIL import Image, ImageChops, ImageMath, TiffImagePlugin
+from PIL import Image, TiffImagePlugin
 
 from lettergen.errors import RenderError
 
@@ -144,18 +144,20 @@ def binarize(grey: Image.Image) -> Image.Image:
     HAIRLINE_THRESHOLD of ink and no less than its neighbour before and more than the one after,
     across or down (the tie rule keeps a hairline split evenly over two rows one row thick).
     Glyph edges are never such peaks (ink rises towards the stroke), so text does not thicken.
+    Neighbours wrap around at the page's edges, which are blank on a fax-ready letter.
+
+    Whole-array comparisons in NumPy: a few milliseconds a page, where the same rule through
+    PIL's ImageMath took about a hundred.
     """
-    ink = ImageChops.invert(grey)
-    up, down = ImageChops.offset(ink, 0, 1), ImageChops.offset(ink, 0, -1)
-    left, right = ImageChops.offset(ink, 1, 0), ImageChops.offset(ink, -1, 0)
+    import numpy as np
 
-    def black(a: dict[str, Any]) -> Any:
-        i = a["i"]
-        peak = ((i >= a["u"]) & (i > a["d"])) | ((i >= a["l"]) & (i > a["r"]))
-        return ((i >= INK_THRESHOLD) | ((i >= HAIRLINE_THRESHOLD) & peak)) * 255
-
-    marked: Image.Image = ImageMath.lambda_eval(black, i=ink, u=up, d=down, l=left, r=right)
-    return marked.convert("L").convert("1", dither=Image.Dither.NONE)
+    ink = 255 - np.asarray(grey, dtype=np.uint8)
+    peak = ((ink >= np.roll(ink, 1, axis=0)) & (ink > np.roll(ink, -1, axis=0))) | (
+        (ink >= np.roll(ink, 1, axis=1)) & (ink > np.roll(ink, -1, axis=1))
+    )
+    black = (ink >= INK_THRESHOLD) | ((ink >= HAIRLINE_THRESHOLD) & peak)
+    # Mode "1" packs eight pixels a byte, the first in the high bit; a set bit is ink.
+    return Image.frombytes("1", grey.size, np.packbits(black, axis=1).tobytes())
 
 
 def encode(page: Image.Image, compression: str) -> bytes:
