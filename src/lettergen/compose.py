@@ -89,9 +89,14 @@ def compose(
         direction="rtl" if language_.direction == "rtl" else "ltr",
         sender=_sender_block(language_, sender),
         addressee=(*to, *map(language_.isolate, office.address)),
-        date=_date_line(language_, date_text, signer.city or sender.city),
+        # The place the letter is written from is the letterhead's: every letter goes out under
+        # the campaign sender's letterhead, so its city, not the signer's town (which the
+        # signature shows), stands in the date line.
+        date=_date_line(language_, date_text, sender.city),
         fax_notice=notice,
-        subject=(language_.string("labels.subject") + " " + campaign.subject[lang]).strip(),
+        subject=(
+            language_.string("labels.subject") + " " + language_.bind_titles(campaign.subject[lang])
+        ).strip(),
         salutation=language_.string(f"addressees.{role}.salutation", **context),
         body=_body(language_, campaign, recipient, sender, signer, context),
         # A language may close differently by addressee (French repeats the form of address).
@@ -103,7 +108,7 @@ def compose(
         ),
         signature=tuple(
             language_.isolate(line)
-            for line in (signer.name, signer.organisation, _place(signer))
+            for line in (signer.name, signer.organisation, _place(language_, signer))
             if line
         ),
         header=header,
@@ -168,7 +173,9 @@ def _fax_lines(
 def _date_line(language_: Language, date: str, city: str) -> str:
     if not city:
         return date
-    return language_.string("labels.date_line", city=language_.isolate(city), date=date)
+    return language_.string(
+        "labels.date_line", city=language_.isolate(language_.city_name(city)), date=date
+    )
 
 
 def _body(
@@ -193,7 +200,7 @@ def _body(
         sender=sender,
         signer=signer,
         case=MarkdownText(CASE_MARK),
-        demands=campaign.demands[lang],
+        demands=tuple(language_.bind_titles(d) for d in campaign.demands[lang]),
         action_date=campaign.action_date,
         letter_date=campaign.letter_date,
         action_date_text=language_.format_date(campaign.action_date),
@@ -206,10 +213,12 @@ def _body(
                     "{{ case }} must stand in a paragraph of its own",
                     Place(language_.folder / BODY_TEMPLATE),
                 )
-            blocks.extend(to_blocks(campaign.case[lang]))
+            blocks.extend(to_blocks(language_.bind_titles(campaign.case[lang])))
         else:
             blocks.append(block)
-    marked = _mark_demands(tuple(blocks), campaign.demands[lang])
+    marked = _mark_demands(
+        tuple(blocks), tuple(language_.bind_titles(d) for d in campaign.demands[lang])
+    )
     if not any(isinstance(b, ListBlock) and b.role == "demands" for b in marked):
         raise TemplateError(
             "the letter does not list the campaign's demands (a '- {{ demand }}' list)",
@@ -247,8 +256,13 @@ def _organisation(language_: Language, office: Office) -> str:
     return language_.string(key) if language_.has(key) else office.organisation
 
 
-def _place(signer: Signer) -> str:
-    return ", ".join(part for part in (signer.city, signer.country) if part)
+def _place(language_: Language, signer: Signer) -> str:
+    """The signer's town and country, in the letter's language ("Madrid, Espagne")."""
+    country = signer.country
+    if len(country) == 2 and country.isalpha():  # an ISO code, as signer files give it
+        country = language_.country_name(country.upper())
+    city = language_.city_name(signer.city) if signer.city else ""
+    return ", ".join(part for part in (city, country) if part)
 
 
 def _sender_block(language_: Language, sender: Sender) -> tuple[str, ...]:

@@ -126,6 +126,9 @@ OWN = (
     "date_format",
     "countries",
     "country_in",
+    "date_format_first",
+    "cities",
+    "name_titles",
 )
 
 
@@ -259,6 +262,7 @@ def check(
     asked = list(campaigns)
     loaded = _load_campaigns(asked)
     offices: list[tuple[Any, str]] | None = None
+    directory = None  # the directories, read once for the trials and the spelling check
     findings: list[Finding] = []
     for code in codes:
         try:
@@ -275,9 +279,10 @@ def check(
         )
         if not any(f.code == "unreadable" for f in found):
             if offices is None:
-                offices = _trial_offices(directories)
+                directory = spelling.load_directory(directories)
+                offices = _trial_offices(directories, directory)
             found.extend(_trials(translation, english, offices))
-            found.extend(spelling.lang_check(translation, directories))
+            found.extend(spelling.lang_check(translation, directory))
         found.extend(_campaign_texts(translation, loaded, required=bool(asked)))
         findings.extend(found)
     return findings
@@ -555,7 +560,7 @@ def _source(translation: Language, english: Language) -> Iterator[Finding]:
 # --- trial letters -------------------------------------------------------------------------
 
 
-def _trial_offices(directory: Path | None) -> list[tuple[Any, str]]:
+def _trial_offices(directory: Path | None, loaded: Any = None) -> list[tuple[Any, str]]:
     """(office, country the letter is about): one per kind of office and addressee, and one
     per country a letter of the directories may be about from an office abroad."""
     from lettergen.directory.model import DEFAULT_ROLE, Office
@@ -574,12 +579,12 @@ def _trial_offices(directory: Path | None) -> list[tuple[Any, str]]:
         )
         trials.append((office, "FR"))
     embassy = trials[0][0]
-    for country in _accredited_countries(directory):
+    for country in _accredited_countries(directory, loaded):
         trials.append((replace(embassy, id=f"trial-accredited-{country.lower()}"), country))
     return trials
 
 
-def _accredited_countries(directory: Path | None) -> list[str]:
+def _accredited_countries(directory: Path | None, loaded: Any = None) -> list[str]:
     """Countries the shipped directories reach only through an office elsewhere."""
     from lettergen.directory.model import load_directories
 
@@ -587,7 +592,7 @@ def _accredited_countries(directory: Path | None) -> list[str]:
     if not folder.exists():
         return ["DZ"]
     try:
-        offices = list(load_directories(folder))
+        offices = list(loaded if loaded is not None else load_directories(folder))
     except LettergenError:
         return ["DZ"]  # `missions validate` reports a broken directory; here a sample will do
     found = {o.country for o in offices if not o.resident}

@@ -67,7 +67,7 @@ COMPOUNDING = frozenset({"de", "nl", "sv", "da", "nb", "nn", "fi", "is"})
 #: A block tag or comment closing a line that has text before it.
 _LINE_END_TAG = re.compile(r"\S.*?(\{%[^%]*?(?<![+\-])%\}|\{#.*?(?<![+\-])#\})\s*$")
 #: A word as the checks see it: letters, inner apostrophes and hyphens (l'ambassade, Tel-Aviv).
-_WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
+_WORD = re.compile(r"(?<!\w)[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 #: What is not prose: e-mail addresses, web addresses.
 _NOT_PROSE = re.compile(r"\S+@\S+|https?://\S+|www\.\S+")
 #: Stands for campaign texts in trial letters: a mark no dictionary spells, removed before the
@@ -184,18 +184,24 @@ def words_of(line: str) -> list[str]:
     return [w.strip("'’-") for w in _WORD.findall(text) if len(w.strip("'’-")) > 1]
 
 
-def lang_check(language: Language, directories: Path | None = None) -> Iterator[Finding]:
-    """What `lang check` adds for a language: the whitespace rule of its template, and the
-    spelling of trial letters to representative offices of the directories (default: the
-    shipped ones)."""
+def load_directory(directories: Path | None = None) -> Any:
+    """The directories the trial letters go to (default: the shipped ones), or None when they
+    cannot be read (`missions validate` says why)."""
     from lettergen import paths
     from lettergen.directory.model import load_directories
 
-    yield from template_lines(language)
     try:
-        directory = load_directories(directories or paths.directories_dir())
+        return load_directories(directories or paths.directories_dir())
     except LettergenError as exc:
         log.info("spelling not checked: the directories cannot be read (%s)", exc)
+        return None
+
+
+def lang_check(language: Language, directory: Any) -> Iterator[Finding]:
+    """What `lang check` adds for a language: the whitespace rule of its template, and the
+    spelling of trial letters to representative offices of `directory` (load_directory())."""
+    yield from template_lines(language)
+    if directory is None:
         return
     trials = compose_trials(language, representative(directory), directory.state)
     yield from check(language, trials)
