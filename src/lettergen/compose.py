@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from lettergen.campaign import Campaign, Sender
-from lettergen.directory.model import Office
+from lettergen.directory.model import Head, Office
 from lettergen.directory.phones import international as display_number
 from lettergen.errors import Place, TemplateError
 from lettergen.i18n import BODY_TEMPLATE, CountryIn, Language, language
@@ -71,7 +71,14 @@ def compose(
         else office.role
     )
     office_line = language_.string(f"offices.{office.kind}", **context)
-    to = (*language_.lines(f"addressees.{role}.lines", **context), office_line)
+    head = office.head
+    to = (
+        *(
+            language_.bind_titles(line)
+            for line in language_.lines(_form(language_, role, "lines", head), **context)
+        ),
+        office_line,
+    )
     fax = recipient.fax_number
     fax_display = display_number(fax) if fax else ""
     date_text = language_.format_date(campaign.letter_date)
@@ -97,15 +104,10 @@ def compose(
         subject=(
             language_.string("labels.subject") + " " + language_.bind_titles(campaign.subject[lang])
         ).strip(),
-        salutation=language_.string(f"addressees.{role}.salutation", **context),
+        salutation=language_.string(_form(language_, role, "salutation", head), **context),
         body=_body(language_, campaign, recipient, sender, signer, context),
         # A language may close differently by addressee (French repeats the form of address).
-        closing=language_.string(
-            f"addressees.{role}.closing"
-            if language_.has(f"addressees.{role}.closing")
-            else "closing",
-            **context,
-        ),
+        closing=language_.string(_form(language_, role, "closing", head), **context),
         signature=tuple(
             language_.isolate(line)
             for line in (signer.name, signer.organisation, _place(language_, signer))
@@ -142,7 +144,32 @@ def _context(language_: Language, recipient: Recipient, state: str) -> dict[str,
         "city": recipient.office.city,
         "organisation": _organisation(language_, recipient.office),
         "country_in": CountryIn(language_, recipient.country),
+        # A head of office the directory knows by name (the office's `head:`); "" otherwise.
+        "head": {
+            "name": recipient.office.head.name if recipient.office.head else "",
+            "gender": recipient.office.head.gender if recipient.office.head else "",
+        },
     }
+
+
+def _form(language_: Language, role: str, part: str, head: Head | None) -> str:
+    """The strings key of a part of the form of address ("lines", "salutation", "closing").
+
+    For a head of office the directory knows by name, the language's named form for the
+    head's gender (`addressees.<role>.named.female.salutation`), then its named form for any
+    gender (`addressees.<role>.named.salutation`); else, and for an office whose head is not
+    known, the office's form (`addressees.<role>.salutation`), and for a closing the
+    language's general `closing`. A language without named forms addresses a known head by
+    the office, as for any other.
+    """
+    keys = [f"addressees.{role}.{part}"]
+    if head is not None:
+        named = f"addressees.{role}.named"
+        keys[:0] = [f"{named}.{head.gender}.{part}"] if head.gender else []
+        keys.insert(len(keys) - 1, f"{named}.{part}")
+    if part == "closing":
+        keys.append("closing")
+    return next((key for key in keys if language_.has(key)), keys[-1])
 
 
 def _fax_lines(

@@ -83,7 +83,9 @@ CODES = Codes(
 # --- what a letter provides to each text (keep in step with compose.compose) ---------------
 
 #: Fields of every string that names the office or its addressee, and of the prose.
-CONTEXT = frozenset({"state", "country", "country_in", "country_code", "city", "organisation"})
+CONTEXT = frozenset(
+    {"state", "country", "country_in", "country_code", "city", "organisation", "head"}
+)
 #: Fields of particular strings, on top of none (labels.date_line) or CONTEXT (the others).
 EXTRA = {
     "labels.header": CONTEXT | {"fax"},
@@ -336,7 +338,11 @@ def _leaves(node: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
 
 
 def _own(key: str) -> bool:
-    return key.split(".")[0] in OWN or key.startswith("countries_in.")
+    # A named form of address (addressees.<role>.named) is optional: without it a letter to a
+    # head known by name uses the office's form.
+    return (
+        key.split(".")[0] in OWN or key.startswith("countries_in.") or ".named." in f"{key}."
+    )
 
 
 def _line(language: Language, key: str) -> int | None:
@@ -447,9 +453,10 @@ def _fields(translation: Language, english: Language | None) -> Iterator[Finding
             continue
         source = english_leaves.get(key)
         source_text = " ".join(map(str, source)) if isinstance(source, list) else source
-        for item in items:
-            if isinstance(item, str):
-                texts.append((key, item, _place(translation, key), _allowed(key), source_text))
+        # The lines of a list are one text here: each need not use every field English uses.
+        joined = " ".join(item for item in items if isinstance(item, str))
+        if any(isinstance(item, str) for item in items):
+            texts.append((key, joined, _place(translation, key), _allowed(key), source_text))
     body_path = translation.folder / BODY_TEMPLATE
     english_body = (english.folder / BODY_TEMPLATE).read_text(encoding="utf-8") if english else None
     try:

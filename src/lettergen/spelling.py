@@ -30,7 +30,6 @@ import shutil
 import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -296,7 +295,9 @@ def _glued(words: set[str], dic: Path, *, compounds: bool = False) -> dict[str, 
         return not (compounds and first[:1].isupper() and second[:1].islower())
 
     splits = {
-        word: [(word[:i], word[i:]) for i in range(2, len(word) - 1) if candidate(word[:i], word[i:])]
+        word: [
+            (word[:i], word[i:]) for i in range(2, len(word) - 1) if candidate(word[:i], word[i:])
+        ]
         for word in words
         if len(word) >= 4 and not re.search(r"['’\-]", word)
     }
@@ -354,9 +355,10 @@ def trial_campaign(code: str, campaign: Any | None = None) -> Any:
 
 
 def representative(directory: Any) -> list[tuple[Any, str, str]]:
-    """(office, country, how) for one office of each kind, an accredited head of mission, the
-    UN mission and a country reached through an office abroad: the letters a translator's
-    check writes."""
+    """(office, country, how) for one office of each kind, an ambassador known by name (the
+    named forms of address, female and male), an accredited head of mission, the UN mission and
+    a country reached through an office abroad: the letters a translator's check writes."""
+    from lettergen.directory.model import Head
     from lettergen.directory.routing import route, serving_office
 
     chosen: list[tuple[Any, str, str]] = []
@@ -368,6 +370,11 @@ def representative(directory: Any) -> list[tuple[Any, str, str]]:
     un = [o for o in directory if o.kind == "permanent-mission" and o.organisation == "UN"]
     if un and un[0] not in [c[0] for c in chosen]:
         chosen.append((un[0], un[0].country, "UN mission"))
+    embassies = [o for o in directory if o.kind == "embassy"]
+    for gender in ("female", "male"):  # an ambassador known by name: the named forms
+        for office in embassies[:1]:
+            named = replace(office, head=Head(CAMPAIGN_MARK, gender))
+            chosen.append((named, office.country, f"named head, {gender}"))
     for office in directory:
         codes = [c.upper() for c in office.accredited_to if re.fullmatch(r"[A-Za-z]{2}", c)]
         if office.resident and office.kind == "embassy" and codes:
@@ -394,10 +401,7 @@ def every_route(directory: Any) -> list[tuple[Any, str, str]]:
     chosen = [(o, o.country, o.kind) for o in directory if o.resident]
     countries = {o.country for o in directory if not o.resident}
     countries |= {
-        c.upper()
-        for o in directory
-        for c in o.accredited_to
-        if re.fullmatch(r"[A-Za-z]{2}", c)
+        c.upper() for o in directory for c in o.accredited_to if re.fullmatch(r"[A-Za-z]{2}", c)
     }
     resident = {o.country for o in directory if o.resident and o.kind != "permanent-mission"}
     for country in sorted(countries - resident):

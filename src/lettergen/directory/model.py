@@ -64,7 +64,52 @@ FIELDS = (
     "served_by",
     "notes",
     "source_line",
+    "head",
 )
+
+
+# --- a known head of office: the per-office override of the form of address ----------------
+
+
+#: A head's gender, as the forms of address of a language may need it; "" when not known.
+GENDERS = ("female", "male", "")
+
+
+@dataclass(frozen=True)
+class Head:
+    """The person who heads an office, where the directory knows them: letters then address
+    them by name ("H.E. Ms Aigul Nurlanova"), in the form their gender takes where a language
+    has one (strings.yaml `addressees.<role>.named`)."""
+
+    name: str
+    gender: str = ""  # one of GENDERS
+
+    def to_record(self) -> dict[str, str]:
+        return {k: v for k, v in (("name", self.name), ("gender", self.gender)) if v}
+
+
+def head_from_record(value: Any, place: Place, errors: list[LettergenError]) -> Head | None:
+    """`head: {name: …, gender: female|male}` of an office record."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("name"), str):
+        errors.append(InputError("head must be a mapping with a name (and a gender)", place))
+        return None
+    gender = value.get("gender") or ""
+    unknown = sorted(set(value) - {"name", "gender"})
+    if gender not in GENDERS or unknown:
+        errors.append(
+            InputError(
+                f"head: unknown key {unknown[0]!r}" if unknown else f"head: gender {gender!r}",
+                place,
+                hint="head takes name and gender (female or male; leave it out if not known)",
+            )
+        )
+        return None
+    return Head(value["name"].strip(), str(gender))
+
+
+# --- offices ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -88,6 +133,7 @@ class Office:
     served_by: str = ""  # non-resident: the id of the office acting for this country
     notes: tuple[str, ...] = ()
     source_line: int | None = None  # line in the imported source text
+    head: Head | None = None  # the head of office, where known by name
     # Where this record was read from, for messages; not part of the YAML.
     file: Path | None = field(default=None, compare=False, repr=False)
     line: int | None = field(default=None, compare=False, repr=False)
@@ -115,6 +161,8 @@ class Office:
             value = getattr(self, name)
             if value in ("", (), None):
                 continue
+            if isinstance(value, Head):
+                value = value.to_record()
             record[name] = list(value) if isinstance(value, tuple) else value
         return record
 
@@ -267,6 +315,7 @@ def office_from_record(record: Any, path: Path, errors: list[LettergenError]) ->
         errors.append(InputError("source_line must be a number", at("source_line")))
         source_line = None
     texts = {key: _strings(key, record.get(key), at(key), errors) for key in TEXT_LISTS}
+    head = head_from_record(record.get("head"), at("head"), errors)
     if len(errors) > before:
         return None
     return Office(
@@ -285,6 +334,7 @@ def office_from_record(record: Any, path: Path, errors: list[LettergenError]) ->
         accredited_to=texts["accredited_to"],
         notes=texts["notes"],
         source_line=source_line,
+        head=head,
         file=path,
         line=line,
     )
