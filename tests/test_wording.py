@@ -6,6 +6,7 @@ bound to names, and the place line read right in every language."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -254,3 +255,59 @@ def test_a_bad_head_is_an_error_naming_the_line(tmp_path: Path) -> None:
         load_directory(path)
     assert "head: gender 'sir'" in str(caught.value)
     assert f"{path}:" in str(caught.value)
+
+
+# --- the reviewer's proof and the record of a review ----------------------------------------
+
+
+def test_the_proof_shows_english_then_the_translation_for_every_office(
+    tmp_path: Path, directory: Any
+) -> None:
+    from conftest import pdftotext
+    from lettergen import proof
+
+    target = tmp_path / "proof-fr.pdf"
+    pages = proof.write_proof("fr", target, directory)
+    offices = spelling.representative(directory)
+    assert pages == 2 * len(offices)
+    whole = pdftotext(target).split("\f")
+    for i, (office, _, _) in enumerate(offices):
+        english, french = whole[2 * i], whole[2 * i + 1]
+        assert f"{office.id}" in english and "· English" in english
+        assert f"{office.id}" in french and "· fr" in french
+        assert "Fax to" in english and "Fax au" in french
+    # What the strings fill in from data is marked for the reviewer.
+    (label, _, translated, filled) = next(
+        p for p in proof.proof_letters("fr", directory) if "(accredited)" in p[0]
+    )
+    assert "de la République du Kazakhstan" in filled and "au Luxembourg" in filled
+    from lettergen.render.pdf import to_html
+
+    html = proof.mark(to_html(translated), filled, label)
+    assert '<mark class="filled">au Luxembourg</mark>' in html
+    assert not re.search(r"<[^>]*<mark", html)  # never inside a tag
+
+
+def test_a_review_is_recorded_against_todays_english(templates: Path) -> None:
+    from click.testing import CliRunner
+
+    from lettergen import proof, yamlio
+    from lettergen.cli import cli
+
+    runner = CliRunner(env={"LETTERGEN_TEMPLATES": str(templates)})
+    result = runner.invoke(cli, ["lang", "review", "fr", "--by", "Marie Dupont"])
+    assert result.exit_code == 0, result.output
+    strings = yamlio.load(templates / "fr" / "strings.yaml")
+    assert strings["status"] == "reviewed"
+    assert strings["review"]["by"] == "Marie Dupont"
+    assert strings["review"]["english"] == proof.english_hash(templates)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\dZ", strings["review"]["at"])
+    clear_caches()
+    assert not language("fr", templates).draft
+    # Once English changes, a review must wait for the translation to follow it.
+    english = templates / "en" / "letter.md.j2"
+    english.write_text(english.read_text(encoding="utf-8") + "\nA new sentence.\n")
+    result = runner.invoke(cli, ["lang", "review", "fr", "--by", "Marie Dupont"])
+    assert result.exit_code == 1
+    assert "does not follow today's English text" in result.output
+    assert "Traceback" not in result.output

@@ -131,6 +131,7 @@ OWN = (
     "date_format_first",
     "cities",
     "name_titles",
+    "review",
 )
 
 

@@ -349,7 +349,9 @@ def trial_campaign(code: str, campaign: Any | None = None) -> Any:
         subject={code: CAMPAIGN_MARK},
         case={code: CAMPAIGN_MARK},
         demands={code: (CAMPAIGN_MARK + " 1", CAMPAIGN_MARK + " 2")},
-        sender=Sender(name="A. Sender", organisation="", address=(), city="London", email=""),
+        sender=Sender(
+            name="A. Sender", organisation="", address=(), city="London", email="a@example.org"
+        ),
         targets=Targets(),
     )
 
