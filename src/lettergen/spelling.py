@@ -67,8 +67,8 @@ COMPOUNDING = frozenset({"de", "nl", "sv", "da", "nb", "nn", "fi", "is"})
 _LINE_END_TAG = re.compile(r"\S.*?(\{%[^%]*?(?<![+\-])%\}|\{#.*?(?<![+\-])#\})\s*$")
 #: A word as the checks see it: letters, inner apostrophes and hyphens (l'ambassade, Tel-Aviv).
 _WORD = re.compile(r"(?<!\w)[^\W\d_]+(?:['’\-][^\W\d_]+)*")
-#: What is not prose: e-mail addresses, web addresses.
-_NOT_PROSE = re.compile(r"\S+@\S+|https?://\S+|www\.\S+")
+#: What is not prose: e-mail addresses, web addresses, {page}-style placeholders.
+_NOT_PROSE = re.compile(r"\S+@\S+|https?://\S+|www\.\S+|\{[a-z_]+\}")
 #: Stands for campaign texts in trial letters: a mark no dictionary spells, removed before the
 #: check, so a translator's check looks at the language's own words only.
 CAMPAIGN_MARK = "⁂"
@@ -165,11 +165,15 @@ def accepted_words(language: Language) -> set[str]:
 
 
 def checked_lines(letter: Letter, address: int) -> tuple[str, ...]:
-    """The lines of a letter that its language's templates wrote: not the sender's block, the
-    postal address (its last `address` addressee lines) or the signature (names and addresses
-    as the data spells them)."""
+    """The lines of a letter that its language's templates wrote: the running header, the
+    cover sheet's labels, the addressee and what follows; not the sender's block, the postal
+    address (its last `address` addressee lines) or the signature (names and addresses as the
+    data spells them)."""
     role_lines = len(letter.addressee) - address
-    lines = [*letter.addressee[:role_lines], letter.date, letter.fax_notice, letter.subject]
+    lines = [letter.header, letter.page_label, letter.cover_title]
+    lines.extend(label for label, _ in letter.cover)
+    lines.extend(value for label, value in letter.cover if "{pages}" in value)
+    lines.extend([*letter.addressee[:role_lines], letter.date, letter.fax_notice, letter.subject])
     lines.append(letter.salutation)
     for block in letter.body:
         lines.extend([block.text] if isinstance(block, Paragraph) else block.texts)
@@ -433,6 +437,7 @@ def compose_trials(
                     lang=language.code,
                     state=state,
                     templates=language.folder.parent,
+                    cover=True,
                 )
             except LettergenError:
                 continue
