@@ -42,12 +42,14 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The main job: import the seed directory text into a scratch file (to show what the importer
-# reads), check the shipped, hand-reviewed directory, then write the seed campaign's letters.
+# reads), check the shipped, hand-reviewed directories, then write the seed campaign's letters
+# and those of the second example, about another sending state (Belarus; letters by post too).
 demo: install
 	$(BIN)/lettergen directory import data/sources/kazakhstan-2002.txt \
 	  -o output/kazakhstan-imported.yaml --state KZ --force
 	$(BIN)/lettergen missions validate
 	$(BIN)/lettergen batch free-zhanusov-2002 --all
+	$(BIN)/lettergen batch free-bialiatski-2023 --all --include-no-fax
 
 test: install
 	$(BIN)/pytest
@@ -60,6 +62,7 @@ lint: install
 bench: install
 	$(BIN)/python benchmarks/bench_batch.py
 	$(BIN)/python benchmarks/bench_fax.py
+	$(BIN)/python benchmarks/bench_import.py
 
 clean:
 	rm -rf $(VENV) output/*/ .pytest_cache .mypy_cache .ruff_cache

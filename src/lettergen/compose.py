@@ -6,6 +6,8 @@ writers (PDF, DOCX, TIFF) only lay out what this returns.
 
 from __future__ import annotations
 
+import functools
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,8 @@ from lettergen.letter import Block, Letter, ListBlock, Paragraph
 from lettergen.markdown import MarkdownText, to_blocks
 from lettergen.signers import Signer
 
+log = logging.getLogger(__name__)
+
 #: Stands for the campaign's case in the prose until the case's own blocks replace it.
 CASE_MARK = "lettergencasetext"
 
@@ -26,6 +30,51 @@ CASE_MARK = "lettergencasetext"
 LETTER_PAPER = frozenset(
     {"US", "CA", "MX", "PR", "CL", "CO", "VE", "PH", "GT", "CR", "PA", "DO", "SV", "NI", "BZ"}
 )
+
+
+# --- the fields each text of a language gets ---------------------------------------------------
+
+#: What _context() gives every string that names the office or its addressee, and the prose.
+CONTEXT_FIELDS = frozenset(
+    {"state", "country", "country_in", "country_code", "city", "organisation", "head"}
+)
+#: The fields of each text, by strings.yaml key (a key ending in "." stands for every key under
+#: it) or BODY_TEMPLATE for the prose; other texts take none. compose() passes exactly these
+#: (tests/test_compose_fields.py records its calls to check), and `lettergen lang check` reads
+#: them here, so a new field is added once. `country_in` is the pattern i18n fills.
+TEXT_FIELDS: dict[str, frozenset[str]] = {
+    "offices.": CONTEXT_FIELDS,
+    "addressees.": CONTEXT_FIELDS,
+    "closing": CONTEXT_FIELDS,
+    "labels.header": CONTEXT_FIELDS | {"fax"},
+    "labels.header_post": CONTEXT_FIELDS | {"office"},
+    "labels.fax_notice": CONTEXT_FIELDS | {"fax", "contact", "office_kind"},
+    "labels.date_line": frozenset({"city", "date"}),
+    "country_in": frozenset({"country"}),
+    BODY_TEMPLATE: CONTEXT_FIELDS
+    | {
+        "accredited",
+        "office",
+        "sender",
+        "signer",
+        "case",
+        "demands",
+        "action_date",
+        "letter_date",
+        "action_date_text",
+    },
+}
+
+
+def fields(key: str) -> frozenset[str]:
+    """The fields a text gets when a letter is composed: `key` is a strings.yaml key
+    ("addressees.ambassador.salutation") or BODY_TEMPLATE for the prose."""
+    if key in TEXT_FIELDS:
+        return TEXT_FIELDS[key]
+    for prefix, names in TEXT_FIELDS.items():
+        if prefix.endswith(".") and key.startswith(prefix):
+            return names
+    return frozenset()
 
 
 @dataclass(frozen=True)
@@ -128,17 +177,40 @@ def compose(
     )
 
 
-def _context(language_: Language, recipient: Recipient, state: str) -> dict[str, Any]:
-    """The fields every string and the prose may use: see letter_templates/README.md."""
+def state_names(language_: Language, state: str) -> dict[str, str]:
+    """The sending state's names in a language: `states.<code>` of its strings; where the
+    language lacks them, CLDR's name of the country in every form the language's other states
+    use, with a warning (no grammar is guessed: the translator should add them)."""
     states = language_.raw("states")
-    if not isinstance(states, dict) or state not in states:
-        raise TemplateError(
-            f"the sending state {state} has no names in language {language_.code!r} "
-            f"(states.{state})",
-            hint=f"add states.{state} to {language_.folder / 'strings.yaml'}",
-        )
-    return {
-        "state": states[state],
+    if isinstance(states, dict) and isinstance(states.get(state), dict):
+        return dict(states[state])
+    _warn_cldr_state(language_.code, state, str(language_.folder / "strings.yaml"))
+    name = language_.country_name(state)
+    forms = {"name", "short"}
+    for names in (states or {}).values() if isinstance(states, dict) else ():
+        if isinstance(names, dict):
+            forms.update(str(key) for key in names)
+    return {form: name for form in sorted(forms)}
+
+
+@functools.cache
+def _warn_cldr_state(lang: str, state: str, strings: str) -> None:
+    # Once per language and state, not once per letter.
+    log.warning(
+        "language %r has no names for the sending state %s: CLDR's country name is used in "
+        "every form (add states.%s to %s)",
+        lang,
+        state,
+        state,
+        strings,
+    )
+
+
+def _context(language_: Language, recipient: Recipient, state: str) -> dict[str, Any]:
+    """The fields every string naming the office and the prose get (CONTEXT_FIELDS): see
+    letter_templates/README.md."""
+    context = {
+        "state": state_names(language_, state),
         "country": language_.country_name(recipient.country),
         "country_code": recipient.country,
         "city": recipient.office.city,
@@ -150,6 +222,8 @@ def _context(language_: Language, recipient: Recipient, state: str) -> dict[str,
             "gender": recipient.office.head.gender if recipient.office.head else "",
         },
     }
+    assert context.keys() == CONTEXT_FIELDS, "keep CONTEXT_FIELDS in step"
+    return context
 
 
 def _form(language_: Language, role: str, part: str, head: Head | None) -> str:

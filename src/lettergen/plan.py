@@ -26,7 +26,7 @@ from lettergen.directory.model import Directory
 from lettergen.directory.routing import route, serving_office
 from lettergen.errors import DataError, InputError, LettergenError, ManyErrors
 from lettergen.letter import Letter
-from lettergen.signers import Signer
+from lettergen.signers import Signer, signer_named
 
 if TYPE_CHECKING:
     from lettergen.render.fax import FaxSettings
@@ -371,7 +371,7 @@ def prepare(options: BatchOptions) -> Prepared:
     if options.signers:
         signers = load_signers(options.signers)
     elif options.signer:
-        signers = [Signer(options.signer)]
+        signers = [signer_named(options.signer)]
     the_plan = plan(
         directory,
         language=language,

@@ -29,6 +29,7 @@ from markupsafe import escape
 from lettergen import langcheck, paths, spelling, yamlio
 from lettergen.errors import InputError, LettergenError, Place
 from lettergen.i18n import STRINGS, Language, clear_caches, language
+from lettergen.langcheck.texts import _source
 from lettergen.letter import Letter
 
 log = logging.getLogger(__name__)
@@ -113,9 +114,13 @@ def write_proof(code: str, output: Path, directory: Any = None) -> int:
     if code == langcheck.SOURCE:
         raise InputError("English is the source: proof a translation, e.g. 'lang proof fr'")
     clear_caches()
-    directory = directory or spelling.load_directory()
     if directory is None:
-        raise InputError("the directories cannot be read", hint="run 'lettergen missions validate'")
+        found = spelling.load_directories()
+        if not found:
+            raise InputError(
+                "the directories cannot be read", hint="run 'lettergen missions validate'"
+            )
+        directory = found[0]
     root = language(code).folder.parent.resolve()
     english_root = language(langcheck.SOURCE).folder.parent.resolve()
     documents = []
@@ -164,7 +169,7 @@ def record_review(
     name = " ".join(by.split())
     if not name or any(c in name for c in "\n:#\"'"):
         raise InputError(f"--by {by!r}: give the reviewer's name as plain words")
-    outdated = list(langcheck._source(lang, language(langcheck.SOURCE, templates)))
+    outdated = list(_source(lang, language(langcheck.SOURCE, templates)))
     if outdated:
         raise InputError(
             f"{code} does not follow today's English text: {outdated[0].message}",

@@ -187,27 +187,31 @@ def words_of(line: str) -> list[str]:
     return [w.strip("'’-") for w in _WORD.findall(text) if len(w.strip("'’-")) > 1]
 
 
-def load_directory(directories: Path | None = None) -> Any:
-    """The directories the trial letters go to (default: the shipped ones), or None when they
-    cannot be read (`missions validate` says why)."""
+def load_directories(directories: Path | None = None) -> list[Any]:
+    """The directories the trial letters go to (default: the shipped ones), one per sending
+    state; [] when they cannot be read (`missions validate` says why)."""
     from lettergen import paths
-    from lettergen.directory.model import load_directories
+    from lettergen.directory.model import load_states
 
     try:
-        return load_directories(directories or paths.directories_dir())
+        return load_states(directories or paths.directories_dir())
     except LettergenError as exc:
         log.info("spelling not checked: the directories cannot be read (%s)", exc)
-        return None
+        return []
 
 
-def lang_check(language: Language, directory: Any) -> Iterator[Finding]:
+def lang_check(language: Language, directories: list[Any]) -> Iterator[Finding]:
     """What `lang check` adds for a language: the whitespace rule of its template, and the
-    spelling of trial letters to representative offices of `directory` (load_directory())."""
+    spelling of trial letters to representative offices of each sending state's directory
+    (load_directories())."""
     yield from template_lines(language)
-    if directory is None:
-        return
-    trials = compose_trials(language, representative(directory), directory.state)
-    yield from check(language, trials)
+    trials = [
+        trial
+        for directory in directories
+        for trial in compose_trials(language, representative(directory), directory.state)
+    ]
+    if trials:
+        yield from check(language, trials)
 
 
 def check(

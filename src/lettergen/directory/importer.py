@@ -29,6 +29,7 @@ from lettergen import yamlio
 from lettergen.directory import countries, phones
 from lettergen.directory.model import Directory, Office, dump_directory
 from lettergen.errors import InputError, Place
+from lettergen.slugs import ascii_slug
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,10 @@ _LABEL = re.compile(
     r"(?i)\b(?P<label>tel\s*/\s*fax|tel\s*\+\s*fax|telefax|telephone|phone|tel|fax)\b"
     r"(?![-–][^\W\d_])\.?\s*:?"
 )
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# An address starts where a run of its characters starts (the look-behind): tried from every
+# letter of a long run, the pattern would scan to the run's end each time, quadratic in the
+# line's length.
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL = re.compile(r"(?i)\b(?:https?://|www\.)[^\s,;()<>]+")
 _NUMBER_CHARS = frozenset("0123456789() \t.,-–—/")
 
@@ -222,7 +226,10 @@ def parse_heading(line: str) -> _Heading | None:
     if _URL.search(line) or _EMAIL.search(line):
         return None  # a heading holds no web or e-mail address; "kazakhstan-visa.org" is none
     unknown: _Heading | None = None
+    lead = len(line) - len(line.lstrip())
     for dash in _DASH.finditer(line):
+        if dash.start() - lead > 60:
+            break  # every later dash leaves a longer left side: stop before slicing each
         left, rest = line[: dash.start()].strip(), line[dash.end() :]
         if not left or len(left) > 60 or not re.search(r"[^\W\d_]", left):
             continue
@@ -354,15 +361,17 @@ def _read_body(entry: _Entry, warnings: list[LineWarning], unplaced: list[Unplac
             entry.heading.see = see.group("country").strip(" .")
             entry.see_line = line_no
             continue
+        # One pass each (sub, not a replace per address), so a line of many addresses stays
+        # linear in its length.
         urls = _URL.findall(text)
-        for url in urls:
-            entry.websites.append(url.rstrip("."))
-            text = text.replace(url, " ")
+        entry.websites.extend(url.rstrip(".") for url in urls)
+        text = _URL.sub(" ", text) if urls else text
+        known = set(entry.emails)
         for email in _EMAIL.findall(text):
-            if email not in entry.emails:
+            if email not in known:
+                known.add(email)
                 entry.emails.append(email.rstrip("."))
-            text = text.replace(email, " ")
-        text = _clean(text)
+        text = _clean(_EMAIL.sub(" ", text))
         if urls and text:
             entry.heading.notes.append(f"{text.strip(' :')}: {' '.join(urls)}")
             continue
@@ -444,11 +453,6 @@ def _split(lines: list[str]) -> tuple[list[_Entry], list[Unplaced], list[LineWar
     return entries, unplaced, warnings
 
 
-def _slug(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")
-
-
 def _id_for(entry: _Entry, kind: str, country: str, city: str) -> str:
     if kind == "non-resident":
         return f"{country.lower()}-non-resident"
@@ -456,9 +460,9 @@ def _id_for(entry: _Entry, kind: str, country: str, city: str) -> str:
     if kind == "permanent-mission":
         organisation = entry.heading.organisation
         suffix = (
-            "un" if organisation in ("UN", "UNOG", "UNOV") else _slug(organisation)
+            "un" if organisation in ("UN", "UNOG", "UNOV") else ascii_slug(organisation)
         ) + "-mission"
-    place = _slug(countries.canonical_city(city)) if city else ""
+    place = ascii_slug(countries.canonical_city(city)) if city else ""
     return "-".join(part for part in (country.lower(), place, suffix) if part)
 
 
@@ -679,7 +683,16 @@ def summary(report: ImportReport) -> list[str]:
 
 
 def refuse_overwrite(path: Path, force: bool) -> None:
-    """A directory file is reviewed by hand after import: replacing one needs force."""
+    """A directory file is reviewed by hand after import: replacing one needs force. A folder
+    (or a path through a file) is no place for it, force or not."""
+    if path.is_dir():
+        raise InputError(
+            "is a folder; OUTPUT is the directory file to write",
+            Place(path),
+            hint=f"name a file in it, e.g. -o {path / '<state>.yaml'}",
+        )
+    if any(parent.exists() and not parent.is_dir() for parent in path.parents):
+        raise InputError("a part of this path is a file, not a folder", Place(path))
     if path.exists() and not force:
         raise InputError(
             "already exists and may hold hand corrections",
