@@ -252,7 +252,10 @@ class Language:
         if not titles or not isinstance(titles, list):
             return text
         pattern = _titles_pattern(tuple(str(t) for t in titles))
-        return pattern.sub(lambda m: m.group(1) + "\u00a0", text)
+        # Only before a name (a capital): "Monsieur le Consul" keeps its ordinary spaces.
+        return pattern.sub(
+            lambda m: m.group(1) + "\u00a0" if m.group(2).isupper() else m.group(0), text
+        )
 
     def country_name(self, code: str) -> str:
         """The country's name as the letter's prose uses it: an override from strings.yaml
@@ -333,7 +336,7 @@ def kind_of(value: Any) -> str:
 @cache
 def _titles_pattern(titles: tuple[str, ...]) -> re.Pattern[str]:
     alternatives = "|".join(re.escape(t) for t in sorted(titles, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)({alternatives})(?:[ \t]+|[ \t]*\n[ \t]*)(?=\w)")
+    return re.compile(rf"(?<!\w)({alternatives})(?:[ \t]+|[ \t]*\n[ \t]*)(?=(\w))")
 
 
 @cache
