@@ -76,8 +76,7 @@ def test_us_offices_get_letter_paper(campaign, directory) -> None:
 def test_accredited_ambassador_is_addressed_as_such(campaign, directory) -> None:
     letter = letter_for(campaign, directory, "eg-cairo-embassy", country="DZ")
     assert letter.addressee[0] == (
-        "H.E. the Ambassador of the Republic of Kazakhstan to Algeria, "
-        "resident in Cairo"
+        "H.E. the Ambassador of the Republic of Kazakhstan to Algeria, resident in Cairo"
     )
     assert "accredited to Algeria" in letter.body[0].text  # type: ignore[union-attr]
     assert letter.salutation == "Your Excellency,"
