@@ -1,0 +1,402 @@
+"""Letters that differ only in who signs them: one layout per letter text, the signers stamped in.
+
+In a supporter drive (N signers × M offices) and on the supporter page, the letters to one
+office differ only in the signer's parts: the date line (it names the signer's town) and the
+signature (name, organisation, place). Laying each letter out in full costs ~25 ms; here the
+office's letter is laid out once with those two parts left as blank boxes of their own size
+(`visibility: hidden`, so the geometry is the letter's own), the parts of many signers are laid
+out together on small pages of their own (one page per signer, the same widths, fonts and
+styles), and each signer's PDF is the office's pages with the signer's parts placed into the
+boxes as form XObjects (pikepdf), each carrying its own font resources, so every PDF stays
+self-contained.
+
+A signer whose parts do not take exactly the reserved height (an organisation name that wraps,
+a script whose font makes a line taller) would move the text below; such a letter is laid out in
+full instead — a fallback, counted in `StampReport` and logged.
+
+Office layouts are kept in a bounded LRU cache (`LayoutCache`), keyed by the hash of the
+letter's signer-independent content, so a single letter for the supporter page (`stamped_pdf`)
+costs one small parts layout and the assembly once its office has been laid out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from markupsafe import escape
+
+from lettergen import paths
+from lettergen.errors import RenderError
+from lettergen.letter import Letter
+from lettergen.render.pdf import CHUNK, FONTS, RenderedPDF, css_string, render_chunk
+
+log = logging.getLogger(__name__)
+
+#: The parts of a letter that come from its signer, by the CSS class of their box.
+PARTS = ("date", "signature")
+#: A line's stand-in in the office layout: a letter of the script the direction's first font
+#: sets, so its line is as tall as a line of the letter's own script.
+PLACEHOLDER = {"ltr": "X", "rtl": "\u0627"}
+#: Heights may differ by rounding only; anything more moves the text below.
+TOLERANCE_PX = 0.01
+#: Slack around a part's box in its form XObject, in points: glyphs may overhang their box.
+BLEED_PT = 4.0
+#: CSS px to PDF points, as WeasyPrint writes them.
+PT_PER_PX = 0.75
+#: Office layouts a process keeps by default (a few tens of KiB each).
+CACHE_SIZE = 256
+
+
+@dataclass(frozen=True)
+class Box:
+    """Where a part sits: page index and border box in CSS px from the page's top left."""
+
+    page: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True)
+class OfficeLayout:
+    """An office's letter written once with its signer's parts reserved as blank boxes."""
+
+    key: str
+    data: bytes
+    pages: int
+    page_heights: tuple[float, ...]  # CSS px
+    boxes: dict[str, Box]
+
+
+@dataclass
+class StampReport:
+    """What a run of the stamped path did: letters stamped, laid out in full, and why."""
+
+    stamped: int = 0
+    layouts: int = 0  # office layouts made (cache misses)
+    fallbacks: list[tuple[str, str]] = field(default_factory=list)  # ('office/signer', why)
+
+    @property
+    def fallback_count(self) -> int:
+        return len(self.fallbacks)
+
+
+def signer_free(letter: Letter) -> Letter:
+    """The letter without its signer: the parts that depend on the signer replaced by
+    placeholders of the same line count, and the signer's metadata dropped."""
+    return replace(
+        letter,
+        date=PLACEHOLDER[letter.direction],
+        signature=tuple(PLACEHOLDER[letter.direction] for _ in letter.signature),
+        author="",
+        signer_slug="",
+    )
+
+
+def layout_key(letter: Letter) -> str:
+    """The hash of the letter's signer-independent content: letters with the same key share
+    an office layout."""
+    return hashlib.sha256(repr(signer_free(letter)).encode("utf-8")).hexdigest()
+
+
+def _part_boxes(document: Any) -> tuple[dict[str, Box], list[dict[str, Box]]]:
+    """The boxes of every part, by page: (first found per part, per page found)."""
+    from weasyprint.formatting_structure.boxes import BlockBox
+
+    first: dict[str, Box] = {}
+    per_page: list[dict[str, Box]] = []
+    for index, page in enumerate(document.pages):
+        found: dict[str, Box] = {}
+        for box in page._page_box.descendants():
+            element = getattr(box, "element", None)
+            if not isinstance(box, BlockBox) or element is None or element.tag != "div":
+                continue
+            classes = (element.get("class") or "").split()
+            for part in PARTS:
+                if part in classes and part not in found:
+                    found[part] = Box(
+                        index,
+                        box.border_box_x(),
+                        box.border_box_y(),
+                        box.border_width(),
+                        box.border_height(),
+                    )
+        per_page.append(found)
+        for part, box in found.items():
+            first.setdefault(part, box)
+    return first, per_page
+
+
+def lay_out_office(letter: Letter, templates: Path | None = None) -> OfficeLayout:
+    """Lay out and write the office's letter once, with the signer's parts left blank."""
+    from lettergen.render.pdf import _layout_one
+
+    root = (templates or paths.templates_dir()).resolve()
+    free = signer_free(letter)
+    document = _layout_one(free, root, reserved=True)
+    boxes, _ = _part_boxes(document)
+    missing = [part for part in PARTS if part not in boxes]
+    if missing:
+        raise RenderError(f"the layout has no box for {', '.join(missing)}")
+    return OfficeLayout(
+        key=layout_key(letter),
+        data=document.write_pdf(),
+        pages=len(document.pages),
+        page_heights=tuple(page.height for page in document.pages),
+        boxes=boxes,
+    )
+
+
+class LayoutCache:
+    """Office layouts, least recently used dropped first, at most `size` of them. Safe to share
+    between threads (a web server's): one lock around the dictionary, layouts made outside it."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = size
+        self._layouts: OrderedDict[str, OfficeLayout] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._layouts)
+
+    def get(self, letter: Letter, templates: Path | None = None) -> tuple[OfficeLayout, bool]:
+        """The letter's office layout, and whether it had to be made."""
+        key = layout_key(letter)
+        with self._lock:
+            layout = self._layouts.get(key)
+            if layout is not None:
+                self._layouts.move_to_end(key)
+                return layout, False
+        layout = lay_out_office(letter, templates)
+        with self._lock:
+            self._layouts[key] = layout
+            self._layouts.move_to_end(key)
+            while len(self._layouts) > self.size:
+                self._layouts.popitem(last=False)
+        return layout, True
+
+
+def _parts_html(items: list[tuple[Letter, OfficeLayout]]) -> str:
+    """One page per signer holding their date line and signature, each in a box as wide as
+    the one reserved for it, with the classes (and so the fonts and sizes) of the letter."""
+    families = {d: ", ".join(css_string(f) for f in fams) for d, fams in FONTS.items()}
+    style = "\n".join(
+        [
+            "@page { size: 600mm 300mm; margin: 10mm; }",
+            # No page background: a part's form would paint it over its neighbours' edges.
+            "html, body { background: none !important; }",
+            ".stamp-page { break-after: page; }",
+            ".stamp-page .sender { float: none; margin: 0; }",
+            ".stamp-page .closing { margin: 0; }",
+            *(f".stamp-{d} {{ font-family: {f}; }}" for d, f in families.items()),
+        ]
+    )
+    pages = []
+    for letter, layout in items:
+        date, signature = layout.boxes["date"], layout.boxes["signature"]
+        lines = "".join(
+            f"<div{' class=signer' if i == 0 else ''}>{escape(line)}</div>"
+            for i, line in enumerate(letter.signature)
+        )
+        # The sender block is as wide as the date line: no padding or border inside it.
+        # Each part on a page of its own: a form XObject carries its whole page's text (its
+        # bounding box clips what is drawn, not what text extraction reads).
+        section = (
+            f'<section class="stamp-page stamp-{letter.direction}" lang="{escape(letter.language)}"'
+            f' dir="{letter.direction}">'
+        )
+        pages.append(
+            f'{section}<div class="sender" style="width: {date.width:.4f}px">'
+            f'<div class="date">{escape(letter.date)}</div></div></section>'
+            f'{section}<div class="closing" style="width: {signature.width:.4f}px">'
+            f'<div class="signature">{lines}</div></div></section>'
+        )
+    return (
+        f"<!DOCTYPE html><html><head><meta charset=utf-8><style>{style}</style></head>"
+        f"<body>{''.join(pages)}</body></html>"
+    )
+
+
+def render_parts(
+    items: list[tuple[Letter, OfficeLayout]], templates: Path | None = None
+) -> tuple[bytes, list[dict[str, Box]], list[float]]:
+    """Lay out and write the signer's parts of many letters in one WeasyPrint pass: one page
+    per letter. Returns the PDF, where each part landed on each page, and the page heights."""
+    import weasyprint
+
+    from lettergen.render.pdf import _weasy
+
+    root = (templates or paths.templates_dir()).resolve()
+    font_config, css, fetcher = _weasy(root)
+    html = weasyprint.HTML(
+        string=_parts_html(items), base_url=str(root / "layout") + "/", url_fetcher=fetcher
+    )
+    document = html.render(font_config=font_config, stylesheets=[css])
+    _, per_page = _part_boxes(document)
+    if len(per_page) != len(PARTS) * len(items):
+        raise RenderError(f"{len(per_page)} pages of signers' parts for {len(items)} letters")
+    per_letter = [
+        {part: box for page in per_page[start : start + len(PARTS)] for part, box in page.items()}
+        for start in range(0, len(per_page), len(PARTS))
+    ]
+    heights = [page.height for page in document.pages]
+    return document.write_pdf(), per_letter, heights
+
+
+def misfit(layout: OfficeLayout, parts: dict[str, Box]) -> str:
+    """Why these parts cannot be stamped into the layout ("" when they can)."""
+    for part in PARTS:
+        want, got = layout.boxes[part], parts.get(part)
+        if got is None:
+            return f"no {part} box"
+        if abs(want.height - got.height) > TOLERANCE_PX or abs(want.width - got.width) > 0.5:
+            return (
+                f"the {part} takes {got.height * PT_PER_PX:.1f} pt, "
+                f"{want.height * PT_PER_PX:.1f} pt reserved"
+            )
+    return ""
+
+
+def _rect(box: Box, page_height: float) -> tuple[float, float, float, float]:
+    """A box in PDF points (origin bottom left), widened by BLEED_PT on every side."""
+    x0 = box.x * PT_PER_PX - BLEED_PT
+    y1 = (page_height - box.y) * PT_PER_PX + BLEED_PT
+    return x0, y1 - box.height * PT_PER_PX - 2 * BLEED_PT, x0 + box.width * PT_PER_PX + 2 * BLEED_PT, y1
+
+
+class _Parts:
+    """The written parts PDF, open once, with a form XObject per part and page made on use."""
+
+    def __init__(self, data: bytes, heights: list[float]):
+        import pikepdf
+
+        self.pdf = pikepdf.open(io.BytesIO(data))
+        self.heights = heights
+        self._forms: dict[int, Any] = {}
+
+    def form(self, box: Box) -> Any:
+        """The part's page as a form XObject clipped to the part (with its bleed)."""
+        import pikepdf
+
+        if box.page not in self._forms:
+            form = self.pdf.pages[box.page].as_form_xobject()
+            form.BBox = pikepdf.Array(_rect(box, self.heights[box.page]))
+            self._forms[box.page] = form
+        return self._forms[box.page]
+
+    def close(self) -> None:
+        self.pdf.close()
+
+
+def assemble(
+    letter: Letter, layout: OfficeLayout, parts: _Parts, boxes: dict[str, Box]
+) -> bytes:
+    """The office's pages with this signer's parts placed into their boxes, as one PDF with the
+    letter's own title, author and language."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(layout.data)) as pdf:
+        for part in PARTS:
+            target = layout.boxes[part]
+            form = pdf.copy_foreign(parts.form(boxes[part]))
+            rect = pikepdf.Rectangle(*_rect(target, layout.page_heights[target.page]))
+            pdf.pages[target.page].add_overlay(form, rect)
+        pdf.docinfo["/Title"] = letter.title
+        pdf.docinfo["/Author"] = letter.author
+        pdf.docinfo["/Producer"] = "lettergen"
+        pdf.Root.Lang = pikepdf.String(letter.language)
+        buffer = io.BytesIO()
+        pdf.save(buffer, deterministic_id=True, compress_streams=True)
+        return buffer.getvalue()
+
+
+_default_cache = LayoutCache()
+
+
+def render_stamped(
+    letters: Iterable[Letter],
+    templates: Path | None = None,
+    *,
+    cache: LayoutCache | None = None,
+    report: StampReport | None = None,
+    chunk: int = CHUNK,
+) -> Iterator[RenderedPDF]:
+    """Render many letters through the stamped path; yields one RenderedPDF per letter, in
+    order. Office layouts come from `cache` (the process's own by default); the signers' parts
+    of each chunk are laid out in one pass; letters whose parts do not fit are laid out in full
+    and counted in `report`."""
+    cache = cache or _default_cache
+    report = report if report is not None else StampReport()
+    batch: list[Letter] = []
+    for letter in letters:
+        batch.append(letter)
+        if len(batch) >= chunk:
+            yield from _stamp_chunk(batch, templates, cache, report)
+            batch = []
+    if batch:
+        yield from _stamp_chunk(batch, templates, cache, report)
+
+
+def _stamp_chunk(
+    letters: list[Letter], templates: Path | None, cache: LayoutCache, report: StampReport
+) -> list[RenderedPDF]:
+    root = (templates or paths.templates_dir()).resolve()
+    results: dict[int, RenderedPDF] = {}
+    full: dict[int, str] = {}  # index → why it is laid out in full
+    items: list[tuple[int, Letter, OfficeLayout]] = []
+    for index, letter in enumerate(letters):
+        try:
+            layout, made = cache.get(letter, root)
+        except Exception as exc:  # the full layout will report the letter's own error
+            log.debug("no office layout for %s", letter.office_id, exc_info=True)
+            full[index] = f"no office layout: {exc}"
+            continue
+        report.layouts += made
+        items.append((index, letter, layout))
+    if items:
+        data, boxes, heights = render_parts(
+            [(letter, layout) for _, letter, layout in items], root
+        )
+        parts = _Parts(data, heights)
+        try:
+            for page, (index, letter, layout) in enumerate(items):
+                why = misfit(layout, boxes[page])
+                if why:
+                    full[index] = why
+                    continue
+                results[index] = RenderedPDF(
+                    letter, assemble(letter, layout, parts, boxes[page]), layout.pages
+                )
+                report.stamped += 1
+        finally:
+            parts.close()
+    if full:
+        order = sorted(full)
+        for index, why in zip(order, (full[i] for i in order), strict=True):
+            letter = letters[index]
+            log.info("%s (%s): laid out in full: %s", letter.office_id, letter.signer_slug, why)
+            report.fallbacks.append((f"{letter.office_id}/{letter.signer_slug}", why))
+        rendered = render_chunk([letters[i] for i in order], root)
+        results.update(zip(order, rendered, strict=True))
+    return [results[index] for index in range(len(letters))]
+
+
+def stamped_pdf(
+    letter: Letter, templates: Path | None = None, *, cache: LayoutCache | None = None
+) -> bytes:
+    """One letter's PDF through the stamped path, for the supporter page: the office's layout
+    from the cache (made on a miss), this signer's parts laid out, placed, written. Raises
+    RenderError if the letter cannot be rendered."""
+    rendered = next(render_stamped([letter], templates, cache=cache))
+    if rendered.error:
+        raise RenderError(rendered.error, hint=f"office {letter.office_id}")
+    return rendered.data
