@@ -13,7 +13,7 @@ from lettergen.cli import cli
 
 FIXTURE = Path(__file__).parent / "fixtures" / "routing-offices.yaml"
 
-#: The keys `missions list --json` promises other tools (README, "Finding offices").
+#: The keys `missions list --json` promises other tools (docs/directory.md, "Finding offices").
 OFFICE_KEYS = {
     "id",
     "country",
