@@ -14,7 +14,7 @@ A signer whose parts do not take exactly the reserved height (an organisation na
 a script whose font makes a line taller) would move the text below; such a letter is laid out in
 full instead — a fallback, counted in `StampReport` and logged.
 
-Office layouts are kept in a bounded LRU cache (`LayoutCache`), keyed by the hash of the
+Office layouts are kept in a bounded LRU cache (`StampCache`), keyed by the hash of the
 letter's signer-independent content, so a single letter for the supporter page (`stamped_pdf`)
 costs one small parts layout and the assembly once its office has been laid out.
 """
@@ -25,11 +25,12 @@ import hashlib
 import io
 import logging
 import threading
+import zlib
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from markupsafe import escape
 
@@ -39,6 +40,9 @@ from lettergen.letter import Letter
 from lettergen.render.pdf import CHUNK, FONTS, RenderedPDF, css_string, render_chunk
 
 log = logging.getLogger(__name__)
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 #: The parts of a letter that come from its signer, by the CSS class of their box.
 PARTS = ("date", "signature")
@@ -53,6 +57,9 @@ BLEED_PT = 4.0
 PT_PER_PX = 0.75
 #: Office layouts a process keeps by default (a few tens of KiB each).
 CACHE_SIZE = 256
+#: Signers' laid-out parts a process keeps: a drive reuses a signer's parts for every office of
+#: one paper size and language.
+PARTS_CACHE_SIZE = 1024
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,7 @@ class StampReport:
 
     stamped: int = 0
     layouts: int = 0  # office layouts made (cache misses)
+    parts: int = 0  # signers' parts laid out (cache misses)
     fallbacks: list[tuple[str, str]] = field(default_factory=list)  # ('office/signer', why)
 
     @property
@@ -156,32 +164,68 @@ def lay_out_office(letter: Letter, templates: Path | None = None) -> OfficeLayou
     )
 
 
-class LayoutCache:
-    """Office layouts, least recently used dropped first, at most `size` of them. Safe to share
-    between threads (a web server's): one lock around the dictionary, layouts made outside it."""
+class _LRU(Generic[K, V]):
+    """A mapping that keeps at most `size` entries, the least recently used dropped first.
+    One lock around it, so a web server's threads may share it."""
 
-    def __init__(self, size: int = CACHE_SIZE) -> None:
+    def __init__(self, size: int) -> None:
         self.size = size
-        self._layouts: OrderedDict[str, OfficeLayout] = OrderedDict()
+        self._entries: OrderedDict[K, V] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
-        return len(self._layouts)
+        return len(self._entries)
 
-    def get(self, letter: Letter, templates: Path | None = None) -> tuple[OfficeLayout, bool]:
-        """The letter's office layout, and whether it had to be made."""
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+            return value
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
+#: What a signer's parts look like: their text, language, direction and the widths they are
+#: set in. Letters to offices of one paper size and language share them.
+PartsKey = tuple[str, tuple[str, ...], str, str, float, float]
+
+
+def parts_key(letter: Letter, layout: OfficeLayout) -> PartsKey:
+    date, signature = layout.boxes["date"], layout.boxes["signature"]
+    return (
+        letter.date,
+        letter.signature,
+        letter.language,
+        letter.direction,
+        round(date.width, 3),
+        round(signature.width, 3),
+    )
+
+
+class StampCache:
+    """Office layouts (keyed by `layout_key`) and signers' laid-out parts (keyed by
+    `parts_key`), each bounded: the memory a long-running process (the supporter page, a batch
+    worker) gives to stamping stays fixed."""
+
+    def __init__(self, layouts: int = CACHE_SIZE, parts: int = PARTS_CACHE_SIZE) -> None:
+        self.layouts: _LRU[str, OfficeLayout] = _LRU(layouts)
+        self.parts: _LRU[PartsKey, tuple[_Parts, dict[str, Box]]] = _LRU(parts)
+
+    def layout(self, letter: Letter, templates: Path | None = None) -> tuple[OfficeLayout, bool]:
+        """The letter's office layout, and whether it had to be made. Made outside the lock:
+        two threads may both make a missing layout, and the second one kept is as good."""
         key = layout_key(letter)
-        with self._lock:
-            layout = self._layouts.get(key)
-            if layout is not None:
-                self._layouts.move_to_end(key)
-                return layout, False
+        layout = self.layouts.get(key)
+        if layout is not None:
+            return layout, False
         layout = lay_out_office(letter, templates)
-        with self._lock:
-            self._layouts[key] = layout
-            self._layouts.move_to_end(key)
-            while len(self._layouts) > self.size:
-                self._layouts.popitem(last=False)
+        self.layouts.put(key, layout)
         return layout, True
 
 
@@ -260,8 +304,8 @@ def misfit(layout: OfficeLayout, parts: dict[str, Box]) -> str:
             return f"no {part} box"
         if abs(want.height - got.height) > TOLERANCE_PX or abs(want.width - got.width) > 0.5:
             return (
-                f"the {part} takes {got.height * PT_PER_PX:.1f} pt, "
-                f"{want.height * PT_PER_PX:.1f} pt reserved"
+                f"the {part} takes {got.height * PT_PER_PX:.2f} pt, "
+                f"{want.height * PT_PER_PX:.2f} pt reserved"
             )
     return ""
 
@@ -274,7 +318,8 @@ def _rect(box: Box, page_height: float) -> tuple[float, float, float, float]:
 
 
 class _Parts:
-    """The written parts PDF, open once, with a form XObject per part and page made on use."""
+    """The written parts PDF, open while any of its parts is cached, with a form XObject per
+    part made on first use."""
 
     def __init__(self, data: bytes, heights: list[float]):
         import pikepdf
@@ -288,52 +333,73 @@ class _Parts:
         import pikepdf
 
         if box.page not in self._forms:
-            form = self.pdf.pages[box.page].as_form_xobject()
+            page = self.pdf.pages[box.page]
+            page.contents_coalesce()
+            form = pikepdf.Stream(self.pdf, zlib.compress(page.Contents.read_bytes()))
+            form.Filter = pikepdf.Name.FlateDecode
+            form.Type = pikepdf.Name.XObject
+            form.Subtype = pikepdf.Name.Form
             form.BBox = pikepdf.Array(_rect(box, self.heights[box.page]))
+            form.Resources = page.Resources
             self._forms[box.page] = form
         return self._forms[box.page]
-
-    def close(self) -> None:
-        self.pdf.close()
 
 
 def assemble(
     letter: Letter, layout: OfficeLayout, parts: _Parts, boxes: dict[str, Box]
 ) -> bytes:
     """The office's pages with this signer's parts placed into their boxes, as one PDF with the
-    letter's own title, author and language."""
+    letter's own title, author and language. Resource names are fixed (not pikepdf's random
+    ones), so the same letter gives the same bytes."""
     import pikepdf
 
     with pikepdf.open(io.BytesIO(layout.data)) as pdf:
         for part in PARTS:
-            target = layout.boxes[part]
-            form = pdf.copy_foreign(parts.form(boxes[part]))
-            rect = pikepdf.Rectangle(*_rect(target, layout.page_heights[target.page]))
-            pdf.pages[target.page].add_overlay(form, rect)
+            source, target = boxes[part], layout.boxes[part]
+            x0, y0, _, _ = _rect(source, parts.heights[source.page])
+            to_x, to_y, _, _ = _rect(target, layout.page_heights[target.page])
+            page = pdf.pages[target.page]
+            if pikepdf.Name.Resources not in page.obj:
+                page.obj.Resources = pikepdf.Dictionary()
+            if pikepdf.Name.XObject not in page.obj.Resources:
+                page.obj.Resources.XObject = pikepdf.Dictionary()
+            xobjects = page.obj.Resources.XObject
+            name = pikepdf.Name(f"/Lettergen{part.capitalize()}")
+            xobjects[name] = pdf.copy_foreign(parts.form(source))
+            # The page's own drawing in q … Q, so no state it leaves set reaches the part.
+            page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
+            move = f"Q\nq 1 0 0 1 {to_x - x0:.4f} {to_y - y0:.4f} cm {name} Do Q\n"
+            page.contents_add(pdf.make_stream(move.encode("ascii")))
         pdf.docinfo["/Title"] = letter.title
         pdf.docinfo["/Author"] = letter.author
         pdf.docinfo["/Producer"] = "lettergen"
         pdf.Root.Lang = pikepdf.String(letter.language)
         buffer = io.BytesIO()
-        pdf.save(buffer, deterministic_id=True, compress_streams=True)
+        # Streams as they are: the office's and the parts' are compressed already.
+        pdf.save(
+            buffer,
+            deterministic_id=True,
+            compress_streams=False,
+            stream_decode_level=pikepdf.StreamDecodeLevel.none,
+        )
         return buffer.getvalue()
 
 
-_default_cache = LayoutCache()
+_default_cache = StampCache()
 
 
 def render_stamped(
     letters: Iterable[Letter],
     templates: Path | None = None,
     *,
-    cache: LayoutCache | None = None,
+    cache: StampCache | None = None,
     report: StampReport | None = None,
     chunk: int = CHUNK,
 ) -> Iterator[RenderedPDF]:
     """Render many letters through the stamped path; yields one RenderedPDF per letter, in
-    order. Office layouts come from `cache` (the process's own by default); the signers' parts
-    of each chunk are laid out in one pass; letters whose parts do not fit are laid out in full
-    and counted in `report`."""
+    order. Office layouts and signers' parts come from `cache` (the process's own by default);
+    the parts missing from it are laid out in one pass per chunk; letters whose parts do not
+    fit are laid out in full and counted in `report`."""
     cache = cache or _default_cache
     report = report if report is not None else StampReport()
     batch: list[Letter] = []
@@ -347,51 +413,59 @@ def render_stamped(
 
 
 def _stamp_chunk(
-    letters: list[Letter], templates: Path | None, cache: LayoutCache, report: StampReport
+    letters: list[Letter], templates: Path | None, cache: StampCache, report: StampReport
 ) -> list[RenderedPDF]:
     root = (templates or paths.templates_dir()).resolve()
     results: dict[int, RenderedPDF] = {}
     full: dict[int, str] = {}  # index → why it is laid out in full
-    items: list[tuple[int, Letter, OfficeLayout]] = []
+    items: list[tuple[int, Letter, OfficeLayout, PartsKey]] = []
     for index, letter in enumerate(letters):
         try:
-            layout, made = cache.get(letter, root)
+            layout, made = cache.layout(letter, root)
         except Exception as exc:  # the full layout will report the letter's own error
             log.debug("no office layout for %s", letter.office_id, exc_info=True)
             full[index] = f"no office layout: {exc}"
             continue
         report.layouts += made
-        items.append((index, letter, layout))
-    if items:
-        data, boxes, heights = render_parts(
-            [(letter, layout) for _, letter, layout in items], root
-        )
+        items.append((index, letter, layout, parts_key(letter, layout)))
+    found = {key: cache.parts.get(key) for key in dict.fromkeys(item[3] for item in items)}
+    missing = {key: item for item in items if found[key := item[3]] is None}
+    if missing:
+        data, boxes, heights = render_parts([(i[1], i[2]) for i in missing.values()], root)
         parts = _Parts(data, heights)
+        for key, part_boxes in zip(missing, boxes, strict=True):
+            found[key] = (parts, part_boxes)
+            cache.parts.put(key, (parts, part_boxes))
+        report.parts += len(missing)
+    for index, letter, layout, key in items:
+        parts, part_boxes = found[key]  # type: ignore[misc]
+        why = misfit(layout, part_boxes)
+        if why:
+            full[index] = why
+            continue
         try:
-            for page, (index, letter, layout) in enumerate(items):
-                why = misfit(layout, boxes[page])
-                if why:
-                    full[index] = why
-                    continue
-                results[index] = RenderedPDF(
-                    letter, assemble(letter, layout, parts, boxes[page]), layout.pages
-                )
-                report.stamped += 1
-        finally:
-            parts.close()
+            data = assemble(letter, layout, parts, part_boxes)
+        except Exception as exc:  # pikepdf raises many kinds; the full layout is the remedy
+            log.debug("stamping %s failed", letter.office_id, exc_info=True)
+            full[index] = f"could not stamp: {exc}"
+            continue
+        results[index] = RenderedPDF(letter, data, layout.pages)
+        report.stamped += 1
     if full:
         order = sorted(full)
-        for index, why in zip(order, (full[i] for i in order), strict=True):
+        for index in order:
             letter = letters[index]
-            log.info("%s (%s): laid out in full: %s", letter.office_id, letter.signer_slug, why)
-            report.fallbacks.append((f"{letter.office_id}/{letter.signer_slug}", why))
+            log.info(
+                "%s (%s): laid out in full: %s", letter.office_id, letter.signer_slug, full[index]
+            )
+            report.fallbacks.append((f"{letter.office_id}/{letter.signer_slug}", full[index]))
         rendered = render_chunk([letters[i] for i in order], root)
         results.update(zip(order, rendered, strict=True))
     return [results[index] for index in range(len(letters))]
 
 
 def stamped_pdf(
-    letter: Letter, templates: Path | None = None, *, cache: LayoutCache | None = None
+    letter: Letter, templates: Path | None = None, *, cache: StampCache | None = None
 ) -> bytes:
     """One letter's PDF through the stamped path, for the supporter page: the office's layout
     from the cache (made on a miss), this signer's parts laid out, placed, written. Raises

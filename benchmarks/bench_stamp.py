@@ -1,0 +1,191 @@
+"""Stamped letters: a supporter drive and single letters, against plain WeasyPrint in the same run.
+
+    .venv/bin/python benchmarks/bench_stamp.py [--signers 200] [--offices 50] [--quick]
+
+(a) A supporter drive: N signers × M letter texts (the seed campaign's offices with a fax, in
+its languages when more texts are asked for than there are offices), composed first, then
+rendered through `lettergen.render.stamp.render_stamped` from a cold cache (office layouts and
+signers' parts included) in one process. The naive loop — one
+`weasyprint.HTML(string=…).write_pdf()` per letter with the same HTML, CSS and fonts — runs on a
+sample of the same letters; the ratio is of letters per second.
+
+(b) The supporter page: with the office layouts cached, 1,000 single letters
+(`stamped_pdf`), each for a new signer (their parts laid out per request) and then for signers
+seen before (their parts cached too): p50 and p95 in milliseconds.
+
+Prints the figures and the targets; `--json FILE` also writes them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+CAMPAIGN = ROOT / "data" / "campaigns" / "free-zhanusov-2002.yaml"
+DIRECTORY = ROOT / "data" / "directories" / "kazakhstan.yaml"
+LANGUAGES = ("en", "de", "fr", "es", "ru")
+TOWNS = ("Leeds", "Lyon", "Graz", "Bilbao", "Tartu", "Kraków", "Aarhus")
+
+
+def texts(count: int) -> list[tuple[Any, Any, str]]:
+    """`count` letter texts: (prepared batch, recipient, language), office by office, in the
+    seed campaign's languages in turn."""
+    from lettergen import batch
+
+    work = batch.prepare(CAMPAIGN, everyone=True, directory=DIRECTORY)
+    recipients = [job.recipient for job in work.plan.jobs]
+    found = [(work, r, lang) for lang in LANGUAGES for r in recipients]
+    return found[:count]
+
+
+def signers(count: int, start: int = 0) -> list[Any]:
+    from lettergen.signers import Signer
+
+    return [
+        Signer(f"Supporter {i:05d}", city=TOWNS[i % len(TOWNS)])
+        for i in range(start, start + count)
+    ]
+
+
+def compose_drive(n_signers: int, m_texts: int) -> list[Any]:
+    """The drive's letters, signer by signer (as a batch orders them)."""
+    from lettergen import batch
+
+    letters = []
+    targets = texts(m_texts)
+    for signer in signers(n_signers):
+        for work, recipient, lang in targets:
+            letters.append(work.compose(batch.Job(recipient, signer, lang)))
+    return letters
+
+
+def naive_seconds_per_letter(letters: list[Any]) -> float:
+    """What a script without lettergen does: one WeasyPrint document per letter."""
+    import weasyprint
+
+    from lettergen import paths
+    from lettergen.render.pdf import font_faces, to_html
+
+    layout = paths.templates_dir() / "layout"
+    stylesheet = font_faces() + "\n" + (layout / "letter.css").read_text(encoding="utf-8")
+    start = time.perf_counter()
+    for letter in letters:
+        css = weasyprint.CSS(string=stylesheet, base_url=str(layout) + "/")
+        weasyprint.HTML(string=to_html(letter), base_url=str(layout) + "/").write_pdf(
+            stylesheets=[css]
+        )
+    return (time.perf_counter() - start) / len(letters)
+
+
+def drive(letters: list[Any]) -> tuple[float, Any]:
+    """Seconds for the whole drive through the stamped path, from a cold cache."""
+    from lettergen.render import stamp
+
+    cache = stamp.StampCache()
+    report = stamp.StampReport()
+    start = time.perf_counter()
+    for rendered in stamp.render_stamped(letters, cache=cache, report=report):
+        assert rendered.data and not rendered.error, rendered.error
+    return time.perf_counter() - start, report
+
+
+def single_latencies(m_texts: int, requests: int, returning: bool) -> list[float]:
+    """Milliseconds per `stamped_pdf` with every office layout cached: new signers each time,
+    or (`returning`) signers whose parts are cached too."""
+    from lettergen import batch
+    from lettergen.render import stamp
+
+    cache = stamp.StampCache()
+    targets = texts(m_texts)
+    regulars = signers(20, start=50_000)
+    for work, recipient, lang in targets:  # warm: every office's layout, regulars' parts
+        for signer in regulars if returning else regulars[:1]:
+            stamp.stamped_pdf(work.compose(batch.Job(recipient, signer, lang)), cache=cache)
+    picks = random.Random(13)
+    newcomers = signers(requests, start=60_000)
+    times = []
+    for index in range(requests):
+        work, recipient, lang = picks.choice(targets)
+        signer = picks.choice(regulars) if returning else newcomers[index]
+        letter = work.compose(batch.Job(recipient, signer, lang))
+        start = time.perf_counter()
+        stamp.stamped_pdf(letter, cache=cache)
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def percentile(values: list[float], share: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[round(share * 100) - 1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--signers", type=int, default=200)
+    parser.add_argument("--offices", type=int, default=50, help="letter texts (office × lang)")
+    parser.add_argument("--sample", type=int, default=100, help="letters for the naive loop")
+    parser.add_argument("--requests", type=int, default=1000, help="single-letter requests")
+    parser.add_argument("--quick", action="store_true", help="20 × 10, sample 20, 100 requests")
+    parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
+    args = parser.parse_args()
+    if args.quick:
+        args.signers, args.offices, args.sample, args.requests = 20, 10, 20, 100
+
+    letters = compose_drive(args.signers, args.offices)
+    sample = random.Random(7).sample(letters, min(args.sample, len(letters)))
+    naive = naive_seconds_per_letter(sample)
+    seconds, report = drive(letters)
+    stamped_rate, naive_rate = len(letters) / seconds, 1 / naive
+    fresh = single_latencies(args.offices, args.requests, returning=False)
+    known = single_latencies(args.offices, args.requests, returning=True)
+
+    print(
+        f"lettergen stamp benchmark: {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M')}"
+    )
+    print(
+        f"(a) drive of {args.signers} signers × {args.offices} letter texts = {len(letters)} "
+        f"letters, 1 worker: {seconds:.1f} s, {stamped_rate:.1f} letters/s; naive WeasyPrint "
+        f"{naive_rate:.1f} letters/s (sample of {len(sample)}): {stamped_rate / naive_rate:.2f}×"
+        f" naive (target ≥ 6×)"
+    )
+    print(
+        f"    office layouts made {report.layouts}, signers' parts laid out {report.parts}, "
+        f"stamped {report.stamped}, laid out in full {report.fallback_count}"
+    )
+    rows = {"new signer": fresh, "returning signer": known}
+    for name, values in rows.items():
+        print(
+            f"(b) single letter, warm office cache, {name}: p50 {percentile(values, 0.5):.1f} ms,"
+            f" p95 {percentile(values, 0.95):.1f} ms over {len(values)} requests "
+            f"(target p50 ≤ 10 ms, p95 ≤ 25 ms)"
+        )
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "letters": len(letters),
+                    "drive_seconds": seconds,
+                    "drive_rate": stamped_rate,
+                    "naive_rate": naive_rate,
+                    "ratio": stamped_rate / naive_rate,
+                    "fallbacks": report.fallback_count,
+                    "single": {
+                        name: {"p50": percentile(v, 0.5), "p95": percentile(v, 0.95)}
+                        for name, v in rows.items()
+                    },
+                },
+                indent=2,
+            )
+        )
+
+
+if __name__ == "__main__":
+    main()
