@@ -230,14 +230,16 @@ def test_render_one_letter_for_a_non_resident_entry(tmp_path: Path) -> None:
 
 
 def test_a_failing_letter_does_not_stop_the_batch(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    real = batch.compose
+    from lettergen import plan as planning
+
+    real = planning.compose
 
     def flaky(campaign, recipient, **kw):  # type: ignore[no-untyped-def]
         if recipient.office.id == "it-rome-embassy":
             raise DataError("no texts for Rome today")
         return real(campaign, recipient, **kw)
 
-    monkeypatch.setattr(batch, "compose", flaky)
+    monkeypatch.setattr(planning, "compose", flaky)
     code, output = run_cli(
         "batch",
         "free-zhanusov-2002",
@@ -269,14 +271,28 @@ def test_atomic_write_leaves_old_file_whole_on_failure(tmp_path: Path, monkeypat
     assert [p.name for p in tmp_path.iterdir()] == ["letter.pdf"]  # no temporary file left
 
 
-def test_rerun_replaces_files(tmp_path: Path) -> None:
+def test_a_rerun_keeps_a_changed_file_and_writes_the_letter_beside_it(tmp_path: Path) -> None:
     args = ("batch", "free-zhanusov-2002", "--offices", "de-berlin-embassy", "-o", str(tmp_path))
     assert run_cli(*args)[0] == 0
     pdf = tmp_path / "free-zhanusov-2002" / "en" / "de-berlin-embassy.pdf"
-    pdf.write_bytes(b"truncated")
-    assert run_cli(*args)[0] == 0
-    assert pdf.read_bytes().startswith(b"%PDF")
-    assert sorted(p.name for p in pdf.parent.iterdir()) == ["de-berlin-embassy.pdf"]
+    pdf.write_bytes(b"a hand-signed scan")
+    code, output = run_cli(*args)
+    assert code == 0, output
+    assert pdf.read_bytes() == b"a hand-signed scan"
+    assert (
+        "Kept en/de-berlin-embassy.pdf: changed since lettergen wrote it; the new letter is "
+        "en/de-berlin-embassy.new.pdf" in output
+    )
+    assert sorted(p.name for p in pdf.parent.iterdir()) == [
+        "de-berlin-embassy.new.pdf",
+        "de-berlin-embassy.pdf",
+    ]
+    assert [r["file"] for r in manifest(tmp_path)] == ["en/de-berlin-embassy.new.pdf"]
+    # A third run owns the .new file, and still leaves the user's file alone.
+    code, output = run_cli(*args)
+    assert "Written 0, unchanged 1" in output
+    assert "Not made by this batch, left alone (1): en/de-berlin-embassy.pdf" in output
+    assert pdf.read_bytes() == b"a hand-signed scan"
 
 
 def test_campaign_targets_are_the_picket_list(directory) -> None:
@@ -356,7 +372,7 @@ def test_letters_by_post_for_two_countries_do_not_share_a_file(tmp_path: Path) -
     assert [j.recipient.country for j in plan.jobs] == ["EG", "DZ"]
     work = batch.prepare(SEED_CAMPAIGN, offices=["de-berlin-embassy"])
     work.directory, work.plan = small, plan
-    result = work.run(out=tmp_path)
+    result = work.run(output=tmp_path)
     assert sorted(r.file for r in result.rows) == [
         "en/eg-cairo-embassy--for-dz.pdf",
         "en/eg-cairo-embassy.pdf",

@@ -258,26 +258,98 @@ def test_right_to_left_paragraphs_runs_and_table(berlin: Letter) -> None:
     assert document.tables[0]._tbl.tblPr.find(f"{W}bidiVisual") is not None
 
 
+#: Child sequences of WordprocessingML complex types, as ECMA-376 Part 1 (§17, the schema
+#: wml.xsd) gives them: each element's children must come in this order (the xsd:sequence),
+#: and Word refuses a document where they do not. Written out here from the standard, not
+#: taken from the writer, so a wrong order in the writer fails this test.
+SCHEMA_ORDER = {
+    # CT_PPr (pPr): CT_PPrBase, then rPr, sectPr, pPrChange
+    "pPr": "pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr "
+    "suppressLineNumbers pBdr shd tabs suppressAutoHyphens kinsoku wordWrap overflowPunct "
+    "topLinePunct autoSpaceDE autoSpaceDN bidi adjustRightInd snapToGrid spacing ind "
+    "contextualSpacing mirrorIndents suppressOverlap jc textDirection textAlignment "
+    "textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange",
+    # CT_RPr (rPr): EG_RPrBase; a paragraph mark's CT_ParaRPr starts with ins/del/moveFrom/moveTo
+    "rPr": "ins del moveFrom moveTo rStyle rFonts b bCs i iCs caps smallCaps strike dstrike "
+    "outline shadow emboss imprint noProof snapToGrid vanish webHidden color spacing w kern "
+    "position sz szCs highlight u effect bdr shd fitText vertAlign rtl cs em lang "
+    "eastAsianLayout specVanish oMath rPrChange",
+    # CT_TblPr (tblPr)
+    "tblPr": "tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize "
+    "tblW jc tblCellSpacing tblInd tblBorders shd tblLayout tblCellMar tblLook tblCaption "
+    "tblDescription tblPrChange",
+    # CT_TblBorders, CT_TblCellMar (logical names start/end as well as left/right)
+    "tblBorders": "top left start bottom right end insideH insideV",
+    "tblCellMar": "top left start bottom right end",
+    # CT_TcPr (tcPr)
+    "tcPr": "cnfStyle tcW gridSpan hMerge vMerge tcBorders shd noWrap tcMar textDirection "
+    "tcFitText vAlign hideMark headers cellIns cellDel cellMerge tcPrChange",
+    # CT_SectPr (sectPr): EG_HdrFtrReferences first, then EG_SectPrContents
+    "sectPr": "headerReference footerReference footnotePr endnotePr type pgSz pgMar paperSrc "
+    "pgBorders lnNumType pgNumType cols formProt vAlign noEndnote titlePg textDirection bidi "
+    "rtlGutter docGrid printerSettings sectPrChange",
+    # CT_Style (style)
+    "style": "name aliases basedOn next link autoRedefine hidden uiPriority semiHidden "
+    "unhideWhenUsed qFormat locked personal personalCompose personalReply rsid pPr rPr tblPr "
+    "trPr tcPr tblStylePr",
+    # CT_AbstractNum, CT_Lvl, CT_Num (numbering)
+    "abstractNum": "nsid multiLevelType tmpl name styleLink numStyleLink lvl",
+    "lvl": "start numFmt lvlRestart pStyle isLgl suff lvlText lvlPicBulletId legacy lvlJc pPr rPr",
+    "num": "abstractNumId lvlOverride",
+    # CT_DocDefaults
+    "docDefaults": "rPrDefault pPrDefault",
+}
+
+
+def schema_order_errors(xml: bytes) -> list[tuple[str, list[str]]]:
+    """(element, its children) for each element whose w: children break SCHEMA_ORDER or are
+    not in it at all (headerReference/footerReference may repeat in any order among
+    themselves)."""
+    root = docx.oxml.parse_xml(xml)
+    wrong = []
+    for tag, sequence in SCHEMA_ORDER.items():
+        order = sequence.split()
+        for element in root.iter(f"{W}{tag}"):
+            names = [c.tag[len(W) :] for c in element if c.tag.startswith(W)]
+            positions = [order.index(n) if n in order else -1 for n in names]
+            if tag == "sectPr":  # header and footer references form one group
+                positions = [min(p, 1) if p in (0, 1) else p for p in positions]
+            if -1 in positions or positions != sorted(positions):
+                wrong.append((tag, names))
+    return wrong
+
+
+def test_the_schema_order_check_catches_a_wrong_order() -> None:
+    bad = (
+        f'<w:p xmlns:w="{W[1:-1]}"><w:pPr><w:spacing w:after="0"/><w:keepNext/>'
+        f'<w:pStyle w:val="x"/></w:pPr><w:r><w:rPr><w:sz w:val="22"/><w:b/></w:rPr></w:r></w:p>'
+    ).encode()
+    assert schema_order_errors(bad) == [
+        ("pPr", ["spacing", "keepNext", "pStyle"]),
+        ("rPr", ["sz", "b"]),
+    ]
+    good = f'<w:p xmlns:w="{W[1:-1]}"><w:pPr><w:pStyle w:val="x"/><w:keepNext/></w:pPr></w:p>'
+    assert schema_order_errors(good.encode()) == []
+
+
 def test_properties_are_in_schema_order(berlin: Letter, berlin_cover: Letter) -> None:
     """Word refuses a document whose property elements are out of order; LibreOffice does not
     care, so only this test would notice."""
-    from lettergen.render import docx as writer
-
-    orders = {"pPr": writer._PPR_ORDER, "rPr": writer._RPR_ORDER, "tblPr": writer._TBLPR_ORDER}
     rtl = dataclasses.replace(berlin, direction="rtl", language="ar")
-    for letter in (berlin, rtl, berlin_cover):
+    listed = dataclasses.replace(
+        berlin,
+        body=(
+            *berlin.body,
+            ListBlock(items=((Run("one", bold=True),), (Run("two"),)), ordered=True),
+            ListBlock(items=((Run("again", italic=True),),), ordered=True),
+        ),
+    )
+    for letter in (berlin, rtl, berlin_cover, listed):
         with zipfile.ZipFile(io.BytesIO(render_docx(letter).data)) as package:
-            for name in package.namelist():
-                if not (name.startswith("word/") and name.endswith(".xml")):
-                    continue
-                root = docx.oxml.parse_xml(package.read(name))
-                for tag, order in orders.items():
-                    for element in root.iter(f"{W}{tag}"):
-                        if tag == "rPr" and element.getparent().tag == f"{W}pPr":
-                            continue  # a paragraph mark's run properties: same order, checked below
-                        names = [c.tag[len(W) :] for c in element if c.tag.startswith(W)]
-                        positions = [order.index(n) for n in names]
-                        assert positions == sorted(positions), (name, tag, names)
+            parts = [n for n in package.namelist() if n.startswith("word/") and n.endswith(".xml")]
+            assert {"word/document.xml", "word/styles.xml", "word/numbering.xml"} <= set(parts)
+            for name in parts:
+                assert schema_order_errors(package.read(name)) == [], name
 
 
 def _any_letter() -> Letter:
@@ -383,16 +455,25 @@ def test_cover_rows_read_back_in_order(berlin_cover: Letter) -> None:
     assert [(lp.style.name, lp.text) for (lp,), _ in rows] == [
         ("Cover Label", label) for label, _ in letter.cover
     ]
+    pages = render_pdf(letter).pages
+    assert pages >= 2  # the cover and the letter
     for (_, (value_paragraph,)), (_, value) in zip(rows, letter.cover, strict=True):
         assert value_paragraph.style.name == "Cover Value"
         if "{pages}" in value:
-            # A live field; its result reads "1" until an office suite lays the pages out.
+            # A live field whose stored result is already the PDF's count, so a reader that
+            # does not update fields shows the right number too.
             assert instructions(value_paragraph._p) == ["NUMPAGES"]
-            assert value_paragraph.text == value.replace("{pages}", "1")
+            assert value_paragraph.text == value.replace("{pages}", str(pages))
         else:
             assert instructions(value_paragraph._p) == []
             assert value_paragraph.text == value  # "\n" read back from line breaks
     assert any("{pages}" in value for _, value in letter.cover)
+    # The running header's NUMPAGES stores the same count; PAGE stores "1".
+    header = document.sections[0].header.paragraphs[0]
+    assert header.text.endswith(f" 1 of {pages}")
+    # Told the count (as a batch does, from the PDF it made), the writer stores that one.
+    told = docx.Document(io.BytesIO(render_docx(letter, pages=7).data))
+    assert any("7 (" in c.text for row in told.tables[0].rows for c in row.cells)
     # The letter follows as without a cover: the addressee table, then the fax notice.
     assert head.rows[0].cells[0].paragraphs[0].text == letter.addressee[0]
     assert document.paragraphs[2].style.name == "Fax Notice"

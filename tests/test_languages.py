@@ -19,8 +19,8 @@ import yaml
 from click.testing import CliRunner
 from fontTools.ttLib import TTFont
 
-from conftest import FIXTURES, ROOT, SEED_CAMPAIGN, flat, pdftotext
-from lettergen import batch, i18n, langcheck, yamlio
+from conftest import FIXTURES, SEED_CAMPAIGN, flat, pdftotext
+from lettergen import batch, i18n, langcheck, paths, yamlio
 from lettergen import campaign as campaigns
 from lettergen.cli import cli
 from lettergen.compose import Recipient, compose
@@ -32,7 +32,7 @@ from lettergen.render.pdf import FONTS, render_pdf
 
 LANG = FIXTURES / "lang"
 OFFICES = LANG / "offices.yaml"
-TEMPLATES = ROOT / "letter_templates"
+TEMPLATES = paths.shipped_templates()
 AR_CAMPAIGN = FIXTURES / "campaign-ar.yaml"
 
 #: Per language: an office in a country that speaks it, the addressee's first line, the
@@ -585,7 +585,7 @@ def test_lang_check_exit_code_and_summary() -> None:
     assert "demands.ar is missing" in result.output
 
 
-# --- a new language, following letter_templates/README.md ---------------------------------
+# --- a new language, following the translators' guide (letter_templates/README.md) ------------
 
 
 def test_add_a_language_as_the_translators_guide_says(tmp_path: Path) -> None:

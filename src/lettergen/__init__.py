@@ -9,6 +9,11 @@ The library behind the `lettergen` command::
     (first, *_) = route(directory, "NL")  # the embassy in Brussels, accredited to NL
     letter = compose(campaign, Recipient(first.office, "NL"), lang="en", state=directory.state)
     (pdf,) = render_pdfs([letter])
+
+    # A whole batch, with its manifest, into output/free-zhanusov-2002/:
+    from lettergen import BatchOptions, Targets, prepare, run_batch
+
+    result = run_batch(prepare(BatchOptions("free-zhanusov-2002", Targets(countries=("DE",)))))
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from lettergen.compose import compose
 #: Public names and where they live. Imported on first use, so that `lettergen --help` does
 #: not pay for Jinja, Babel, WeasyPrint's and python-docx's modules.
 _EXPORTS: dict[str, tuple[str, str]] = {
+    "BatchOptions": ("lettergen.plan", "BatchOptions"),
     "Campaign": ("lettergen.campaign", "Campaign"),
     "DataError": ("lettergen.errors", "DataError"),
     "Directory": ("lettergen.directory.model", "Directory"),
@@ -34,7 +40,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ListBlock": ("lettergen.letter", "ListBlock"),
     "Office": ("lettergen.directory.model", "Office"),
     "Paragraph": ("lettergen.letter", "Paragraph"),
-    "Prepared": ("lettergen.batch", "Prepared"),
+    "Plan": ("lettergen.plan", "Plan"),
+    "Prepared": ("lettergen.plan", "Prepared"),
     "Recipient": ("lettergen.compose", "Recipient"),
     "RenderError": ("lettergen.errors", "RenderError"),
     "Result": ("lettergen.batch", "Result"),
@@ -42,12 +49,15 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Run": ("lettergen.letter", "Run"),
     "Sender": ("lettergen.campaign", "Sender"),
     "Signer": ("lettergen.signers", "Signer"),
+    "Targets": ("lettergen.plan", "Targets"),
     "TemplateError": ("lettergen.errors", "TemplateError"),
     "load_campaign": ("lettergen.campaign", "load"),
     "load_directories": ("lettergen.directory.model", "load_directories"),
     "load_signers": ("lettergen.signers", "load_signers"),
     "pdf_to_tiff": ("lettergen.render.fax", "pdf_to_tiff"),
     "prepare": ("lettergen.batch", "prepare"),
+    "render_one": ("lettergen.batch", "render_one"),
+    "run_batch": ("lettergen.batch", "run"),
     "render_docx": ("lettergen.render.docx", "render_docx"),
     "render_docxs": ("lettergen.render.docx", "render_docxs"),
     "render_pdf": ("lettergen.render.pdf", "render_pdf"),

@@ -1,75 +1,81 @@
-"""A batch: targets → letters → files + manifest.
+"""Running a batch: the plan's letters → files + manifest, in the folder the batch owns.
 
-Planning decides who gets a letter (routing, fax de-duplication, offices without fax); running
-composes each letter once and hands all of them to the writers at once; every file is written
-whole or not at all, and the manifest records what was written, where to, with which inputs.
+`run(prepared)` holds the folder's lock, composes each letter as it is rendered (letters are
+streamed through the writers in chunks, never all composed first), writes every file whole or
+not at all, records each in a journal as it is written, and ends with the manifest. The same
+path writes one letter (`render_one`) into a batch folder: its manifest is updated, the rest
+of the folder is left as it is.
+
+What the run promises about the folder (docs/files.md): a file is replaced or removed only
+while it is byte for byte the file the manifest recorded; a changed one is kept and reported,
+and the new letter goes beside it (x.new.pdf); files no manifest lists are reported, never
+touched; nothing is written outside the folder.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
-from lettergen import manifest, paths, yamlio
-from lettergen.campaign import Campaign, Sender, check_sender
-from lettergen.compose import Recipient, compose
+from lettergen import formats, manifest, outdir, paths
+from lettergen.compose import compose
 from lettergen.directory import phones
-from lettergen.directory.model import Directory, Office
-from lettergen.directory.routing import route, serving_office
-from lettergen.errors import DataError, InputError, LettergenError, ManyErrors
+from lettergen.directory.model import Office
+from lettergen.errors import DataError, LettergenError
+from lettergen.formats import Output, WriteSettings
 from lettergen.letter import Letter
 from lettergen.manifest import Row
-from lettergen.render.pipeline import Output, Task, render_files
-from lettergen.signers import Signer
+from lettergen.plan import (
+    BatchOptions,
+    Job,
+    Plan,
+    PlannedLetter,
+    Prepared,
+    Skip,
+    Targets,
+    assign_faxes,
+    by_office_language,
+    check_targets,
+    directory_for,
+    draft_languages,
+    recipients,
+)
+from lettergen.plan import plan as make_plan
+from lettergen.plan import prepare as prepare_options
+from lettergen.render.pipeline import render_files
 
-if TYPE_CHECKING:
-    from lettergen.render.fax import FaxSettings
+__all__ = [
+    "BatchOptions",
+    "Job",
+    "Plan",
+    "PlannedLetter",
+    "Prepared",
+    "Result",
+    "Skip",
+    "Targets",
+    "assign_faxes",
+    "by_office_language",
+    "check_targets",
+    "compose",
+    "directory_for",
+    "draft_languages",
+    "plan",
+    "prepare",
+    "recipients",
+    "render_one",
+    "run",
+    "summary",
+]
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("pdf", "docx", "tiff")
-
-
-def parse_formats(formats: str | Iterable[str]) -> list[str]:
-    """ "pdf,docx" or ["pdf", "docx"] → the formats in order, each once; unknown ones are errors."""
-    items = formats.split(",") if isinstance(formats, str) else list(formats)
-    chosen = list(dict.fromkeys(f.strip().lower() for f in items if f.strip()))
-    unknown = [f for f in chosen if f not in FORMATS]
-    if unknown or not chosen:
-        raise DataError(
-            f"unknown format(s) {', '.join(unknown)}" if unknown else "no format given",
-            hint=f"choose from {', '.join(FORMATS)}",
-        )
-    return chosen
-
-
+plan = make_plan
 LONG_LETTER_PAGES = 2  # letters longer than this are flagged in the summary
-
-
-@dataclass(frozen=True)
-class Job:
-    """One letter to write: to whom, about which country, from whom, in which language."""
-
-    recipient: Recipient
-    signer: Signer | None
-    language: str
-
-
-@dataclass(frozen=True)
-class Skip:
-    office_id: str
-    reason: str
-    country: str = ""  # the country the letter would have been about
-
-
-@dataclass
-class Plan:
-    jobs: list[Job]
-    skipped: list[Skip] = field(default_factory=list)
+SHOWN = 5  # names listed in the summary before "…"
 
 
 @dataclass
@@ -81,18 +87,23 @@ class Failure:
 
 @dataclass
 class Result:
+    """What a run did. Counts, not rows: the rows are in the folder's manifest (`rows`)."""
+
     folder: Path
-    rows: list[Row]
     skipped: list[Skip]
     failures: list[Failure]
     drafts: list[str] = field(default_factory=list)  # languages written from a draft translation
-    kept: frozenset[str] = frozenset()  # files kept from the last run: inputs unchanged
+    letters: int = 0  # letters in the manifest
+    files: int = 0  # files in the manifest
+    written: int = 0  # letters with a file written in this run
+    kept_files: int = 0  # files kept from the last run: inputs unchanged
     removed: list[str] = field(default_factory=list)  # files of the last run it no longer makes
-
-    @property
-    def written(self) -> int:
-        """Letters with a file written in this run."""
-        return len({(r.office_id, r.signer) for r in self.rows if r.file not in self.kept})
+    changed: list[str] = field(default_factory=list)  # files the user changed: kept, reported
+    unknown: list[str] = field(default_factory=list)  # files no manifest lists: left alone
+    notes: list[str] = field(default_factory=list)  # about the folder: a corrupt manifest, …
+    warnings: list[str] = field(default_factory=list)  # "<office>: <warning>", each once
+    long_letters: list[str] = field(default_factory=list)  # offices with long letters
+    made: list[tuple[str, int]] = field(default_factory=list)  # one letter's files (render)
 
     @property
     def unchanged(self) -> int:
@@ -100,141 +111,49 @@ class Result:
         return self.letters - self.written
 
     @property
-    def letters(self) -> int:
-        return len({(r.office_id, r.signer) for r in self.rows})
-
-    @property
-    def warnings(self) -> list[str]:
-        return sorted({f"{r.office_id}: {w}" for r in self.rows for w in r.warnings})
+    def rows(self) -> list[Row]:
+        """The manifest's rows, read back from the folder."""
+        return manifest.read_rows(self.folder)
 
 
-# --- planning -------------------------------------------------------------------------------
+def prepare(campaign_name: str | Path | BatchOptions, **options: Any) -> Prepared:
+    """Load and check everything a batch needs (see plan.prepare). Takes a BatchOptions, or
+    a campaign and BatchOptions' fields as keywords (`lang`, `sender` as a dict and
+    `everyone`/`countries`/`offices` are accepted as in earlier releases)."""
+    if isinstance(campaign_name, BatchOptions):
+        return prepare_options(campaign_name)
+    return prepare_options(options_from(campaign_name, **options))
 
 
-def _resolve_office(directory: Directory, office_id: str) -> Recipient:
-    office = directory.get(office_id)
-    if office.resident:
-        return Recipient(office, office.country)
-    return Recipient(serving_office(directory, office), office.country)
+def options_from(campaign: str | Path, **given: Any) -> BatchOptions:
+    """BatchOptions from keywords, accepting the names of earlier releases."""
+    aliases = {"lang": "language", "jobs": "workers", "fax": "fax_settings", "out": "output"}
+    values = {aliases.get(k, k): v for k, v in given.items()}
+    target = {k: values.pop(k) for k in ("everyone", "countries", "offices") if k in values}
+    if target:
+        values["targets"] = Targets(
+            bool(target.get("everyone")),
+            tuple(target.get("countries") or ()),
+            tuple(target.get("offices") or ()),
+        )
+    if isinstance(values.get("sender"), dict):
+        values["sender"] = tuple(values["sender"].items())
+    if "formats" in values:
+        values["formats"] = formats.parse(values["formats"])
+    return BatchOptions(campaign, **values)
 
 
-def recipients(
-    directory: Directory,
-    *,
-    everyone: bool = False,
-    countries: Iterable[str] = (),
-    offices: Iterable[str] = (),
-) -> list[Recipient]:
-    """The offices a batch writes to, in a stable order, each once.
-
-    A country gets a letter at every resident office the state keeps there (an embassy and its
-    consulates); a country with none gets one letter, to the head of mission who covers it from
-    abroad, addressed as such.
-    """
-    chosen: list[Recipient] = []
-    if everyone:
-        chosen.extend(Recipient(o, o.country) for o in directory.resident_offices)
-    for country in countries:
-        routes = route(directory, country)
-        if not routes:
-            raise DataError(f"no office of the directory handles {country!r}")
-        resident = [r for r in routes if r.how == "resident"]
-        chosen.extend(Recipient(r.office, r.country) for r in (resident or routes[:1]))
-    chosen.extend(_resolve_office(directory, office_id) for office_id in offices)
-    unique: dict[tuple[str, str], Recipient] = {}
-    for recipient in chosen:
-        unique.setdefault((recipient.office.id, recipient.country), recipient)
-    return list(unique.values())
-
-
-def assign_faxes(
-    chosen: list[Recipient], include_no_fax: bool = False
-) -> tuple[list[Recipient], list[Skip]]:
-    """Give each recipient a fax number no other letter of the batch uses.
-
-    Offices with a single fax are served first, so an office with two (the UN mission in New
-    York) takes its other number rather than the one it shares. Where no free number is left,
-    one letter is written and the other office is reported.
-    """
-    used: dict[str, str] = {}
-    about: dict[str, str] = {}  # office id -> the country its letter is about
-    assigned: dict[int, Recipient] = {}
-    skipped: list[Skip] = []
-    order = sorted(range(len(chosen)), key=lambda i: len(chosen[i].office.faxes))
-    for index in order:
-        recipient = chosen[index]
-        office = recipient.office
-        if office.id in about and office.faxes:
-            # One head of mission covering several countries gets one letter, not one per
-            # country on the same fax.
-            skipped.append(
-                Skip(
-                    office.id,
-                    f"the letter about {recipient.country} is not written: this office already "
-                    f"gets the letter about {about[office.id]}",
-                    recipient.country,
-                )
-            )
-            continue
-        about.setdefault(office.id, recipient.country)
-        if not office.faxes:
-            if include_no_fax:
-                assigned[index] = recipient
-            else:
-                skipped.append(
-                    Skip(
-                        office.id,
-                        "no fax number (use --include-no-fax to write it for post)",
-                        recipient.country,
-                    )
-                )
-            continue
-        free = [fax for fax in office.faxes if fax not in used]
-        if free:
-            used[free[0]] = office.id
-            assigned[index] = Recipient(office, recipient.country, free[0])
-        else:
-            skipped.append(
-                Skip(
-                    office.id,
-                    f"shares fax {office.faxes[0]} with {used[office.faxes[0]]}, "
-                    "which gets the letter",
-                    recipient.country,
-                )
-            )
-    return [assigned[i] for i in sorted(assigned)], skipped
-
-
-def plan(
-    directory: Directory,
-    *,
-    language: str | Callable[[Recipient], str],
-    everyone: bool = False,
-    countries: Iterable[str] = (),
-    offices: Iterable[str] = (),
-    signers: list[Signer] | None = None,
-    include_no_fax: bool = False,
-) -> Plan:
-    chosen = recipients(directory, everyone=everyone, countries=countries, offices=offices)
-    faxed, skipped = assign_faxes(chosen, include_no_fax)
-    # One language for the batch, or one chosen per office (--lang auto).
-    language_of = language if callable(language) else (lambda _: language)
-    jobs = [Job(r, s, language_of(r)) for s in (signers or [None]) for r in faxed]  # type: ignore[list-item]
-    return Plan(jobs, skipped)
-
-
-# --- running --------------------------------------------------------------------------------
-
-
-def letter_path(letter: Letter, fmt: str) -> Path:
-    """<lang>/<office-id>[--for-<country>][--<signer>].<fmt>, relative to the batch folder;
+def letter_path(letter: Letter, fmt: str) -> str:
+    """<lang>/<office-id>[--for-<country>][--<signer>].<suffix>, relative to the batch folder;
     --for-<country> where the letter is about another country than the office's own (a letter
-    by post to a head of mission covering several countries)."""
+    by post to a head of mission covering several countries). Too long a name is shortened
+    with a hash."""
     stem = letter.office_id
     if letter.country != letter.office_country:
         stem += f"--for-{letter.country.lower()}"
     stem += f"--{letter.signer_slug}" if letter.signer_slug else ""
-    return Path(letter.language) / f"{stem}.{fmt}"
+    outdir.check_name("file name", stem[: outdir.MAX_NAME])
+    return f"{letter.language}/{outdir.file_name(stem, formats.get(fmt).suffix)}"
 
 
 def fax_warnings(office: Office, fax: str | None) -> list[str]:
@@ -243,139 +162,253 @@ def fax_warnings(office: Office, fax: str | None) -> list[str]:
     return [f"{i.code}: {i.message}" for i in phones.number_issues(fax, office.country, "fax")]
 
 
-def _fax_settings(fax: FaxSettings | None) -> FaxSettings:
-    from lettergen.render.fax import FaxSettings
+def run(
+    prepared: Prepared, progress: Callable[[int], None] | None = None, **overrides: Any
+) -> Result:
+    """Compose and write every letter of the plan in every format, with the manifest; a
+    failing letter is reported and the rest are written. Keyword arguments replace options
+    (`output`, `workers`, `force`, `formats`, …; earlier names `out`, `jobs`, `fax` too).
 
-    return fax or FaxSettings()
-
-
-# --- the commands' core ---------------------------------------------------------------------
-
-
-def directory_for(campaign: Campaign, path: Path | None = None) -> Directory:
-    """The campaign's directory: the file it names in data/directories/, or the one given."""
-    from lettergen.directory.model import load_directories
-
-    if path is None:
-        path = paths.directories_dir() / f"{campaign.directory}.yaml"
-        if not path.exists():
-            raise DataError(
-                f"the campaign's directory {campaign.directory!r} is not in "
-                f"{paths.directories_dir()}",
-                campaign.place("directory"),
-                hint="import it with 'lettergen directory import', or pass --directory",
-            )
-    return load_directories(path)
+    A file whose inputs have not changed since the last run (same content hash in the
+    manifest, same bytes on disk) is kept as it is, unless `force`."""
+    options = prepared.options
+    if overrides:
+        aliases = {"jobs": "workers", "fax": "fax_settings", "out": "output"}
+        changes = {aliases.get(k, k): v for k, v in overrides.items()}
+        if "formats" in changes:
+            changes["formats"] = formats.parse(changes["formats"])
+        options = replace(options, **changes)
+    folder = (options.output or paths.output_dir()) / prepared.campaign.name
+    with outdir.locked(folder):
+        return _Run(prepared, options, folder, progress or (lambda _: None)).go()
 
 
-@dataclass
-class Prepared:
-    """A checked campaign, its directory and the plan of who gets which letter."""
+class _Run:
+    """One run into one folder, under its lock."""
 
-    campaign: Campaign
-    directory: Directory
-    plan: Plan
-    sender: Sender
-    templates: Path | None = None
-    cover: bool = False  # a fax cover sheet before each letter
-
-    def compose(self, job: Job) -> Letter:
-        """The letter of one job of the plan."""
-        return compose(
-            self.campaign,
-            job.recipient,
-            lang=job.language,
-            state=self.directory.state,
-            signer=job.signer,
-            sender=self.sender,
-            templates=self.templates,
-            cover=self.cover,
-        )
-
-    def run(
+    def __init__(
         self,
-        formats: Iterable[str] = ("pdf",),
-        out: Path | None = None,
-        progress: Callable[[int], None] | None = None,
-        fax: FaxSettings | None = None,
-        jobs: int = 1,
-        force: bool = False,
-    ) -> Result:
-        """Compose and write every job's letter in every format, with the manifest; a failing
-        letter is reported and the rest are written. `fax` sets the TIFF's resolution and
-        compression; `jobs` worker processes render in parallel.
+        prepared: Prepared,
+        options: BatchOptions,
+        folder: Path,
+        step: Callable[[int], None],
+    ):
+        self.prepared, self.options, self.folder, self.step = prepared, options, folder, step
+        fax = None
+        if any(formats.get(f).uses_fax_settings for f in options.formats):
+            from lettergen.render.fax import FaxSettings
 
-        A file whose inputs have not changed since the last run (same content hash in the
-        manifest, same bytes on disk) is kept as it is, unless `force`.
-        """
-        formats = parse_formats(formats)
-        step = progress or (lambda _: None)
-        folder = (out or paths.output_dir()) / self.campaign.name
-        settings = _fax_settings(fax) if "tiff" in formats else None
-        letters, failures = self._compose_all(step)
-        previous = manifest.previous_rows(folder)
-        rows: dict[tuple[int, str], Row] = {}
-        keys: dict[tuple[int, str], str] = {}
-        todo: list[Task] = []
-        for index, (_, letter) in enumerate(letters):
-            missing = []
-            for fmt in formats:
-                kept = previous.get(letter_path(letter, fmt).as_posix())
-                key = keys[index, fmt] = manifest.input_hash(letter, fmt, settings, self.templates)
-                if (
-                    kept is not None
-                    and not force
-                    and kept.input_hash == key
-                    and manifest.unchanged(folder, kept)
-                ):
-                    rows[index, fmt] = kept
-                else:
-                    missing.append(fmt)
-            if missing:
-                todo.append((index, letter, missing))
-            else:
-                step(1)
-        kept_files = frozenset(row.file for row in rows.values())
+            fax = options.fax_settings or FaxSettings()
+        self.settings = WriteSettings(prepared.templates, fax)
+        self.result = Result(
+            folder,
+            list(prepared.plan.skipped),
+            [],
+            draft_languages(prepared.plan.languages, prepared.templates),
+        )
+        self.spool = manifest.Spool()
+        self.journal = manifest.Journal(folder)
+        self.current: set[str] = set()  # files of this run's manifest
+        self.owned_cache: dict[str, bool] = {}
+        self.warnings: set[str] = set()
+        self.long: set[str] = set()
 
-        for index, outputs in render_files(todo, self.templates, settings, jobs):
-            job, letter = letters[index]
-            for output in outputs:
-                if output.error:
-                    failures.append(Failure(job.recipient.office.id, letter.author, output.error))
-                    continue
-                relative = letter_path(letter, output.format)
-                yamlio.atomic_write(folder / relative, output.data)
-                rows[index, output.format] = _row(
-                    job, letter, output, relative, keys[index, output.format]
-                )
-            step(1)
-
-        ordered = [rows[key] for key in sorted(rows, key=lambda k: (k[0], formats.index(k[1])))]
-        drafts = draft_languages(self.plan.jobs, self.templates)
-        # The folder holds this batch and nothing else: files of the last run that this one no
-        # longer makes (an office dropped, another language, a letter that failed) go.
-        removed = manifest.remove_stale(folder, previous, {row.file for row in ordered})
-        result = Result(folder, ordered, self.plan.skipped, failures, drafts, kept_files, removed)
-        manifest.write(folder, self.campaign.name, result.rows, result.skipped, result.failures)
+    def go(self) -> Result:
+        result, folder = self.result, self.folder
+        removed_tmp = outdir.clean_temporaries(folder)
+        if removed_tmp:
+            result.notes.append(
+                f"removed {len(removed_tmp)} temporary file(s) a killed run left: "
+                + _listed(removed_tmp)
+            )
+        self.previous = manifest.read_previous(folder)
+        result.notes.extend(self.previous.warnings)
+        self._check_campaign_file()
+        self.force = self.options.force or not self.previous.complete
+        try:
+            for key, letter, outputs in render_files(
+                self._tasks(), self.settings, self.options.workers
+            ):
+                self._written(key, letter, outputs)
+            self._finish()
+        finally:
+            self.spool.close()
         return result
 
-    def _compose_all(
-        self, step: Callable[[int], None]
-    ) -> tuple[list[tuple[Job, Letter]], list[Failure]]:
-        letters: list[tuple[Job, Letter]] = []
-        failures: list[Failure] = []
-        for job in self.plan.jobs:
+    def _check_campaign_file(self) -> None:
+        recorded = self.previous.campaign_file
+        this = str(self.prepared.campaign.path.resolve())
+        if recorded and recorded != this:
+            raise outdir.OutputError(
+                f"{self.folder}: holds the letters of {recorded}, not of {this} (campaign files "
+                "with the same name share an output folder): pass -o with another folder"
+            )
+
+    # --- deciding what to render ----------------------------------------------------------
+
+    def _owned(self, relative: str) -> bool:
+        """Whether folder/relative is byte for byte the file a manifest recorded."""
+        if relative not in self.owned_cache:
+            row = self.previous.rows.get(relative)
+            self.owned_cache[relative] = row is not None and (
+                outdir.sha256_of(self.folder / relative) == row.sha256
+            )
+        return self.owned_cache[relative]
+
+    def _target(self, natural: str) -> str:
+        """Where a letter's file goes: its own name, unless a file there is not lettergen's
+        (the user changed it, or no manifest lists it); then beside it (x.new.pdf)."""
+        candidate = natural
+        for _ in range(100):
+            path = self.folder / candidate
+            free = not (path.exists() or path.is_symlink()) or self._owned(candidate)
+            if free and candidate not in self.current:
+                if candidate != natural:
+                    self._report_changed(natural, f"the new letter is {candidate}")
+                return candidate
+            candidate = _next_beside(candidate, natural)
+        raise outdir.OutputError(f"{self.folder / natural}: no free name beside it")
+
+    def _report_changed(self, relative: str, then: str) -> None:
+        why = (
+            "changed since lettergen wrote it"
+            if relative in self.previous.rows
+            else "not written by lettergen"
+        )
+        self.result.changed.append(f"{relative}: {why}; {then}")
+
+    def _tasks(self) -> Iterator[tuple[Any, Letter, tuple[str, ...]]]:
+        for planned in self.prepared.plan.letters():
             try:
-                letters.append((job, self.compose(job)))
+                letter = self.prepared.compose(planned)
+                targets = {
+                    fmt: self._target(letter_path(letter, fmt)) for fmt in self.options.formats
+                }
             except LettergenError as exc:
-                signer = (job.signer or self.sender.signer()).name
-                failures.append(Failure(job.recipient.office.id, signer, str(exc)))
-                step(1)
-        return letters, failures
+                signer = (planned.signer or self.prepared.sender.signer()).name
+                self.result.failures.append(Failure(planned.recipient.office.id, signer, str(exc)))
+                self.step(1)
+                continue
+            kept: dict[str, Row] = {}
+            keys: dict[str, str] = {}
+            for fmt, relative in targets.items():
+                keys[fmt] = manifest.input_hash(
+                    letter, fmt, self.settings.fax, self.settings.templates
+                )
+                row = self.previous.rows.get(relative)
+                if (
+                    row is not None
+                    and not self.force
+                    and row.input_hash == keys[fmt]
+                    and self._owned(relative)
+                ):
+                    kept[fmt] = row
+            missing = tuple(f for f in self.options.formats if f not in kept)
+            for relative in targets.values():
+                self.current.add(relative)
+            yield (planned, targets, kept, keys), letter, missing
+
+    # --- writing --------------------------------------------------------------------------
+
+    def _written(self, key: Any, letter: Letter, outputs: list[Output]) -> None:
+        planned, targets, kept, keys = key
+        made = {output.format: output for output in outputs}
+        wrote = False
+        for fmt in self.options.formats:
+            if fmt in kept:
+                self._add(kept[fmt])
+                self.result.kept_files += 1
+                continue
+            output = made[fmt]
+            if output.error:
+                self.result.failures.append(
+                    Failure(planned.recipient.office.id, letter.author, output.error)
+                )
+                self.current.discard(targets[fmt])
+                continue
+            outdir.write(self.folder, targets[fmt], output.data)
+            row = _row(planned, letter, output, targets[fmt], keys[fmt])
+            self.journal.add(row)
+            self._add(row)
+            wrote = True
+        if wrote:
+            self.result.written += 1
+        if kept or wrote:
+            self.result.letters += 1
+        self.step(1)
+
+    def _add(self, row: Row, mine: bool = True) -> None:
+        self.spool.add(row)
+        if mine and self.options.merge:
+            self.result.made.append((row.file, row.pages))
+        self.result.files += 1
+        self.warnings.update(f"{row.office_id}: {w}" for w in row.warnings)
+        if row.pages > LONG_LETTER_PAGES:
+            self.long.add(row.office_id)
+
+    def _finish(self) -> None:
+        result, folder = self.result, self.folder
+        for relative, row in self.previous.rows.items():
+            if relative in self.current:
+                continue
+            if self.options.merge:
+                # One letter into a batch folder: the batch's other letters stay its own.
+                if self._owned(relative):
+                    self._add(row, mine=False)
+                    self.current.add(relative)
+                    result.letters += 1
+                continue
+            path = folder / relative
+            if not (path.exists() or path.is_symlink()):
+                continue
+            if self._owned(relative):
+                outdir.remove(folder, relative)
+                result.removed.append(relative)
+            else:
+                self._report_changed(relative, "kept, no longer in the manifest")
+        result.unknown = self._unknown()
+        result.warnings = sorted(self.warnings)
+        result.long_letters = sorted(self.long)
+        manifest.write(
+            folder,
+            self.prepared.campaign.name,
+            self.spool,
+            result.skipped,
+            result.failures,
+            str(self.prepared.campaign.path.resolve()),
+        )
+        self.journal.close(remove=True)
+
+    def _unknown(self) -> list[str]:
+        """Files in the folder this run's manifest does not list (left alone, reported)."""
+        own = {manifest.JSON_NAME, manifest.CSV_NAME, manifest.JOURNAL_NAME}
+        found = []
+        for path in sorted(self.folder.rglob("*")):
+            relative = path.relative_to(self.folder).as_posix()
+            if path.is_dir() and not path.is_symlink():
+                continue
+            if relative in own or relative in self.current:
+                continue
+            if relative.startswith(manifest.JSON_NAME + ".corrupt-"):
+                continue
+            found.append(relative)
+        return found
 
 
-def _row(job: Job, letter: Letter, output: Output, relative: Path, input_hash: str) -> Row:
-    office = job.recipient.office
+def _next_beside(candidate: str, natural: str) -> str:
+    """x.pdf → x.new.pdf → x.new-2.pdf …"""
+    base = Path(natural)
+    if candidate == natural:
+        n = 1
+    else:
+        tag = Path(candidate).stem[len(base.stem) + 1 :]
+        n = 2 if tag == "new" else int(tag.removeprefix("new-")) + 1
+    name = f"{base.stem}.{'new' if n == 1 else f'new-{n}'}{base.suffix}"
+    return (base.parent / name).as_posix()
+
+
+def _row(planned: PlannedLetter, letter: Letter, output: Output, relative: str, key: str) -> Row:
+    office = planned.recipient.office
     warnings = fax_warnings(office, letter.fax)
     if output.pages > LONG_LETTER_PAGES:
         warnings.append(f"long-letter: {output.pages} pages")
@@ -389,182 +422,90 @@ def _row(job: Job, letter: Letter, output: Output, relative: Path, input_hash: s
         format=output.format,
         pages=output.pages,
         pages_source=output.pages_source,
-        file=relative.as_posix(),
+        file=relative,
         sha256=hashlib.sha256(output.data).hexdigest(),
         signer=letter.author,
         warnings=warnings,
-        input_hash=input_hash,
+        input_hash=key,
     )
-
-
-def prepare(
-    campaign_name: str | Path,
-    *,
-    everyone: bool = False,
-    countries: Iterable[str] = (),
-    offices: Iterable[str] = (),
-    signers: Path | None = None,
-    include_no_fax: bool = False,
-    lang: str | None = None,
-    sender: dict[str, str] | None = None,
-    directory: Path | None = None,
-    templates: Path | None = None,
-    cover: bool = False,
-) -> Prepared:
-    """Load and check everything a batch needs before a single letter is written."""
-    from lettergen import campaign as campaigns
-    from lettergen.signers import load_signers
-
-    campaign = campaigns.load(campaign_name)
-    the_sender = campaign.sender.with_overrides(sender or {})
-    check_sender(the_sender, campaign)
-    language = (
-        by_office_language(campaign, templates)
-        if lang == "auto"
-        else (lang or campaign.default_language)
-    )
-    campaign.require_language(campaign.default_language if callable(language) else language)
-    dir_ = directory_for(campaign, directory)
-    countries, offices = list(countries), list(offices)
-    if not (everyone or countries or offices):
-        check_targets(campaign, dir_)
-        everyone = campaign.targets.all
-        countries = list(campaign.targets.countries)
-        offices = list(campaign.targets.offices)
-    the_plan = plan(
-        dir_,
-        language=language,
-        everyone=everyone,
-        countries=countries,
-        offices=offices,
-        signers=load_signers(signers) if signers else None,
-        include_no_fax=include_no_fax,
-    )
-    for code in draft_languages(the_plan.jobs, templates):
-        log.warning(
-            "letters in %r use a draft translation, not yet reviewed by a native speaker "
-            "(letter_templates/%s/)",
-            code,
-            code,
-        )
-    return Prepared(campaign, dir_, the_plan, the_sender, templates, cover=cover)
-
-
-def check_targets(campaign: Campaign, directory: Directory) -> None:
-    """The campaign's targets name countries and offices its directory knows: every problem at
-    once, with the campaign file and line."""
-    from lettergen.directory.routing import country_code
-
-    errors: list[LettergenError] = []
-    for country in campaign.targets.countries:
-        try:
-            country_code(country)
-        except LettergenError as exc:
-            errors.append(InputError(exc.message, campaign.place("targets.countries"), exc.hint))
-    for office_id in campaign.targets.offices:
-        if office_id not in directory:
-            errors.append(
-                InputError(
-                    f"unknown office id {office_id!r}",
-                    campaign.place("targets.offices"),
-                    hint="'lettergen missions list' shows the ids",
-                )
-            )
-    if errors:
-        raise ManyErrors(errors)
-
-
-def by_office_language(
-    campaign: Campaign, templates: Path | None = None
-) -> Callable[[Recipient], str]:
-    """--lang auto: for each office, the first official language of its host country that has
-    templates and the campaign's texts, else the campaign's default language."""
-    from lettergen.i18n import auto_language
-
-    have = campaign.languages
-    return lambda r: auto_language(r.office.country, have, campaign.default_language, templates)
-
-
-def draft_languages(jobs: Iterable[Job], templates: Path | None = None) -> list[str]:
-    """The languages of these letters whose translation is still a draft."""
-    from lettergen.i18n import language
-
-    return [
-        code for code in sorted({job.language for job in jobs}) if language(code, templates).draft
-    ]
 
 
 def render_one(
-    campaign_name: str | Path,
-    office_id: str,
-    *,
-    signer: str | None = None,
-    output: Path | None = None,
-    lang: str | None = None,
-    formats: str | Iterable[str] = ("pdf",),
-    sender: dict[str, str] | None = None,
-    directory: Path | None = None,
-    cover: bool = False,
-    fax: FaxSettings | None = None,
+    options: BatchOptions, office_id: str, file: Path | None = None
 ) -> list[tuple[Path, int]]:
-    """One letter to one office, written to the batch folder, or to `output`: a file whose
-    suffix (.pdf, .docx, .tiff) names the format, or a name that gets each format's suffix."""
-    formats = parse_formats(formats)
-    suffix = output.suffix.lower().lstrip(".") if output is not None else ""
-    if suffix in FORMATS:
-        formats = [suffix]
-    prepared = prepare(
-        campaign_name,
-        offices=[office_id],
+    """One letter to one office. Without `file`, it goes into the campaign's batch folder
+    through the batch's own path (lock, ownership checks, manifest updated, the folder's other
+    letters left as they are). With `file`, it is written there and nowhere else, outside any
+    manifest: a file whose suffix (.pdf, .docx, .tiff) names the format, or a name that gets
+    each format's suffix."""
+    by_suffix = formats.by_suffix(file.suffix) if file is not None and file.suffix else None
+    options = replace(
+        options,
+        targets=Targets(offices=(office_id,)),
         include_no_fax=True,
-        lang=lang,
-        sender=sender,
-        directory=directory,
-        cover=cover,
+        merge=True,
+        formats=(by_suffix.name,) if by_suffix else options.formats,
     )
-    job = prepared.plan.jobs[0]
-    if signer:
-        job = Job(job.recipient, Signer(signer), job.language)
-    letter = prepared.compose(job)
-    settings = _fax_settings(fax) if "tiff" in formats else None
-    ((_, outputs),) = render_files([(0, letter, formats)], prepared.templates, settings, jobs=1)
+    prepared = prepare_options(options)
+    if file is None:
+        result = run(prepared)
+        if result.failures:
+            raise DataError(result.failures[0].message, hint=f"office {office_id}")
+        for note in result.changed:
+            log.warning("kept %s", note)
+        return [(result.folder / file, pages) for file, pages in result.made]
+    (planned,) = prepared.plan.letters()
+    letter = prepared.compose(planned)
+    settings = WriteSettings(prepared.templates, options.fax_settings)
     written = []
-    for made in outputs:
-        if made.error:
-            raise DataError(made.error, hint=f"office {office_id}")
-        if output is None:
-            target = paths.output_dir() / prepared.campaign.name / letter_path(letter, made.format)
-        elif suffix in FORMATS:
-            target = output
-        else:
-            target = output.with_name(f"{output.name}.{made.format}")
-        yamlio.atomic_write(target, made.data)
-        written.append((target, made.pages))
+    for _, _, outputs in render_files([(0, letter, options.formats)], settings, workers=1):
+        for made in outputs:
+            if made.error:
+                raise DataError(made.error, hint=f"office {office_id}")
+            target = file if by_suffix else file.with_name(f"{file.name}.{made.format}")
+            with outdir.os_errors(target):
+                from lettergen import yamlio
+
+                yamlio.atomic_write(target, made.data)
+            written.append((target, made.pages))
     return written
+
+
+def _listed(names: Iterable[str]) -> str:
+    names = list(names)
+    return ", ".join(names[:SHOWN]) + (" …" if len(names) > SHOWN else "")
 
 
 def summary(result: Result) -> list[str]:
     """The end of a batch, for people: what was written, skipped, failed, and warnings."""
-    kept = f", {len(result.kept)} of them unchanged since the last run" if result.kept else ""
-    lines = [
-        f"{result.letters} letter(s), {len(result.rows)} file(s){kept}, in {result.folder}",
-        f"Manifest: {result.folder / 'manifest.csv'} and manifest.json",
+    kept = (
+        f", {result.kept_files} of them unchanged since the last run" if result.kept_files else ""
+    )
+    lines = [f"{note}" for note in result.notes]
+    lines += [
+        f"{result.letters} letter(s), {result.files} file(s){kept}, in {result.folder}",
+        f"Manifest: {result.folder / manifest.CSV_NAME} and {manifest.JSON_NAME}",
     ]
     if result.removed:
         lines.append(
             f"Removed {len(result.removed)} file(s) of the last run that this batch no longer "
-            f"makes: {', '.join(result.removed[:5])}{' …' if len(result.removed) > 5 else ''}"
+            f"makes: {_listed(result.removed)}"
+        )
+    lines.extend(f"Kept {note}" for note in result.changed)
+    if result.unknown:
+        lines.append(
+            f"Not made by this batch, left alone ({len(result.unknown)}): {_listed(result.unknown)}"
         )
     if result.skipped:
         lines.append(f"Skipped {len(result.skipped)}:")
         lines.extend(f"  {s.office_id}: {s.reason}" for s in result.skipped)
-    long_letters = sorted({r.office_id for r in result.rows if r.pages > LONG_LETTER_PAGES})
-    if long_letters:
-        lines.append(f"Warning: longer than {LONG_LETTER_PAGES} pages: {', '.join(long_letters)}")
-    warnings = result.warnings
-    if warnings:
-        lines.append(f"Warnings ({len(warnings)}):")
-        lines.extend(f"  {w}" for w in warnings)
+    if result.long_letters:
+        lines.append(
+            f"Warning: longer than {LONG_LETTER_PAGES} pages: {', '.join(result.long_letters)}"
+        )
+    if result.warnings:
+        lines.append(f"Warnings ({len(result.warnings)}):")
+        lines.extend(f"  {w}" for w in result.warnings)
     if result.drafts:
         lines.append(
             f"Draft translations, not yet reviewed by a native speaker: {', '.join(result.drafts)}"
@@ -578,6 +519,6 @@ def summary(result: Result) -> list[str]:
         )
     lines.append(
         f"Written {result.written}, unchanged {result.unchanged}, skipped {len(result.skipped)}, "
-        f"failed {len(result.failures)}, warnings {len(warnings)}"
+        f"failed {len(result.failures)}, warnings {len(result.warnings)}"
     )
     return lines

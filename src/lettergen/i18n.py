@@ -31,31 +31,34 @@ STRINGS = "strings.yaml"
 
 
 def available(templates: Path | None = None) -> list[str]:
-    """Languages that have a folder with strings and a letter template."""
-    root = templates or paths.templates_dir()
-    try:
-        folders = list(root.iterdir())
-    except OSError as exc:  # missing, not a folder, not readable
-        reason = (
-            "no such folder"
-            if isinstance(exc, FileNotFoundError)
-            else "not a folder"
-            if isinstance(exc, NotADirectoryError)
-            else f"cannot read: {exc.strerror}"
+    """Languages that have a folder with strings and a letter template, in any of the
+    templates folders searched (paths.template_roots: the working folder's own, the shipped)."""
+    found: set[str] = set()
+    for root in paths.template_roots(templates):
+        try:
+            folders = list(root.iterdir())
+        except OSError as exc:  # missing, not a folder, not readable
+            reason = (
+                "no such folder"
+                if isinstance(exc, FileNotFoundError)
+                else "not a folder"
+                if isinstance(exc, NotADirectoryError)
+                else f"cannot read: {exc.strerror}"
+            )
+            raise InputError(
+                f"letter templates folder: {reason}",
+                Place(root),
+                hint="check LETTERGEN_TEMPLATES" if os.environ.get("LETTERGEN_TEMPLATES") else None,
+            ) from None
+        found.update(
+            p.name
+            for p in folders
+            if p.is_dir()
+            and p.name != LAYOUT
+            and (p / STRINGS).exists()
+            and (p / BODY_TEMPLATE).exists()
         )
-        raise InputError(
-            f"letter templates folder: {reason}",
-            Place(root),
-            hint="check LETTERGEN_TEMPLATES" if os.environ.get("LETTERGEN_TEMPLATES") else None,
-        ) from None
-    return sorted(
-        p.name
-        for p in folders
-        if p.is_dir()
-        and p.name != LAYOUT
-        and (p / STRINGS).exists()
-        and (p / BODY_TEMPLATE).exists()
-    )
+    return sorted(found)
 
 
 def usable(templates: Path | None = None) -> frozenset[str]:
@@ -63,15 +66,17 @@ def usable(templates: Path | None = None) -> frozenset[str]:
     once and again only when its modification time changes (a language folder added or
     removed); clear_caches() forgets every scan."""
     root = templates or paths.templates_dir()
-    try:
-        stamp = root.stat().st_mtime_ns
-    except OSError:
-        stamp = -1  # available() says what is wrong with the folder
-    return _usable(root, stamp)
+    stamps = []
+    for folder in paths.template_roots(root):
+        try:
+            stamps.append(folder.stat().st_mtime_ns)
+        except OSError:
+            stamps.append(-1)  # available() says what is wrong with the folder
+    return _usable(root, tuple(stamps))
 
 
 @cache
-def _usable(root: Path, stamp: int) -> frozenset[str]:
+def _usable(root: Path, stamps: tuple[int, ...]) -> frozenset[str]:
     return frozenset(available(root))
 
 
@@ -102,7 +107,7 @@ class Language:
     def __init__(self, code: str, templates: Path | None = None):
         root = templates or paths.templates_dir()
         self.code = code
-        self.folder = root / code
+        self.folder = paths.language_dir(code, root)
         if not (self.folder / STRINGS).exists():
             raise InputError(
                 f"no letter templates for language {code!r}",

@@ -139,8 +139,8 @@ def finding_line(finding: Finding) -> str:
 
 def source_hashes(templates: Path | None = None) -> dict[str, str]:
     """sha256 of each English file, as a translation records it."""
-    root = templates or paths.templates_dir()
-    return {name: hashlib.sha256((root / SOURCE / name).read_bytes()).hexdigest() for name in FILES}
+    english = paths.language_dir(SOURCE, templates)
+    return {name: hashlib.sha256((english / name).read_bytes()).hexdigest() for name in FILES}
 
 
 def _hash_block(hashes: dict[str, str]) -> str:
@@ -157,12 +157,13 @@ _CODE = re.compile(r"^[a-z]{2,3}(?:_[A-Z][a-z]{3})?(?:_[A-Z]{2})?$")
 
 
 def new_language(code: str, templates: Path | None = None) -> Path:
-    """Scaffold letter_templates/<code>/ from English: the same files, marked draft, recording
-    the English text they start from. Returns the new folder."""
+    """Scaffold letter_templates/<code>/ in the working folder (or `templates`) from English:
+    the same files, marked draft, recording the English text they start from. Never inside
+    the installed package, which an upgrade replaces. Returns the new folder."""
     from babel import Locale, UnknownLocaleError
 
-    root = templates or paths.templates_dir()
-    folder = root / code
+    folder = (templates or paths.user_templates_dir()) / code
+    english = paths.language_dir(SOURCE, templates)
     if not _CODE.match(code) or code == LAYOUT:
         raise InputError(
             f"{code!r} is not a language code",
@@ -174,13 +175,17 @@ def new_language(code: str, templates: Path | None = None) -> Path:
         raise InputError(
             f"{code!r} is no language CLDR knows", hint="check the code, e.g. 'pt' or 'uk'"
         ) from None
-    if folder.exists():
+    existing = paths.language_dir(code, templates)
+    if folder.exists() or existing.exists():
+        shipped = not folder.exists()
         raise InputError(
-            "this language exists already",
-            Place(folder),
-            hint=f"edit its files, or run 'lettergen lang check {code}'",
+            "this language exists already" + (" (shipped with lettergen)" if shipped else ""),
+            Place(folder if folder.exists() else existing),
+            hint=f"to change it, copy that folder to {folder}/ and edit the copy"
+            if shipped
+            else f"edit its files, or run 'lettergen lang check {code}'",
         )
-    text = yamlio.read_text(root / SOURCE / STRINGS)
+    text = yamlio.read_text(english / STRINGS)
     text = re.sub(r"^language: .*$", f"language: {code}", text, count=1, flags=re.MULTILINE)
     text = re.sub(
         r"^locale: .*$",
@@ -194,7 +199,7 @@ def new_language(code: str, templates: Path | None = None) -> Path:
     text = re.sub(
         r"^status: .*\n",
         'status: draft          # "reviewed" once a native speaker has reviewed the language\n'
-        + _hash_block(source_hashes(root)),
+        + _hash_block(source_hashes(templates)),
         text,
         count=1,
         flags=re.MULTILINE,
@@ -209,18 +214,17 @@ def new_language(code: str, templates: Path | None = None) -> Path:
     )
     folder.mkdir(parents=True)
     (folder / STRINGS).write_text(text, encoding="utf-8")
-    shutil.copyfile(root / SOURCE / BODY_TEMPLATE, folder / BODY_TEMPLATE)
+    shutil.copyfile(english / BODY_TEMPLATE, folder / BODY_TEMPLATE)
     return folder
 
 
 def mark_current(code: str, templates: Path | None = None) -> dict[str, str]:
     """Record that a translation follows the English text as it is now."""
-    root = templates or paths.templates_dir()
-    path = root / code / STRINGS
+    path = paths.language_dir(code, templates) / STRINGS
     if code == SOURCE:
         raise InputError("English is the source; it records no source_hash", Place(path))
     text = yamlio.read_text(path)
-    hashes = source_hashes(root)
+    hashes = source_hashes(templates)
     block = _hash_block(hashes)
     if _HASH_BLOCK.search(text):
         text = _HASH_BLOCK.sub(lambda _: block, text, count=1)
@@ -264,7 +268,12 @@ def check(
             translation = cached_language(code, root)
         except LettergenError as exc:
             findings.append(
-                CODES.finding("unreadable", exc.message, exc.place or Place(root / code), code)
+                CODES.finding(
+                    "unreadable",
+                    exc.message,
+                    exc.place or Place(paths.language_dir(code, root)),
+                    code,
+                )
             )
             continue
         found = (

@@ -52,7 +52,9 @@ def lang_check(codes: tuple[str, ...], campaigns: tuple[str, ...]) -> None:
 @click.argument("code")
 def lang_mark_current(code: str) -> None:
     """Record that CODE follows today's English text (after bringing it up to date)."""
-    from lettergen import langcheck
+    from lettergen import langcheck, outdir
 
+    # CODE names a folder under letter_templates/: a path ("../x") would rewrite files anywhere.
+    outdir.check_language(code, "language")
     langcheck.mark_current(code)
     click.echo(f"{code} now follows the current English text")

@@ -7,17 +7,12 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
 from lettergen.cli import cli
-from lettergen.cli.options import (
-    CAMPAIGN_ARGUMENT,
-    fax_settings,
-    letter_options,
-    sender_overrides,
-    split_list,
-)
+from lettergen.cli.options import CAMPAIGN_ARGUMENT, letter_options, letter_settings, split_list
 
 
 @cli.command()
@@ -29,7 +24,8 @@ from lettergen.cli.options import (
     "--output",
     type=click.Path(path_type=Path, dir_okay=False),
     help="The file to write; its suffix (.pdf, .docx, .tiff) picks the format. Without one, "
-    "each format's suffix is added.",
+    "each format's suffix is added. Default: into the campaign's batch folder in output/, "
+    "recorded in its manifest.",
 )
 @letter_options
 def render(
@@ -37,30 +33,14 @@ def render(
     office_id: str,
     signer: str | None,
     output: Path | None,
-    lang: str | None,
-    formats: list[str],
-    sender_fields: tuple[str, ...],
-    directory_path: Path | None,
-    cover: bool,
-    fax_resolution: str,
-    fax_compression: str,
+    **letter: Any,
 ) -> None:
     """Write one letter of CAMPAIGN (a name under data/campaigns/ or a file) to one office."""
     from lettergen import batch
+    from lettergen.plan import BatchOptions
 
-    written = batch.render_one(
-        campaign_name,
-        office_id,
-        signer=signer,
-        output=output,
-        lang=lang,
-        formats=formats,
-        sender=sender_overrides(sender_fields),
-        directory=directory_path,
-        cover=cover,
-        fax=fax_settings(fax_resolution, fax_compression),
-    )
-    for path, pages in written:
+    options = BatchOptions(**letter_settings(campaign_name, **letter), signer=signer)
+    for path, pages in batch.render_one(options, office_id, output):
         click.echo(f"{path} ({pages} page{'s' if pages != 1 else ''})")
 
 
@@ -80,14 +60,20 @@ def render(
     "-o",
     "--output",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Output folder (default: output/).",
+    help="Output folder (default: output/); the letters go into <output>/<campaign>/.",
 )
 @click.option(
     "--include-no-fax", is_flag=True, help="Also write letters to offices without fax, for post."
 )
 @click.option(
+    "--skip-invalid-fax",
+    is_flag=True,
+    help="Skip (and report) offices whose fax is not a valid E.164 number, instead of stopping.",
+)
+@click.option(
     "-j",
     "--jobs",
+    "workers",
     type=click.IntRange(min=1),
     default=len(os.sched_getaffinity(0)),
     show_default="the number of cores",
@@ -105,44 +91,33 @@ def batch_command(
     signers_path: Path | None,
     output: Path | None,
     include_no_fax: bool,
-    jobs: int,
+    skip_invalid_fax: bool,
+    workers: int,
     force: bool,
-    lang: str | None,
-    formats: list[str],
-    sender_fields: tuple[str, ...],
-    directory_path: Path | None,
-    cover: bool,
-    fax_resolution: str,
-    fax_compression: str,
+    **letter: Any,
 ) -> None:
     """Write the letters of CAMPAIGN to many offices, with a manifest.
 
     Without --all, --countries or --offices, the campaign's own targets are used. A rerun
-    keeps the files whose inputs have not changed (see the manifest's input_hash).
+    keeps the files whose inputs have not changed (see the manifest's input_hash), and never
+    replaces or removes a file changed since lettergen wrote it (see docs/files.md).
     """
     from lettergen import batch
+    from lettergen.plan import BatchOptions, Targets
 
-    job = batch.prepare(
-        campaign_name,
-        everyone=everyone,
-        countries=split_list(countries),
-        offices=split_list(offices),
+    options = BatchOptions(
+        **letter_settings(campaign_name, **letter),
+        targets=Targets(everyone, tuple(split_list(countries)), tuple(split_list(offices))),
         signers=signers_path,
         include_no_fax=include_no_fax,
-        lang=lang,
-        sender=sender_overrides(sender_fields),
-        directory=directory_path,
-        cover=cover,
+        skip_invalid_fax=skip_invalid_fax,
+        workers=workers,
+        force=force,
+        output=output,
     )
-    with _progress(len(job.plan.jobs), "Writing letters") as step:
-        result = job.run(
-            formats=formats,
-            out=output,
-            progress=step,
-            jobs=jobs,
-            force=force,
-            fax=fax_settings(fax_resolution, fax_compression),
-        )
+    prepared = batch.prepare(options)
+    with _progress(len(prepared.plan), "Writing letters") as step:
+        result = batch.run(prepared, progress=step)
     for line in batch.summary(result):
         click.echo(line)
     if result.failures:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from lettergen import formats
 from lettergen.errors import LettergenError
 
 if TYPE_CHECKING:
@@ -50,11 +51,11 @@ LANG_OPTION = click.option(
 )
 
 
-def parse_format_option(_ctx: click.Context, _param: click.Parameter, value: str) -> list[str]:
-    from lettergen.batch import parse_formats
-
+def parse_format_option(
+    _ctx: click.Context, _param: click.Parameter, value: str
+) -> tuple[str, ...]:
     try:
-        return parse_formats(value)
+        return formats.parse(value)
     except LettergenError as exc:
         raise click.BadParameter(str(exc)) from None
 
@@ -65,7 +66,7 @@ FORMAT_OPTION = click.option(
     default="pdf",
     show_default=True,
     callback=parse_format_option,
-    help="Comma-separated formats: pdf, docx, tiff.",
+    help=f"Comma-separated formats: {', '.join(formats.NAMES)}.",
 )
 
 
@@ -106,7 +107,29 @@ def fax_settings(resolution: str, compression: str) -> FaxSettings:
     return FaxSettings(resolution, compression)
 
 
-def sender_overrides(fields: tuple[str, ...]) -> dict[str, str]:
+def letter_settings(
+    campaign_name: str,
+    lang: str | None,
+    formats: tuple[str, ...],
+    sender_fields: tuple[str, ...],
+    directory_path: Path | None,
+    cover: bool,
+    fax_resolution: str,
+    fax_compression: str,
+) -> dict[str, Any]:
+    """The BatchOptions fields that letter_options gives, for render and batch."""
+    return {
+        "campaign": campaign_name,
+        "language": lang,
+        "formats": formats,
+        "sender": sender_overrides(sender_fields),
+        "directory": directory_path,
+        "cover": cover,
+        "fax_settings": fax_settings(fax_resolution, fax_compression),
+    }
+
+
+def sender_overrides(fields: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     from lettergen.campaign import SENDER_FIELDS
 
     overrides = {}
@@ -118,7 +141,7 @@ def sender_overrides(fields: tuple[str, ...]) -> dict[str, str]:
                 param_hint="--sender",
             )
         overrides[key.strip()] = value.strip()
-    return overrides
+    return tuple(overrides.items())
 
 
 def split_list(value: str | None) -> list[str]:

@@ -1,113 +1,174 @@
 """Rendering many letters into files: chunks of letters per WeasyPrint pass, spread over worker
-processes, every asked-for format of a letter made from one PDF rendering."""
+processes, every asked-for format of a letter made by its writer in the format registry, the
+PDF laid out once for all formats made from it.
+
+Letters come in as an iterator and are pulled a chunk at a time, so a batch of a million
+letters holds at most `2 × workers + 1` chunks of them (see render.pdf.CHUNK) at once.
+
+Workers die with the batch: each one asks the kernel for SIGKILL when its parent (the
+fork server) dies, and watches the batch's process id; the fork server itself exits when the
+batch's end of its pipe closes. Ctrl-C is the batch's to handle: workers ignore SIGINT, and the
+batch kills them before it exits.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import os
+import signal
+import threading
+import time
 from collections import deque
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Iterator
+from typing import Any, TypeVar
 
+from lettergen import formats
 from lettergen.errors import LettergenError
+from lettergen.formats import Output, WriteSettings
 from lettergen.letter import Letter
 
-if TYPE_CHECKING:
-    from lettergen.render.fax import FaxSettings
+__all__ = ["Output", "Task", "render_files"]
 
-#: A letter to render: its index in the batch, the letter, and the formats it needs.
-Task = tuple[int, Letter, list[str]]
+K = TypeVar("K")
 
+#: A letter to render: a key the caller knows it by, the letter, and the formats it needs.
+Task = tuple[K, Letter, tuple[str, ...]]
 
-@dataclass(frozen=True)
-class Output:
-    """One file's worth of a rendered letter, or why it could not be made."""
-
-    format: str
-    data: bytes = b""
-    pages: int = 0
-    pages_source: str = ""
-    error: str = ""
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def render_files(
-    todo: list[Task],
-    templates: Path | None,
-    fax: FaxSettings | None,
-    jobs: int,
-) -> Iterator[tuple[int, list[Output]]]:
-    """(index, outputs) for every letter to render, in order: in this process, or in chunks
-    spread over `jobs` worker processes (a few chunks in flight, so memory stays bounded)."""
+    todo: Iterable[tuple[K, Letter, tuple[str, ...]]],
+    settings: WriteSettings,
+    workers: int,
+) -> Iterator[tuple[K, Letter, list[Output]]]:
+    """(key, letter, outputs) for every letter to render, in order: in this process, or in
+    chunks spread over `workers` processes (a few chunks in flight, so memory stays bounded)."""
     from lettergen.render.pdf import CHUNK
 
-    chunks = [todo[start : start + CHUNK] for start in range(0, len(todo), CHUNK)]
-    if jobs <= 1 or len(chunks) <= 1:
+    source = iter(todo)
+    chunks = iter(lambda: list(itertools.islice(source, CHUNK)), [])
+    if workers <= 1:
         for chunk in chunks:
-            yield from _render_chunk(chunk, templates, fax)
+            yield from _zip(chunk, render_chunk(_indexed(chunk), settings))
         return
+    first = next(chunks, None)
+    second = next(chunks, None)
+    if first is None:
+        return
+    if second is None:  # one chunk: not worth starting processes
+        yield from _zip(first, render_chunk(_indexed(first), settings))
+        return
+    yield from _in_workers(itertools.chain([first, second], chunks), settings, workers)
+
+
+def _in_workers(
+    chunks: Iterator[list[tuple[K, Letter, tuple[str, ...]]]],
+    settings: WriteSettings,
+    workers: int,
+) -> Iterator[tuple[K, Letter, list[Output]]]:
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import Future, ProcessPoolExecutor
 
     # Workers start from a clean server process, not a fork of this one: a library user may
     # already hold fontconfig or GLib state here, which a fork does not survive safely.
     context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        pending = deque(pool.submit(_render_chunk, c, templates, fax) for c in chunks[: 2 * jobs])
-        waiting = iter(chunks[2 * jobs :])
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_worker_start,
+        initargs=(os.getpid(),),
+    )
+    pending: deque[tuple[list[Any], Future[list[tuple[int, list[Output]]]]]] = deque()
+    try:
+        for chunk in itertools.islice(chunks, 2 * workers):
+            pending.append((chunk, pool.submit(render_chunk, _indexed(chunk), settings)))
         while pending:
-            yield from pending.popleft().result()
-            following = next(waiting, None)
+            chunk, future = pending.popleft()
+            yield from _zip(chunk, future.result())
+            following = next(chunks, None)
             if following is not None:
-                pending.append(pool.submit(_render_chunk, following, templates, fax))
+                pending.append(
+                    (following, pool.submit(render_chunk, _indexed(following), settings))
+                )
+    except BaseException:
+        # Ctrl-C, a failed write, a consumer that stops: no worker outlives the batch.
+        _kill(pool)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _render_chunk(
-    chunk: list[Task], templates: Path | None, fax: FaxSettings | None
+def _kill(pool: Any) -> None:
+    for process in list(getattr(pool, "_processes", {}).values()):
+        with contextlib.suppress(OSError, AttributeError):
+            process.kill()
+
+
+def _worker_start(batch_pid: int) -> None:
+    """In each worker: die with the fork server (the kernel's parent-death signal), and with
+    the batch (a watchdog on its process id); leave Ctrl-C to the batch."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the watchdog alone
+        pass
+    threading.Thread(target=_watch, args=(batch_pid,), daemon=True).start()
+
+
+def _watch(batch_pid: int) -> None:
+    while True:
+        try:
+            os.kill(batch_pid, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:  # the id now belongs to another user's process
+            os._exit(1)
+        time.sleep(0.5)
+
+
+def _indexed(
+    chunk: list[tuple[K, Letter, tuple[str, ...]]],
+) -> list[tuple[int, Letter, tuple[str, ...]]]:
+    return [(i, letter, wanted) for i, (_, letter, wanted) in enumerate(chunk)]
+
+
+def _zip(
+    chunk: list[tuple[K, Letter, tuple[str, ...]]], results: list[tuple[int, list[Output]]]
+) -> Iterator[tuple[K, Letter, list[Output]]]:
+    for index, outputs in results:
+        key, letter, _ = chunk[index]
+        yield key, letter, outputs
+
+
+def render_chunk(
+    chunk: list[tuple[int, Letter, tuple[str, ...]]], settings: WriteSettings
 ) -> list[tuple[int, list[Output]]]:
     """Every asked-for file of a chunk of letters. The PDFs are rendered together (one write,
-    then split); a TIFF is made from its PDF; a DOCX takes its PDF's page count."""
+    then split); the formats made from a PDF get their letter's PDF."""
     from lettergen.render.pdf import render_pdfs
 
-    wanted = [letter for letter, formats in _letters(chunk) if {"pdf", "tiff"} & set(formats)]
-    pdfs = iter(render_pdfs(wanted, templates, chunk=len(wanted) or 1))
+    def needs_pdf(wanted: tuple[str, ...]) -> bool:
+        return any(formats.get(name).needs_pdf for name in wanted)
+
+    laid_out = [letter for _, letter, wanted in chunk if needs_pdf(wanted)]
+    pdfs = iter(render_pdfs(laid_out, settings.templates, chunk=len(laid_out) or 1))
     results = []
-    for index, letter, formats in chunk:
-        pdf = next(pdfs) if {"pdf", "tiff"} & set(formats) else None
+    for index, letter, wanted in chunk:
+        pdf = next(pdfs) if needs_pdf(wanted) else None
         outputs = []
-        for fmt in formats:
-            if pdf is not None and pdf.error:
-                outputs.append(Output(fmt, error=pdf.error))
+        for name in wanted:
+            fmt = formats.get(name)
+            if pdf is not None and pdf.error and fmt.needs_pdf:
+                outputs.append(Output(name, error=pdf.error))
                 continue
             try:
-                outputs.append(_one_format(fmt, letter, pdf, templates, fax))
+                outputs.append(fmt.write(letter, pdf, settings))
             except LettergenError as exc:
-                outputs.append(Output(fmt, error=str(exc)))
+                outputs.append(Output(name, error=str(exc)))
         results.append((index, outputs))
     return results
-
-
-def _letters(chunk: list[Task]) -> Iterator[tuple[Letter, list[str]]]:
-    return ((letter, formats) for _, letter, formats in chunk)
-
-
-def _one_format(
-    fmt: str, letter: Letter, pdf: Any, templates: Path | None, fax: FaxSettings | None
-) -> Output:
-    if fmt == "pdf":
-        return Output("pdf", pdf.data, pdf.pages, "pdf")
-    if fmt == "docx":
-        from lettergen.render.docx import render_docx
-        from lettergen.render.pdf import page_count
-
-        docx = render_docx(letter, templates)
-        # A DOCX's page count is its PDF's: the two share margins and metric-compatible fonts,
-        # and LibreOffice agrees on every seed letter (tests/test_docx.py checks it). Without a
-        # PDF in this run, the PDF's layout is made (not written) to count.
-        pages = pdf.pages if pdf is not None else page_count(letter, templates)
-        return Output("docx", docx.data, docx.pages or pages, docx.pages_source)
-    if fmt != "tiff" or fax is None:  # the batch settles the fax settings for every TIFF
-        raise LettergenError(f"unknown format {fmt!r}" if fmt != "tiff" else "no fax settings")
-    from lettergen.render.fax import pdf_to_tiff
-
-    tiff = pdf_to_tiff(pdf.data, resolution=fax.resolution, compression=fax.compression)
-    return Output("tiff", tiff.data, tiff.pages, "tiff")

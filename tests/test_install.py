@@ -1,0 +1,138 @@
+"""lettergen installed from its wheel, as pipx would: templates and examples are package data,
+and a working folder made by `lettergen init` outside the checkout writes real letters.
+
+The wheel is built from this checkout (`pip wheel --no-build-isolation`, with the project venv's
+setuptools) and installed without its dependencies into a fresh venv; a .pth file lends it the
+project venv's site-packages for those, so the test runs offline. The installed lettergen must
+be the wheel's, not the checkout's: the test asserts where it was imported from.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SEED_CAMPAIGN, SHIPPED_DIRECTORY, pdftotext
+from lettergen import paths
+
+
+def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, f"{args}: {result.stdout}\n{result.stderr}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    # From a copy of what the build reads, so it leaves no build/ or egg-info in the checkout.
+    source = tmp_path_factory.mktemp("source")
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copyfile(ROOT / name, source / name)
+    shutil.copytree(
+        ROOT / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+    )
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(out), str(source)],
+        check=True, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    (built,) = out.glob("lettergen-*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh venv holding only the wheel (dependencies lent by the project venv)."""
+    venv = tmp_path_factory.mktemp("venv")
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(venv)],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install",
+         "-q", "--no-deps", "--no-index", str(wheel)],
+        check=True, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    ask = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    site = Path(
+        subprocess.run(
+            [str(venv / "bin" / "python"), "-c", ask], check=True, capture_output=True, text=True
+        ).stdout.strip()
+    )
+    # Appended after the venv's own site-packages: the wheel's lettergen is found first; the
+    # project's editable-install hook is a .pth file there, which a plain path line never runs.
+    (site / "lettergen-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return venv
+
+
+def _env(venv: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LETTERGEN_")}
+    env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    env.pop("PYTHONPATH", None)
+    return env
+
+
+def test_the_wheel_ships_templates_and_examples(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for lang in ("en", "de", "fr", "es", "ru", "ar"):
+        assert f"lettergen/letter_templates/{lang}/strings.yaml" in names
+        assert f"lettergen/letter_templates/{lang}/letter.md.j2" in names
+    assert "lettergen/letter_templates/layout/letter.css" in names
+    assert "lettergen/letter_templates/layout/letter.html.j2" in names
+    assert "lettergen/examples/campaigns/free-zhanusov-2002.yaml" in names
+    assert "lettergen/examples/directories/kazakhstan.yaml" in names
+    assert "lettergen/examples/signers.csv" in names
+
+
+def test_the_shipped_examples_are_the_checkouts_seed_files() -> None:
+    # `lettergen init` gives pipx users the same campaign and directory as the checkout's data/:
+    # after changing data/, copy the file into src/lettergen/examples/ as well.
+    examples = paths.examples_dir()
+    assert (examples / "campaigns" / SEED_CAMPAIGN.name).read_bytes() == SEED_CAMPAIGN.read_bytes()
+    assert (examples / "directories" / SHIPPED_DIRECTORY.name).read_bytes() == (
+        SHIPPED_DIRECTORY.read_bytes()
+    )
+
+
+def test_a_wheel_install_writes_letters_outside_the_checkout(
+    installed: Path, tmp_path: Path
+) -> None:
+    env = _env(installed)
+    python = str(installed / "bin" / "python")
+    where = _run([python, "-c", "import lettergen; print(lettergen.__file__)"], tmp_path, env)
+    assert Path(where.stdout.strip()).is_relative_to(installed), where.stdout
+    lettergen = str(installed / "bin" / "lettergen")
+
+    result = _run([lettergen, "init", "work"], tmp_path, env)
+    assert "lettergen missions validate" in result.stdout
+    work = tmp_path / "work"
+    assert (
+        (work / "data" / "campaigns" / "free-zhanusov-2002.yaml")
+        .read_text(encoding="utf-8")
+        .startswith("# EXAMPLE")
+    )
+
+    result = _run([lettergen, "lang", "check"], work, env)
+    assert "en (" in result.stderr and "letters cannot be made" not in result.stderr
+
+    _run(
+        [lettergen, "batch", "free-zhanusov-2002", "--countries", "DE", "--format", "pdf"],
+        work,
+        env,
+    )
+    letters = sorted((work / "output" / "free-zhanusov-2002").rglob("*.pdf"))
+    assert letters, "no letter written"
+    text = pdftotext(letters[0])
+    assert "Zhanusov" in text
+    assert "Berlin" in text
+    assert not list(ROOT.glob("output/work*"))
