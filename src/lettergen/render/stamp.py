@@ -314,7 +314,12 @@ def _rect(box: Box, page_height: float) -> tuple[float, float, float, float]:
     """A box in PDF points (origin bottom left), widened by BLEED_PT on every side."""
     x0 = box.x * PT_PER_PX - BLEED_PT
     y1 = (page_height - box.y) * PT_PER_PX + BLEED_PT
-    return x0, y1 - box.height * PT_PER_PX - 2 * BLEED_PT, x0 + box.width * PT_PER_PX + 2 * BLEED_PT, y1
+    return (
+        x0,
+        y1 - box.height * PT_PER_PX - 2 * BLEED_PT,
+        x0 + box.width * PT_PER_PX + 2 * BLEED_PT,
+        y1,
+    )
 
 
 class _Parts:
@@ -345,9 +350,7 @@ class _Parts:
         return self._forms[box.page]
 
 
-def assemble(
-    letter: Letter, layout: OfficeLayout, parts: _Parts, boxes: dict[str, Box]
-) -> bytes:
+def assemble(letter: Letter, layout: OfficeLayout, parts: _Parts, boxes: dict[str, Box]) -> bytes:
     """The office's pages with this signer's parts placed into their boxes, as one PDF with the
     letter's own title, author and language. Resource names are fixed (not pikepdf's random
     ones), so the same letter gives the same bytes."""
