@@ -182,3 +182,38 @@ def test_layout_key_ignores_only_the_signer(campaign, directory) -> None:  # typ
 def test_signer_text_stays_text(campaign, directory, name: str) -> None:  # type: ignore[no-untyped-def]
     one = letter(campaign, directory.get("de-berlin-embassy"), signer=Signer(name))
     assert name in pdftotext(stamp.stamped_pdf(one, cache=stamp.StampCache()))
+
+
+def test_a_batch_of_signers_is_stamped_and_reports_fallbacks(tmp_path: Path) -> None:
+    """Through the batch: every letter reads like the letter laid out alone, and the one
+    whose organisation does not fit is named in the summary."""
+    from conftest import SEED_CAMPAIGN, SHIPPED_DIRECTORY
+
+    from lettergen import batch
+
+    long_name = "Committee for the Defence of Workers' Rights " * 3
+    signers_csv = tmp_path / "signers.csv"
+    signers_csv.write_text(
+        f'name,organisation,city\nAnn Lee,,Leeds\nАнна Смирнова,,Москва\nBo Ek,"{long_name}",Umeå\n',
+        encoding="utf-8",
+    )
+    work = batch.prepare(
+        SEED_CAMPAIGN,
+        offices=["de-berlin-embassy", "at-vienna-embassy"],
+        signers=signers_csv,
+        directory=SHIPPED_DIRECTORY,
+    )
+    result = batch.run(work, output=tmp_path / "out", formats=["pdf"], force=True)
+    assert not result.failures and result.letters == 6
+    assert len(result.laid_out_in_full) == 2
+    assert all("Bo Ek" in line and "signature" in line for line in result.laid_out_in_full)
+    assert any("Laid out in full" in line for line in batch.summary(result))
+    for row in result.rows:
+        data = (result.folder / row.file).read_bytes()
+        planned = next(
+            p
+            for p in work.plan.letters()
+            if p.recipient.office.id == row.office_id and p.signer and p.signer.name == row.signer
+        )
+        alone = render_pdf(work.compose(planned)).data
+        assert pdftotext(data) == pdftotext(alone), row.file

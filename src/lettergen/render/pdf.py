@@ -39,6 +39,7 @@ class RenderedPDF:
     data: bytes
     pages: int
     error: str = ""  # why this letter could not be rendered; data is empty then
+    fallback: str = ""  # why a letter meant to be stamped (render/stamp.py) was laid out in full
 
 
 def css_string(text: str) -> str:

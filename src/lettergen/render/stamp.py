@@ -463,7 +463,9 @@ def _stamp_chunk(
             )
             report.fallbacks.append((f"{letter.office_id}/{letter.signer_slug}", full[index]))
         rendered = render_chunk([letters[i] for i in order], root)
-        results.update(zip(order, rendered, strict=True))
+        results.update(
+            (i, replace(pdf, fallback=full[i])) for i, pdf in zip(order, rendered, strict=True)
+        )
     return [results[index] for index in range(len(letters))]
 
 
