@@ -56,6 +56,7 @@ lint: install
 bench: install
 	$(BIN)/python benchmarks/bench_batch.py
 	$(BIN)/python benchmarks/bench_fax.py
+	$(BIN)/python benchmarks/bench_stamp.py
 
 clean:
 	rm -rf $(VENV) output/*/ .pytest_cache .mypy_cache .ruff_cache

@@ -5,18 +5,20 @@ office differ only in the signer's parts: the date line (it names the signer's t
 signature (name, organisation, place). Laying each letter out in full costs ~25 ms; here the
 office's letter is laid out once with those two parts left as blank boxes of their own size
 (`visibility: hidden`, so the geometry is the letter's own), the parts of many signers are laid
-out together on small pages of their own (one page per signer, the same widths, fonts and
-styles), and each signer's PDF is the office's pages with the signer's parts placed into the
-boxes as form XObjects (pikepdf), each carrying its own font resources, so every PDF stays
-self-contained.
+out together in one pass (each part on a small page of its own, in a box of the reserved width,
+with the letter's fonts and styles), and each signer's PDF is the office's pages with the
+signer's parts placed into the boxes as form XObjects (pikepdf), each carrying its own font
+resources, so every PDF stays self-contained.
 
 A signer whose parts do not take exactly the reserved height (an organisation name that wraps,
 a script whose font makes a line taller) would move the text below; such a letter is laid out in
 full instead — a fallback, counted in `StampReport` and logged.
 
-Office layouts are kept in a bounded LRU cache (`StampCache`), keyed by the hash of the
-letter's signer-independent content, so a single letter for the supporter page (`stamped_pdf`)
-costs one small parts layout and the assembly once its office has been laid out.
+Office layouts and signers' parts are kept in bounded LRU caches (`StampCache`), layouts keyed
+by the hash of the letter's signer-independent content, parts by their text and widths: a drive
+lays out a signer's parts once per paper size and language, and a single letter for the
+supporter page (`stamped_pdf`) costs one small parts layout and the assembly once its office has
+been laid out. docs/speed.md tells the whole story with measurements.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ PT_PER_PX = 0.75
 CACHE_SIZE = 256
 #: Signers' laid-out parts a process keeps: a drive reuses a signer's parts for every office of
 #: one paper size and language.
-PARTS_CACHE_SIZE = 1024
+PARTS_CACHE_SIZE = 256
 
 
 @dataclass(frozen=True)
@@ -332,6 +334,8 @@ class _Parts:
         self.pdf = pikepdf.open(io.BytesIO(data))
         self.heights = heights
         self._forms: dict[int, Any] = {}
+        # One PDF object is not for two threads at once: forms are made and copied under it.
+        self.lock = threading.Lock()
 
     def form(self, box: Box) -> Any:
         """The part's page as a form XObject clipped to the part (with its bleed)."""
@@ -368,7 +372,8 @@ def assemble(letter: Letter, layout: OfficeLayout, parts: _Parts, boxes: dict[st
                 page.obj.Resources.XObject = pikepdf.Dictionary()
             xobjects = page.obj.Resources.XObject
             name = pikepdf.Name(f"/Lettergen{part.capitalize()}")
-            xobjects[name] = pdf.copy_foreign(parts.form(source))
+            with parts.lock:
+                xobjects[name] = pdf.copy_foreign(parts.form(source))
             # The page's own drawing in q … Q, so no state it leaves set reaches the part.
             page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
             move = f"Q\nq 1 0 0 1 {to_x - x0:.4f} {to_y - y0:.4f} cm {name} Do Q\n"
