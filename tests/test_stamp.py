@@ -13,7 +13,8 @@ import pikepdf
 import pypdfium2
 import pytest
 
-from conftest import FIXTURES, pdffonts, pdftotext
+from conftest import FIXTURES, SEED_CAMPAIGN, SHIPPED_DIRECTORY, pdffonts, pdftotext
+from lettergen import batch
 from lettergen import campaign as campaigns
 from lettergen.compose import Recipient, compose
 from lettergen.directory.model import load_directories
@@ -187,14 +188,11 @@ def test_signer_text_stays_text(campaign, directory, name: str) -> None:  # type
 def test_a_batch_of_signers_is_stamped_and_reports_fallbacks(tmp_path: Path) -> None:
     """Through the batch: every letter reads like the letter laid out alone, and the one
     whose organisation does not fit is named in the summary."""
-    from conftest import SEED_CAMPAIGN, SHIPPED_DIRECTORY
-
-    from lettergen import batch
-
     long_name = "Committee for the Defence of Workers' Rights " * 3
     signers_csv = tmp_path / "signers.csv"
     signers_csv.write_text(
-        f'name,organisation,city\nAnn Lee,,Leeds\nАнна Смирнова,,Москва\nBo Ek,"{long_name}",Umeå\n',
+        "name,organisation,city\nAnn Lee,,Leeds\nАнна Смирнова,,Москва\n"
+        f'Bo Ek,"{long_name}",Umeå\n',
         encoding="utf-8",
     )
     work = batch.prepare(
