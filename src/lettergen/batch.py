@@ -104,6 +104,8 @@ class Result:
     notes: list[str] = field(default_factory=list)  # about the folder: a corrupt manifest, …
     warnings: list[str] = field(default_factory=list)  # "<office>: <warning>", each once
     long_letters: list[str] = field(default_factory=list)  # offices with long letters
+    #: "<office> (<signer>): why": letters of a drive laid out in full, not stamped
+    laid_out_in_full: list[str] = field(default_factory=list)
     made: list[tuple[str, int]] = field(default_factory=list)  # one letter's files (render)
 
     @property
@@ -200,7 +202,7 @@ class _Run:
             from lettergen.render.fax import FaxSettings
 
             fax = options.fax_settings or FaxSettings()
-        self.settings = WriteSettings(prepared.templates, fax)
+        self.settings = WriteSettings(prepared.templates, fax, len(prepared.plan.signers) > 1)
         self.result = Result(
             folder,
             list(prepared.plan.skipped),
@@ -315,6 +317,9 @@ class _Run:
     def _written(self, key: Any, letter: Letter, outputs: list[Output]) -> None:
         planned, targets, kept, keys = key
         made = {output.format: output for output in outputs}
+        fallback = next((output.fallback for output in outputs if output.fallback), "")
+        if fallback:
+            self.result.laid_out_in_full.append(f"{letter.office_id} ({letter.author}): {fallback}")
         wrote = False
         for fmt in self.options.formats:
             if fmt in kept:
@@ -509,6 +514,11 @@ def summary(result: Result) -> list[str]:
     if result.warnings:
         lines.append(f"Warnings ({len(result.warnings)}):")
         lines.extend(f"  {w}" for w in result.warnings)
+    if result.laid_out_in_full:
+        lines.append(
+            f"Laid out in full, their signer's parts not fitting the office's shared layout "
+            f"({len(result.laid_out_in_full)}): {_listed(result.laid_out_in_full)}"
+        )
     if result.drafts:
         lines.append(
             f"Draft translations, not yet reviewed by a native speaker: {', '.join(result.drafts)}"
