@@ -1,4 +1,5 @@
-"""compose.fields is what compose() really passes to each text, so `lang check` can rely on it."""
+"""compose.fields is what compose() (and the joint letter) really pass to each text, so
+`lang check` can rely on it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import pytest
 from lettergen import i18n
 from lettergen.compose import TEXT_FIELDS, Recipient, compose, fields
 from lettergen.i18n import BODY_TEMPLATE
+from lettergen.joint import make_joint
+from lettergen.signers import Signer
 
 
 def test_compose_passes_each_text_exactly_its_declared_fields(
@@ -44,6 +47,10 @@ def test_compose_passes_each_text_exactly_its_declared_fields(
                 compose(campaign, Recipient(postal, office.country), lang=lang, state="KZ")
                 for country in office.accredited_to[:1]:
                     compose(campaign, Recipient(office, country), lang=lang, state="KZ")
+            # A joint letter: the joint.* strings (lettergen.joint) take the same table.
+            resident = next(o for o in offices if o.kind != "non-resident")
+            letter = compose(campaign, Recipient(resident, resident.country), lang=lang, state="KZ")
+            make_joint(letter, i18n.language(lang), [Signer("A. Supporter"), Signer("B. Other")])
     finally:
         i18n.clear_caches()
     assert len(kinds) > 3
