@@ -7,14 +7,19 @@ STAMP := $(VENV)/.installed
 
 # Debian packages the tests and the renderers use: poppler (pdftotext, pdffonts, pdftoppm),
 # libtiff tools (tiffinfo), LibreOffice Writer (DOCX -> PDF), embedded fonts, WeasyPrint's Pango;
-# for the fax transmission test: HylaFAX (server and client), iaxmodem, iproute2 (ip netns).
+# hunspell and the dictionaries of the shipped letter languages (`lang check` spell-checks
+# letters); Chromium (the supporter page's browser tests drive it through Playwright); for the
+# fax transmission test: HylaFAX (server and client), iaxmodem, iproute2 (ip netns).
 DEB_PACKAGES := poppler-utils libtiff-tools libreoffice-writer-nogui fonts-dejavu-core \
 	fonts-liberation2 fonts-noto-core fontconfig libpango-1.0-0 libpangoft2-1.0-0 \
-	libharfbuzz-subset0 python3-venv hylafax-server hylafax-client iaxmodem iproute2
-DEB_COMMANDS := pdftotext pdffonts pdftoppm tiffinfo soffice fc-match sendfax faxstat faxq \
-	hfaxd faxgetty iaxmodem ip
+	libharfbuzz-subset0 python3-venv \
+	hunspell hunspell-en-gb hunspell-en-us hunspell-de-de hunspell-fr hunspell-es hunspell-ru \
+	chromium hylafax-server hylafax-client iaxmodem iproute2
+DEB_COMMANDS := pdftotext pdffonts pdftoppm tiffinfo soffice fc-match hunspell chromium \
+	sendfax faxstat faxq hfaxd faxgetty iaxmodem ip
+HUNSPELL_DICTS := en_GB en_US de_DE fr_FR es_ES ru_RU
 
-.PHONY: install demo test lint bench clean system-packages
+.PHONY: install demo test lint bench bench-serve clean system-packages
 
 install: system-packages $(STAMP)
 
@@ -24,6 +29,7 @@ system-packages:
 	fc-list 2>/dev/null | grep -q LiberationSans-Regular || missing="$$missing fonts"; \
 	fc-list 2>/dev/null | grep -q NotoNaskhArabic || missing="$$missing fonts"; \
 	$(PY) -c "import ensurepip, venv" 2>/dev/null || missing="$$missing python3-venv"; \
+	for d in $(HUNSPELL_DICTS); do test -e /usr/share/hunspell/$$d.dic || missing="$$missing hunspell-$$d"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installing Debian packages (missing:$$missing)"; \
@@ -65,6 +71,12 @@ bench: install
 	$(BIN)/python benchmarks/bench_batch.py
 	$(BIN)/python benchmarks/bench_fax.py
 	$(BIN)/python benchmarks/bench_import.py
+	$(BIN)/python benchmarks/bench_joint.py
+	$(BIN)/python benchmarks/bench_stamp.py
+
+# 20 concurrent supporters asking the real server (127.0.0.1) for letters; bounded in count and time.
+bench-serve: install
+	$(BIN)/python benchmarks/bench_serve.py
 
 clean:
 	rm -rf $(VENV) output/*/ .pytest_cache .mypy_cache .ruff_cache

@@ -150,3 +150,14 @@ def test_mapping_errors_name_the_key_and_column(tmp_path: Path) -> None:
     good.write_text("host: PK\ncolumns:\n  state: Land\n", encoding="utf-8")
     with pytest.raises(ManyErrors, match=r"the mapping's column 'Land' \(for state\) is not in"):
         hostlist.read(LIST, good)
+
+
+def test_a_misspelt_state_is_an_error_with_a_suggestion(tmp_path: Path) -> None:
+    bad = tmp_path / "list.csv"
+    text = LIST.read_text(encoding="utf-8").replace("3,Kazakhstan,", "3,Kazakstan,")
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(ManyErrors) as caught:
+        hostlist.read(bad, MAPPING)
+    assert str(caught.value) == (
+        f"{bad}:4: column B (Country): 'Kazakstan' is no known state (did you mean Kazakhstan?)"
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import shutil
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,20 @@ from lettergen.directory.model import load_directories, load_states
 
 ROOT = Path(__file__).resolve().parents[1]
 DIRECTORIES = ROOT / "data" / "directories"
-BELARUS = DIRECTORIES / "belarus.yaml"
+KAZAKHSTAN = DIRECTORIES / "kazakhstan.yaml"
+# In a folder of its own: data/directories/ keeps one state, so that commands reading the whole
+# folder (lang check's trial countries) see one directory.
+BELARUS = DIRECTORIES / "by" / "belarus.yaml"
+
+
+@pytest.fixture
+def both(tmp_path: Path) -> Path:
+    """A folder holding the directories of two sending states, as a group may keep them."""
+    folder = tmp_path / "directories"
+    folder.mkdir()
+    shutil.copy(KAZAKHSTAN, folder)
+    shutil.copy(BELARUS, folder)
+    return folder
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -100,27 +114,32 @@ def test_a_language_without_the_state_names_uses_cldr(caplog: pytest.LogCaptureF
     assert state_names(german, "BY")["genitive"] == "der Republik Belarus"
 
 
-def test_the_folder_holds_both_states() -> None:
-    assert [d.state for d in load_states(DIRECTORIES)] == ["BY", "KZ"]
-    assert load_directories(DIRECTORIES, "by").get("us-washington-embassy").faxes == (
-        "+12029861805",
-    )
-    code, output = run("missions", "for", "US", "--state", "BY")
-    assert code == 0, output
-    assert [line.split()[2] for line in output.splitlines()[1:]] == ["us-washington-embassy"]
-    code, output = run("missions", "show", "de-berlin-embassy")
-    assert code == 1
-    assert "office 'de-berlin-embassy' is in the directories of BY, KZ (pass --state)" in output
-    code, output = run("missions", "show", "de-berlin-embassy", "--state", "BY")
-    assert code == 0, output
-    assert "Am Treptower Park 32" in output
-
-
-def test_one_directory_is_asked_for_when_the_folder_holds_several() -> None:
+def test_a_folder_may_hold_both_states(both: Path) -> None:
     from lettergen.errors import DataError
 
+    assert [d.state for d in load_states(both)] == ["BY", "KZ"]
+    assert load_directories(both, "by").get("us-washington-embassy").faxes == ("+12029861805",)
     with pytest.raises(DataError, match="several sending states: BY, KZ"):
-        load_directories(DIRECTORIES)
+        load_directories(both)
+    code, output = run("missions", "for", "US", "--state", "BY", "--directory", str(both))
+    assert code == 0, output
+    assert [line.split()[2] for line in output.splitlines()[1:]] == ["us-washington-embassy"]
+    # Without --state: each state's offices in turn.
+    code, output = run("missions", "for", "US", "--directory", str(both))
+    assert output.splitlines()[1].split()[2] == "us-washington-embassy"
+    assert "us-new-york-consulate" in output
+    code, output = run("missions", "show", "de-berlin-embassy", "--directory", str(both))
+    assert code == 1
+    assert "office 'de-berlin-embassy' is in the directories of BY, KZ (pass --state)" in output
+    code, output = run(
+        "missions", "show", "de-berlin-embassy", "--state", "BY", "--directory", str(both)
+    )
+    assert code == 0, output
+    assert "Am Treptower Park 32" in output
+    code, output = run("missions", "validate", "--directory", str(both))
+    assert code == 0, output
+    assert "belarus.yaml:" in output
+    assert "kazakhstan.yaml:" in output
 
 
 def test_the_belarus_directory_validates() -> None:

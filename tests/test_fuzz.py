@@ -323,6 +323,21 @@ def test_directory_text_on_the_command_line(text: str) -> None:
         )
 
 
+@settings(COMMAND_LINE, max_examples=15)
+@given(mutated(STRINGS))
+def test_strings_yaml_on_the_command_line(text: str) -> None:
+    with folder() as where:
+        shutil.copytree(ROOT / "src" / "lettergen" / "letter_templates", where / "templates")
+        write(where / "templates" / "en", "strings.yaml", text)
+        i18n.clear_caches()
+        try:
+            command_line(
+                ["lang", "check", "en"], env={"LETTERGEN_TEMPLATES": str(where / "templates")}
+            )
+        finally:
+            i18n.clear_caches()
+
+
 @COMMAND_LINE
 @given(damaged(_pdf()) | damaged(_tiff()))
 def test_fax_check_on_the_command_line(data: bytes) -> None:

@@ -338,8 +338,8 @@ def test_fax_check_refuses_a_200_inch_page_before_rendering(tmp_path: Path) -> N
     )
     assert code == 1
     assert output.splitlines()[0] == (
-        f"{tmp_path / 'huge.pdf'}: page 1: page-too-large: the page is 5080 × 5080 mm"
-        " (a fax page is A4 or Letter; at most 1000 mm a side is checked) (error)"
+        f"{tmp_path / 'huge.pdf'}: page 1: error: page-too-large: the page is 5080 × 5080 mm"
+        " (a fax page is A4 or Letter; at most 1000 mm a side is checked)"
     )
 
 
@@ -359,3 +359,12 @@ def test_a_signer_given_on_the_command_line_is_checked_like_a_csv_row(tmp_path: 
     code, output = lettergen(*render, "Anna Smir\u200bnova")
     assert code == 0, output
     assert "Anna Smirnova" in pdftotext(tmp_path / "letter.pdf")
+
+
+def test_a_joiner_that_is_spelling_stays_and_still_makes_no_second_signer(tmp_path: Path) -> None:
+    persian = "می\u200cخواهم"  # the non-joiner between two Persian letters is spelling
+    path = write(tmp_path, "s.csv", f"name\n{persian} Rahimi\nAnna\u200c Smirnova\n")
+    assert [s.name for s in load_signers(path)] == [f"{persian} Rahimi", "Anna Smirnova"]
+    twins = write(tmp_path, "twins.csv", f"name\n{persian}\nمیخواهم\n")
+    with pytest.raises(LettergenError, match=r":3: name: 'میخواهم' appears twice \(first on"):
+        load_signers(twins)

@@ -5,7 +5,7 @@ The library behind the `lettergen` command::
     from lettergen import load_campaign, load_directories, route, compose, Recipient, render_pdfs
 
     campaign = load_campaign("free-zhanusov-2002")
-    directory = load_directories(state="KZ")  # the folder may hold several states
+    directory = load_directories()
     (first, *_) = route(directory, "NL")  # the embassy in Brussels, accredited to NL
     letter = compose(campaign, Recipient(first.office, "NL"), lang="en", state=directory.state)
     (pdf,) = render_pdfs([letter])

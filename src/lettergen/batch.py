@@ -14,6 +14,7 @@ touched; nothing is written outside the folder.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
@@ -103,6 +104,8 @@ class Result:
     notes: list[str] = field(default_factory=list)  # about the folder: a corrupt manifest, …
     warnings: list[str] = field(default_factory=list)  # "<office>: <warning>", each once
     long_letters: list[str] = field(default_factory=list)  # offices with long letters
+    #: "<office> (<signer>): why": letters of a drive laid out in full, not stamped
+    laid_out_in_full: list[str] = field(default_factory=list)
     made: list[tuple[str, int]] = field(default_factory=list)  # one letter's files (render)
 
     @property
@@ -199,7 +202,7 @@ class _Run:
             from lettergen.render.fax import FaxSettings
 
             fax = options.fax_settings or FaxSettings()
-        self.settings = WriteSettings(prepared.templates, fax)
+        self.settings = WriteSettings(prepared.templates, fax, len(prepared.plan.signers) > 1)
         self.result = Result(
             folder,
             list(prepared.plan.skipped),
@@ -225,11 +228,12 @@ class _Run:
         result.notes.extend(self.previous.warnings)
         self._check_campaign_file()
         self.force = self.options.force or not self.previous.complete
+        rendered = render_files(self._tasks(), self.settings, self.options.workers)
         try:
-            for key, letter, outputs in render_files(
-                self._tasks(), self.settings, self.options.workers
-            ):
-                self._written(key, letter, outputs)
+            # closing(): a failed write stops the workers now, not when the generator is freed.
+            with contextlib.closing(rendered):
+                for key, letter, outputs in rendered:
+                    self._written(key, letter, outputs)
             self._finish()
         finally:
             self.spool.close()
@@ -313,6 +317,9 @@ class _Run:
     def _written(self, key: Any, letter: Letter, outputs: list[Output]) -> None:
         planned, targets, kept, keys = key
         made = {output.format: output for output in outputs}
+        fallback = next((output.fallback for output in outputs if output.fallback), "")
+        if fallback:
+            self.result.laid_out_in_full.append(f"{letter.office_id} ({letter.author}): {fallback}")
         wrote = False
         for fmt in self.options.formats:
             if fmt in kept:
@@ -343,7 +350,7 @@ class _Run:
             self.result.made.append((row.file, row.pages))
         self.result.files += 1
         self.warnings.update(f"{row.office_id}: {w}" for w in row.warnings)
-        if row.pages > LONG_LETTER_PAGES:
+        if any(warning.startswith("long-letter:") for warning in row.warnings):
             self.long.add(row.office_id)
 
     def _finish(self) -> None:
@@ -383,13 +390,14 @@ class _Run:
         """Files in the folder this run's manifest does not list (left alone, reported)."""
         own = {manifest.JSON_NAME, manifest.CSV_NAME, manifest.JOURNAL_NAME}
         found = []
+        records = (manifest.JSON_NAME + ".corrupt-", *outdir.COMPANIONS)
         for path in sorted(self.folder.rglob("*")):
             relative = path.relative_to(self.folder).as_posix()
             if path.is_dir() and not path.is_symlink():
                 continue
             if relative in own or relative in self.current:
                 continue
-            if relative.startswith(manifest.JSON_NAME + ".corrupt-"):
+            if relative.startswith(records):
                 continue
             found.append(relative)
         return found
@@ -410,7 +418,7 @@ def _next_beside(candidate: str, natural: str) -> str:
 def _row(planned: PlannedLetter, letter: Letter, output: Output, relative: str, key: str) -> Row:
     office = planned.recipient.office
     warnings = fax_warnings(office, letter.fax)
-    if output.pages > LONG_LETTER_PAGES:
+    if output.pages > LONG_LETTER_PAGES and not letter.signatories:  # a joint letter is long
         warnings.append(f"long-letter: {output.pages} pages")
     return Row(
         office_id=office.id,
@@ -506,6 +514,11 @@ def summary(result: Result) -> list[str]:
     if result.warnings:
         lines.append(f"Warnings ({len(result.warnings)}):")
         lines.extend(f"  {w}" for w in result.warnings)
+    if result.laid_out_in_full:
+        lines.append(
+            f"Laid out in full, their signer's parts not fitting the office's shared layout "
+            f"({len(result.laid_out_in_full)}): {_listed(result.laid_out_in_full)}"
+        )
     if result.drafts:
         lines.append(
             f"Draft translations, not yet reviewed by a native speaker: {', '.join(result.drafts)}"

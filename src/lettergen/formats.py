@@ -44,6 +44,7 @@ class Output:
     pages: int = 0
     pages_source: str = ""  # how pages were counted: "pdf", "tiff", "estimate"
     error: str = ""
+    fallback: str = ""  # why a letter meant to be stamped was laid out in full (batch reports it)
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,9 @@ class WriteSettings:
 
     templates: Path
     fax: FaxSettings | None = None
+    #: Letters that differ only in their signer share their office's layout (render/stamp.py):
+    #: for batches with several signers.
+    stamp: bool = False
 
 
 #: A writer: the letter, its PDF when the format is made from one (else None), the settings.

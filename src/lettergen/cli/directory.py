@@ -116,7 +116,9 @@ def directory_hostlist(
 
 @directory_group.command("update")
 @click.argument("directory_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.argument("newer", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument(
+    "newer", type=click.Path(path_type=Path, dir_okay=False, exists=True), required=False
+)
 @click.option(
     "--mapping",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -128,6 +130,17 @@ def directory_hostlist(
     multiple=True,
     help="NEWER covers only this country (repeatable): offices elsewhere are not closed.",
 )
+@click.option(
+    "--from-delivery",
+    "campaign",
+    metavar="CAMPAIGN",
+    help="Instead of NEWER: take out the fax numbers that failed for good when sending CAMPAIGN.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="With --from-delivery: the folder holding the campaign's batch folder (default: output/).",
+)
 @click.option("--apply", "write", is_flag=True, help="Write the changes into DIRECTORY_FILE.")
 @click.option(
     "--date",
@@ -136,9 +149,11 @@ def directory_hostlist(
 )
 def directory_update(
     directory_file: Path,
-    newer: Path,
+    newer: Path | None,
     mapping: Path | None,
     covered: tuple[str, ...],
+    campaign: str | None,
+    out: Path | None,
     write: bool,
     date: Any,
 ) -> None:
@@ -148,11 +163,21 @@ def directory_update(
     from lettergen.directory.model import load_directory
     from lettergen.directory.routing import country_code
 
-    state = load_directory(directory_file).state
-    found = update.read_newer(newer, state, mapping)
-    day = date.date() if date else None
-    scope = {country_code(c) for c in covered} or found.countries
-    diff = update.update(directory_file, found.directory, found.fields, day, write, scope)
+    if (newer is None) == (campaign is None):
+        raise click.UsageError("give either NEWER or --from-delivery CAMPAIGN")
+    if campaign is not None:
+        from lettergen.directory.delivery import update_from_delivery
+
+        diff, unplaced = update_from_delivery(directory_file, campaign, out, write)
+        for line in unplaced:
+            click.echo(f"not placed: {line}")
+    else:
+        assert newer is not None
+        state = load_directory(directory_file).state
+        found = update.read_newer(newer, state, mapping)
+        day = date.date() if date else None
+        scope = {country_code(c) for c in covered} or found.countries
+        diff = update.update(directory_file, found.directory, found.fields, day, write, scope)
     click.echo("\n".join(update.diff_lines(diff)))
     if diff.empty:
         click.echo("nothing to change")

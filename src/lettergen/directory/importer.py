@@ -123,6 +123,9 @@ class ImportReport:
     unplaced: list[Unplaced] = field(default_factory=list)
     warnings: list[LineWarning] = field(default_factory=list)
     comments: dict[str, list[str]] = field(default_factory=dict)  # office id -> YAML comments
+    #: Source line → the id of the office it was read into (its heading and the lines its
+    #: address, numbers and notes came from); with `unplaced`, every line that has text.
+    placed: dict[int, str] = field(default_factory=dict)
 
     @property
     def offices(self) -> list[Office]:
@@ -159,6 +162,7 @@ class _Entry:
     websites: list[str] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
     see_line: int = 0
+    used: list[int] = field(default_factory=list)  # body lines read into the office
 
     @property
     def has_contact(self) -> bool:
@@ -360,6 +364,7 @@ def _read_body(entry: _Entry, warnings: list[LineWarning], unplaced: list[Unplac
         if see:
             entry.heading.see = see.group("country").strip(" .")
             entry.see_line = line_no
+            entry.used.append(line_no)
             continue
         # One pass each (sub, not a replace per address), so a line of many addresses stays
         # linear in its length.
@@ -367,10 +372,13 @@ def _read_body(entry: _Entry, warnings: list[LineWarning], unplaced: list[Unplac
         entry.websites.extend(url.rstrip(".") for url in urls)
         text = _URL.sub(" ", text) if urls else text
         known = set(entry.emails)
-        for email in _EMAIL.findall(text):
+        emails = _EMAIL.findall(text)
+        for email in emails:
             if email not in known:
                 known.add(email)
                 entry.emails.append(email.rstrip("."))
+        if urls or emails:
+            entry.used.append(line_no)
         text = _clean(_EMAIL.sub(" ", text))
         if urls and text:
             entry.heading.notes.append(f"{text.strip(' :')}: {' '.join(urls)}")
@@ -386,9 +394,11 @@ def _read_body(entry: _Entry, warnings: list[LineWarning], unplaced: list[Unplac
             if delegation:
                 entry.heading.accredited.append(delegation.group("org").strip(" ."))
             entry.heading.notes.append(text.strip(" ()"))
+            entry.used.append(line_no)
             continue
         if _read_contacts(entry, line_no, text, state):
             contact_started = True
+            entry.used.append(line_no)
             continue
         if not text or not re.search(r"[^\W_]", text):
             continue
@@ -400,6 +410,7 @@ def _read_body(entry: _Entry, warnings: list[LineWarning], unplaced: list[Unplac
             )
             continue
         entry.address.append(text.rstrip(" ,;"))
+        entry.used.append(line_no)
 
 
 def _split(lines: list[str]) -> tuple[list[_Entry], list[Unplaced], list[LineWarning]]:
@@ -494,11 +505,14 @@ def _office(entry: _Entry, warnings: list[LineWarning], unplaced: list[Unplaced]
             kind = "non-resident"
     if kind == "non-resident":
         city = city or heading.residence
+        # Only the "for information see" line is read; every other line is reported (a second
+        # "see" line too), and none counts as read into the office.
         for line_no, text in entry.body:
-            if line_no != entry.see_line and not _SEE.search(text):
+            if line_no != entry.see_line:
                 unplaced.append(
                     Unplaced(line_no, text, f"under the non-resident entry at line {entry.line}")
                 )
+        entry.used = [n for n in entry.used if n == entry.see_line]
         notes = [f"Ambassador with residence in {heading.residence}"] if heading.residence else []
         if heading.see:
             notes.append(f"for information see {heading.see}")
@@ -573,6 +587,7 @@ def _read_see(entry: _Entry) -> None:
         if see and not entry.see_line:
             entry.heading.see = see.group("country").strip(" .")
             entry.see_line = line_no
+            entry.used.append(line_no)
 
 
 def _entry_warnings(entry: _Entry) -> list[LineWarning]:
@@ -616,6 +631,7 @@ def import_text(text: str, state: str, source: str = "", path: Path | None = Non
     residents = [o for o in offices if o.resident]
     routed: list[Office] = []
     comments: dict[str, list[str]] = {}
+    placed: dict[int, str] = {}
     for office, entry in zip(offices, entries, strict=True):
         if not office.resident:
             served_by, why = _serving(office, entry, residents)
@@ -629,13 +645,14 @@ def import_text(text: str, state: str, source: str = "", path: Path | None = Non
                 )
         if entry.comments:
             comments[office.id] = entry.comments
+        placed.update(dict.fromkeys([entry.line, *entry.used], office.id))
         routed.append(office)
     directory = Directory(state_code, routed, source)
     unplaced.sort(key=lambda u: u.line)
     warnings.sort(key=lambda w: w.line)
     for lost in unplaced:
         log.debug("line %d unplaced (%s): %s", lost.line, lost.reason, lost.text)
-    return ImportReport(directory, unplaced, warnings, comments)
+    return ImportReport(directory, unplaced, warnings, comments, dict(sorted(placed.items())))
 
 
 def _unique_ids(offices: list[Office], entries: list[_Entry]) -> list[Office]:

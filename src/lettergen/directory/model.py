@@ -69,7 +69,61 @@ FIELDS = (
     # when a person last checked them.
     "source",
     "verified",
+    "head",
 )
+
+
+# --- a known head of office: the per-office override of the form of address ----------------
+
+
+#: A head's gender, as the forms of address of a language may need it; "" when not known.
+GENDERS = ("female", "male", "")
+
+
+@dataclass(frozen=True)
+class Head:
+    """The person who heads an office, where the directory knows them: letters then address
+    them by name ("H.E. Ms Aigul Nurlanova"), in the form their gender takes where a language
+    has one (strings.yaml `addressees.<role>.named`)."""
+
+    name: str
+    gender: str = ""  # one of GENDERS
+
+    def to_record(self) -> str:
+        """One text, so a spreadsheet cell holds it too: "Aigul Nurlanova (female)"."""
+        return f"{self.name} ({self.gender})" if self.gender else self.name
+
+
+_HEAD_TEXT = re.compile(r"(?P<name>.*?)\s*(?:\((?P<gender>[^()]*)\))?\s*")
+
+
+def head_from_record(value: Any, place: Place, errors: list[LettergenError]) -> Head | None:
+    """`head: Aigul Nurlanova (female)` of an office record: the name, and the gender in
+    brackets where known (female or male); a mapping {name: …, gender: …} is read too."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        match = _HEAD_TEXT.fullmatch(value)
+        value = {"name": match["name"], "gender": match["gender"]} if match else {}
+    hint = "write head: Name (female), Name (male), or the name alone if the gender is not known"
+    if not isinstance(value, dict) or not isinstance(value.get("name"), str):
+        errors.append(InputError("head must be a name, e.g. 'Aigul Nurlanova (female)'", place))
+        return None
+    name = " ".join(value["name"].split())
+    gender = str(value.get("gender") or "").strip()
+    unknown = sorted(set(value) - {"name", "gender"})
+    if unknown:
+        errors.append(InputError(f"head: unknown key {unknown[0]!r}", place, hint=hint))
+        return None
+    if gender not in GENDERS or not name:
+        errors.append(
+            InputError(f"head: gender {gender!r}" if name else "head: no name", place, hint=hint)
+        )
+        return None
+    return Head(name, gender)
+
+
+# --- offices ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -97,6 +151,7 @@ class Office:
     # differs from the directory's, and the date (ISO, YYYY-MM-DD) its facts were last checked.
     source: str = ""
     verified: str = ""
+    head: Head | None = None  # the head of office, where known by name
     # Where this record was read from, for messages; not part of the YAML.
     file: Path | None = field(default=None, compare=False, repr=False)
     line: int | None = field(default=None, compare=False, repr=False)
@@ -124,6 +179,8 @@ class Office:
             value = getattr(self, name)
             if value in ("", (), None):
                 continue
+            if isinstance(value, Head):
+                value = value.to_record()
             record[name] = list(value) if isinstance(value, tuple) else value
         return record
 
@@ -293,6 +350,7 @@ def office_from_record(record: Any, path: Path, errors: list[LettergenError]) ->
         source_line = None
     texts = {key: _strings(key, record.get(key), at(key), errors) for key in TEXT_LISTS}
     verified = _date(record.get("verified"), at("verified"), errors)
+    head = head_from_record(record.get("head"), at("head"), errors)
     if len(errors) > before:
         return None
     return Office(
@@ -313,6 +371,7 @@ def office_from_record(record: Any, path: Path, errors: list[LettergenError]) ->
         source_line=source_line,
         source=singles["source"],
         verified=verified,
+        head=head,
         file=path,
         line=line,
     )

@@ -57,7 +57,8 @@ class OfficeDiff:
     office: Office  # the directory's office (for "new": the newer list's)
     how: str  # "new", "closed", "closed-kept" (served_by points at it) or "changed"
     changes: list[Change] = field(default_factory=list)
-    matched_by: str = ""  # "place", "number" or "id"
+    matched_by: str = ""  # "place", "number", "id" (or "delivery": dead numbers)
+    verify: bool = True  # applying it sets `verified` (not for a number that failed)
 
     @property
     def applied(self) -> list[Change]:
@@ -201,16 +202,24 @@ def diff_lines(diff: Diff) -> list[str]:
                 "are served by it (point their served_by elsewhere, then update again)"
             )
         else:
-            lines.append(f"changed  {office.id} ({place}; matched by {item.matched_by})")
+            how = (
+                "dead numbers" if item.matched_by == "delivery" else f"matched by {item.matched_by}"
+            )
+            lines.append(f"changed  {office.id} ({place}; {how})")
             for change in item.changes:
+                if change.field == "notes":  # a note added: the old ones stay
+                    added = [n for n in change.new if n not in change.old]
+                    lines += [f"           notes: + {text}" for text in added]
+                    continue
                 lines.append(
                     f"           {change.field}: {_shown(change.old)} -> {_shown(change.new)}"
                     + ("  [kept: corrected by hand]" if change.kept else "")
                 )
     changed = sum(1 for d in diff.of("changed") if d.applied)
+    compared = f" (countries compared: {', '.join(diff.scope)})" if diff.scope else ""
     lines.append(
         f"{len(diff.of('new'))} new, {len(diff.of('closed'))} closed, {changed} changed, "
-        f"{diff.unchanged} unchanged (countries compared: {', '.join(diff.scope) or 'none'})"
+        f"{diff.unchanged} unchanged{compared}"
     )
     return lines
 
@@ -297,7 +306,8 @@ def apply(path: Path, diff: Diff, date: datetime.date) -> str:
                 record.pop(change.field, None)
             else:
                 record[change.field] = _flow(value) if isinstance(value, list) else value
-        record["verified"] = date.isoformat()
+        if item.verify:
+            record["verified"] = date.isoformat()
     for item in diff.of("closed"):
         _remove(records, by_id[item.office.id])
     taken = set(by_id)
@@ -334,15 +344,21 @@ def update(
     protected = hand_corrected(yamlio.read_text(path))
     diff = compare(old, newer, fields, protected, countries_covered)
     if write and not diff.empty:
-        text = apply(path, diff, date or datetime.date.today())
-        tmp = path.with_name(f".{path.name}.check.yaml")
-        try:
-            yamlio.atomic_write(tmp, text)
-            load_directory(tmp)  # never replace a directory with one that does not load
-        finally:
-            tmp.unlink(missing_ok=True)
-        yamlio.atomic_write(path, text)
+        write_diff(path, diff, date)
     return diff
+
+
+def write_diff(path: Path, diff: Diff, date: datetime.date | None) -> None:
+    """Apply the diff to the file (the new text is read back as a directory first, then
+    replaces the file whole)."""
+    text = apply(path, diff, date or datetime.date.today())
+    tmp = path.with_name(f".{path.name}.check.yaml")
+    try:
+        yamlio.atomic_write(tmp, text)
+        load_directory(tmp)  # never replace a directory with one that does not load
+    finally:
+        tmp.unlink(missing_ok=True)
+    yamlio.atomic_write(path, text)
 
 
 @dataclass

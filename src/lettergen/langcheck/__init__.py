@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from lettergen import paths
+from lettergen import paths, spelling
 from lettergen.errors import LettergenError, Place
 from lettergen.findings import ERROR, NOTE, WARNING, Finding, finding_line
 from lettergen.i18n import available, clear_caches
@@ -64,6 +64,7 @@ def check(
     asked = list(campaigns)
     loaded = load_campaigns(asked)
     offices: list[tuple[Any, str]] | None = None
+    directories_: list[Any] = []  # read once, for the trials and the spelling check
     findings: list[Finding] = []
     for code in codes:
         try:
@@ -85,8 +86,11 @@ def check(
         )
         if not any(f.code == "unreadable" for f in found):
             if offices is None:
-                offices = trial_offices(directories)
+                directories_ = spelling.load_directories(directories)
+                every_office = [office for d in directories_ for office in d] or None
+                offices = trial_offices(directories, every_office)
             found.extend(trials(translation, english, offices))
+            found.extend(spelling.lang_check(translation, directories_))
         found.extend(campaign_texts(translation, loaded, required=bool(asked)))
         findings.extend(found)
     return findings

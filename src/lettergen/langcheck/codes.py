@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lettergen import spelling
 from lettergen.findings import ERROR, NOTE, WARNING, Codes
 from lettergen.i18n import BODY_TEMPLATE, STRINGS
 
@@ -43,5 +44,6 @@ CODES = Codes(
             "a campaign's demands in this language differ in number from its default language's",
         ),
         "campaign-unreadable": (ERROR, "a campaign file cannot be loaded"),
+        **spelling.CODES,  # spelling and glue of trial letters (lettergen.spelling)
     }
 )

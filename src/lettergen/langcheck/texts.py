@@ -47,6 +47,10 @@ OWN = (
     "date_format",
     "countries",
     "country_in",
+    "date_format_first",
+    "cities",
+    "name_titles",
+    "review",
 )
 
 
@@ -59,7 +63,9 @@ def _leaves(node: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
 
 
 def _own(key: str) -> bool:
-    return key.split(".")[0] in OWN or key.startswith("countries_in.")
+    # A named form of address (addressees.<role>.named) is optional: without it a letter to a
+    # head known by name uses the office's form.
+    return key.split(".")[0] in OWN or key.startswith("countries_in.") or ".named." in f"{key}."
 
 
 def _line(language: Language, key: str) -> int | None:
@@ -157,9 +163,10 @@ def field_findings(translation: Language, english: Language | None) -> Iterator[
             continue
         source = english_leaves.get(key)
         source_text = " ".join(map(str, source)) if isinstance(source, list) else source
-        for item in items:
-            if isinstance(item, str):
-                texts.append((key, item, _place(translation, key), fields(key), source_text))
+        # The lines of a list are one text here: each need not use every field English uses.
+        if any(isinstance(item, str) for item in items):
+            joined = " ".join(item for item in items if isinstance(item, str))
+            texts.append((key, joined, _place(translation, key), fields(key), source_text))
     body_path = translation.folder / BODY_TEMPLATE
     english_body = (english.folder / BODY_TEMPLATE).read_text(encoding="utf-8") if english else None
     try:

@@ -21,7 +21,7 @@ from lettergen.i18n import Language
 from lettergen.langcheck.codes import CODES
 
 
-def trial_offices(directory: Path | None) -> list[tuple[Any, str]]:
+def trial_offices(directory: Path | None, loaded: Any = None) -> list[tuple[Any, str]]:
     """(office, country the letter is about): one per kind of office and addressee, and one
     per country a letter of the directories may be about from an office abroad."""
     kinds = [kind for kind in DEFAULT_ROLE if kind != "non-resident"]
@@ -38,18 +38,18 @@ def trial_offices(directory: Path | None) -> list[tuple[Any, str]]:
         )
         trials.append((office, "FR"))
     embassy = trials[0][0]
-    for country in _accredited_countries(directory):
+    for country in _accredited_countries(directory, loaded):
         trials.append((replace(embassy, id=f"trial-accredited-{country.lower()}"), country))
     return trials
 
 
-def _accredited_countries(directory: Path | None) -> list[str]:
+def _accredited_countries(directory: Path | None, loaded: Any = None) -> list[str]:
     """Countries the shipped directories reach only through an office elsewhere."""
     folder = directory or paths.directories_dir()
     if not folder.exists():
         return ["DZ"]
     try:
-        offices = list(load_directories(folder))
+        offices = list(loaded if loaded is not None else load_directories(folder))
     except LettergenError:
         return ["DZ"]  # `missions validate` reports a broken directory; here a sample will do
     found = {o.country for o in offices if not o.resident}

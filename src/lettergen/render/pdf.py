@@ -39,6 +39,7 @@ class RenderedPDF:
     data: bytes
     pages: int
     error: str = ""  # why this letter could not be rendered; data is empty then
+    fallback: str = ""  # why a letter meant to be stamped (render/stamp.py) was laid out in full
 
 
 def css_string(text: str) -> str:
@@ -130,11 +131,18 @@ def _layout(templates: Path) -> jinja2.Template:
     return env.get_template("letter.html.j2")
 
 
-def to_html(letter: Letter, templates: Path | None = None, pages: int | None = None) -> str:
+def to_html(
+    letter: Letter,
+    templates: Path | None = None,
+    pages: int | None = None,
+    *,
+    reserved: bool = False,
+) -> str:
     """The letter as HTML. With `pages`, the page count is printed as that number; without,
-    it is left to CSS counters (which cost WeasyPrint a second layout pass)."""
+    it is left to CSS counters (which cost WeasyPrint a second layout pass). `reserved` keeps
+    the date line and signature as blank space of their size, to be stamped in (stamp.py)."""
     return _layout(templates or paths.templates_dir()).render(
-        letter=letter, page_css=Markup(page_css(letter, pages)), pages=pages
+        letter=letter, page_css=Markup(page_css(letter, pages)), pages=pages, reserved=reserved
     )
 
 
@@ -213,7 +221,7 @@ def render_pdfs(
         yield from render_chunk(batch, root)
 
 
-def _layout_one(letter: Letter, root: Path) -> Any:
+def _layout_one(letter: Letter, root: Path, *, reserved: bool = False) -> Any:
     """Lay out a letter whose page count is guessed, and again if the guess was wrong.
 
     "Page x of N" needs N before the pages are made; CSS's counter(pages) makes WeasyPrint lay
@@ -227,12 +235,16 @@ def _layout_one(letter: Letter, root: Path) -> Any:
 
     def lay_out(pages: int | None) -> Any:
         html = weasyprint.HTML(
-            string=to_html(letter, root, pages),
+            string=to_html(letter, root, pages, reserved=reserved),
             base_url=str(root / "layout") + "/",
             url_fetcher=fetcher,
         )
         return html.render(font_config=font_config, stylesheets=[css])
 
+    if letter.signatories:
+        # A joint letter's length depends on how its list wraps; a wrong guess would cost a
+        # second layout of dozens of pages, where CSS's counters cost little next to one.
+        return lay_out(None)
     guess = 2 if letter.cover else 1
     document = lay_out(guess)
     if len(document.pages) == guess:

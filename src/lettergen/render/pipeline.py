@@ -20,7 +20,7 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from typing import Any, TypeVar
 
 from lettergen import formats
@@ -42,7 +42,7 @@ def render_files(
     todo: Iterable[tuple[K, Letter, tuple[str, ...]]],
     settings: WriteSettings,
     workers: int,
-) -> Iterator[tuple[K, Letter, list[Output]]]:
+) -> Generator[tuple[K, Letter, list[Output]], None, None]:
     """(key, letter, outputs) for every letter to render, in order: in this process, or in
     chunks spread over `workers` processes (a few chunks in flight, so memory stays bounded)."""
     from lettergen.render.pdf import CHUNK
@@ -150,13 +150,17 @@ def render_chunk(
 ) -> list[tuple[int, list[Output]]]:
     """Every asked-for file of a chunk of letters. The PDFs are rendered together (one write,
     then split); the formats made from a PDF get their letter's PDF."""
+    from dataclasses import replace
+
     from lettergen.render.pdf import render_pdfs
+    from lettergen.render.stamp import render_stamped
 
     def needs_pdf(wanted: tuple[str, ...]) -> bool:
         return any(formats.get(name).needs_pdf for name in wanted)
 
     laid_out = [letter for _, letter, wanted in chunk if needs_pdf(wanted)]
-    pdfs = iter(render_pdfs(laid_out, settings.templates, chunk=len(laid_out) or 1))
+    render = render_stamped if settings.stamp else render_pdfs
+    pdfs = iter(render(laid_out, settings.templates, chunk=len(laid_out) or 1))
     results = []
     for index, letter, wanted in chunk:
         pdf = next(pdfs) if needs_pdf(wanted) else None
@@ -167,7 +171,8 @@ def render_chunk(
                 outputs.append(Output(name, error=pdf.error))
                 continue
             try:
-                outputs.append(fmt.write(letter, pdf, settings))
+                output = fmt.write(letter, pdf, settings)
+                outputs.append(replace(output, fallback=pdf.fallback) if pdf else output)
             except LettergenError as exc:
                 outputs.append(Output(name, error=str(exc)))
         results.append((index, outputs))
