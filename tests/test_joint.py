@@ -184,3 +184,16 @@ def test_joint_needs_signers(tmp_path: Path) -> None:
     assert code == 1
     assert "--joint needs --signers" in output
     assert not (tmp_path / "out").exists()
+
+
+def test_the_cover_counts_every_page_of_the_list(tmp_path: Path) -> None:
+    signers, _ = signers_file(tmp_path, 150)
+    code, output = batch(
+        tmp_path, "--offices", "de-berlin-embassy", "--signers", str(signers), "--joint", "--cover"
+    )
+    assert code == 0, output
+    pdf = tmp_path / "out" / NAME / "en" / "de-berlin-embassy--joint.pdf"
+    pages = pdf_pages(pdf)
+    assert pages >= 4
+    first = pdftotext(pdf).split("\f")[0]
+    assert f"{pages} (including this cover sheet)" in first
