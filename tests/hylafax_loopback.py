@@ -199,6 +199,11 @@ def loopback(ready_timeout: float = 60) -> Iterator[Loopback]:
         for path in spool_etc.glob("*"):
             if path.name not in etc_before and path.is_file():
                 path.unlink()
+        # The faxes, jobs and logs of this session go too; what was in the spool before stays.
+        for queue in QUEUES:
+            for path in (SPOOL / queue).glob("*"):
+                if path not in loop.queues_before and path.is_file():
+                    path.unlink()
         Path(SPOOL / "FIFO").unlink(missing_ok=True)
         for modem in MODEMS:
             Path(SPOOL / f"FIFO.{modem}").unlink(missing_ok=True)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lettergen import i18n
 from lettergen.campaign import Campaign, check_sender
@@ -26,6 +27,9 @@ from lettergen.directory.routing import Route, route
 from lettergen.errors import DataError
 from lettergen.letter import Letter
 from lettergen.signers import Signer
+
+if TYPE_CHECKING:
+    from lettergen.render.stamp import StampCache
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +87,8 @@ class Site:
         )
         self._by_id = {office.id: office for office in self.offices}
         self._countries: dict[str, list[tuple[str, str]]] = {}
+        # Made in the worker on first use: WeasyPrint state is never shared across a fork.
+        self._stamps: StampCache | None = None
         self._office_choices: dict[str, list[tuple[str, str]]] = {}
 
     @property
@@ -153,9 +159,14 @@ class Site:
         )
 
     def pdf(self, letter: Letter) -> bytes:
-        from lettergen.render.pdf import render_pdf
+        """The letter's PDF through the stamped path: the office's letter is laid out once per
+        worker (kept in a bounded cache), each supporter's date line and signature stamped in.
+        A signer whose parts do not fit the reserved boxes gets a letter laid out in full."""
+        from lettergen.render.stamp import StampCache, stamped_pdf
 
-        return render_pdf(letter, self.templates).data
+        if self._stamps is None:
+            self._stamps = StampCache()
+        return stamped_pdf(letter, self.templates, cache=self._stamps)
 
     def docx(self, letter: Letter) -> bytes:
         from lettergen.render.docx import render_docx
