@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from lettergen.directory import countries
 from lettergen.directory.model import KINDS, Directory, Office, merge
 from lettergen.directory.spreadsheet import read_rows
 from lettergen.errors import InputError, LettergenError, ManyErrors, Place
+from lettergen.slugs import ascii_slug
 
 log = logging.getLogger(__name__)
 
@@ -245,11 +245,6 @@ class HostList:
         return merge([Directory(code, _unique_ids(offices), str(self.path.name), (self.path,))])
 
 
-def _slug(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
-
-
 def _unique_ids(offices: list[Office]) -> list[Office]:
     from dataclasses import replace
 
@@ -377,7 +372,7 @@ def _entry(
     if address and city and not any(countries.same_city(city, w) for w in _words(address)):
         address = (*address, city)  # a letter's address block ends with the city
     office = Office(
-        id="-".join(p for p in (_slug(mapping.host), _slug(city), kind) if p),
+        id="-".join(p for p in (ascii_slug(mapping.host), ascii_slug(city), kind) if p),
         country=mapping.host,
         kind=kind,
         city=city,
