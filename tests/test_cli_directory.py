@@ -82,12 +82,16 @@ def test_validate_shipped_directory_exits_0_with_warnings() -> None:
     lines = result.stdout.splitlines()
     meshed = load_directory(SHIPPED).get("pk-meshed-consulate-general")
     assert (
-        f"{shown(SHIPPED)}:{meshed.line}: pk-meshed-consulate-general: number-foreign-country: "
-        "fax +98517625590 has calling code +98 (IR), not +92 of PK"
+        f"{shown(SHIPPED)}:{meshed.line}: office pk-meshed-consulate-general: warning: "
+        "no-address: the address is only the city: no street"
     ) in lines
-    assert any(": us-new-york-consulate: fax-shared: fax +12128883025" in line for line in lines)
     assert any(
-        ": ru-moscow-embassy: number-invalid-today: fax +70952082650" in line for line in lines
+        "office us-new-york-consulate: warning: fax-shared: fax +12128883025" in line
+        for line in lines
+    )
+    assert any(
+        "office ru-moscow-embassy: warning: number-invalid-today: fax +70952082650" in line
+        for line in lines
     )
     assert "0 errors, 26 warnings" in result.stderr
 
@@ -102,6 +106,7 @@ def test_validate_fails_on_errors(tmp_path: Path) -> None:
     path.write_text(
         "state: KZ\noffices:\n"
         "  - id: de-berlin-embassy\n    country: DE\n    kind: embassy\n"
+        "    city: Berlin\n    address: [Nordenstrasse 14, Berlin]\n"
         "    faxes: ['+493047007125']\n"
         "  - id: dz-non-resident\n    country: DZ\n    kind: non-resident\n"
         "    served_by: eg-cairo-embassy\n",
@@ -110,7 +115,7 @@ def test_validate_fails_on_errors(tmp_path: Path) -> None:
     result = run("missions", "validate", "--directory", str(path))
     assert result.exit_code == 1
     assert result.stdout == (
-        f"{path}:7: dz-non-resident: served-by-unknown: "
+        f"{path}:9: office dz-non-resident: error: served-by-unknown: "
         "served_by 'eg-cairo-embassy' is not an office id of this directory\n"
     )
     assert "1 errors, 0 warnings" in result.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from pathlib import Path
 
 import pytest
@@ -323,10 +325,53 @@ def _import_or_no_directory(text: str) -> None:
     assert len(result.directory) >= 1
     importer.to_yaml(result)
     importer.summary(result)
-    # Nothing silently dropped: every non-blank, non-comment line is in an entry or unplaced.
+    assert_nothing_dropped(text, result)
+
+
+def assert_nothing_dropped(text: str, result: importer.ImportReport) -> None:
+    """Every source line that has a letter or digit (and is no '#' comment) was either read into
+    an office (its heading, address, numbers, notes) or reported as unplaced — never both."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    for item in result.unplaced:
-        assert 1 <= item.line <= len(lines)
+    unplaced = {item.line for item in result.unplaced}
+    ids = {office.id for office in result.directory}
+    assert set(result.placed.values()) <= ids
+    assert not unplaced & result.placed.keys()
+    for number, line in enumerate(lines, 1):
+        content = importer._clean(line)
+        if content.startswith("#") or not re.search(r"[^\W_]", content):
+            continue
+        assert number in result.placed or number in unplaced, (number, line)
+    assert all(1 <= n <= len(lines) for n in unplaced | result.placed.keys())
+
+
+def test_nothing_of_the_seed_text_is_dropped(report: importer.ImportReport) -> None:
+    text = SEED_TEXT
+    assert_nothing_dropped(text, report)
+    # The lines of one office: its heading, address and numbers.
+    berlin = [n for n, office_id in report.placed.items() if office_id == "de-berlin-embassy"]
+    lines = text.split("\n")
+    assert any("Berlin" in lines[n - 1] for n in berlin)
+    assert any("470" in lines[n - 1] for n in berlin)  # the fax number's line
+
+
+def test_a_dropped_line_would_be_caught() -> None:
+    text = "Germany – Embassy (Berlin)\nNordenstrasse 14\ntel: (4930) 470-07-111\n"
+    result = importer.import_text(text, "KZ")
+    assert_nothing_dropped(text, result)
+    forgetful = dataclasses.replace(result, placed={1: result.directory.offices[0].id})
+    with pytest.raises(AssertionError):
+        assert_nothing_dropped(text, forgetful)
+
+
+def test_a_second_see_line_of_a_non_resident_entry_is_reported() -> None:
+    text = (
+        "Germany – Embassy (Berlin)\ntel: (4930) 470-07-111\n"
+        "Austria – Ambassador with residence in Berlin\n"
+        "for information see Germany\nfor information see Switzerland\n"
+    )
+    result = importer.import_text(text, "KZ")
+    assert_nothing_dropped(text, result)
+    assert [(u.line, u.text) for u in result.unplaced] == [(5, "for information see Switzerland")]
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])

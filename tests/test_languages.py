@@ -38,8 +38,8 @@ AR_CAMPAIGN = FIXTURES / "campaign-ar.yaml"
 #: Per language: an office in a country that speaks it, the addressee's first line, the
 #: salutation, the closing and the date as the letter must print them.
 EXPECTED = {
-    "en": ("de-berlin-embassy", "His/Her Excellency the Ambassador of the Republic of Kazakhstan",
-           "Your Excellency,", "Yours respectfully,", "7 September 2002"),
+    "en": ("de-berlin-embassy", "H.E. the Ambassador of the Republic of Kazakhstan",
+           "Your Excellency,", "Yours faithfully,", "7 September 2002"),
     "de": ("de-berlin-embassy", "Seiner Exzellenz dem Botschafter der Republik Kasachstan",
            "Exzellenz,", "Mit vorzüglicher Hochachtung", "7. September 2002"),
     "fr": ("fr-paris-embassy", "Son Excellence l'Ambassadeur de la République du Kazakhstan",
@@ -95,7 +95,8 @@ def test_pdf_shows_salutation_date_and_every_demand(
     assert addressee in text
     assert salutation in text
     assert closing in text
-    assert f"London, {'le ' if lang == 'fr' else ''}{date}" in text
+    city = {"fr": "Londres", "es": "Londres", "ru": "Лондон"}.get(lang, "London")
+    assert f"{city}, {'le ' if lang == 'fr' else ''}{date}" in text
     assert seed.subject[lang] in text
     for demand in seed.demands[lang]:
         assert flat(demand) in text, demand
@@ -130,7 +131,8 @@ FORMS = [
      "Excelentísimo Señor Representante Permanente de la República de Kazajistán"
      " ante las Naciones Unidas", "Excelentísimo Señor Embajador:"),
     ("es", "cz-prague-mission", None,
-     "Señor Jefe de la Misión de la República de Kazajistán", "Señor Jefe de Misión:"),
+     "A la atención de la dirección de la Misión de la República de Kazajistán",
+     "Estimados señores:"),
     ("ru", "ch-geneva-un-mission", None,
      "Постоянному представителю Республики Казахстан при Отделении ООН"
      " и других международных организациях в Женеве", "Ваше Превосходительство!"),
@@ -139,7 +141,7 @@ FORMS = [
     ("ru", "eg-cairo-embassy", "DZ",
      "Послу Республики Казахстан в Алжире", "Ваше Превосходительство!"),
     ("ru", "cn-urumqi-visa-office", None,
-     "Руководителю Паспортно-визовой службы Республики Казахстан", "Уважаемые дамы и господа!"),
+     "Руководителю паспортной и визовой службы Республики Казахстан", "Уважаемые дамы и господа!"),
 ]  # fmt: skip
 
 
@@ -168,8 +170,8 @@ def test_accredited_letters_name_the_country_in_its_grammatical_form(
         for lang in ("de", "fr", "es", "ru")
     }
     assert "als Botschafter der Republik Kasachstan in Algerien" in body["de"]
-    assert "en votre qualité d'Ambassadeur de la République du Kazakhstan en Algérie" in body["fr"]
-    assert "en su calidad de Embajador de la República de Kazajistán en Argelia" in body["es"]
+    assert "en votre qualité d'ambassadeur de la République du Kazakhstan en Algérie" in body["fr"]
+    assert "en su calidad de embajador de la República de Kazajistán en Argelia" in body["es"]
     assert "как к Послу Республики Казахстан в Алжире" in body["ru"]
 
 
@@ -340,7 +342,7 @@ def test_arabic_pdf_is_right_to_left_with_numbers_in_order(
         assert abs(right - right_margin) < 6, (wanted, right, right_margin)
         assert left > 250
     # The date keeps its day, month and year in Arabic order: "1 سبتمبر 2002", read right to left.
-    assert any("2002ربمتبس1،London" in text.replace(" ", "") for _, _, text in lines), lines
+    assert any("2002ربمتبس1،ندنل" in text.replace(" ", "") for _, _, text in lines), lines
 
 
 def test_english_pdf_is_left_to_right(rendered: dict[str, tuple[Letter, bytes]]) -> None:
@@ -444,7 +446,9 @@ def test_shipped_languages_are_clean() -> None:
     findings = langcheck.check()
     assert [f for f in findings if f.severity != "note"] == []
     # Arabic is shipped as a proof of right-to-left letters; the seed campaign has no Arabic.
-    assert {f.code for f in findings} <= {"campaign-text"}
+    # Arabic has no hunspell dictionary in Debian: its spelling is not checked, and lang check
+    # says so (no-dictionary).
+    assert {f.code for f in findings} <= {"campaign-text", "no-dictionary"}
     assert {f.subject for f in findings} <= {"ar"}
 
 
@@ -476,7 +480,9 @@ def scaffold(tmp_path: Path) -> Path:
 
 
 def check_pt(root: Path, campaign: Path = LANG / "campaign-pt.yaml") -> list[langcheck.Finding]:
-    return langcheck.check(["pt"], templates=root, campaigns=[campaign], directories=OFFICES)
+    found = langcheck.check(["pt"], templates=root, campaigns=[campaign], directories=OFFICES)
+    # make install brings no Portuguese hunspell dictionary: the spelling check notes its absence.
+    return [f for f in found if f.code != "no-dictionary"]
 
 
 def test_the_portuguese_fixture_is_clean(tmp_path: Path) -> None:
@@ -753,11 +759,12 @@ def test_lang_auto_scans_the_templates_once(monkeypatch: pytest.MonkeyPatch) -> 
     scans: list[Any] = []
     real = i18n.available
     monkeypatch.setattr(i18n, "available", lambda *a: scans.append(a) or real(*a))
+    i18n.clear_caches()  # whatever ran before: the scan is this batch's own
     prepared = batch.prepare(
         SEED_CAMPAIGN, everyone=True, lang="auto", directory=OFFICES, include_no_fax=True
     )
     assert len(prepared.plan.jobs) > 10
-    assert len(scans) <= 1  # none if an earlier test scanned the folder already
+    assert len(scans) == 1
 
 
 def test_lang_check_reads_each_file_once(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -299,3 +299,32 @@ def test_shipped_every_country_of_an_accredited_to_list_is_reached(kazakhstan: D
         for code in office.accredited_to:
             if len(code) == 2:
                 assert office in [r.office for r in route(kazakhstan, code)], (office.id, code)
+
+
+SHIPPED = Path(__file__).resolve().parents[1] / "data" / "directories" / "kazakhstan.yaml"
+
+
+def test_meshed_is_routed_for_iran_not_for_pakistan() -> None:
+    # The appeal lists the consulate general in Meshed (Mashhad) under Pakistan; it is in Iran.
+    shipped = load_directories(SHIPPED)
+    meshed = shipped.get("pk-meshed-consulate-general")
+    assert meshed.country == "IR"
+    assert any("Listed under Pakistan" in note for note in meshed.notes)
+    assert ranked(shipped, "IR") == [
+        ("ir-tehran-embassy", "resident"),
+        ("pk-meshed-consulate-general", "resident"),
+    ]
+    assert ranked(shipped, "PK") == [
+        ("pk-islamabad-embassy", "resident"),
+        ("pk-karachi-consulate", "resident"),
+    ]
+
+
+def test_meshed_letters_take_the_language_of_iran() -> None:
+    from lettergen.i18n import auto_language
+
+    meshed = load_directories(SHIPPED).get("pk-meshed-consulate-general")
+    languages = {"en", "fa", "ur"}
+    # --lang auto follows the office's country: Persian for Iran, not Pakistan's Urdu.
+    assert auto_language(meshed.country, languages, "en", languages=languages) == "fa"
+    assert auto_language("PK", languages, "en", languages=languages) == "ur"

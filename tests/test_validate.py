@@ -51,7 +51,13 @@ def test_shipped_meshed_and_shared_fax() -> None:
     directory = load_directory(SHIPPED)
     findings = validate(directory)
     meshed = [f for f in findings if f.subject == "pk-meshed-consulate-general"]
-    assert [f.code for f in meshed].count("number-foreign-country") == 2
+    # In Iran (IR) since the correction: its +98 numbers are no longer foreign; its street
+    # address is not in the source, so the city alone is reported.
+    assert [f.code for f in meshed] == [
+        "number-invalid-today",
+        "number-invalid-today",
+        "no-address",
+    ]
     shared = [f for f in findings if f.code == "fax-shared"]
     assert {f.subject for f in shared} == {"us-new-york-consulate", "us-new-york-un-mission"}
     assert all("+12128883025" in f.message for f in shared)
@@ -62,7 +68,7 @@ def test_shipped_meshed_and_shared_fax() -> None:
     assert (meshed[0].place.path, meshed[0].place.line) == (SHIPPED, office.line)
     # Printed relative to the current folder, as README shows it.
     assert finding_line(meshed[0]).startswith(
-        f"{shown(SHIPPED)}:{office.line}: pk-meshed-consulate-general: "
+        f"{shown(SHIPPED)}:{office.line}: office pk-meshed-consulate-general: "
     )
 
 
@@ -72,7 +78,13 @@ def test_valid_offices_have_no_findings() -> None:
 
 
 def _office(office_id: str, **fields: object) -> Office:
-    values: dict[str, object] = {"country": "DE", "kind": "embassy", "faxes": ("+493047007125",)}
+    values: dict[str, object] = {
+        "country": "DE",
+        "kind": "embassy",
+        "faxes": ("+493047007125",),
+        "city": "Berlin",
+        "address": ("Nordenstrasse 14-17", "13156 Berlin"),
+    }
     if fields.get("kind") == "non-resident":
         values["faxes"] = ()
     values.update(fields)
@@ -157,3 +169,77 @@ def test_every_code_has_a_severity() -> None:
         "no-fax",
         "fax-is-mobile",
     }
+
+
+def test_offices_without_street_address_or_city() -> None:
+    directory = Directory(
+        "KZ",
+        [
+            _office("a-embassy", address=(), city="Berlin"),
+            _office("b-embassy", address=("Berlin",)),
+            _office("c-embassy", city=""),
+            _office("d-non-resident", kind="non-resident", served_by="a-embassy", address=()),
+        ],
+    )
+    findings = [f for f in validate(directory) if f.code != "fax-shared"]
+    assert [(f.subject, f.code, f.message) for f in findings] == [
+        ("a-embassy", "no-address", "no address"),
+        ("b-embassy", "no-address", "the address is only the city: no street"),
+        ("c-embassy", "no-city", "no city"),
+    ]
+
+
+def test_shipped_offices_without_street_address() -> None:
+    findings = validate(load_directory(SHIPPED))
+    assert sorted(f.subject or "" for f in findings if f.code in ("no-address", "no-city")) == [
+        "pk-meshed-consulate-general",
+        "tj-dushanbe-embassy",
+    ]
+    # Karachi's address now ends with its city (from the heading), as a letter prints it.
+    assert load_directory(SHIPPED).get("pk-karachi-consulate").address[-1] == "Karachi"
+
+
+def test_verification_age_only_when_asked() -> None:
+    import datetime
+
+    from lettergen.directory.validate import parse_age
+
+    today = datetime.date(2026, 11, 30)
+    directory = Directory(
+        "KZ",
+        [
+            _office("a-embassy"),
+            _office("b-embassy", verified="2023-01-15"),
+            _office("c-embassy", verified="2026-06-01"),
+        ],
+    )
+
+    def aged(found: list[Finding]) -> list[Finding]:
+        return [f for f in found if f.code != "fax-shared"]
+
+    assert aged(validate(directory, today=today)) == []  # not noisy by default
+    findings = aged(validate(directory, parse_age("2y"), today))
+    assert [(f.subject, f.code, f.message) for f in findings] == [
+        ("a-embassy", "never-verified", "never verified"),
+        ("b-embassy", "verified-long-ago", "last verified 2023-01-15, 1415 days ago"),
+    ]
+    assert parse_age("18m") == datetime.timedelta(days=540)
+    assert parse_age(" 90d ") == datetime.timedelta(days=90)
+
+
+def test_max_age_on_the_command_line(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from lettergen.cli import cli
+
+    runner = CliRunner()
+    plain = runner.invoke(cli, ["missions", "validate", "--directory", str(SHIPPED)])
+    assert "never-verified" not in plain.stdout
+    aged = runner.invoke(
+        cli, ["missions", "validate", "--max-age", "2y", "--directory", str(SHIPPED)]
+    )
+    assert aged.exit_code == 0
+    assert aged.stdout.count(": never-verified: never verified") == 48 + 21
+    bad = runner.invoke(cli, ["missions", "validate", "--max-age", "two years"])
+    assert bad.exit_code == 1
+    assert "max age 'two years' is not a number and a unit (write e.g. 2y" in bad.output

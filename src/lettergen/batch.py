@@ -14,6 +14,7 @@ touched; nothing is written outside the folder.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
@@ -227,11 +228,12 @@ class _Run:
         result.notes.extend(self.previous.warnings)
         self._check_campaign_file()
         self.force = self.options.force or not self.previous.complete
+        rendered = render_files(self._tasks(), self.settings, self.options.workers)
         try:
-            for key, letter, outputs in render_files(
-                self._tasks(), self.settings, self.options.workers
-            ):
-                self._written(key, letter, outputs)
+            # closing(): a failed write stops the workers now, not when the generator is freed.
+            with contextlib.closing(rendered):
+                for key, letter, outputs in rendered:
+                    self._written(key, letter, outputs)
             self._finish()
         finally:
             self.spool.close()
@@ -348,7 +350,7 @@ class _Run:
             self.result.made.append((row.file, row.pages))
         self.result.files += 1
         self.warnings.update(f"{row.office_id}: {w}" for w in row.warnings)
-        if row.pages > LONG_LETTER_PAGES:
+        if any(warning.startswith("long-letter:") for warning in row.warnings):
             self.long.add(row.office_id)
 
     def _finish(self) -> None:
@@ -388,13 +390,14 @@ class _Run:
         """Files in the folder this run's manifest does not list (left alone, reported)."""
         own = {manifest.JSON_NAME, manifest.CSV_NAME, manifest.JOURNAL_NAME}
         found = []
+        records = (manifest.JSON_NAME + ".corrupt-", *outdir.COMPANIONS)
         for path in sorted(self.folder.rglob("*")):
             relative = path.relative_to(self.folder).as_posix()
             if path.is_dir() and not path.is_symlink():
                 continue
             if relative in own or relative in self.current:
                 continue
-            if relative.startswith(manifest.JSON_NAME + ".corrupt-"):
+            if relative.startswith(records):
                 continue
             found.append(relative)
         return found
@@ -415,7 +418,7 @@ def _next_beside(candidate: str, natural: str) -> str:
 def _row(planned: PlannedLetter, letter: Letter, output: Output, relative: str, key: str) -> Row:
     office = planned.recipient.office
     warnings = fax_warnings(office, letter.fax)
-    if output.pages > LONG_LETTER_PAGES:
+    if output.pages > LONG_LETTER_PAGES and not letter.signatories:  # a joint letter is long
         warnings.append(f"long-letter: {output.pages} pages")
     return Row(
         office_id=office.id,

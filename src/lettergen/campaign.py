@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from lettergen import paths, yamlio
+from lettergen import text as hygiene
 from lettergen.errors import InputError, LettergenError, ManyErrors, Place
 from lettergen.signers import Signer
 
@@ -27,6 +28,9 @@ KEYS = (
     "sender",
     "targets",
 )
+#: The longest text each field may hold (sender fields: lettergen.text.MAX_NAME each, address
+#: lines too). Longer is a pasting mistake, and would not fit the page it is printed on.
+LIMITS = {"subject": 300, "case": 20_000, "demands": 2_000}
 #: Text a campaign file leaves for its user to fill in: "<your name>", "TODO", "CHANGE ME".
 PLACEHOLDER = re.compile(r"^\s*(<[^>]*>|TODO\b.*|CHANGE ?ME\b.*|\.\.\.|…|x{3,})\s*$", re.IGNORECASE)
 
@@ -44,7 +48,15 @@ class Sender:
     fax: str = ""
 
     def with_overrides(self, overrides: dict[str, str]) -> Sender:
-        values: dict[str, Any] = dict(overrides)
+        """The sender with fields given on the command line (--sender key=value), cleaned and
+        checked like the campaign file's."""
+        errors: list[LettergenError] = []
+        values: dict[str, Any] = {
+            key: _clean(value, Place(None, None, f"--sender {key}"), errors, hygiene.MAX_NAME)
+            for key, value in overrides.items()
+        }
+        if errors:
+            raise ManyErrors(errors)
         if "address" in values:
             values["address"] = tuple(p.strip() for p in values["address"].split(";") if p.strip())
         return replace(self, **values)
@@ -135,8 +147,34 @@ def resolve(name_or_path: str) -> Path:
     )
 
 
+def _clean(value: str, place: Place, errors: list[LettergenError], limit: int) -> str:
+    """value in NFC without zero-width characters (lettergen.text); a bidi control refused
+    with its line and column (searched in the file from place.line on: the file is read again
+    only then), a text longer than limit refused with its field."""
+    cleaned = hygiene.clean(value)
+    index = hygiene.find_bidi(cleaned)
+    if index is not None:
+        char = cleaned[index]
+        where = place
+        raw = yamlio.read_text(Path(place.path)).split("\n") if place.path else []
+        start = max((place.line or 1) - 1, 0)
+        for number, line in enumerate(raw[start:], start + 1):
+            if char in line:
+                where = replace(place, line=number, column=line.index(char) + 1)
+                break
+        errors.append(InputError(hygiene.bidi_message(char), where))
+    if len(cleaned) > limit:
+        errors.append(
+            InputError(f"{len(cleaned):,} characters; a letter takes at most {limit:,}", place)
+        )
+    return cleaned
+
+
 def _texts(
-    data: yamlio.Mapping, key: str, place: Place, errors: list[LettergenError]
+    data: yamlio.Mapping,
+    key: str,
+    place: Place,
+    errors: list[LettergenError],
 ) -> dict[str, str]:
     value = data.get(key)
     if not isinstance(value, yamlio.Mapping) or not value:
@@ -156,7 +194,8 @@ def _texts(
                 )
             )
         else:
-            result[str(lang)] = text.strip()
+            where = Place(place.path, value.line_of(lang), f"{key}.{lang}")
+            result[str(lang)] = _clean(text.strip(), where, errors, LIMITS[key])
     return result
 
 
@@ -182,10 +221,15 @@ def load(name_or_path: str | Path) -> Campaign:
             )
         )
     action_date = data.get("date")
-    if not isinstance(action_date, dt.date):
+    if isinstance(action_date, dt.datetime):
+        errors.append(_datetime_error("date", at("date")))
+    elif not isinstance(action_date, dt.date):
         errors.append(InputError("date is missing or not a date (YYYY-MM-DD)", at("date")))
     letter_date = data.get("letter_date", action_date)
-    if not isinstance(letter_date, dt.date):
+    if isinstance(letter_date, dt.datetime):
+        if "letter_date" in data:
+            errors.append(_datetime_error("letter_date", at("letter_date")))
+    elif not isinstance(letter_date, dt.date):
         errors.append(InputError("letter_date is not a date (YYYY-MM-DD)", at("letter_date")))
     subject = _texts(data, "subject", at("subject"), errors)
     case = _texts(data, "case", at("case"), errors)
@@ -218,6 +262,15 @@ def load(name_or_path: str | Path) -> Campaign:
     )
 
 
+def _datetime_error(key: str, place: Place) -> InputError:
+    """A letter is dated by the day: a time of day in the date is a mistake, not a detail."""
+    return InputError(
+        f"{key} has a time of day; expected a date (YYYY-MM-DD)",
+        place,
+        hint="remove the time",
+    )
+
+
 def _demands(
     data: yamlio.Mapping, place: Place, errors: list[LettergenError]
 ) -> dict[str, tuple[str, ...]]:
@@ -244,7 +297,10 @@ def _demands(
                 )
             )
         else:
-            result[str(lang)] = tuple(" ".join(i.split()) for i in items)
+            where = Place(place.path, value.line_of(lang), f"demands.{lang}")
+            result[str(lang)] = tuple(
+                _clean(" ".join(i.split()), where, errors, LIMITS["demands"]) for i in items
+            )
     return result
 
 
@@ -265,9 +321,11 @@ def _sender(value: Any, place: Place, errors: list[LettergenError]) -> Sender:
                 errors.append(
                     InputError("sender.address must be a text or a list of lines", key_place)
                 )
-            fields["address"] = tuple(str(x) for x in lines)
+            fields["address"] = tuple(
+                _clean(str(x).strip(), key_place, errors, hygiene.MAX_NAME) for x in lines
+            )
         elif item is not None:
-            fields[key] = str(item).strip()
+            fields[key] = _clean(str(item).strip(), key_place, errors, hygiene.MAX_NAME)
     return Sender(**fields)
 
 
@@ -284,17 +342,15 @@ def _targets(value: Any, place: Place, errors: list[LettergenError]) -> Targets:
     if not isinstance(countries, list) or not isinstance(offices, list):
         errors.append(InputError("targets.countries and targets.offices must be lists", place))
         return Targets()
-    if any(isinstance(item, bool) for item in [*countries, *offices]):
-        errors.append(
-            InputError(
-                "targets hold a yes/no value",
-                place,
-                hint="write 'NO' in quotes: YAML reads a bare NO as false",
-            )
-        )
+    if not all(isinstance(item, str) for item in [*countries, *offices]):
+        errors.append(InputError("targets.countries and targets.offices must list texts", place))
+        return Targets()
+    everything = value.get("all", False)
+    if not isinstance(everything, bool):
+        errors.append(InputError("targets.all must be true or false", place))
         return Targets()
     return Targets(
-        all=bool(value.get("all", False)),
+        all=everything,
         countries=tuple(str(c).strip() for c in countries),
         offices=tuple(str(o) for o in offices),
     )

@@ -6,18 +6,22 @@ writers (PDF, DOCX, TIFF) only lay out what this returns.
 
 from __future__ import annotations
 
+import functools
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lettergen.campaign import Campaign, Sender
-from lettergen.directory.model import Office
+from lettergen.directory.model import Head, Office
 from lettergen.directory.phones import international as display_number
 from lettergen.errors import Place, TemplateError
 from lettergen.i18n import BODY_TEMPLATE, CountryIn, Language, language
 from lettergen.letter import Block, Letter, ListBlock, Paragraph
 from lettergen.markdown import MarkdownText, to_blocks
 from lettergen.signers import Signer
+
+log = logging.getLogger(__name__)
 
 #: Stands for the campaign's case in the prose until the case's own blocks replace it.
 CASE_MARK = "lettergencasetext"
@@ -26,6 +30,52 @@ CASE_MARK = "lettergencasetext"
 LETTER_PAPER = frozenset(
     {"US", "CA", "MX", "PR", "CL", "CO", "VE", "PH", "GT", "CR", "PA", "DO", "SV", "NI", "BZ"}
 )
+
+
+# --- the fields each text of a language gets ---------------------------------------------------
+
+#: What _context() gives every string that names the office or its addressee, and the prose.
+CONTEXT_FIELDS = frozenset(
+    {"state", "country", "country_in", "country_code", "city", "organisation", "head"}
+)
+#: The fields of each text, by strings.yaml key (a key ending in "." stands for every key under
+#: it) or BODY_TEMPLATE for the prose; other texts take none. compose() passes exactly these
+#: (tests/test_compose_fields.py records its calls to check), and `lettergen lang check` reads
+#: them here, so a new field is added once. `country_in` is the pattern i18n fills.
+TEXT_FIELDS: dict[str, frozenset[str]] = {
+    "offices.": CONTEXT_FIELDS,
+    "addressees.": CONTEXT_FIELDS,
+    "closing": CONTEXT_FIELDS,
+    "labels.header": CONTEXT_FIELDS | {"fax"},
+    "labels.header_post": CONTEXT_FIELDS | {"office"},
+    "labels.fax_notice": CONTEXT_FIELDS | {"fax", "contact", "office_kind"},
+    "labels.date_line": frozenset({"city", "date"}),
+    "country_in": frozenset({"country"}),
+    "joint.": frozenset({"count"}),
+    BODY_TEMPLATE: CONTEXT_FIELDS
+    | {
+        "accredited",
+        "office",
+        "sender",
+        "signer",
+        "case",
+        "demands",
+        "action_date",
+        "letter_date",
+        "action_date_text",
+    },
+}
+
+
+def fields(key: str) -> frozenset[str]:
+    """The fields a text gets when a letter is composed: `key` is a strings.yaml key
+    ("addressees.ambassador.salutation") or BODY_TEMPLATE for the prose."""
+    if key in TEXT_FIELDS:
+        return TEXT_FIELDS[key]
+    for prefix, names in TEXT_FIELDS.items():
+        if prefix.endswith(".") and key.startswith(prefix):
+            return names
+    return frozenset()
 
 
 @dataclass(frozen=True)
@@ -71,7 +121,14 @@ def compose(
         else office.role
     )
     office_line = language_.string(f"offices.{office.kind}", **context)
-    to = (*language_.lines(f"addressees.{role}.lines", **context), office_line)
+    head = office.head
+    to = (
+        *(
+            language_.bind_titles(line)
+            for line in language_.lines(_form(language_, role, "lines", head), **context)
+        ),
+        office_line,
+    )
     fax = recipient.fax_number
     fax_display = display_number(fax) if fax else ""
     date_text = language_.format_date(campaign.letter_date)
@@ -89,21 +146,21 @@ def compose(
         direction="rtl" if language_.direction == "rtl" else "ltr",
         sender=_sender_block(language_, sender),
         addressee=(*to, *map(language_.isolate, office.address)),
-        date=_date_line(language_, date_text, signer.city or sender.city),
+        # The place the letter is written from is the letterhead's: every letter goes out under
+        # the campaign sender's letterhead, so its city, not the signer's town (which the
+        # signature shows), stands in the date line.
+        date=_date_line(language_, date_text, sender.city),
         fax_notice=notice,
-        subject=(language_.string("labels.subject") + " " + campaign.subject[lang]).strip(),
-        salutation=language_.string(f"addressees.{role}.salutation", **context),
+        subject=(
+            language_.string("labels.subject") + " " + language_.bind_titles(campaign.subject[lang])
+        ).strip(),
+        salutation=language_.string(_form(language_, role, "salutation", head), **context),
         body=_body(language_, campaign, recipient, sender, signer, context),
         # A language may close differently by addressee (French repeats the form of address).
-        closing=language_.string(
-            f"addressees.{role}.closing"
-            if language_.has(f"addressees.{role}.closing")
-            else "closing",
-            **context,
-        ),
+        closing=language_.string(_form(language_, role, "closing", head), **context),
         signature=tuple(
             language_.isolate(line)
-            for line in (signer.name, signer.organisation, _place(signer))
+            for line in (signer.name, signer.organisation, _place(language_, signer))
             if line
         ),
         header=header,
@@ -121,23 +178,73 @@ def compose(
     )
 
 
-def _context(language_: Language, recipient: Recipient, state: str) -> dict[str, Any]:
-    """The fields every string and the prose may use: see letter_templates/README.md."""
+def state_names(language_: Language, state: str) -> dict[str, str]:
+    """The sending state's names in a language: `states.<code>` of its strings; where the
+    language lacks them, CLDR's name of the country in every form the language's other states
+    use, with a warning (no grammar is guessed: the translator should add them)."""
     states = language_.raw("states")
-    if not isinstance(states, dict) or state not in states:
-        raise TemplateError(
-            f"the sending state {state} has no names in language {language_.code!r} "
-            f"(states.{state})",
-            hint=f"add states.{state} to {language_.folder / 'strings.yaml'}",
-        )
-    return {
-        "state": states[state],
+    if isinstance(states, dict) and isinstance(states.get(state), dict):
+        return dict(states[state])
+    _warn_cldr_state(language_.code, state, str(language_.folder / "strings.yaml"))
+    name = language_.country_name(state)
+    forms = {"name", "short"}
+    for names in (states or {}).values() if isinstance(states, dict) else ():
+        if isinstance(names, dict):
+            forms.update(str(key) for key in names)
+    return {form: name for form in sorted(forms)}
+
+
+@functools.cache
+def _warn_cldr_state(lang: str, state: str, strings: str) -> None:
+    # Once per language and state, not once per letter.
+    log.warning(
+        "language %r has no names for the sending state %s: CLDR's country name is used in "
+        "every form (add states.%s to %s)",
+        lang,
+        state,
+        state,
+        strings,
+    )
+
+
+def _context(language_: Language, recipient: Recipient, state: str) -> dict[str, Any]:
+    """The fields every string naming the office and the prose get (CONTEXT_FIELDS): see
+    letter_templates/README.md."""
+    context = {
+        "state": state_names(language_, state),
         "country": language_.country_name(recipient.country),
         "country_code": recipient.country,
         "city": recipient.office.city,
         "organisation": _organisation(language_, recipient.office),
         "country_in": CountryIn(language_, recipient.country),
+        # A head of office the directory knows by name (the office's `head:`); "" otherwise.
+        "head": {
+            "name": recipient.office.head.name if recipient.office.head else "",
+            "gender": recipient.office.head.gender if recipient.office.head else "",
+        },
     }
+    assert context.keys() == CONTEXT_FIELDS, "keep CONTEXT_FIELDS in step"
+    return context
+
+
+def _form(language_: Language, role: str, part: str, head: Head | None) -> str:
+    """The strings key of a part of the form of address ("lines", "salutation", "closing").
+
+    For a head of office the directory knows by name, the language's named form for the
+    head's gender (`addressees.<role>.named.female.salutation`), then its named form for any
+    gender (`addressees.<role>.named.salutation`); else, and for an office whose head is not
+    known, the office's form (`addressees.<role>.salutation`), and for a closing the
+    language's general `closing`. A language without named forms addresses a known head by
+    the office, as for any other.
+    """
+    keys = [f"addressees.{role}.{part}"]
+    if head is not None:
+        named = f"addressees.{role}.named"
+        keys[:0] = [f"{named}.{head.gender}.{part}"] if head.gender else []
+        keys.insert(len(keys) - 1, f"{named}.{part}")
+    if part == "closing":
+        keys.append("closing")
+    return next((key for key in keys if language_.has(key)), keys[-1])
 
 
 def _fax_lines(
@@ -168,7 +275,9 @@ def _fax_lines(
 def _date_line(language_: Language, date: str, city: str) -> str:
     if not city:
         return date
-    return language_.string("labels.date_line", city=language_.isolate(city), date=date)
+    return language_.string(
+        "labels.date_line", city=language_.isolate(language_.city_name(city)), date=date
+    )
 
 
 def _body(
@@ -193,7 +302,7 @@ def _body(
         sender=sender,
         signer=signer,
         case=MarkdownText(CASE_MARK),
-        demands=campaign.demands[lang],
+        demands=tuple(language_.bind_titles(d) for d in campaign.demands[lang]),
         action_date=campaign.action_date,
         letter_date=campaign.letter_date,
         action_date_text=language_.format_date(campaign.action_date),
@@ -206,10 +315,12 @@ def _body(
                     "{{ case }} must stand in a paragraph of its own",
                     Place(language_.folder / BODY_TEMPLATE),
                 )
-            blocks.extend(to_blocks(campaign.case[lang]))
+            blocks.extend(to_blocks(language_.bind_titles(campaign.case[lang])))
         else:
             blocks.append(block)
-    marked = _mark_demands(tuple(blocks), campaign.demands[lang])
+    marked = _mark_demands(
+        tuple(blocks), tuple(language_.bind_titles(d) for d in campaign.demands[lang])
+    )
     if not any(isinstance(b, ListBlock) and b.role == "demands" for b in marked):
         raise TemplateError(
             "the letter does not list the campaign's demands (a '- {{ demand }}' list)",
@@ -247,8 +358,13 @@ def _organisation(language_: Language, office: Office) -> str:
     return language_.string(key) if language_.has(key) else office.organisation
 
 
-def _place(signer: Signer) -> str:
-    return ", ".join(part for part in (signer.city, signer.country) if part)
+def _place(language_: Language, signer: Signer) -> str:
+    """The signer's town and country, in the letter's language ("Madrid, Espagne")."""
+    country = signer.country
+    if len(country) == 2 and country.isalpha():  # an ISO code, as signer files give it
+        country = language_.country_name(country.upper())
+    city = language_.city_name(signer.city) if signer.city else ""
+    return ", ".join(part for part in (city, country) if part)
 
 
 def _sender_block(language_: Language, sender: Sender) -> tuple[str, ...]:

@@ -22,16 +22,22 @@ def shown(path: Path | str) -> str:
 
 @dataclass(frozen=True)
 class Place:
-    """Where a problem is: a file, optionally a line, optionally a field or office id."""
+    """Where a problem is: a file, optionally a line (and column), optionally a field or
+    office id."""
 
     path: Path | str | None = None
     line: int | None = None
     field: str | None = None
+    #: The character on the line, from 1: for a character that is invisible or misleading.
+    column: int | None = None
 
     def __str__(self) -> str:
         parts = []
         if self.path is not None:
-            parts.append(shown(self.path) + (f":{self.line}" if self.line else ""))
+            where = f":{self.line}" if self.line else ""
+            if self.line and self.column:
+                where += f":{self.column}"
+            parts.append(shown(self.path) + where)
         if self.field:
             parts.append(self.field)
         return ": ".join(parts)

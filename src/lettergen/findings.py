@@ -5,8 +5,9 @@ checker keeps its own registry of codes (a `Codes`), and makes every finding thr
 finding's severity is always the one its code is registered with. The codes are a promise to
 other tools: add codes, never rename them.
 
-Each checker prints its findings in its own documented line format (see its `finding_line`);
-`str()` of a finding is the general `place: severity: code: message`.
+Every checker prints a finding as one line of the same shape (finding_line, the same as
+`str()`): `place: severity: code: message`, where the place is the file (relative to the current
+folder when below it), its line, and the field, office or page the finding is about.
 """
 
 from __future__ import annotations
@@ -42,6 +43,13 @@ class Finding:
         where = str(self.place)
         text = f"{self.severity}: {self.code}: {self.message}"
         return f"{where}: {text}" if where else text
+
+
+def finding_line(finding: Finding) -> str:
+    """The line `missions validate`, `fax check` and `lang check` print for a finding:
+    `data/directories/kazakhstan.yaml:406: office ru-moscow-embassy: warning: code: message`,
+    `letter.tiff: page 1: error: code: message`, `de/strings.yaml:12: key: error: code: …`."""
+    return str(finding)
 
 
 class Codes(dict[str, tuple[str, str]]):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 from collections.abc import Collection, Iterable
 from functools import cache
 from pathlib import Path
@@ -231,8 +232,29 @@ class Language:
         return f"\u2068{text}\u2069" if text and self.direction == "rtl" else text
 
     def format_date(self, date: dt.date) -> str:
-        return str(
-            format_date(date, format=self.strings.get("date_format", "long"), locale=self.locale)
+        """The date as the language writes it; `date_format_first` is the pattern for the 1st
+        of a month where the language writes an ordinal there (French "1er septembre")."""
+        pattern = self.strings.get("date_format", "long")
+        if date.day == 1 and self.strings.get("date_format_first"):
+            pattern = self.strings["date_format_first"]
+        return str(format_date(date, format=pattern, locale=self.locale))
+
+    def city_name(self, city: str) -> str:
+        """A city as this language names it (`cities:` in strings.yaml: "London: Londres"), else
+        as the data spells it. Babel (CLDR) names countries, not cities."""
+        names = self.strings.get("cities") or {}
+        return str(names.get(city, city)) if isinstance(names, dict) else city
+
+    def bind_titles(self, text: str) -> str:
+        """A non-breaking space after each courtesy title of `name_titles` that stands before
+        a name ("Mr Zhanusov", "M. Zhanusov"), so a line never ends between them."""
+        titles = self.strings.get("name_titles") or ()
+        if not titles or not isinstance(titles, list):
+            return text
+        pattern = _titles_pattern(tuple(str(t) for t in titles))
+        # Only before a name (a capital): "Monsieur le Consul" keeps its ordinary spaces.
+        return pattern.sub(
+            lambda m: m.group(1) + "\u00a0" if m.group(2).isupper() else m.group(0), text
         )
 
     def country_name(self, code: str) -> str:
@@ -309,6 +331,12 @@ def kind_of(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
     return f"a {type(value).__name__}"
+
+
+@cache
+def _titles_pattern(titles: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(t) for t in sorted(titles, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)({alternatives})(?:[ \t]+|[ \t]*\n[ \t]*)(?=(\w))")
 
 
 @cache

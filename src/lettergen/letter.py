@@ -87,6 +87,11 @@ class Letter:
     cover: tuple[tuple[str, str], ...] = ()
     cover_title: str = ""  # "Fax", the cover's heading
 
+    # A joint letter (batch --joint): one letter signed by many. The heading and one line per
+    # signatory ("Maria Lopez, Union A, Madrid"), listed after the signature. () otherwise.
+    signatories_heading: str = ""
+    signatories: tuple[str, ...] = ()
+
     # Document properties.
     locale: str = ""  # BCP 47 tag for spelling and dates, e.g. "en-GB" (default: `language`)
     title: str = ""
@@ -140,5 +145,5 @@ class Letter:
         ]
         for block in self.body:
             parts.extend([block.text] if isinstance(block, Paragraph) else block.texts)
-        parts.extend([self.closing, *self.signature])
+        parts.extend([self.closing, *self.signature, self.signatories_heading, *self.signatories])
         return "\n".join(p for p in parts if p)

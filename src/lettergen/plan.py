@@ -26,7 +26,7 @@ from lettergen.directory.model import Directory
 from lettergen.directory.routing import route, serving_office
 from lettergen.errors import DataError, InputError, LettergenError, ManyErrors
 from lettergen.letter import Letter
-from lettergen.signers import Signer
+from lettergen.signers import Signer, signer_named
 
 if TYPE_CHECKING:
     from lettergen.render.fax import FaxSettings
@@ -68,6 +68,7 @@ class BatchOptions:
     force: bool = False  # render every letter, even those unchanged since the last run
     output: Path | None = None  # the folder batch folders are made in (default: output/)
     merge: bool = False  # one letter into a batch folder: the rest of its manifest stays
+    joint: bool = False  # one letter per office, signed by all the signers (needs `signers`)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "formats", formats.parse(self.formats))
@@ -84,6 +85,7 @@ class PlannedLetter:
     recipient: Recipient
     signer: Signer | None
     language: str
+    signatories: tuple[Signer, ...] = ()  # a joint letter's signers, listed after its signature
 
 
 Job = PlannedLetter  # the name of earlier releases
@@ -104,14 +106,20 @@ class Plan:
     recipients: list[tuple[Recipient, str]]  # with the fax number set, and the language
     signers: Sequence[Signer | None] = (None,)
     skipped: list[Skip] = field(default_factory=list)
+    joint: bool = False  # one letter per office, listing every signer
 
     def letters(self) -> Iterator[PlannedLetter]:
+        if self.joint:
+            signatories = tuple(s for s in self.signers if s is not None)
+            for recipient, language in self.recipients:
+                yield PlannedLetter(recipient, None, language, signatories)
+            return
         for signer in self.signers:
             for recipient, language in self.recipients:
                 yield PlannedLetter(recipient, signer, language)
 
     def __len__(self) -> int:
-        return len(self.recipients) * len(self.signers)
+        return len(self.recipients) * (1 if self.joint else len(self.signers))
 
     @property
     def languages(self) -> list[str]:
@@ -318,7 +326,7 @@ class Prepared:
 
     def compose(self, planned: PlannedLetter) -> Letter:
         """The letter of one entry of the plan."""
-        return compose(
+        letter = compose(
             self.campaign,
             planned.recipient,
             lang=planned.language,
@@ -328,6 +336,14 @@ class Prepared:
             templates=self.templates,
             cover=self.options.cover,
         )
+        if planned.signatories:
+            from lettergen.i18n import language
+            from lettergen.joint import make_joint
+
+            letter = make_joint(
+                letter, language(planned.language, self.templates), planned.signatories
+            )
+        return letter
 
     def run(self, **overrides: Any) -> Any:
         """Write the plan's letters (see batch.run); keyword arguments replace options."""
@@ -368,10 +384,12 @@ def prepare(options: BatchOptions) -> Prepared:
             tuple(campaign.targets.offices),
         )
     signers: Sequence[Signer] | None = None
+    if options.joint and not options.signers:
+        raise DataError("--joint needs --signers: the file of the people who sign the letter")
     if options.signers:
         signers = load_signers(options.signers)
     elif options.signer:
-        signers = [Signer(options.signer)]
+        signers = [signer_named(options.signer)]
     the_plan = plan(
         directory,
         language=language,
@@ -389,6 +407,7 @@ def prepare(options: BatchOptions) -> Prepared:
             code,
             code,
         )
+    the_plan.joint = options.joint
     return Prepared(campaign, directory, the_plan, sender, options, templates)
 
 

@@ -10,6 +10,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from lettergen import text as hygiene
 from lettergen import yamlio
 from lettergen.errors import InputError, LettergenError, ManyErrors, Place
 
@@ -20,9 +21,10 @@ COLUMNS = ("name", "organisation", "city", "country", "email")
 
 
 def name_key(name: str) -> str:
-    """A name as duplicates are found: Unicode-normalised, case-folded, runs of white space made
-    one space ("Анна  Смирнова" and "анна смирнова" are the same person)."""
-    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+    """A name as duplicates are found: Unicode-normalised, zero-width characters dropped,
+    case-folded, runs of white space made one space ("Анна  Смирнова" and "анна смирнова" are
+    the same person; lettergen.text)."""
+    return hygiene.key(name)
 
 
 def _ascii_slug(name: str) -> str:
@@ -64,12 +66,47 @@ class Signer:
         return f"{prefix}-{_name_hash(self.name, self.slug_hash or 8)}"
 
 
+def signer_named(name: str, option: str = "--signer") -> Signer:
+    """The one signer given on the command line, cleaned and checked like a CSV row's name
+    (lettergen.text): the same letter, whichever way the name came in."""
+    cleaned = hygiene.clean(name.strip())
+    index = hygiene.find_bidi(cleaned)
+    if index is not None:
+        raise InputError(hygiene.bidi_message(cleaned[index]), Place(None, None, option))
+    if _CONTROL.search(cleaned):
+        raise InputError("holds a control character", Place(None, None, option))
+    if not cleaned:
+        raise InputError("the name is empty", Place(None, None, option))
+    if len(cleaned) > hygiene.MAX_NAME:
+        raise InputError(
+            f"{len(cleaned):,} characters; a letter takes at most {hygiene.MAX_NAME}",
+            Place(None, None, option),
+        )
+    return Signer(cleaned)
+
+
 def load_signers(path: Path) -> list[Signer]:
     """Read a signers CSV (header row: name, and optional organisation, city, country, email).
-    UTF-8, with or without the byte order mark Excel writes. A name may appear once (compared
-    case-folded, white space normalised); every signer gets a slug of its own."""
-    text = yamlio.read_text(path).removeprefix("\ufeff")
-    reader = csv.DictReader(io.StringIO(text))
+    UTF-8, with or without the byte order mark Excel writes. Every field is cleaned
+    (lettergen.text: NFC, zero-width characters removed) and refused with its place when it
+    holds a bidi control or is longer than a letter can carry. A name may appear once (compared
+    on the cleaned, case-folded form); every signer gets a slug of its own."""
+    content = yamlio.read_text(path).removeprefix("\ufeff")
+    reader = csv.DictReader(io.StringIO(content))
+    try:
+        return _read_rows(path, content, reader)
+    except csv.Error as exc:
+        # The csv module's own limit (131,072 characters by default, a process-wide setting
+        # we leave alone) and malformed quoting end here, with the line reached.
+        line = max(reader.reader.line_num, 1)  # the DictReader counts whole rows only
+        if "field limit" in str(exc):
+            message = f"a field is longer than {csv.field_size_limit():,} characters"
+        else:
+            message = f"not a readable CSV row ({exc})"
+        raise InputError(message, Place(path, line)) from None
+
+
+def _read_rows(path: Path, content: str, reader: csv.DictReader[str]) -> list[Signer]:
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     if "name" not in header:
         raise InputError(
@@ -81,21 +118,23 @@ def load_signers(path: Path) -> list[Signer]:
             f"unknown column(s) {', '.join(unknown)} (known: {', '.join(COLUMNS)})", Place(path, 1)
         )
     reader.fieldnames = header
+    raw_lines = content.split("\n")
     signers: list[Signer] = []
     errors: list[LettergenError] = []
     seen: dict[str, int] = {}
+    end = reader.line_num
     for row in reader:
-        line = reader.line_num
+        start, end = end + 1, reader.line_num
+        line = end
         if None in row:
             errors.append(InputError("more fields than columns", Place(path, line)))
             continue
-        values = {k: (v or "").strip() for k, v in row.items() if k}
+        values = {k: hygiene.clean((v or "").strip()) for k, v in row.items() if k}
         if not any(values.values()):
             continue
-        bad = [k for k, v in values.items() if _CONTROL.search(v)]
-        if bad:
-            # A DOCX cannot hold them, and no name needs them: refuse before any letter is made.
-            errors.append(InputError("holds a control character", Place(path, line, bad[0])))
+        problem = _refused(path, values, raw_lines[start - 1 : end], start)
+        if problem:
+            errors.append(problem)
             continue
         if not values.get("name"):
             errors.append(InputError("name is empty", Place(path, line, "name")))
@@ -123,6 +162,32 @@ def load_signers(path: Path) -> list[Signer]:
     if not signers:
         raise InputError("no signers in this file", Place(path))
     return _distinct_slugs(signers)
+
+
+def _refused(path: Path, values: dict[str, str], raw: list[str], start: int) -> InputError | None:
+    """Why a row cannot become a signer (a control character, a bidi control, a field too
+    long), or None. raw: the file's lines of the row, the first being line start."""
+    line = start + len(raw) - 1
+    bad = [k for k, v in values.items() if _CONTROL.search(v)]
+    if bad:
+        # A DOCX cannot hold them, and no name needs them: refuse before any letter is made.
+        return InputError("holds a control character", Place(path, line, bad[0]))
+    bidi = [k for k, v in values.items() if hygiene.find_bidi(v) is not None]
+    if bidi:
+        value = values[bidi[0]]
+        char = value[hygiene.find_bidi(value) or 0]
+        for offset, text in enumerate(raw):
+            if char in text:
+                where = Place(path, start + offset, bidi[0], column=text.index(char) + 1)
+                return InputError(hygiene.bidi_message(char), where)
+        return InputError(hygiene.bidi_message(char), Place(path, line, bidi[0]))
+    for key, value in values.items():
+        if len(value) > hygiene.MAX_NAME:
+            return InputError(
+                f"{len(value):,} characters; a letter takes at most {hygiene.MAX_NAME}",
+                Place(path, line, key),
+            )
+    return None
 
 
 def _distinct_slugs(signers: list[Signer]) -> list[Signer]:

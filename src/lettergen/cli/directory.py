@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from lettergen.cli import cli
+from lettergen.cli.options import DIRECTORY_OPTION
 from lettergen.yamlio import atomic_write
+
+#: Suffixes 'directory import' reads as a spreadsheet (lettergen.directory.spreadsheet).
+SHEET_SUFFIXES = (".csv", ".xlsx", ".ods")
 
 
 @cli.group("directory")
 def directory_group() -> None:
-    """Turn a published directory text into the directory YAML."""
+    """Turn a published directory or a spreadsheet into the directory YAML, and back."""
 
 
 @directory_group.command("import")
@@ -21,12 +26,162 @@ def directory_group() -> None:
 @click.option("--state", required=True, help="ISO code of the sending state, e.g. KZ.")
 @click.option("--force", is_flag=True, help="Overwrite OUTPUT, losing any hand corrections in it.")
 def directory_import(source: Path, output: Path, state: str, force: bool) -> None:
-    """Read the directory text SOURCE into OUTPUT; print what was read and what was not."""
+    """Read the directory text SOURCE into OUTPUT; print what was read and what was not.
+
+    SOURCE may also be a spreadsheet (.csv, .xlsx, .ods) with the
+    columns 'directory export' writes (docs/directories.md)."""
     from lettergen.directory import importer
 
+    if source.suffix.lower() in SHEET_SUFFIXES:
+        _import_sheet(source, output, state, force)
+        return
     importer.refuse_overwrite(output, force)
     result = importer.import_file(source, state)
     command = f"lettergen directory import {source} -o {output} --state {state.upper()}"
     atomic_write(output, importer.to_yaml(result, command))
     click.echo(f"wrote {output}")
     click.echo("\n".join(importer.summary(result)))
+
+
+def _import_sheet(source: Path, output: Path, state: str, force: bool) -> None:
+    from lettergen.directory import importer, spreadsheet
+    from lettergen.directory.model import dump_directory
+
+    importer.refuse_overwrite(output, force)
+    directory = spreadsheet.import_sheet(source, state)
+    header = f"# Imported with: lettergen directory import {source} -o {output} --state {state}\n"
+    atomic_write(output, header + dump_directory(directory))
+    click.echo(f"wrote {output}")
+    click.echo(f"offices: {len(directory)}")
+
+
+@directory_group.command("export")
+@DIRECTORY_OPTION
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="The spreadsheet: .csv or .xlsx.",
+)
+@click.option("--state", help="The sending state whose directory to write, e.g. KZ.")
+def directory_export(directory_path: Path | None, output: Path, state: str | None) -> None:
+    """Write the directory as a spreadsheet, one row per office, to edit and import back."""
+    from lettergen.directory import spreadsheet
+    from lettergen.directory.model import load_directories
+
+    directory = load_directories(directory_path, state)
+    spreadsheet.export(directory, output)
+    click.echo(f"wrote {output} ({len(directory)} offices)")
+
+
+@directory_group.command("hostlist")
+@click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--mapping",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="The YAML telling which column holds what (docs/directories.md).",
+)
+@click.option("--state", help="Take this sending state's offices (ISO code, e.g. KZ).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the state's offices: .yaml, .csv or .xlsx (needs --state).",
+)
+@click.option("--force", is_flag=True, help="Overwrite OUTPUT.")
+def directory_hostlist(
+    source: Path, mapping: Path, state: str | None, output: Path | None, force: bool
+) -> None:
+    """Read a foreign ministry's list of the missions in its country (CSV, XLSX, ODS): the
+    states and organisations in it, and with --state that state's offices, numbers in E.164."""
+    from lettergen.directory import hostlist, importer, spreadsheet
+    from lettergen.directory.model import dump_directory
+
+    if output and not state:
+        raise click.UsageError("-o needs --state: whose offices to write")
+    found = hostlist.read(source, mapping)
+    if output and state:
+        importer.refuse_overwrite(output, force)
+        directory = found.directory(state)
+        if output.suffix.lower() in (".csv", ".xlsx"):
+            spreadsheet.export(directory, output)
+        else:
+            header = f"# Read with: lettergen directory hostlist {source} --mapping {mapping}\n"
+            atomic_write(output, header + dump_directory(directory))
+        click.echo(f"wrote {output} ({len(directory)} offices)")
+    click.echo("\n".join(hostlist.summary(found, state)))
+
+
+@directory_group.command("update")
+@click.argument("directory_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument(
+    "newer", type=click.Path(path_type=Path, dir_okay=False, exists=True), required=False
+)
+@click.option(
+    "--mapping",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="NEWER is a host-country list read with this mapping (see 'directory hostlist').",
+)
+@click.option(
+    "--country",
+    "covered",
+    multiple=True,
+    help="NEWER covers only this country (repeatable): offices elsewhere are not closed.",
+)
+@click.option(
+    "--from-delivery",
+    "campaign",
+    metavar="CAMPAIGN",
+    help="Instead of NEWER: take out the fax numbers that failed for good when sending CAMPAIGN.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="With --from-delivery: the folder holding the campaign's batch folder (default: output/).",
+)
+@click.option("--apply", "write", is_flag=True, help="Write the changes into DIRECTORY_FILE.")
+@click.option(
+    "--date",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The verified date of changed and new records (default: today).",
+)
+def directory_update(
+    directory_file: Path,
+    newer: Path | None,
+    mapping: Path | None,
+    covered: tuple[str, ...],
+    campaign: str | None,
+    out: Path | None,
+    write: bool,
+    date: Any,
+) -> None:
+    """Compare DIRECTORY_FILE with a NEWER list (.yaml, .csv, .xlsx, .ods) office by office and
+    print what is new, closed and changed; --apply writes it, keeping hand corrections."""
+    from lettergen.directory import update
+    from lettergen.directory.model import load_directory
+    from lettergen.directory.routing import country_code
+
+    if (newer is None) == (campaign is None):
+        raise click.UsageError("give either NEWER or --from-delivery CAMPAIGN")
+    if campaign is not None:
+        from lettergen.directory.delivery import update_from_delivery
+
+        diff, unplaced = update_from_delivery(directory_file, campaign, out, write)
+        for line in unplaced:
+            click.echo(f"not placed: {line}")
+    else:
+        assert newer is not None
+        state = load_directory(directory_file).state
+        found = update.read_newer(newer, state, mapping)
+        day = date.date() if date else None
+        scope = {country_code(c) for c in covered} or found.countries
+        diff = update.update(directory_file, found.directory, found.fields, day, write, scope)
+    click.echo("\n".join(update.diff_lines(diff)))
+    if diff.empty:
+        click.echo("nothing to change")
+    elif write:
+        click.echo(f"wrote {directory_file}")
+    else:
+        click.echo("nothing written: pass --apply to write these changes")

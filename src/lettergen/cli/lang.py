@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -58,3 +59,36 @@ def lang_mark_current(code: str) -> None:
     outdir.check_language(code, "language")
     langcheck.mark_current(code)
     click.echo(f"{code} now follows the current English text")
+
+
+@lang_group.command("proof")
+@click.argument("code")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The PDF to write (default: output/proof-CODE.pdf).",
+)
+def lang_proof(code: str, output: Path | None) -> None:
+    """Write a reviewer's proof of CODE: for each kind of office, the English letter and then
+    the translated one, with what the strings fill in from data highlighted."""
+    from lettergen import proof
+
+    target = output or proof.default_output(code)
+    pages = proof.write_proof(code, target)
+    click.echo(f"wrote {target} ({pages} pages): read it, then run")
+    click.echo(f"  lettergen lang review {code} --by 'YOUR NAME'")
+
+
+@lang_group.command("review")
+@click.argument("code")
+@click.option("--by", "by", required=True, help="The native speaker who reviewed the letters.")
+def lang_review(code: str, by: str) -> None:
+    """Record that a native speaker reviewed CODE against today's English text (sets
+    status: reviewed, with who, when and the English text's hash, in its strings.yaml)."""
+    from lettergen import proof
+
+    record = proof.record_review(code, by)
+    click.echo(
+        f"{code} reviewed by {record['by']} at {record['at']} (English {record['english'][:12]})"
+    )

@@ -57,6 +57,12 @@ def render(
     "one letter per signer and office.",
 )
 @click.option(
+    "--joint",
+    is_flag=True,
+    help="With --signers: one letter per office, signed by the sender on behalf of every "
+    "signer, who are listed after the signature.",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(path_type=Path, file_okay=False),
@@ -89,6 +95,7 @@ def batch_command(
     countries: str | None,
     offices: str | None,
     signers_path: Path | None,
+    joint: bool,
     output: Path | None,
     include_no_fax: bool,
     skip_invalid_fax: bool,
@@ -109,6 +116,7 @@ def batch_command(
         **letter_settings(campaign_name, **letter),
         targets=Targets(everyone, tuple(split_list(countries)), tuple(split_list(offices))),
         signers=signers_path,
+        joint=joint,
         include_no_fax=include_no_fax,
         skip_invalid_fax=skip_invalid_fax,
         workers=workers,

@@ -29,6 +29,7 @@ from lettergen import yamlio
 from lettergen.directory import countries, phones
 from lettergen.directory.model import Directory, Office, dump_directory
 from lettergen.errors import InputError, Place
+from lettergen.slugs import ascii_slug
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,10 @@ _LABEL = re.compile(
     r"(?i)\b(?P<label>tel\s*/\s*fax|tel\s*\+\s*fax|telefax|telephone|phone|tel|fax)\b"
     r"(?![-–][^\W\d_])\.?\s*:?"
 )
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# An address starts where a run of its characters starts (the look-behind): tried from every
+# letter of a long run, the pattern would scan to the run's end each time, quadratic in the
+# line's length.
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL = re.compile(r"(?i)\b(?:https?://|www\.)[^\s,;()<>]+")
 _NUMBER_CHARS = frozenset("0123456789() \t.,-–—/")
 
@@ -119,6 +123,9 @@ class ImportReport:
     unplaced: list[Unplaced] = field(default_factory=list)
     warnings: list[LineWarning] = field(default_factory=list)
     comments: dict[str, list[str]] = field(default_factory=dict)  # office id -> YAML comments
+    #: Source line → the id of the office it was read into (its heading and the lines its
+    #: address, numbers and notes came from); with `unplaced`, every line that has text.
+    placed: dict[int, str] = field(default_factory=dict)
 
     @property
     def offices(self) -> list[Office]:
@@ -155,6 +162,7 @@ class _Entry:
     websites: list[str] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
     see_line: int = 0
+    used: list[int] = field(default_factory=list)  # body lines read into the office
 
     @property
     def has_contact(self) -> bool:
@@ -222,7 +230,10 @@ def parse_heading(line: str) -> _Heading | None:
     if _URL.search(line) or _EMAIL.search(line):
         return None  # a heading holds no web or e-mail address; "kazakhstan-visa.org" is none
     unknown: _Heading | None = None
+    lead = len(line) - len(line.lstrip())
     for dash in _DASH.finditer(line):
+        if dash.start() - lead > 60:
+            break  # every later dash leaves a longer left side: stop before slicing each
         left, rest = line[: dash.start()].strip(), line[dash.end() :]
         if not left or len(left) > 60 or not re.search(r"[^\W\d_]", left):
             continue
@@ -353,16 +364,22 @@ def _read_body(entry: _Entry, warnings: list[LineWarning], unplaced: list[Unplac
         if see:
             entry.heading.see = see.group("country").strip(" .")
             entry.see_line = line_no
+            entry.used.append(line_no)
             continue
+        # One pass each (sub, not a replace per address), so a line of many addresses stays
+        # linear in its length.
         urls = _URL.findall(text)
-        for url in urls:
-            entry.websites.append(url.rstrip("."))
-            text = text.replace(url, " ")
-        for email in _EMAIL.findall(text):
-            if email not in entry.emails:
+        entry.websites.extend(url.rstrip(".") for url in urls)
+        text = _URL.sub(" ", text) if urls else text
+        known = set(entry.emails)
+        emails = _EMAIL.findall(text)
+        for email in emails:
+            if email not in known:
+                known.add(email)
                 entry.emails.append(email.rstrip("."))
-            text = text.replace(email, " ")
-        text = _clean(text)
+        if urls or emails:
+            entry.used.append(line_no)
+        text = _clean(_EMAIL.sub(" ", text))
         if urls and text:
             entry.heading.notes.append(f"{text.strip(' :')}: {' '.join(urls)}")
             continue
@@ -377,9 +394,11 @@ def _read_body(entry: _Entry, warnings: list[LineWarning], unplaced: list[Unplac
             if delegation:
                 entry.heading.accredited.append(delegation.group("org").strip(" ."))
             entry.heading.notes.append(text.strip(" ()"))
+            entry.used.append(line_no)
             continue
         if _read_contacts(entry, line_no, text, state):
             contact_started = True
+            entry.used.append(line_no)
             continue
         if not text or not re.search(r"[^\W_]", text):
             continue
@@ -391,6 +410,7 @@ def _read_body(entry: _Entry, warnings: list[LineWarning], unplaced: list[Unplac
             )
             continue
         entry.address.append(text.rstrip(" ,;"))
+        entry.used.append(line_no)
 
 
 def _split(lines: list[str]) -> tuple[list[_Entry], list[Unplaced], list[LineWarning]]:
@@ -444,11 +464,6 @@ def _split(lines: list[str]) -> tuple[list[_Entry], list[Unplaced], list[LineWar
     return entries, unplaced, warnings
 
 
-def _slug(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")
-
-
 def _id_for(entry: _Entry, kind: str, country: str, city: str) -> str:
     if kind == "non-resident":
         return f"{country.lower()}-non-resident"
@@ -456,9 +471,9 @@ def _id_for(entry: _Entry, kind: str, country: str, city: str) -> str:
     if kind == "permanent-mission":
         organisation = entry.heading.organisation
         suffix = (
-            "un" if organisation in ("UN", "UNOG", "UNOV") else _slug(organisation)
+            "un" if organisation in ("UN", "UNOG", "UNOV") else ascii_slug(organisation)
         ) + "-mission"
-    place = _slug(countries.canonical_city(city)) if city else ""
+    place = ascii_slug(countries.canonical_city(city)) if city else ""
     return "-".join(part for part in (country.lower(), place, suffix) if part)
 
 
@@ -490,11 +505,14 @@ def _office(entry: _Entry, warnings: list[LineWarning], unplaced: list[Unplaced]
             kind = "non-resident"
     if kind == "non-resident":
         city = city or heading.residence
+        # Only the "for information see" line is read; every other line is reported (a second
+        # "see" line too), and none counts as read into the office.
         for line_no, text in entry.body:
-            if line_no != entry.see_line and not _SEE.search(text):
+            if line_no != entry.see_line:
                 unplaced.append(
                     Unplaced(line_no, text, f"under the non-resident entry at line {entry.line}")
                 )
+        entry.used = [n for n in entry.used if n == entry.see_line]
         notes = [f"Ambassador with residence in {heading.residence}"] if heading.residence else []
         if heading.see:
             notes.append(f"for information see {heading.see}")
@@ -569,6 +587,7 @@ def _read_see(entry: _Entry) -> None:
         if see and not entry.see_line:
             entry.heading.see = see.group("country").strip(" .")
             entry.see_line = line_no
+            entry.used.append(line_no)
 
 
 def _entry_warnings(entry: _Entry) -> list[LineWarning]:
@@ -612,6 +631,7 @@ def import_text(text: str, state: str, source: str = "", path: Path | None = Non
     residents = [o for o in offices if o.resident]
     routed: list[Office] = []
     comments: dict[str, list[str]] = {}
+    placed: dict[int, str] = {}
     for office, entry in zip(offices, entries, strict=True):
         if not office.resident:
             served_by, why = _serving(office, entry, residents)
@@ -625,13 +645,14 @@ def import_text(text: str, state: str, source: str = "", path: Path | None = Non
                 )
         if entry.comments:
             comments[office.id] = entry.comments
+        placed.update(dict.fromkeys([entry.line, *entry.used], office.id))
         routed.append(office)
     directory = Directory(state_code, routed, source)
     unplaced.sort(key=lambda u: u.line)
     warnings.sort(key=lambda w: w.line)
     for lost in unplaced:
         log.debug("line %d unplaced (%s): %s", lost.line, lost.reason, lost.text)
-    return ImportReport(directory, unplaced, warnings, comments)
+    return ImportReport(directory, unplaced, warnings, comments, dict(sorted(placed.items())))
 
 
 def _unique_ids(offices: list[Office], entries: list[_Entry]) -> list[Office]:
@@ -679,7 +700,16 @@ def summary(report: ImportReport) -> list[str]:
 
 
 def refuse_overwrite(path: Path, force: bool) -> None:
-    """A directory file is reviewed by hand after import: replacing one needs force."""
+    """A directory file is reviewed by hand after import: replacing one needs force. A folder
+    (or a path through a file) is no place for it, force or not."""
+    if path.is_dir():
+        raise InputError(
+            "is a folder; OUTPUT is the directory file to write",
+            Place(path),
+            hint=f"name a file in it, e.g. -o {path / '<state>.yaml'}",
+        )
+    if any(parent.exists() and not parent.is_dir() for parent in path.parents):
+        raise InputError("a part of this path is a file, not a folder", Place(path))
     if path.exists() and not force:
         raise InputError(
             "already exists and may hold hand corrections",

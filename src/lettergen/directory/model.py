@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 import re
 from collections.abc import Iterable, Iterator
@@ -64,7 +65,65 @@ FIELDS = (
     "served_by",
     "notes",
     "source_line",
+    # Keeping a directory true (docs/directories.md): where a record's facts come from, and
+    # when a person last checked them.
+    "source",
+    "verified",
+    "head",
 )
+
+
+# --- a known head of office: the per-office override of the form of address ----------------
+
+
+#: A head's gender, as the forms of address of a language may need it; "" when not known.
+GENDERS = ("female", "male", "")
+
+
+@dataclass(frozen=True)
+class Head:
+    """The person who heads an office, where the directory knows them: letters then address
+    them by name ("H.E. Ms Aigul Nurlanova"), in the form their gender takes where a language
+    has one (strings.yaml `addressees.<role>.named`)."""
+
+    name: str
+    gender: str = ""  # one of GENDERS
+
+    def to_record(self) -> str:
+        """One text, so a spreadsheet cell holds it too: "Aigul Nurlanova (female)"."""
+        return f"{self.name} ({self.gender})" if self.gender else self.name
+
+
+_HEAD_TEXT = re.compile(r"(?P<name>.*?)\s*(?:\((?P<gender>[^()]*)\))?\s*")
+
+
+def head_from_record(value: Any, place: Place, errors: list[LettergenError]) -> Head | None:
+    """`head: Aigul Nurlanova (female)` of an office record: the name, and the gender in
+    brackets where known (female or male); a mapping {name: …, gender: …} is read too."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        match = _HEAD_TEXT.fullmatch(value)
+        value = {"name": match["name"], "gender": match["gender"]} if match else {}
+    hint = "write head: Name (female), Name (male), or the name alone if the gender is not known"
+    if not isinstance(value, dict) or not isinstance(value.get("name"), str):
+        errors.append(InputError("head must be a name, e.g. 'Aigul Nurlanova (female)'", place))
+        return None
+    name = " ".join(value["name"].split())
+    gender = str(value.get("gender") or "").strip()
+    unknown = sorted(set(value) - {"name", "gender"})
+    if unknown:
+        errors.append(InputError(f"head: unknown key {unknown[0]!r}", place, hint=hint))
+        return None
+    if gender not in GENDERS or not name:
+        errors.append(
+            InputError(f"head: gender {gender!r}" if name else "head: no name", place, hint=hint)
+        )
+        return None
+    return Head(name, gender)
+
+
+# --- offices ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -88,6 +147,11 @@ class Office:
     served_by: str = ""  # non-resident: the id of the office acting for this country
     notes: tuple[str, ...] = ()
     source_line: int | None = None  # line in the imported source text
+    # Keeping a directory true: the record's own source (a list, a call, a web page) when it
+    # differs from the directory's, and the date (ISO, YYYY-MM-DD) its facts were last checked.
+    source: str = ""
+    verified: str = ""
+    head: Head | None = None  # the head of office, where known by name
     # Where this record was read from, for messages; not part of the YAML.
     file: Path | None = field(default=None, compare=False, repr=False)
     line: int | None = field(default=None, compare=False, repr=False)
@@ -115,6 +179,8 @@ class Office:
             value = getattr(self, name)
             if value in ("", (), None):
                 continue
+            if isinstance(value, Head):
+                value = value.to_record()
             record[name] = list(value) if isinstance(value, tuple) else value
         return record
 
@@ -159,18 +225,19 @@ class Directory:
 ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 #: Fields holding one text each.
-SINGLE_TEXTS = ("city", "addressee", "organisation", "website", "served_by")
+SINGLE_TEXTS = ("city", "addressee", "organisation", "website", "served_by", "source")
 #: Fields holding a list of texts (a single text is read as a list of one).
 TEXT_LISTS = ("address", "phones", "faxes", "emails", "accredited_to", "notes")
 
 
 def _yes_no_error(key: str, value: bool, place: Place) -> InputError:
-    """YAML 1.1 reads bare NO, no, off (and yes, on) as booleans: Norway's code becomes false."""
-    if value:
-        hint = "write the text in quotes: YAML reads a bare YES, ON or TRUE as true"
-    else:
-        hint = "write 'NO' in quotes: YAML reads a bare NO as false"
-    return InputError(f"{key} is read as {str(value).lower()}, not as a text", place, hint=hint)
+    """A bare true or false where a text belongs (lettergen reads YAML 1.2 booleans, so NO,
+    yes and off are texts: only these two words are read as booleans)."""
+    return InputError(
+        f"{key} is read as {str(value).lower()}, not as a text",
+        place,
+        hint="write the text in quotes",
+    )
 
 
 def _kind_of_value(value: Any) -> str:
@@ -206,6 +273,21 @@ def _text(key: str, value: Any, place: Place, errors: list[LettergenError]) -> s
     if isinstance(value, str | int):
         return str(value)
     errors.append(InputError(f"{key} must be one text, not {_kind_of_value(value)}", place))
+    return ""
+
+
+def _date(value: Any, place: Place, errors: list[LettergenError]) -> str:
+    """verified: a date, YYYY-MM-DD (YAML reads it as a date; a spreadsheet gives text)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value.strip()).isoformat()
+        except ValueError:
+            pass
+    errors.append(InputError(f"verified {value!r} is not a date", place, hint="write YYYY-MM-DD"))
     return ""
 
 
@@ -267,6 +349,8 @@ def office_from_record(record: Any, path: Path, errors: list[LettergenError]) ->
         errors.append(InputError("source_line must be a number", at("source_line")))
         source_line = None
     texts = {key: _strings(key, record.get(key), at(key), errors) for key in TEXT_LISTS}
+    verified = _date(record.get("verified"), at("verified"), errors)
+    head = head_from_record(record.get("head"), at("head"), errors)
     if len(errors) > before:
         return None
     return Office(
@@ -285,6 +369,9 @@ def office_from_record(record: Any, path: Path, errors: list[LettergenError]) ->
         accredited_to=texts["accredited_to"],
         notes=texts["notes"],
         source_line=source_line,
+        source=singles["source"],
+        verified=verified,
+        head=head,
         file=path,
         line=line,
     )
@@ -344,19 +431,48 @@ def merge(directories: Iterable[Directory]) -> Directory:
     )
 
 
-def load_directories(path: Path | None = None) -> Directory:
-    """A directory file, or every *.yaml file of a folder (default: data/directories/)."""
+def _directory_files(target: Path) -> list[Path]:
+    files = sorted(target.glob("*.yaml")) + sorted(target.glob("*.yml"))
+    if not files:
+        raise InputError("no directory files (*.yaml) in this folder", Place(target))
+    return files
+
+
+def load_directories(path: Path | None = None, state: str | None = None) -> Directory:
+    """A directory file, or the files of one sending state in a folder (default:
+    data/directories/). A folder holding several states' directories needs `state`."""
+    parts = load_states(path, state)
+    if len(parts) > 1:
+        states = ", ".join(d.state for d in parts)
+        raise DataError(
+            f"the folder holds the directories of several sending states: {states}",
+            Place(path or parts[0].files[0].parent),
+            hint="pass --state, or --directory with one file",
+        )
+    return parts[0]
+
+
+def load_states(path: Path | None = None, state: str | None = None) -> list[Directory]:
+    """One Directory per sending state of a file or folder (default: data/directories/), in
+    the order of the states' codes; only `state`'s if given."""
     from lettergen import paths
 
     target = path or paths.directories_dir()
     if target.is_dir():
-        files = sorted(target.glob("*.yaml")) + sorted(target.glob("*.yml"))
-        if not files:
-            raise InputError("no directory files (*.yaml) in this folder", Place(target))
-        return merge(load_directory(f) for f in files)
-    if not target.exists():
+        loaded = [load_directory(f) for f in _directory_files(target)]
+    elif not target.exists():
         raise InputError("file not found", Place(target))
-    return merge([load_directory(target)])
+    else:
+        loaded = [load_directory(target)]
+    wanted = state.upper() if state else None
+    states = sorted({d.state for d in loaded if wanted in (None, d.state)})
+    if not states:
+        raise DataError(
+            f"no directory of the sending state {wanted} here",
+            Place(target),
+            hint=f"the files hold: {', '.join(sorted({d.state for d in loaded}))}",
+        )
+    return [merge(d for d in loaded if d.state == code) for code in states]
 
 
 def _record_dumper() -> type[Any]:

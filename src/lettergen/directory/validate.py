@@ -9,13 +9,16 @@ its office's id, its place the office's record (lettergen.findings).
 
 from __future__ import annotations
 
+import datetime
 import logging
+import re
 
 from lettergen.directory import countries, phones
 from lettergen.directory.model import Directory, Office
 from lettergen.directory.routing import follow
-from lettergen.errors import shown
+from lettergen.errors import InputError
 from lettergen.findings import ERROR, WARNING, Codes, Finding
+from lettergen.findings import finding_line as finding_line  # what `missions validate` prints
 
 log = logging.getLogger(__name__)
 
@@ -37,15 +40,13 @@ CODES = Codes(
         "fax-shared": (WARNING, "the same fax number belongs to more than one office"),
         "fax-is-mobile": (WARNING, "a fax number is a mobile number"),
         "no-fax": (WARNING, "an office has no fax number"),
+        "no-address": (WARNING, "an office has no street address (none, or only its city)"),
+        "no-city": (WARNING, "an office has no city"),
+        # Only with a --max-age: the shipped 2002 directory is historical and was never checked.
+        "never-verified": (WARNING, "a record has no verified date"),
+        "verified-long-ago": (WARNING, "a record was last verified longer ago than the max age"),
     }
 )
-
-
-def finding_line(finding: Finding) -> str:
-    """The line `missions validate` prints: `file:line: office-id: code: message`."""
-    place = finding.place
-    where = f"{shown(place.path) if place.path else '<directory>'}:{place.line or 0}"
-    return f"{where}: {finding.subject or '-'}: {finding.code}: {finding.message}"
 
 
 def _finding(code: str, message: str, office: Office) -> Finding:
@@ -85,6 +86,53 @@ def _number_findings(office: Office) -> list[Finding]:
     return found
 
 
+def _place_findings(office: Office) -> list[Finding]:
+    """A letter by post needs a street and a city; a fax letter prints them in its address."""
+    if not office.resident:
+        return []
+    found = []
+    if not office.city.strip():
+        found.append(_finding("no-city", "no city", office))
+    lines = [line.strip().casefold() for line in office.address if line.strip()]
+    if not lines:
+        found.append(_finding("no-address", "no address", office))
+    elif lines == [office.city.strip().casefold()]:
+        found.append(_finding("no-address", "the address is only the city: no street", office))
+    return found
+
+
+_AGE = re.compile(r"\s*(\d+)\s*([ymwd])\s*")
+_DAYS = {"y": 365, "m": 30, "w": 7, "d": 1}
+
+
+def parse_age(text: str) -> datetime.timedelta:
+    """'2y', '18m', '6w', '90d' (years and months counted as 365 and 30 days)."""
+    match = _AGE.fullmatch(text.lower())
+    if not match:
+        raise InputError(
+            f"max age {text!r} is not a number and a unit",
+            hint="write e.g. 2y, 18m, 6w or 90d",
+        )
+    return datetime.timedelta(days=int(match[1]) * _DAYS[match[2]])
+
+
+def _age_findings(
+    office: Office, max_age: datetime.timedelta, today: datetime.date
+) -> list[Finding]:
+    if not office.verified:
+        return [_finding("never-verified", "never verified", office)]
+    checked = datetime.date.fromisoformat(office.verified)
+    if today - checked > max_age:
+        return [
+            _finding(
+                "verified-long-ago",
+                f"last verified {office.verified}, {(today - checked).days} days ago",
+                office,
+            )
+        ]
+    return []
+
+
 def _served_by_findings(office: Office, directory: Directory) -> list[Finding]:
     if office.resident and not office.served_by:
         return []
@@ -114,13 +162,22 @@ def _served_by_findings(office: Office, directory: Directory) -> list[Finding]:
     return []
 
 
-def validate(directory: Directory) -> list[Finding]:
-    """Every finding of the directory, errors and warnings, in office order."""
+def validate(
+    directory: Directory,
+    max_age: datetime.timedelta | None = None,
+    today: datetime.date | None = None,
+) -> list[Finding]:
+    """Every finding of the directory, errors and warnings, in office order. With max_age,
+    records never verified or verified longer ago than that are reported too."""
     by_office: dict[str, list[Finding]] = {}
+    day = today or datetime.date.today()
     for office in directory:
         found = _country_findings(office)
         found += _number_findings(office)
+        found += _place_findings(office)
         found += _served_by_findings(office, directory)
+        if max_age is not None:
+            found += _age_findings(office, max_age, day)
         by_office.setdefault(office.id, []).extend(found)
     faxes = [(o.id, n) for o in directory for n in dict.fromkeys(o.faxes)]
     for number, owners in phones.shared(faxes).items():

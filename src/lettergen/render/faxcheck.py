@@ -32,6 +32,7 @@ from PIL import Image, ImageChops
 
 from lettergen.errors import Place
 from lettergen.findings import ERROR, WARNING, Codes, Finding
+from lettergen.findings import finding_line as finding_line  # what `fax check` prints
 from lettergen.render import fax
 
 #: Every code the checks report, with its severity and meaning (README, "Faxing").
@@ -56,6 +57,10 @@ CODES = Codes(
         "tiff-page-length": (ERROR, "the page is longer than A4 + 30 mm"),
         "tiff-subfile-type": (WARNING, "NewSubfileType is not 2 (page of a multi-page document)"),
         "tiff-page-number": (WARNING, "PageNumber is missing or not (page, pages)"),
+        "page-too-large": (
+            ERROR,
+            "a side of the page is over 1 m: no fax prints it (not rendered)",
+        ),
     }
 )
 
@@ -65,14 +70,12 @@ SMALL_PT = 8.0
 TOO_SMALL_PT = 6.0
 HEADER_MM = 32.0  # the running header's band ends 30 mm from the top
 MAX_LENGTH_MM = 297.0 + 30.0  # HylaFAX's tiffcheck: the page size + 30 mm
+#: A page side no fax machine prints. A larger page is reported, not rendered: a 200 × 200 inch
+#: page is 400 megapixels at CHECK_DPI (4.7 GB of memory to find that it cannot be faxed).
+MAX_SIDE_MM = 1000.0
 CHECK_DPI = 100  # PDF pages are rendered at this resolution for the pixel checks
 GREY_SHARE = 0.10  # a page is grey when this share of its ink is mid-grey ...
 COLOUR_SHARE = 0.01  # ... and colourful when this share of it has colour
-
-
-def finding_line(finding: Finding) -> str:
-    """The line `fax check` prints: `file: page N: code: message (severity)`."""
-    return f"{finding.place}: {finding.code}: {finding.message} ({finding.severity})"
 
 
 @dataclass
@@ -168,7 +171,11 @@ def _check_pdf(check: FileCheck) -> None:
         check.pages = len(document)
         sizes: list[float] = []
         for index in range(check.pages):
-            page = document[index]
+            try:
+                page = document[index]
+            except pdfium.PdfiumError as exc:
+                check.add(index + 1, "unreadable", f"cannot read the page: {exc}")
+                continue
             try:
                 _check_pdf_page(check, index + 1, page, sizes)
             finally:
@@ -183,8 +190,24 @@ def _check_pdf(check: FileCheck) -> None:
             check.add(0, "text-small", f"the smallest text is {smallest:.1f} pt")
 
 
+def _too_large(check: FileCheck, number: int, width_mm: float, height_mm: float) -> bool:
+    """Report a page larger than MAX_SIDE_MM on a side; True if it was (then it is not
+    rendered)."""
+    if max(width_mm, height_mm) <= MAX_SIDE_MM:
+        return False
+    check.add(
+        number,
+        "page-too-large",
+        f"the page is {width_mm:.0f} × {height_mm:.0f} mm"
+        f" (a fax page is A4 or Letter; at most {MAX_SIDE_MM:g} mm a side is checked)",
+    )
+    return True
+
+
 def _check_pdf_page(check: FileCheck, number: int, page: Any, sizes: list[float]) -> None:
     width_pt, height_pt = page.get_size()
+    if _too_large(check, number, width_pt / 72 * 25.4, height_pt / 72 * 25.4):
+        return
     scale = CHECK_DPI / 72
     size = (round(width_pt * scale), round(height_pt * scale))
     grey = fax.render_grey(page, scale, scale, *size)
@@ -257,8 +280,11 @@ def _check_label(check: FileCheck, number: int, band: str) -> None:
 
 def _check_tiff(check: FileCheck) -> None:
     try:
-        image = Image.open(check.file)
-    except (OSError, Image.DecompressionBombError) as exc:
+        with warnings.catch_warnings():
+            # Pillow warns before it fails on a damaged header: the failure is the finding.
+            warnings.simplefilter("ignore")
+            image = Image.open(check.file)
+    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
         check.add(0, "unreadable", f"cannot read the TIFF: {exc}")
         return
     with image, warnings.catch_warnings():
@@ -316,7 +342,10 @@ def _check_tiff_page(check: FileCheck, number: int, image: Any) -> str:
             "tiff-page-number",
             f"PageNumber {page_number or 'missing'}, not {(number - 1, check.pages)}",
         )
-    if image.mode == "1" and x_dpi and y_dpi:
+    too_large = bool(x_dpi and y_dpi) and _too_large(
+        check, number, width / x_dpi * 25.4, length / y_dpi * 25.4
+    )
+    if image.mode == "1" and x_dpi and y_dpi and not too_large:
         # Pillow shows a bilevel page with black as 0, whatever the photometric tag says.
         _check_ink(check, number, ImageChops.invert(image.convert("L")), x_dpi, y_dpi)
     scheme = {3: "Group 3", 4: "Group 4"}.get(compression, f"compression {compression}")

@@ -241,6 +241,10 @@ def _layout_one(letter: Letter, root: Path, *, reserved: bool = False) -> Any:
         )
         return html.render(font_config=font_config, stylesheets=[css])
 
+    if letter.signatories:
+        # A joint letter's length depends on how its list wraps; a wrong guess would cost a
+        # second layout of dozens of pages, where CSS's counters cost little next to one.
+        return lay_out(None)
     guess = 2 if letter.cover else 1
     document = lay_out(guess)
     if len(document.pages) == guess:

@@ -20,7 +20,7 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from typing import Any, TypeVar
 
 from lettergen import formats
@@ -42,7 +42,7 @@ def render_files(
     todo: Iterable[tuple[K, Letter, tuple[str, ...]]],
     settings: WriteSettings,
     workers: int,
-) -> Iterator[tuple[K, Letter, list[Output]]]:
+) -> Generator[tuple[K, Letter, list[Output]], None, None]:
     """(key, letter, outputs) for every letter to render, in order: in this process, or in
     chunks spread over `workers` processes (a few chunks in flight, so memory stays bounded)."""
     from lettergen.render.pdf import CHUNK

@@ -35,6 +35,7 @@ from lettergen.render.docx.ooxml import (
     COMPLEX_SCRIPT_FONT,
     FONT,
     PPR_ORDER,
+    SECTPR_ORDER,
     clean_package,
     core_properties,
     field,
@@ -264,6 +265,19 @@ def _letter(base: _Base, letter: Letter, page: Layout, pages: int | None = None)
         paragraph("Closing", letter.closing)
     for i, line in enumerate(letter.signature):
         paragraph("Signer" if i == 0 else "Signature", line)
+    if letter.signatories:
+        heading = paragraph("Signatories Heading", letter.signatories_heading)
+        long = len(letter.signatories) > LONG_LIST
+        if long:
+            _columns_after(document, heading, page)
+        num_id = numbers()
+        indent = Mm(page.signatories_indent_mm[long])
+        for line in letter.signatories:
+            item = paragraph("Signatory", line)
+            set_num(item, num_id)
+            # The number hangs in the indent, as in the PDF (the list style's is for 11 pt).
+            item.paragraph_format.left_indent = indent
+            item.paragraph_format.first_line_indent = -indent
 
     # The section properties stay last in the body (add_paragraph inserts before them).
     assert body[-1].tag.endswith("}sectPr")
@@ -443,6 +457,26 @@ def _measure(path: Path, text: str) -> float:
     """The advance of text in em."""
 
     return ImageFont.truetype(str(path), 1000).getlength(text) / 1000
+
+
+#: Signatories from which the list is set in two columns (letter.html.j2: class "long").
+LONG_LIST = 24
+
+
+def _columns_after(document: Document, paragraph: DocxParagraph, page: Layout) -> None:
+    """Everything after `paragraph` in two columns: a continuous section break at its end.
+
+    Word keeps a section's properties at the section's end, so the letter's own properties
+    (page size, margins, header) move into the paragraph's mark, and the document's last
+    properties become the list's: the same page, continuous, two columns, header inherited."""
+    last = document.element.body[-1]
+    letter_section = copy.deepcopy(last)
+    insert(paragraph._p.get_or_add_pPr(), letter_section, PPR_ORDER)
+    for reference in last.findall(qn("w:headerReference")) + last.findall(qn("w:footerReference")):
+        last.remove(reference)
+    insert(last, OxmlElement("w:type", {qn("w:val"): "continuous"}), SECTPR_ORDER)
+    gap = str(round(Mm(page.signatories_gap_mm).twips))
+    insert(last, OxmlElement("w:cols", {qn("w:num"): "2", qn("w:space"): gap}), SECTPR_ORDER)
 
 
 def _header(document: Document, letter: Letter, rtl: bool, pages: int | None) -> None:

@@ -71,6 +71,15 @@ class Layout:
     cover_label_gap_mm: float  # label column's end padding
     cover_padding_mm: tuple[float, float]  # above and below each row's text
     cover_rule_pt: float  # below each row
+    # A joint letter's list of signatories (.signatories): its heading, then a numbered list.
+    signatories_pt: float
+    signatories_line_height: float
+    signatories_before_mm: float
+    signatories_heading_pt: float
+    signatories_heading_after_mm: float
+    signatory_after_mm: float
+    signatories_gap_mm: float  # between the columns of a long list
+    signatories_indent_mm: tuple[float, float]  # text from the margin: short list, long list
 
     @property
     def text_width_mm(self) -> float:
@@ -242,4 +251,15 @@ def _layout(templates: Path, page_size: str) -> Layout:
         cover_label_gap_mm=css.length(".cover th", "padding-inline-end"),
         cover_padding_mm=(css.box(".cover td", "padding", 0), css.box(".cover td", "padding", 2)),
         cover_rule_pt=css.length(".cover tr", "border-bottom") / MM_PER_PT,
+        signatories_pt=css.pt(".signatories", body_pt),
+        signatories_line_height=css.number(".signatories", "line-height"),
+        signatories_before_mm=css.box(".signatories", "margin", 0),
+        signatories_heading_pt=css.pt(".signatories h2", body_pt),
+        signatories_heading_after_mm=css.box(".signatories h2", "margin", 2),
+        signatory_after_mm=css.box(".signatories li", "margin", 2),
+        signatories_gap_mm=css.length(".signatories.long ol", "column-gap"),
+        signatories_indent_mm=(
+            css.length(".signatories li", "padding-inline-start"),
+            css.length(".signatories.long li", "padding-inline-start"),
+        ),
     )

@@ -67,6 +67,12 @@ PPR_ORDER = ["pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "w
              "sectPr", "pPrChange"]  # fmt: skip
 
 
+# ECMA-376 Part 1, 17.6.17 (CT_SectPr): a section's properties, in schema order.
+SECTPR_ORDER = ["headerReference", "footerReference", "footnotePr", "endnotePr", "type", "pgSz",
+                "pgMar", "paperSrc", "pgBorders", "lnNumType", "pgNumType", "cols", "formProt",
+                "vAlign", "noEndnote", "titlePg", "textDirection", "bidi", "rtlGutter",
+                "docGrid", "printerSettings", "sectPrChange"]  # fmt: skip
+
 TBLPR_ORDER = ["tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize",
                "tblStyleColBandSize", "tblW", "jc", "tblCellSpacing", "tblInd", "tblBorders",
                "shd", "tblLayout", "tblCellMar", "tblLook"]  # fmt: skip

@@ -200,6 +200,24 @@ def _letter_styles(make: _StyleMaker, page: Layout, *, rtl: bool) -> None:
         before=page.signature_space_mm,
         next_style="Signature",
     )
+    # A joint letter's signatories: a heading, then numbered lines in smaller type.
+    style(
+        "Signatory",
+        base="List Number",
+        size=page.signatories_pt,
+        line_height=page.signatories_line_height,
+        after=page.signatory_after_mm,
+        next_style="Signatory",
+    )
+    style(
+        "Signatories Heading",
+        size=page.signatories_heading_pt,
+        bold=True,
+        before=page.signatories_before_mm,
+        after=page.signatories_heading_after_mm,
+        keep_with_next=True,
+        next_style="Signatory",
+    )
     header = style("Header", size=page.header_pt)
     tabs = header.element.pPr.find(qn("w:tabs"))
     if tabs is not None:  # the template's tab stops are for US Letter with 1.25" margins

@@ -1,0 +1,199 @@
+"""The supporter page under an action-day rush: 20 supporters at once asking for their PDF.
+
+    python benchmarks/bench_serve.py [--supporters 20] [--letters 200] [--seconds 120]
+                                     [--workers N]
+
+Starts the real server (`lettergen serve`, gunicorn) on 127.0.0.1, then:
+1. a baseline: one supporter alone asks for letters one after another (the time one letter
+   takes with nobody else waiting);
+2. the rush: N supporters (threads), each loading the page (for its CSRF token) and then asking
+   for a PDF letter to the office of a country, until `--letters` letters are made or
+   `--seconds` pass.
+Prints p50/p95/p99 of the letter requests, letters per second, and the rush's p95 as a multiple
+of the baseline's median. Every response is checked to be a PDF. The server is stopped at the
+end, whatever happens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import os
+import platform
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Countries supporters write from: resident embassies, consulates and heads of mission
+#: accredited from abroad, so the rush does not hit one office only.
+COUNTRIES = ("DE", "US", "GB", "FR", "IT", "NL", "AT", "DZ", "CZ", "IL", "GR", "CA")
+
+
+class Supporter:
+    """One browser: its own cookie jar (the CSRF cookie) and its token."""
+
+    def __init__(self, url: str, number: int):
+        self.url = url
+        self.number = number
+        jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        page = self.opener.open(url, timeout=60).read().decode("utf-8")
+        match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        if not match:
+            raise SystemExit("the page has no CSRF token")
+        self.token = match.group(1)
+
+    def letter(self, index: int) -> float:
+        """Ask for one PDF letter; the seconds it took."""
+        form = {
+            "csrf_token": self.token,
+            "lang": "en",
+            "name": f"Supporter {self.number:02d}-{index:04d}",
+            "town": "Leeds",
+            "country": COUNTRIES[(self.number + index) % len(COUNTRIES)],
+        }
+        data = urllib.parse.urlencode(form).encode()
+        start = time.perf_counter()
+        with self.opener.open(self.url + "letter.pdf", data=data, timeout=120) as response:
+            body = response.read()
+        took = time.perf_counter() - start
+        if not body.startswith(b"%PDF"):
+            raise SystemExit(f"not a PDF: {body[:200]!r}")
+        return took
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(workers: int) -> tuple[subprocess.Popen[bytes], str, Path]:
+    port = free_port()
+    log = ROOT / "output" / f"bench-serve-{port}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "lettergen", "serve", "free-zhanusov-2002"),
+                *("--port", str(port), "--workers", str(workers), "--letters-per-minute", "0"),
+            ],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 90
+    while f"Open {url}" not in log.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop(process)
+            raise SystemExit(f"the server did not start:\n{log.read_text(errors='replace')}")
+        time.sleep(0.2)
+    # Each worker warms up (fonts, layout) after the server says it is ready: wait for that.
+    Supporter(url, 0).letter(0)
+    return process, url, log
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def rush(url: str, supporters: int, letters: int, seconds: float) -> tuple[list[float], float]:
+    """`supporters` threads sharing a budget of `letters` requests and a deadline."""
+    times: list[float] = []
+    lock = threading.Lock()
+    budget = [letters]
+    deadline = time.monotonic() + seconds
+    errors: list[BaseException] = []
+
+    def run(number: int) -> None:
+        try:
+            supporter = Supporter(url, number)
+            index = 0
+            while time.monotonic() < deadline:
+                with lock:
+                    if budget[0] <= 0:
+                        return
+                    budget[0] -= 1
+                took = supporter.letter(index)
+                index += 1
+                with lock:
+                    times.append(took)
+        except BaseException as exc:  # reported after the threads end
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(supporters)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - start
+    if errors:
+        raise SystemExit(f"a supporter's request failed: {errors[0]!r}")
+    return times, wall
+
+
+def report(label: str, times: list[float], wall: float) -> None:
+    ms = [t * 1000 for t in times]
+    print(
+        f"{label}: {len(ms)} letters in {wall:.1f} s = {len(ms) / wall:.2f} letters/s; "
+        f"p50 {percentile(ms, 0.50):.0f} ms, p95 {percentile(ms, 0.95):.0f} ms, "
+        f"p99 {percentile(ms, 0.99):.0f} ms, max {max(ms):.0f} ms"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--supporters", type=int, default=20)
+    parser.add_argument("--letters", type=int, default=200, help="letters in the rush (bound)")
+    parser.add_argument("--seconds", type=float, default=120, help="the rush's time bound")
+    parser.add_argument("--baseline", type=int, default=10, help="letters for the baseline")
+    parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
+    args = parser.parse_args()
+    print(
+        f"{platform.python_implementation()} {platform.python_version()}, "
+        f"{len(os.sched_getaffinity(0))} cores, gunicorn with {args.workers} worker(s)"
+    )
+    process, url, log = start_server(args.workers)
+    try:
+        alone = Supporter(url, 99)
+        start = time.perf_counter()
+        baseline = [alone.letter(i) for i in range(args.baseline)]
+        report("one supporter alone", baseline, time.perf_counter() - start)
+        times, wall = rush(url, args.supporters, args.letters, args.seconds)
+        report(f"{args.supporters} supporters at once", times, wall)
+        median = statistics.median(baseline)
+        print(
+            f"rush p95 / lone median: {percentile(times, 0.95) / median:.1f}x "
+            f"(queueing behind {args.supporters} requests on {args.workers} worker(s) "
+            f"would be ~{args.supporters / args.workers:.0f}x)"
+        )
+    finally:
+        stop(process)
+        log.unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    main()

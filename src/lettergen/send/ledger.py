@@ -1,0 +1,409 @@
+"""The delivery ledger: the single source of truth about what reached whom.
+
+One SQLite file beside the batch's manifest (``ledger.sqlite``), plain ``sqlite3`` in WAL mode.
+One row per (letter file sha256, fax number) — a *delivery* — with its state, attempts, the
+transport's job id, timestamps and the last error; plus an append-only ``events`` table.
+
+Every change of state is one committed transaction that checks the state it leaves
+(compare-and-set), so a row can be claimed for sending by one process only, and a row is
+``sending`` on disk *before* the transport is called: after a crash it is reconciled with the
+transport, never blindly sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from lettergen.errors import DataError, InputError
+
+log = logging.getLogger(__name__)
+
+FILENAME = "ledger.sqlite"
+
+#: The state machine, printable (``lettergen status --states``): which state may follow which.
+#: ``sent`` has no way out: a letter that reached its office is never sent again.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "queued": ("sending",),
+    "retry": ("sending", "queued"),
+    # A transport that never got the letter (found no job by its tag) puts it back in the queue.
+    "sending": ("sent", "retry", "failed", "unknown", "queued"),
+    "unknown": ("queued", "sent", "failed"),  # a person decided: resend, or it did arrive
+    "failed": ("queued",),  # only when a person asks for it (a corrected number)
+    "sent": (),
+}
+STATES = ("queued", "sending", "sent", "retry", "failed", "unknown")
+PENDING = ("queued", "retry")  # waiting for their time to be sent
+
+#: Numbered migration steps; PRAGMA user_version says how many have run.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY,
+        office_id TEXT NOT NULL,
+        signer TEXT NOT NULL DEFAULT '',
+        fax TEXT NOT NULL,
+        country TEXT NOT NULL DEFAULT '',
+        language TEXT NOT NULL DEFAULT '',
+        file TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        pages INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL DEFAULT 'queued'
+            CHECK (state IN ('queued','sending','sent','retry','failed','unknown')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        transport TEXT,
+        job_id TEXT,
+        next_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        sent_at TEXT,
+        last_error TEXT,
+        UNIQUE (sha256, fax)
+    );
+    CREATE INDEX deliveries_state ON deliveries (state);
+    CREATE INDEX deliveries_letter ON deliveries (office_id, signer, fax);
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        delivery_id INTEGER NOT NULL REFERENCES deliveries (id),
+        at TEXT NOT NULL,
+        state TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX events_delivery ON events (delivery_id);
+    CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+    CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+    """,
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def parse_stamp(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A letter of the batch to send: one file to one fax number (read from the manifest)."""
+
+    office_id: str
+    fax: str
+    file: str  # relative to the batch folder
+    sha256: str
+    pages: int = 0
+    signer: str = ""
+    country: str = ""
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One ledger row."""
+
+    id: int
+    office_id: str
+    signer: str
+    fax: str
+    country: str
+    language: str
+    file: str
+    sha256: str
+    pages: int
+    state: str
+    attempts: int
+    transport: str | None
+    job_id: str | None
+    next_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    sent_at: datetime | None
+    last_error: str | None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Delivery:
+        values: dict[str, Any] = dict(row)
+        for key in ("next_at", "created_at", "updated_at", "sent_at"):
+            values[key] = parse_stamp(values[key])
+        return cls(**values)
+
+
+@dataclass
+class Synced:
+    """What reading the manifest into the ledger did."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)  # a queued letter's file changed
+    held: list[str] = field(default_factory=list)  # changed after sending: not a new letter
+
+
+class ConflictError(DataError):
+    """A state change that the ledger's state machine or the row's current state forbids."""
+
+
+class Ledger:
+    """The ledger of one batch folder. Use as a context manager, or call close()."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise InputError(f"cannot open the delivery ledger: {exc}", hint=str(path)) from exc
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")  # a committed 'sending' survives power loss
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    @classmethod
+    def beside(cls, folder: Path) -> Ledger:
+        return cls(folder / FILENAME)
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT: one writer at a time, all or nothing."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        with self.transaction() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > len(MIGRATIONS):
+                raise InputError(
+                    f"the delivery ledger is from a newer lettergen (schema {version})",
+                    hint=str(self.path),
+                )
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in _statements(script):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number}")
+                log.debug("ledger %s: migration %d applied", self.path, number)
+            if db.execute("SELECT 1 FROM meta WHERE key = 'ledger_id'").fetchone() is None:
+                db.execute("INSERT INTO meta VALUES ('ledger_id', ?)", (uuid.uuid4().hex[:12],))
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    @property
+    def ledger_id(self) -> str:
+        """A random id of this ledger, in every job tag: a recreated ledger never mistakes an
+        old job on a fax server for one of its own."""
+        return str(self.db.execute("SELECT value FROM meta WHERE key = 'ledger_id'").fetchone()[0])
+
+    def tag(self, delivery: Delivery) -> str:
+        """The tag a transport carries for this attempt (HylaFAX jobtag, Message-ID)."""
+        return f"lettergen-{self.ledger_id}-{delivery.id}-{delivery.attempts}"
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def get(self, delivery_id: int) -> Delivery:
+        row = self.db.execute("SELECT * FROM deliveries WHERE id = ?", (delivery_id,)).fetchone()
+        if row is None:
+            raise DataError(f"no delivery {delivery_id} in the ledger")
+        return Delivery.from_row(row)
+
+    def deliveries(self, *states: str) -> list[Delivery]:
+        if states:
+            marks = ",".join("?" * len(states))
+            rows = self.db.execute(
+                f"SELECT * FROM deliveries WHERE state IN ({marks}) ORDER BY id", states
+            )
+        else:
+            rows = self.db.execute("SELECT * FROM deliveries ORDER BY id")
+        return [Delivery.from_row(r) for r in rows]
+
+    def events(self, delivery_id: int | None = None) -> list[sqlite3.Row]:
+        if delivery_id is None:
+            return list(self.db.execute("SELECT * FROM events ORDER BY id"))
+        return list(
+            self.db.execute(
+                "SELECT * FROM events WHERE delivery_id = ? ORDER BY id", (delivery_id,)
+            )
+        )
+
+    def counts(self) -> dict[str, int]:
+        found = dict(
+            self.db.execute("SELECT state, count(*) FROM deliveries GROUP BY state").fetchall()
+        )
+        return {state: int(found.get(state, 0)) for state in STATES}
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def sync(self, letters: Iterable[Outgoing], *, changed_is_new: bool = False) -> Synced:
+        """Add the batch's letters. A letter already in the ledger (same file bytes, same
+        number) is left as it is, whatever its state. A letter whose file changed:
+        - not yet sent: the queued row takes the new file;
+        - sent, being sent or unknown: held back (a new letter only with `changed_is_new`)."""
+        result = Synced()
+        now = stamp(utcnow())
+        with self.transaction() as db:
+            for letter in letters:
+                same = db.execute(
+                    "SELECT id, file FROM deliveries WHERE sha256 = ? AND fax = ?",
+                    (letter.sha256, letter.fax),
+                ).fetchone()
+                if same is not None:
+                    if same["file"] != letter.file:
+                        db.execute(
+                            "UPDATE deliveries SET file = ? WHERE id = ?", (letter.file, same["id"])
+                        )
+                    continue
+                earlier = db.execute(
+                    "SELECT id, state FROM deliveries"
+                    " WHERE office_id = ? AND signer = ? AND fax = ? ORDER BY id",
+                    (letter.office_id, letter.signer, letter.fax),
+                ).fetchall()
+                label = f"{letter.office_id} ({letter.fax})"
+                waiting = [r for r in earlier if r["state"] in PENDING]
+                reached = [r for r in earlier if r["state"] in ("sent", "sending", "unknown")]
+                if waiting:
+                    row_id = waiting[-1]["id"]
+                    db.execute(
+                        "UPDATE deliveries SET file = ?, sha256 = ?, pages = ?, updated_at = ?"
+                        " WHERE id = ?",
+                        (letter.file, letter.sha256, letter.pages, now, row_id),
+                    )
+                    self._event(db, row_id, "queued", f"file changed before sending: {letter.file}")
+                    result.updated.append(label)
+                elif reached and not changed_is_new:
+                    result.held.append(label)
+                else:
+                    cursor = db.execute(
+                        "INSERT INTO deliveries (office_id, signer, fax, country, language, file,"
+                        " sha256, pages, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                        (
+                            letter.office_id,
+                            letter.signer,
+                            letter.fax,
+                            letter.country,
+                            letter.language,
+                            letter.file,
+                            letter.sha256,
+                            letter.pages,
+                            now,
+                            now,
+                        ),
+                    )
+                    assert cursor.lastrowid is not None
+                    detail = "changed after sending, sent as a new letter" if reached else ""
+                    self._event(db, cursor.lastrowid, "queued", detail or letter.file)
+                    result.added.append(label)
+        return result
+
+    def move(
+        self,
+        delivery: Delivery,
+        to: str,
+        detail: str = "",
+        *,
+        now: datetime | None = None,
+        **fields: Any,
+    ) -> Delivery:
+        """Change a row's state, checking that it is still in the state `delivery` shows
+        (compare-and-set) and that the state machine allows the step; with an event, committed.
+        `fields`: attempts, transport, job_id, next_at, sent_at, last_error."""
+        if to not in TRANSITIONS[delivery.state]:
+            raise ConflictError(f"delivery {delivery.id}: {delivery.state} → {to} is not allowed")
+        allowed = {"attempts", "transport", "job_id", "next_at", "sent_at", "last_error"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise TypeError(f"unknown fields {sorted(unknown)}")
+        moment = stamp(now or utcnow())
+        values = {k: (stamp(v) if isinstance(v, datetime) else v) for k, v in fields.items()} | {
+            "state": to,
+            "updated_at": moment,
+        }
+        assignments = ", ".join(f"{k} = ?" for k in values)
+        with self.transaction() as db:
+            cursor = db.execute(
+                f"UPDATE deliveries SET {assignments} WHERE id = ? AND state = ? AND attempts = ?",
+                (*values.values(), delivery.id, delivery.state, delivery.attempts),
+            )
+            if cursor.rowcount != 1:
+                raise ConflictError(
+                    f"delivery {delivery.id} changed under us (another lettergen send?)"
+                )
+            self._event(db, delivery.id, to, detail, moment)
+        return self.get(delivery.id)
+
+    def claim(self, delivery: Delivery, transport: str, now: datetime | None = None) -> Delivery:
+        """queued/retry → sending, one more attempt: committed before the transport is called."""
+        return self.move(
+            delivery,
+            "sending",
+            f"attempt {delivery.attempts + 1} via {transport}",
+            now=now,
+            attempts=delivery.attempts + 1,
+            transport=transport,
+            job_id=None,
+            next_at=None,
+        )
+
+    def set_job(self, delivery: Delivery, job_id: str, detail: str = "") -> Delivery:
+        """Record the transport's job id of a row being sent (it stays `sending`)."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "UPDATE deliveries SET job_id = ?, updated_at = ?"
+                " WHERE id = ? AND state = 'sending' AND attempts = ?",
+                (job_id, stamp(utcnow()), delivery.id, delivery.attempts),
+            )
+            if cursor.rowcount != 1:
+                raise ConflictError(f"delivery {delivery.id} is no longer being sent")
+            self._event(db, delivery.id, "sending", detail or f"job {job_id}")
+        return self.get(delivery.id)
+
+    def note(self, delivery: Delivery, detail: str) -> None:
+        """An event that changes nothing (a job id learnt, a reconciliation looked at)."""
+        with self.transaction() as db:
+            self._event(db, delivery.id, delivery.state, detail)
+
+    @staticmethod
+    def _event(
+        db: sqlite3.Connection, delivery_id: int, state: str, detail: str, at: str | None = None
+    ) -> None:
+        db.execute(
+            "INSERT INTO events (delivery_id, at, state, detail) VALUES (?, ?, ?, ?)",
+            (delivery_id, at or stamp(utcnow()), state, detail),
+        )
+
+
+def _statements(script: str) -> list[str]:
+    """A migration script as statements (triggers hold semicolons of their own)."""
+    statements, current = [], ""
+    for line in script.strip().splitlines():
+        current += line + "\n"
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    return statements

@@ -1,0 +1,88 @@
+"""The supporter's form: what they type, cleaned and checked as a signers file row is.
+
+The page and the signers CSV accept and refuse the same names: both clean through
+lettergen.text (NFC, zero-width characters dropped, bidirectional controls refused, a length a
+letter can carry). Every problem is reported beside its field, all at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+from lettergen import text as hygiene
+
+#: C0 controls but tab and line breaks, DEL, U+FFFE/U+FFFF: what the signers file refuses.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+#: A plain check, enough to catch a typo; the address is only ever shown back, never mailed.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+#: The fields a supporter may fill in, with the longest text each may hold.
+LIMITS = {
+    "name": hygiene.MAX_NAME,
+    "organisation": hygiene.MAX_NAME,
+    "town": hygiene.MAX_NAME,
+    "email": 254,
+}
+
+
+class Problem(ValueError):
+    """What is wrong with one field, as a key of the page's strings (errors.*)."""
+
+    def __init__(self, key: str):
+        self.key = key
+        super().__init__(key)
+
+
+def clean(value: str, limit: int) -> str:
+    """A text as the letter will carry it (lettergen.text.clean, then stripped). Control and
+    bidirectional-control characters are refused (Problem 'control' / 'bidi'), as is text
+    longer than `limit` ('too_long')."""
+    text = hygiene.clean(value).strip()
+    if hygiene.find_bidi(text) is not None:
+        raise Problem("bidi")
+    if _CONTROL.search(text):
+        raise Problem("control")
+    if len(text) > limit:
+        raise Problem("too_long")
+    return text
+
+
+@dataclass
+class SignerForm:
+    """The form's fields after cleaning, and its problems by field (keys of errors.*)."""
+
+    name: str = ""
+    organisation: str = ""
+    town: str = ""
+    email: str = ""
+    country: str = ""  # ISO code, from the list of countries
+    office: str = ""  # office id, or "" for the office routing picks for `country`
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def read_form(
+    values: dict[str, str], countries: Collection[str], offices: Collection[str]
+) -> SignerForm:
+    """Read and check the submitted fields; unknown countries and offices are refused."""
+    form = SignerForm()
+    for key, limit in LIMITS.items():
+        try:
+            setattr(form, key, clean(values.get(key, ""), limit))
+        except Problem as problem:
+            form.errors[key] = problem.key
+            setattr(form, key, values.get(key, "")[: limit + 1])
+    if "name" not in form.errors and not form.name:
+        form.errors["name"] = "name_missing"
+    if form.email and "email" not in form.errors and not _EMAIL.match(form.email):
+        form.errors["email"] = "email"
+    form.country = values.get("country", "").strip().upper()
+    if form.country and form.country not in countries:
+        form.errors["country"] = "country_unknown"
+    form.office = values.get("office", "").strip()
+    if form.office and form.office not in offices:
+        form.errors["office"] = "office_unknown"
+    if not form.office and not form.country:
+        form.errors["office"] = "office_missing"
+    return form

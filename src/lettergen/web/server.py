@@ -1,0 +1,79 @@
+"""The supporter page under gunicorn, a production WSGI server (pre-forked worker processes).
+
+The campaign and directory are loaded once in the master process before it forks, so a
+mistake in them stops the server at start with its file and line, and every worker shares the
+loaded data. WeasyPrint is first touched in each worker after the fork (never shared across a
+fork), where a first letter is laid out so the first supporter does not wait for the fonts.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+log = logging.getLogger(__name__)
+
+#: gunicorn's access log: method, path (no query string), status, bytes, milliseconds. No
+#: client address, referrer or user agent; form bodies are never logged by anyone.
+ACCESS_LOG_FORMAT = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
+
+class _Server(BaseApplication):  # type: ignore[misc]
+    def __init__(self, app: Flask, options: dict[str, Any]):
+        self.app = app
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return self.app
+
+
+def run(
+    app: Flask,
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    ready: Callable[[str], None],
+    warm_up: Callable[[], None] | None = None,
+) -> None:
+    """Serve `app` until interrupted; `ready` gets the address to open once it listens."""
+    shown = f"[{host}]" if ":" in host else host
+
+    def when_ready(_server: Any) -> None:
+        ready(f"http://{shown}:{port}/")
+
+    def post_worker_init(_worker: Any) -> None:
+        if warm_up is not None:
+            try:
+                warm_up()
+            except Exception:  # a failed warm-up only means a slower first letter
+                log.warning("warming up the worker failed", exc_info=True)
+
+    _Server(
+        app,
+        {
+            "bind": f"{shown}:{port}",
+            "workers": workers,
+            "worker_class": "sync",
+            "timeout": 120,
+            "graceful_timeout": 10,
+            "accesslog": "-",
+            "access_log_format": ACCESS_LOG_FORMAT,
+            "errorlog": "-",
+            "loglevel": "warning",
+            "when_ready": when_ready,
+            "post_worker_init": post_worker_init,
+            "proc_name": "lettergen-serve",
+            # Headers larger than this are refused: a supporter's browser sends far less.
+            "limit_request_field_size": 8190,
+        },
+    ).run()

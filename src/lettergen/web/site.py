@@ -1,0 +1,208 @@
+"""What the page serves, loaded once per process: the campaign, its directory, its languages.
+
+Everything here calls the library — routing picks the office, compose words the letter, the
+writers make the files — so the page's letter is the letter `lettergen render` makes for the
+same office and signer. Composing and rendering are per supporter; nothing about a supporter
+is kept.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lettergen import i18n
+from lettergen.campaign import Campaign, check_sender
+from lettergen.campaign import load as load_campaign
+from lettergen.compose import Recipient, compose
+from lettergen.directory import phones
+from lettergen.directory.countries import country_name
+from lettergen.directory.model import Directory, Office
+from lettergen.directory.routing import Route, route
+from lettergen.errors import DataError
+from lettergen.letter import Letter
+from lettergen.signers import Signer
+
+if TYPE_CHECKING:
+    from lettergen.render.stamp import StampCache
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The office a letter goes to, and how it was found (a Route), if through a country."""
+
+    recipient: Recipient
+    route: Route | None = None
+
+    @property
+    def office(self) -> Office:
+        return self.recipient.office
+
+    @property
+    def fax_international(self) -> str:
+        fax = self.recipient.fax_number
+        return phones.international(fax) if fax else ""
+
+    @property
+    def fax_national(self) -> str:
+        fax = self.recipient.fax_number
+        return phones.national(fax) if fax else ""
+
+
+class Site:
+    """A campaign as served: loaded and checked when the server starts, then read-only."""
+
+    def __init__(
+        self,
+        campaign: str | Path,
+        directory: Path | None = None,
+        templates: Path | None = None,
+    ):
+        from lettergen.plan import directory_for
+
+        self.campaign: Campaign = load_campaign(campaign)
+        check_sender(self.campaign.sender, self.campaign)
+        self.directory: Directory = directory_for(self.campaign, directory)
+        self.templates = templates
+        usable = i18n.usable(templates)
+        languages = [code for code in self.campaign.languages if code in usable]
+        if not languages:
+            raise DataError(
+                "the campaign has no language with letter templates",
+                self.campaign.place("subject"),
+            )
+        default = self.campaign.default_language
+        #: The campaign's languages with templates, its default first.
+        self.languages = sorted(languages, key=lambda code: (code != default, code))
+        #: Offices a supporter may pick from the list: every resident office, by country.
+        self.offices = sorted(
+            self.directory.resident_offices, key=lambda o: (o.country, o.city, o.id)
+        )
+        self._by_id = {office.id: office for office in self.offices}
+        self._countries: dict[str, list[tuple[str, str]]] = {}
+        # Made in the worker on first use: WeasyPrint state is never shared across a fork.
+        self._stamps: StampCache | None = None
+        self._office_choices: dict[str, list[tuple[str, str]]] = {}
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+    def language(self, code: str) -> i18n.Language:
+        return i18n.language(code, self.templates)
+
+    @cached_property
+    def country_codes(self) -> frozenset[str]:
+        """Every country with a CLDR name (two letters; not regions such as 001 or EU)."""
+        from babel import Locale
+
+        codes = (str(code) for code in Locale.parse("en").territories)
+        return frozenset(code for code in codes if len(code) == 2 and code.isalpha())
+
+    def countries(self, lang: str) -> list[tuple[str, str]]:
+        """(code, name in `lang`), sorted by name as people of that language read them; worked
+        out once per language."""
+        if lang not in self._countries:
+            locale = self.language(lang).locale
+            names = [(code, country_name(code, locale) or code) for code in self.country_codes]
+            self._countries[lang] = sorted(names, key=lambda item: (item[1].casefold(), item[0]))
+        return self._countries[lang]
+
+    def office_choices(
+        self, lang: str, label: Callable[[Site, str, str], str]
+    ) -> list[tuple[str, str]]:
+        """(office id, label in `lang`) for the list of offices; worked out once per language."""
+        if lang not in self._office_choices:
+            self._office_choices[lang] = [(o.id, label(self, lang, o.id)) for o in self.offices]
+        return self._office_choices[lang]
+
+    def routes(self, country: str) -> list[Route]:
+        """The offices handling a country, best first (the directory's routing)."""
+        return [r for r in route(self.directory, country) if r.office.resident]
+
+    @property
+    def office_ids(self) -> frozenset[str]:
+        return frozenset(self._by_id)
+
+    def has_office(self, office_id: str) -> bool:
+        return office_id in self._by_id
+
+    def office(self, office_id: str) -> Office:
+        return self._by_id[office_id]
+
+    def choose(self, country: str, office_id: str) -> Choice | None:
+        """The office picked from the list, else the first routing finds for the country."""
+        if office_id:
+            office = self.office(office_id)
+            return Choice(Recipient(office, office.country))
+        found = self.routes(country) if country else []
+        if not found:
+            return None
+        first = found[0]
+        return Choice(Recipient(first.office, first.country), first)
+
+    def compose(self, choice: Choice, signer: Signer, lang: str) -> Letter:
+        return compose(
+            self.campaign,
+            choice.recipient,
+            lang=lang,
+            state=self.directory.state,
+            signer=signer,
+            templates=self.templates,
+        )
+
+    def pdf(self, letter: Letter) -> bytes:
+        """The letter's PDF through the stamped path: the office's letter is laid out once per
+        worker (kept in a bounded cache), each supporter's date line and signature stamped in.
+        A signer whose parts do not fit the reserved boxes gets a letter laid out in full."""
+        from lettergen.render.stamp import StampCache, stamped_pdf
+
+        if self._stamps is None:
+            self._stamps = StampCache()
+        return stamped_pdf(letter, self.templates, cache=self._stamps)
+
+    def docx(self, letter: Letter) -> bytes:
+        from lettergen.render.docx import render_docx
+
+        return render_docx(letter, self.templates).data
+
+    @staticmethod
+    def tiff(pdf: bytes) -> bytes:
+        from lettergen.render.fax import pdf_to_tiff
+
+        return pdf_to_tiff(pdf).data
+
+    @staticmethod
+    def preview(pdf: bytes, width: int = 794) -> list[bytes]:
+        """Each page of the PDF as a PNG `width` pixels wide (96 dpi on A4): the supporter sees
+        the whole letter, their signature on its last page included."""
+        import pypdfium2
+
+        document = pypdfium2.PdfDocument(pdf)
+        try:
+            images = []
+            for page in document:
+                image = page.render(scale=width / page.get_width()).to_pil()
+                buffer = io.BytesIO()
+                # optimize=True would take three times as long for 2 % fewer bytes.
+                image.convert("L").save(buffer, "PNG")
+                images.append(buffer.getvalue())
+            return images
+        finally:
+            document.close()
+
+    def warm_up(self) -> None:
+        """Make one letter of each kind, so fonts and layouts are loaded before the first
+        supporter asks (called in each worker process)."""
+        office = self.offices[0]
+        choice = Choice(Recipient(office, office.country))
+        letter = self.compose(choice, self.campaign.sender.signer(), self.default_language)
+        self.preview(self.pdf(letter))
+        self.docx(letter)

@@ -1,0 +1,170 @@
+"""A real fax transmission: `lettergen send --transport hylafax` faxes a batch's letter from one
+HylaFAX modem to the other over the loopback line (see hylafax_loopback.py), and the received
+image is the letter sent. Two transmissions in all (about 35-60 s each): the ledger's rules are
+tested without a modem in test_send_ledger.py.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import SEED_CAMPAIGN
+from lettergen.send.ledger import Ledger
+
+NAME = "free-zhanusov-2002"
+TAG_ROWS = 32  # the sender's tag line ("From ttyIAX0 … Page 1 of 1") sits in the top rows
+
+
+@pytest.fixture(scope="session")
+def fax_line() -> Iterator[object]:
+    from hylafax_loopback import loopback, unavailable
+
+    reason = unavailable()
+    if reason:
+        pytest.skip(f"no fax loopback: {reason}")
+    with loopback() as loop:
+        yield loop
+
+
+def batch(folder: Path, office: str) -> Path:
+    """One letter of the seed campaign, as PDF and fax TIFF, with its manifest."""
+    import lettergen
+
+    options = lettergen.BatchOptions(
+        SEED_CAMPAIGN,
+        lettergen.Targets(offices=(office,)),
+        formats=("pdf", "tiff"),
+        output=folder,
+    )
+    lettergen.run_batch(lettergen.prepare(options))
+    return folder / NAME
+
+
+def send(loop, out: Path, *extra: str, **kwargs: object):  # type: ignore[no-untyped-def]
+    args = [sys.executable, "-m", "lettergen", "send", NAME, "-o", str(out), "--no-render",
+            "--transport", "hylafax", "--host", "127.0.0.1", "--modem", "ttyIAX0", "--now",
+            *extra]  # fmt: skip
+    return loop.popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **kwargs)
+
+
+def pages(path: Path) -> list[np.ndarray]:
+    with Image.open(path) as image:
+        frames = []
+        for index in range(getattr(image, "n_frames", 1)):
+            image.seek(index)
+            frames.append(np.array(image.convert("1")))  # True = white
+        return frames
+
+
+def job_state(loop, home: Path, tag: str) -> str:  # type: ignore[no-untyped-def]
+    """The HylaFAX state letter of the job tagged `tag` (P, W, R, D, F …), or ''."""
+    (home / ".hylarc").write_text('JobFmt: "%J|%a"\n')
+    listing = loop.run(["env", f"HOME={home}", "faxstat", "-h", "127.0.0.1", "-s", "-d"]).stdout
+    states = [line.split("|")[1] for line in listing.splitlines() if line.startswith(tag + "|")]
+    return states[0] if states else ""
+
+
+def assert_same_letter(sent: Path, received: Path) -> None:
+    """Same page count; each page equal to the one sent, except the tag line at the top and
+    white rows a receiver may trim from the bottom."""
+    ours, theirs = pages(sent), pages(received)
+    assert len(theirs) == len(ours)
+    for page, (a, b) in enumerate(zip(ours, theirs, strict=True), start=1):
+        assert a.shape[1] == b.shape[1] == 1728
+        height = min(a.shape[0], b.shape[0])
+        assert height > 0.9 * a.shape[0], f"page {page}: {b.shape[0]} of {a.shape[0]} rows"
+        differing = np.nonzero((a[:height] != b[:height]).any(axis=1))[0]
+        assert differing.size == 0 or differing.max() < TAG_ROWS, (page, differing[-5:])
+        assert a[height:].all(), f"page {page}: rows with ink were cut off"
+
+
+def finished(process: subprocess.Popen[bytes], timeout: float = 240) -> str:
+    output = process.communicate(timeout=timeout)[0].decode()
+    assert process.returncode == 0, output
+    return output
+
+
+def test_a_letter_is_faxed_and_arrives_as_written(fax_line, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = batch(tmp_path, "de-berlin-embassy")
+    before = set(fax_line.received())
+    # A crash before sendfax ran leaves the row `sending` with no job on the server: the
+    # restart finds no job with the attempt's tag and sends it (attempt 2), once.
+    with Ledger.beside(folder) as ledger:
+        from lettergen.send.runner import read_manifest
+
+        ledger.sync(read_manifest(folder))
+        (row,) = ledger.deliveries()
+        ledger.claim(row, "hylafax")
+    started = time.monotonic()
+    output = finished(send(fax_line, tmp_path))
+    elapsed = time.monotonic() - started
+    with Ledger.beside(folder) as ledger:
+        (row,) = ledger.deliveries()
+        assert (row.state, row.attempts) == ("sent", 2), output
+        assert any("no job with this attempt's tag" in e["detail"] for e in ledger.events(row.id))
+        tag = ledger.tag(row)
+    (received,) = set(fax_line.received()) - before
+    assert_same_letter(folder / row.file, received)
+    sends = [line for line in fax_line.xferfaxlog().splitlines() if f'"{tag}"' in line]
+    assert len(sends) == 1 and "\tSEND\t" in sends[0]
+    sys.stderr.write(
+        f"hylafax loopback: {row.pages} page(s) sent and confirmed in {elapsed:.0f} s\n"
+    )
+
+
+def test_kill_9_during_a_transmission_then_reconciled_by_tag(fax_line, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = batch(tmp_path, "it-rome-embassy")
+    before = set(fax_line.received())
+    # The state a crash leaves between sendfax's answer and the job id reaching the ledger:
+    # the row `sending`, the job queued on the server under the attempt's tag.
+    with Ledger.beside(folder) as ledger:
+        from lettergen.send.runner import read_manifest
+
+        ledger.sync(read_manifest(folder))
+        (row,) = ledger.deliveries()
+        row = ledger.claim(row, "hylafax")
+        tag = ledger.tag(row)
+    queued = fax_line.run(["sendfax", "-n", "-m", "-h", "ttyIAX0@127.0.0.1", "-i", tag, "-T",
+                           "1", "-t", "1", "-d", row.fax, str(folder / row.file)])  # fmt: skip
+    assert "request id is" in queued.stdout, queued.stdout + queued.stderr
+    # lettergen finds the job by its tag and follows it; kill -9 while the modem transmits.
+    process = send(fax_line, tmp_path)
+    try:
+        deadline = time.monotonic() + 120
+        while job_state(fax_line, tmp_path, tag) != "R":
+            assert time.monotonic() < deadline, "the transmission never started"
+            time.sleep(0.5)
+        time.sleep(10)  # well into the call: dialled, answered, the page on its way
+        with Ledger.beside(folder) as ledger:
+            deadline = time.monotonic() + 30
+            while not ledger.get(row.id).job_id:
+                assert time.monotonic() < deadline, "the job was not reconciled"
+                time.sleep(0.2)
+        process.kill()
+        process.wait()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stdout:
+            process.stdout.close()
+    with Ledger.beside(folder) as ledger:
+        killed = ledger.get(row.id)
+        assert killed.state == "sending" and killed.job_id, killed
+    finished(send(fax_line, tmp_path))  # the restart polls the job until it is done
+    with Ledger.beside(folder) as ledger:
+        done = ledger.get(row.id)
+        assert (done.state, done.attempts, done.job_id) == ("sent", 1, killed.job_id)
+        assert any("reconciled" in e["detail"] for e in ledger.events(row.id))
+    (received,) = set(fax_line.received()) - before  # exactly one fax arrived
+    assert_same_letter(folder / row.file, received)
+    sends = [line for line in fax_line.xferfaxlog().splitlines() if f'"{tag}"' in line]
+    assert len(sends) == 1
