@@ -77,3 +77,23 @@ def test_a_writer_module_that_cannot_be_read_is_an_error(monkeypatch: pytest.Mon
         LettergenError, match=r"the writer module lettergen\.render\.gone cannot be"
     ):
         formats.code_fingerprint("gone")
+
+
+def test_the_pdf_fingerprint_follows_the_stamped_path_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A drive's PDFs are stamped (render.stamp), so a change there must re-render them."""
+    import inspect
+
+    from lettergen.render import stamp
+
+    formats.code_fingerprint.cache_clear()
+    before = formats.code_fingerprint("pdf")
+    real = formats._source
+    changed = inspect.getsource(stamp) + "\n# changed\n"
+    monkeypatch.setattr(
+        formats, "_source", lambda name: changed if name == "lettergen.render.stamp" else real(name)
+    )
+    formats.code_fingerprint.cache_clear()
+    try:
+        assert formats.code_fingerprint("pdf") != before
+    finally:
+        formats.code_fingerprint.cache_clear()

@@ -72,6 +72,9 @@ class Format:
     derived_from: str | None = None  # another format it is made from (TIFF from the PDF)
     libraries: tuple[str, ...] = ()  # distributions whose version changes the bytes
     uses_fax_settings: bool = False  # --fax-resolution/--fax-compression change the bytes
+    #: Further modules that can make the same bytes (the PDF: laid out alone by render.pdf, or
+    #: stamped from its office's layout by render.stamp); hashed like `code`.
+    also: tuple[str, ...] = ()
 
     def write(self, letter: Letter, pdf: RenderedPDF | None, settings: WriteSettings) -> Output:
         return _function(self.writer)(letter, pdf, settings)
@@ -92,6 +95,7 @@ REGISTRY: dict[str, Format] = {
             "lettergen.render.pdf",
             "the letter as a PDF, fonts embedded",
             libraries=("weasyprint", "pikepdf"),
+            also=("lettergen.render.stamp",),
         ),
         Format(
             "docx",
@@ -189,7 +193,8 @@ def code_fingerprint(name: str) -> str:
     it imports (transitively), and of the format it is derived from."""
     fmt = get(name)
     digest = hashlib.sha256(name.encode())
-    for module in sorted(_writer_modules(fmt.code)):
+    modules = set().union(*(_writer_modules(root) for root in (fmt.code, *fmt.also)))
+    for module in sorted(modules):
         digest.update(module.encode() + b"\0" + _source(module).encode())
     digest.update(inspect.getsource(_function(fmt.writer)).encode())  # the adapter, if any
     if fmt.derived_from:

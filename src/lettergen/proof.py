@@ -121,14 +121,12 @@ def write_proof(code: str, output: Path, directory: Any = None) -> int:
                 "the directories cannot be read", hint="run 'lettergen missions validate'"
             )
         directory = found[0]
-    root = language(code).folder.parent.resolve()
-    english_root = language(langcheck.SOURCE).folder.parent.resolve()
+    # One page layout for both letters: the working folder's own layout/, else the shipped
+    # one (a user's language folder need not carry a layout of its own).
+    templates = paths.templates_dir().resolve()
     documents = []
     for label, english, translated, filled in proof_letters(code, directory):
-        for letter, values, templates, name in (
-            (english, [], english_root, "English"),
-            (translated, filled, root, code),
-        ):
+        for letter, values, name in ((english, [], "English"), (translated, filled, code)):
             # The renderer's shared fonts and local-only fetcher (render.pdf), as for letters.
             font_config, css, fetcher = pdf._weasy(templates)
             html = mark(pdf.to_html(letter, templates), values, f"{label} · {name}")
