@@ -24,7 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from lettergen import formats, outdir, paths
+from lettergen import formats, outdir, paths, yamlio
 from lettergen._version import __version__
 from lettergen.letter import Letter
 
@@ -284,22 +284,8 @@ def _write_if_changed(path: Path, parts: Any) -> bool:
         digest.update(part.encode("utf-8"))
     if outdir.sha256_of(path) == digest.hexdigest():
         return False
-    import os
-    import tempfile
-
     with outdir.os_errors(path):
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                for part in parts():
-                    handle.write(part)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        yamlio.atomic_write_parts(path, parts())
     return True
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import re
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -210,12 +211,18 @@ def load_with_text(path: Path) -> tuple[Any, str]:
 
 def atomic_write(path: Path, data: bytes | str) -> None:
     """Write a file whole or not at all: a temporary file beside it, then a rename."""
+    atomic_write_parts(path, [data])
+
+
+def atomic_write_parts(path: Path, parts: Iterable[bytes | str]) -> None:
+    """atomic_write of a file made of many parts (a manifest of a million rows), written as
+    they come, never held whole in memory. Text is written as UTF-8."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+            for part in parts:
+                handle.write(part.encode("utf-8") if isinstance(part, str) else part)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
