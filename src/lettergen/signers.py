@@ -6,13 +6,13 @@ import csv
 import hashlib
 import io
 import re
-import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lettergen import text as hygiene
 from lettergen import yamlio
 from lettergen.errors import InputError, LettergenError, ManyErrors, Place
+from lettergen.slugs import ascii_slug
 
 #: Characters no letter can carry (C0 controls but tab and line breaks, and U+FFFE/U+FFFF).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
@@ -25,11 +25,6 @@ def name_key(name: str) -> str:
     case-folded, runs of white space made one space ("Анна  Смирнова" and "анна смирнова" are
     the same person; lettergen.text)."""
     return hygiene.key(name)
-
-
-def _ascii_slug(name: str) -> str:
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 def _name_hash(name: str, length: int) -> str:
@@ -56,12 +51,12 @@ class Signer:
         distinct files; when less than half of its letters transliterate, the slug is
         "signer-<hash>". Plain ascii names keep their readable slug ("maria-lopez") unless two
         names of the file give the same one (then both get the hash, see load_signers)."""
-        ascii_ = _ascii_slug(self.name)
+        ascii_ = ascii_slug(self.name)
         letters = [c for c in self.name if c.isalpha()]
         foreign = [c for c in letters if not c.isascii()]
         if not foreign and not self.slug_hash and ascii_:
             return ascii_
-        kept = sum(1 for c in letters if _ascii_slug(c))
+        kept = sum(1 for c in letters if ascii_slug(c))
         prefix = ascii_ if ascii_ and kept * 2 >= len(letters) else "signer"
         return f"{prefix}-{_name_hash(self.name, self.slug_hash or 8)}"
 
