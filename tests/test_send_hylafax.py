@@ -34,6 +34,22 @@ def fax_line() -> Iterator[object]:
         yield loop
 
 
+#: After a call the modems report "Running and idle" before the line is free again: a dial
+#: at once gets "No local dialtone" (seen when two transmissions follow each other).
+SETTLE_SECONDS = 15
+
+
+@pytest.fixture
+def idle_line(fax_line):  # type: ignore[no-untyped-def]
+    """The fax line, its modems idle and settled since any earlier call."""
+    deadline = time.monotonic() + 120
+    while not fax_line.modems_idle():
+        assert time.monotonic() < deadline, "the fax modems did not become idle"
+        time.sleep(1)
+    time.sleep(SETTLE_SECONDS)
+    return fax_line
+
+
 def batch(folder: Path, office: str) -> Path:
     """One letter of the seed campaign, as PDF and fax TIFF, with its manifest."""
     import lettergen
@@ -87,14 +103,21 @@ def assert_same_letter(sent: Path, received: Path) -> None:
 
 
 def finished(process: subprocess.Popen[bytes], timeout: float = 240) -> str:
-    output = process.communicate(timeout=timeout)[0].decode()
+    """The output of a `lettergen send` that must end well in time; killed (and its pipe
+    closed) if it does not, so no process outlives the test."""
+    try:
+        output = process.communicate(timeout=timeout)[0].decode()
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise
     assert process.returncode == 0, output
     return output
 
 
-def test_a_letter_is_faxed_and_arrives_as_written(fax_line, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_letter_is_faxed_and_arrives_as_written(idle_line, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     folder = batch(tmp_path, "de-berlin-embassy")
-    before = set(fax_line.received())
+    before = set(idle_line.received())
     # A crash before sendfax ran leaves the row `sending` with no job on the server: the
     # restart finds no job with the attempt's tag and sends it (attempt 2), once.
     with Ledger.beside(folder) as ledger:
@@ -104,25 +127,25 @@ def test_a_letter_is_faxed_and_arrives_as_written(fax_line, tmp_path: Path) -> N
         (row,) = ledger.deliveries()
         ledger.claim(row, "hylafax")
     started = time.monotonic()
-    output = finished(send(fax_line, tmp_path))
+    output = finished(send(idle_line, tmp_path))
     elapsed = time.monotonic() - started
     with Ledger.beside(folder) as ledger:
         (row,) = ledger.deliveries()
         assert (row.state, row.attempts) == ("sent", 2), output
         assert any("no job with this attempt's tag" in e["detail"] for e in ledger.events(row.id))
         tag = ledger.tag(row)
-    (received,) = set(fax_line.received()) - before
+    (received,) = set(idle_line.received()) - before
     assert_same_letter(folder / row.file, received)
-    sends = [line for line in fax_line.xferfaxlog().splitlines() if f'"{tag}"' in line]
+    sends = [line for line in idle_line.xferfaxlog().splitlines() if f'"{tag}"' in line]
     assert len(sends) == 1 and "\tSEND\t" in sends[0]
     sys.stderr.write(
         f"hylafax loopback: {row.pages} page(s) sent and confirmed in {elapsed:.0f} s\n"
     )
 
 
-def test_kill_9_during_a_transmission_then_reconciled_by_tag(fax_line, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_kill_9_during_a_transmission_then_reconciled_by_tag(idle_line, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     folder = batch(tmp_path, "it-rome-embassy")
-    before = set(fax_line.received())
+    before = set(idle_line.received())
     # The state a crash leaves between sendfax's answer and the job id reaching the ledger:
     # the row `sending`, the job queued on the server under the attempt's tag.
     with Ledger.beside(folder) as ledger:
@@ -132,14 +155,14 @@ def test_kill_9_during_a_transmission_then_reconciled_by_tag(fax_line, tmp_path:
         (row,) = ledger.deliveries()
         row = ledger.claim(row, "hylafax")
         tag = ledger.tag(row)
-    queued = fax_line.run(["sendfax", "-n", "-m", "-h", "ttyIAX0@127.0.0.1", "-i", tag, "-T",
+    queued = idle_line.run(["sendfax", "-n", "-m", "-h", "ttyIAX0@127.0.0.1", "-i", tag, "-T",
                            "1", "-t", "1", "-d", row.fax, str(folder / row.file)])  # fmt: skip
     assert "request id is" in queued.stdout, queued.stdout + queued.stderr
     # lettergen finds the job by its tag and follows it; kill -9 while the modem transmits.
-    process = send(fax_line, tmp_path)
+    process = send(idle_line, tmp_path)
     try:
         deadline = time.monotonic() + 120
-        while job_state(fax_line, tmp_path, tag) != "R":
+        while job_state(idle_line, tmp_path, tag) != "R":
             assert time.monotonic() < deadline, "the transmission never started"
             time.sleep(0.5)
         time.sleep(10)  # well into the call: dialled, answered, the page on its way
@@ -159,12 +182,12 @@ def test_kill_9_during_a_transmission_then_reconciled_by_tag(fax_line, tmp_path:
     with Ledger.beside(folder) as ledger:
         killed = ledger.get(row.id)
         assert killed.state == "sending" and killed.job_id, killed
-    finished(send(fax_line, tmp_path))  # the restart polls the job until it is done
+    finished(send(idle_line, tmp_path))  # the restart polls the job until it is done
     with Ledger.beside(folder) as ledger:
         done = ledger.get(row.id)
         assert (done.state, done.attempts, done.job_id) == ("sent", 1, killed.job_id)
         assert any("reconciled" in e["detail"] for e in ledger.events(row.id))
-    (received,) = set(fax_line.received()) - before  # exactly one fax arrived
+    (received,) = set(idle_line.received()) - before  # exactly one fax arrived
     assert_same_letter(folder / row.file, received)
-    sends = [line for line in fax_line.xferfaxlog().splitlines() if f'"{tag}"' in line]
+    sends = [line for line in idle_line.xferfaxlog().splitlines() if f'"{tag}"' in line]
     assert len(sends) == 1
