@@ -14,10 +14,11 @@ DEB_PACKAGES := poppler-utils libtiff-tools libreoffice-writer-nogui fonts-dejav
 	fonts-liberation2 fonts-noto-core fontconfig libpango-1.0-0 libpangoft2-1.0-0 \
 	libharfbuzz-subset0 python3-venv \
 	hunspell hunspell-en-gb hunspell-en-us hunspell-de-de hunspell-fr hunspell-es hunspell-ru \
+	hunspell-ar \
 	chromium hylafax-server hylafax-client iaxmodem iproute2
 DEB_COMMANDS := pdftotext pdffonts pdftoppm tiffinfo soffice fc-match hunspell chromium \
 	sendfax faxstat faxq hfaxd faxgetty iaxmodem ip
-HUNSPELL_DICTS := en_GB en_US de_DE fr_FR es_ES ru_RU
+HUNSPELL_DICTS := en_GB en_US de_DE fr_FR es_ES ru_RU ar_EG
 
 .PHONY: install demo test lint bench bench-serve clean system-packages
 

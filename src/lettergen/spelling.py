@@ -66,7 +66,11 @@ COMPOUNDING = frozenset({"de", "nl", "sv", "da", "nb", "nn", "fi", "is"})
 #: A block tag or comment closing a line that has text before it.
 _LINE_END_TAG = re.compile(r"\S.*?(\{%[^%]*?(?<![+\-])%\}|\{#.*?(?<![+\-])#\})\s*$")
 #: A word as the checks see it: letters, inner apostrophes and hyphens (l'ambassade, Tel-Aviv).
-_WORD = re.compile(r"(?<!\w)[^\W\d_]+(?:['’\-][^\W\d_]+)*")
+#: Combining marks that belong inside a word (Python's \w has none of them): accents written
+#: apart, Cyrillic stress, Hebrew points, Arabic harakat and shadda ("المبيّنة" is one word).
+_MARKS = "\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
+_LETTERS = rf"[^\W\d_](?:[^\W\d_]|[{_MARKS}])*"
+_WORD = re.compile(rf"(?<![\w{_MARKS}]){_LETTERS}(?:['’\-]{_LETTERS})*")
 #: What is not prose: e-mail addresses, web addresses, {page}-style placeholders.
 _NOT_PROSE = re.compile(r"\S+@\S+|https?://\S+|www\.\S+|\{[a-z_]+\}")
 #: Stands for campaign texts in trial letters: a mark no dictionary spells, removed before the
@@ -228,8 +232,7 @@ def check(
     if dic is None:
         yield CODES.finding(
             "no-dictionary",
-            f"spelling not checked: no hunspell dictionary for {language.locale}"
-            + (" (Debian ships none for Arabic)" if code.startswith("ar") else ""),
+            f"spelling not checked: no hunspell dictionary for {language.locale}",
             Place(language.folder / STRINGS),
             code,
         )
