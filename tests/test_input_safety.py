@@ -368,3 +368,18 @@ def test_a_joiner_that_is_spelling_stays_and_still_makes_no_second_signer(tmp_pa
     twins = write(tmp_path, "twins.csv", f"name\n{persian}\nمیخواهم\n")
     with pytest.raises(LettergenError, match=r":3: name: 'میخواهم' appears twice \(first on"):
         load_signers(twins)
+
+
+def test_fax_check_refuses_a_strip_of_a_page(tmp_path: Path) -> None:
+    """A page shorter than the clear band a fax keeps at its top (found by the fuzz test) is a
+    finding, not a traceback."""
+    import pikepdf
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 42))
+    path = tmp_path / "flat.pdf"
+    pdf.save(path)
+    result = CliRunner().invoke(cli, ["fax", "check", str(path)], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "error: page-too-small: the page is 210 × 15 mm" in result.output
+    assert "Traceback" not in result.output

@@ -61,6 +61,10 @@ CODES = Codes(
             ERROR,
             "a side of the page is over 1 m: no fax prints it (not rendered)",
         ),
+        "page-too-small": (
+            ERROR,
+            "a side of the page is under 50 mm: not a letter's page (not rendered)",
+        ),
     }
 )
 
@@ -73,6 +77,7 @@ MAX_LENGTH_MM = 297.0 + 30.0  # HylaFAX's tiffcheck: the page size + 30 mm
 #: A page side no fax machine prints. A larger page is reported, not rendered: a 200 × 200 inch
 #: page is 400 megapixels at CHECK_DPI (4.7 GB of memory to find that it cannot be faxed).
 MAX_SIDE_MM = 1000.0
+MIN_SIDE_MM = 50.0  # a page narrower or shorter than this is no letter (or a broken MediaBox)
 CHECK_DPI = 100  # PDF pages are rendered at this resolution for the pixel checks
 GREY_SHARE = 0.10  # a page is grey when this share of its ink is mid-grey ...
 COLOUR_SHARE = 0.01  # ... and colourful when this share of it has colour
@@ -190,23 +195,26 @@ def _check_pdf(check: FileCheck) -> None:
             check.add(0, "text-small", f"the smallest text is {smallest:.1f} pt")
 
 
-def _too_large(check: FileCheck, number: int, width_mm: float, height_mm: float) -> bool:
-    """Report a page larger than MAX_SIDE_MM on a side; True if it was (then it is not
-    rendered)."""
-    if max(width_mm, height_mm) <= MAX_SIDE_MM:
+def _odd_size(check: FileCheck, number: int, width_mm: float, height_mm: float) -> bool:
+    """Report a page over MAX_SIDE_MM or under MIN_SIDE_MM on a side; True if it was (then it
+    is not rendered: a huge page would take gigabytes, an empty one has no pixels to check)."""
+    if max(width_mm, height_mm) > MAX_SIDE_MM:
+        code, limit = "page-too-large", f"at most {MAX_SIDE_MM:g} mm a side is checked"
+    elif min(width_mm, height_mm) < MIN_SIDE_MM:
+        code, limit = "page-too-small", f"at least {MIN_SIDE_MM:g} mm a side is checked"
+    else:
         return False
     check.add(
         number,
-        "page-too-large",
-        f"the page is {width_mm:.0f} × {height_mm:.0f} mm"
-        f" (a fax page is A4 or Letter; at most {MAX_SIDE_MM:g} mm a side is checked)",
+        code,
+        f"the page is {width_mm:.0f} × {height_mm:.0f} mm (a fax page is A4 or Letter; {limit})",
     )
     return True
 
 
 def _check_pdf_page(check: FileCheck, number: int, page: Any, sizes: list[float]) -> None:
     width_pt, height_pt = page.get_size()
-    if _too_large(check, number, width_pt / 72 * 25.4, height_pt / 72 * 25.4):
+    if _odd_size(check, number, width_pt / 72 * 25.4, height_pt / 72 * 25.4):
         return
     scale = CHECK_DPI / 72
     size = (round(width_pt * scale), round(height_pt * scale))
@@ -342,10 +350,10 @@ def _check_tiff_page(check: FileCheck, number: int, image: Any) -> str:
             "tiff-page-number",
             f"PageNumber {page_number or 'missing'}, not {(number - 1, check.pages)}",
         )
-    too_large = bool(x_dpi and y_dpi) and _too_large(
+    odd = bool(x_dpi and y_dpi) and _odd_size(
         check, number, width / x_dpi * 25.4, length / y_dpi * 25.4
     )
-    if image.mode == "1" and x_dpi and y_dpi and not too_large:
+    if image.mode == "1" and x_dpi and y_dpi and not odd:
         # Pillow shows a bilevel page with black as 0, whatever the photometric tag says.
         _check_ink(check, number, ImageChops.invert(image.convert("L")), x_dpi, y_dpi)
     scheme = {3: "Group 3", 4: "Group 4"}.get(compression, f"compression {compression}")
