@@ -346,24 +346,19 @@ def source_place(language: Language, word: str) -> Place | None:
 def trial_campaign(code: str, campaign: Any | None = None) -> Any:
     """A campaign whose own texts are marks, so only the templates' words are checked; or a real
     campaign (its texts in the language are then checked too)."""
-    from lettergen.campaign import Campaign, Sender, Targets
+    from lettergen.campaign import Sender
+    from lettergen.langcheck.trials import trial_campaign as stand_in
 
     if campaign is not None:
         return campaign
-    return Campaign(
-        name="trial",
-        path=Path("trial.yaml"),
-        directory="trial",
-        action_date=dt.date(2002, 9, 7),
-        letter_date=dt.date(2002, 9, 1),
-        default_language=code,
-        subject={code: CAMPAIGN_MARK},
-        case={code: CAMPAIGN_MARK},
-        demands={code: (CAMPAIGN_MARK + " 1", CAMPAIGN_MARK + " 2")},
+    return stand_in(
+        code,
+        subject=CAMPAIGN_MARK,
+        case=CAMPAIGN_MARK,
+        demands=(CAMPAIGN_MARK + " 1", CAMPAIGN_MARK + " 2"),
         sender=Sender(
             name="A. Sender", organisation="", address=(), city="London", email="a@example.org"
         ),
-        targets=Targets(),
     )
 
 

@@ -57,7 +57,28 @@ def _accredited_countries(directory: Path | None, loaded: Any = None) -> list[st
     return sorted(found) or ["DZ"]
 
 
-def _trial_campaign(code: str) -> Any:
+#: The sender of trial letters: every field filled, so every label of the strings shows.
+TRIAL_SENDER = Sender(
+    name="A. Sender",
+    organisation="An Organisation",
+    address=("1 Street", "City"),
+    city="City",
+    email="a@example.org",
+    phone="+442079460000",
+    fax="+442079460001",
+)
+
+
+def trial_campaign(
+    code: str,
+    *,
+    subject: str = "Subject",
+    case: str = "A case, with *emphasis*.\n\nA second paragraph.",
+    demands: tuple[str, ...] = ("A first demand.", "A second demand."),
+    sender: Sender = TRIAL_SENDER,
+) -> Campaign:
+    """A campaign for trial letters in language `code`, with stand-in texts (the spelling
+    check gives marks it can tell from the templates' own words)."""
     return Campaign(
         name="trial",
         path=Path("trial.yaml"),
@@ -65,18 +86,10 @@ def _trial_campaign(code: str) -> Any:
         action_date=dt.date(2002, 9, 7),
         letter_date=dt.date(2002, 9, 1),
         default_language=code,
-        subject={code: "Subject"},
-        case={code: "A case, with *emphasis*.\n\nA second paragraph."},
-        demands={code: ("A first demand.", "A second demand.")},
-        sender=Sender(
-            name="A. Sender",
-            organisation="An Organisation",
-            address=("1 Street", "City"),
-            city="City",
-            email="a@example.org",
-            phone="+442079460000",
-            fax="+442079460001",
-        ),
+        subject={code: subject},
+        case={code: case},
+        demands={code: demands},
+        sender=sender,
         targets=Targets(),
     )
 
@@ -89,7 +102,7 @@ def trials(
     trial_offices()."""
     code = translation.code
     root = translation.folder.parent
-    campaign = _trial_campaign(code)
+    campaign = trial_campaign(code)
     states = {
         state
         for language in (translation, english)
