@@ -474,8 +474,8 @@ def test_a_killed_batch_leaves_no_process_and_the_rerun_repairs_the_folder(
     tmp_path: Path, sig: signal.Signals
 ) -> None:
     signers = tmp_path / "signers.csv"
-    # Enough letters that the batch still runs when the second one starts: a drive's letters
-    # are stamped into their office's layout, a few milliseconds each.
+    # Enough letters that the batch is still at work when it is stopped (below): a drive's
+    # letters are stamped into their office's layout, a few milliseconds each.
     signers.write_text("name\n" + "".join(f"Supporter {i}\n" for i in range(SIGNERS)))
     out = tmp_path / "out"
     offices = ",".join(
@@ -517,14 +517,18 @@ def test_a_killed_batch_leaves_no_process_and_the_rerun_repairs_the_folder(
             workers |= descendants(batch.pid)
             assert batch.poll() is None, "the batch ended before it was killed"
             assert time.monotonic() < deadline, "the batch wrote no letter in time"
-            time.sleep(0.1)
+            time.sleep(0.05)
+        # Held still in the middle of its work (however fast letters are made on this
+        # machine), so it is still running when the second batch starts and when it is killed.
+        batch.send_signal(signal.SIGSTOP)
+        assert batch.poll() is None, "the batch ended before it was killed"
         workers |= descendants(batch.pid)
         assert len(workers) >= 2, "the batch runs workers"
         # A second batch into the same folder meanwhile: refused.
         code, output = lettergen(*args)
         assert code == 1 and "another lettergen batch is writing this folder" in output
-        assert batch.poll() is None, "the batch ended before it was killed"
-        batch.send_signal(sig)
+        batch.send_signal(sig)  # delivered as soon as the batch runs again
+        batch.send_signal(signal.SIGCONT)
         batch.wait(timeout=60)
         deadline = time.monotonic() + 15
         while alive(workers) and time.monotonic() < deadline:

@@ -101,9 +101,22 @@ def _in_workers(
 
 
 def _kill(pool: Any) -> None:
+    """Kill the pool's workers, and let its manager thread see them gone.
+
+    A worker killed while it sends a result leaves half a message in the result pipe; the
+    executor's manager thread then waits in recv() for the rest, for ever, and shutdown() and
+    the interpreter's exit wait for that thread. The pipe's only other writer is this process's
+    own end (ProcessPoolExecutor keeps it and never writes to it): closing it gives the reader
+    end-of-file, which the manager treats as a broken pool and stops. (Found by a test that
+    stops a batch with SIGSTOP, so its workers fill the pipe, then interrupts it.)"""
     for process in list(getattr(pool, "_processes", {}).values()):
         with contextlib.suppress(OSError, AttributeError):
             process.kill()
+    for process in list(getattr(pool, "_processes", {}).values()):
+        with contextlib.suppress(OSError, AttributeError, ValueError):
+            process.join(timeout=5)
+    with contextlib.suppress(OSError, AttributeError):
+        pool._result_queue._writer.close()
 
 
 def _worker_start(batch_pid: int) -> None:
