@@ -189,6 +189,8 @@ class Supporters:
         self.rules = rules
         self.clock = clock
         (folder / LETTERS).mkdir(parents=True, exist_ok=True)
+        # Erased names are overwritten in the file, not left in its free pages.
+        self.db.execute("PRAGMA secure_delete=ON")
 
     @classmethod
     def open(
@@ -430,8 +432,15 @@ class Supporters:
             )
             if request.file:
                 (self.folder / request.file).unlink(missing_ok=True)
+        self._checkpoint()
         log.info("fax request %d: personal data erased", request.id)
         return self.get(request.id)
+
+    def _checkpoint(self) -> None:
+        """Fold the write-ahead log into the file and empty it: the WAL would otherwise keep
+        earlier copies of the erased rows until it is reused (best effort while other
+        connections read)."""
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def delete_by_supporter(self, request: Request) -> Request:
         """The status page's delete button: withdraw if still possible, else erase what is
