@@ -1,4 +1,4 @@
-""""Fax it for me" through Flask's test client: the switch, the request read back from the
+""" "Fax it for me" through Flask's test client: the switch, the request read back from the
 ledger's SQLite file, the limits, the status link, withdrawal and deletion, moderation, the
 sender (dry-run), and the purge after the retention period (an injected clock, no sleeps)."""
 
@@ -142,7 +142,8 @@ def test_an_office_without_a_fax_number_cannot_be_faxed(clock: Clock, tmp_path: 
     site = Site(SEED_CAMPAIGN.with_name("free-bialiatski-2023.yaml"))  # letters by post too
     no_fax = next(o for o in site.offices if not o.faxes)
     client = app_for(site, settings(tmp_path), clock)
-    assert "This office has no fax number" in post(client, "/letter", name=NAME, office=no_fax.id).text
+    preview = post(client, "/letter", name=NAME, office=no_fax.id)
+    assert "This office has no fax number" in preview.text
     response = ask(client, office=no_fax.id)
     assert response.status_code == 400 and "This office has no fax number" in response.text
 
