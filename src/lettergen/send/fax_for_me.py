@@ -116,8 +116,11 @@ def run_sender(
                     store.purge()
                     purged_at = now
                 store.release(setup.config.policy)
+                sent = runner.progress.sent
                 try:
                     runner.run()
+                    if runner.progress.sent != sent:  # a letter that reached its office goes
+                        store.purge()
                 except TransportError as exc:
                     log.error("the transport cannot send now (%s); trying again later", exc)
                     if once:
