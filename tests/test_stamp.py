@@ -53,10 +53,18 @@ def letters(campaign, directory) -> list[Letter]:  # type: ignore[no-untyped-def
     return made
 
 
-@pytest.fixture(scope="module")
-def stamped(letters: list[Letter]) -> tuple[list[bytes], stamp.StampReport]:
+@pytest.fixture(scope="module", params=[True, False], ids=["set-directly", "weasyprint-parts"])
+def stamped(
+    letters: list[Letter], request: pytest.FixtureRequest
+) -> tuple[list[bytes], stamp.StampReport]:
+    """The letters stamped, their signers' parts set directly where they can be (HarfBuzz,
+    render/direct.py) or all laid out by WeasyPrint: every test below holds for both."""
     report = stamp.StampReport()
-    rendered = list(stamp.render_stamped(letters, cache=stamp.StampCache(), report=report))
+    rendered = list(
+        stamp.render_stamped(
+            letters, cache=stamp.StampCache(), report=report, set_direct=request.param
+        )
+    )
     assert all(not r.error for r in rendered)
     return [r.data for r in rendered], report
 
@@ -93,6 +101,13 @@ def test_every_letter_was_stamped(stamped: tuple[list[bytes], stamp.StampReport]
     # One layout per letter text and signature length: Berlin, Berlin with a cover, New York
     # and Cairo with and without a cover, for 3-line, 2-line and 1-line signatures.
     assert report.layouts == 3 + 3 + 3 + 2
+    # Parts are made once per signer and box width (A4, US Letter): 3 × 2, and the Arabic
+    # signer's once. Set directly where they can be; the Arabic date line isolates the town
+    # inside right-to-left text with digits, which only WeasyPrint's bidi orders.
+    assert report.direct + report.parts == 3 * 2 + 1
+    if report.direct:
+        assert (report.direct, report.parts) == (6, 1)
+        assert [why for _, why in report.declined] == ["date: a control or format character"]
 
 
 @pytest.mark.parametrize("index", range(11))

@@ -19,6 +19,11 @@ by the hash of the letter's signer-independent content, parts by their text and 
 lays out a signer's parts once per paper size and language, and a single letter for the
 supporter page (`stamped_pdf`) costs one small parts layout and the assembly once its office has
 been laid out. docs/speed.md tells the whole story with measurements.
+
+A signer's parts are set without WeasyPrint where that cannot change them (`render.direct`):
+the office's layout records each reserved line's baseline, edges, face and size, and HarfBuzz
+shapes the signer's words into it. Parts it declines (mixed scripts, a character outside the
+face, a line that would wrap) are laid out by WeasyPrint as before; `StampReport` counts both.
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ from markupsafe import escape
 from lettergen import paths
 from lettergen.errors import RenderError
 from lettergen.letter import Letter
+from lettergen.render import direct
+from lettergen.render.direct import LineSpec
 from lettergen.render.pdf import CHUNK, FONTS, RenderedPDF, css_string, render_chunk
 
 log = logging.getLogger(__name__)
@@ -84,6 +91,9 @@ class OfficeLayout:
     pages: int
     page_heights: tuple[float, ...]  # CSS px
     boxes: dict[str, Box]
+    #: Each part's reserved lines, for setting a signer's lines directly; a part whose lines
+    #: could not be read from the layout is missing, and its signers take the WeasyPrint path.
+    lines: dict[str, tuple[LineSpec, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -92,7 +102,9 @@ class StampReport:
 
     stamped: int = 0
     layouts: int = 0  # office layouts made (cache misses)
-    parts: int = 0  # signers' parts laid out (cache misses)
+    parts: int = 0  # signers' parts laid out by WeasyPrint (cache misses)
+    direct: int = 0  # signers' parts set directly (cache misses)
+    declined: list[tuple[str, str]] = field(default_factory=list)  # not set directly, and why
     fallbacks: list[tuple[str, str]] = field(default_factory=list)  # ('office/signer', why)
 
     @property
@@ -146,6 +158,74 @@ def _part_boxes(document: Any) -> tuple[dict[str, Box], list[dict[str, Box]]]:
     return first, per_page
 
 
+def _text_boxes(node: Any, block: Any) -> Iterator[tuple[Any, Any]]:
+    """Every text box under `node`, in order, with the block whose content box holds it."""
+    from weasyprint.formatting_structure.boxes import BlockBox, TextBox
+
+    for child in getattr(node, "children", ()):
+        if isinstance(child, TextBox):
+            yield child, block
+        else:
+            yield from _text_boxes(child, child if isinstance(child, BlockBox) else block)
+
+
+def _line_specs(
+    document: Any, boxes: dict[str, Box], letter: Letter
+) -> dict[str, tuple[LineSpec, ...]]:
+    """Each part's reserved lines as the layout set them: baseline, the edges the line is
+    aligned between, face and size, relative to the part's box. A part whose lines are not
+    plain (one text per line, in a face of the letter's fonts, at one edge) is left out."""
+    from weasyprint.formatting_structure.boxes import BlockBox
+
+    from lettergen.render.fonts import faces
+
+    expected = {"date": 1, "signature": len(letter.signature)}
+    found: dict[str, tuple[LineSpec, ...]] = {}
+    for part, box in boxes.items():
+        root = next(
+            (
+                b
+                for b in document.pages[box.page]._page_box.descendants()
+                if isinstance(b, BlockBox)
+                and getattr(b, "element", None) is not None
+                and part in (b.element.get("class") or "").split()
+            ),
+            None,
+        )
+        if root is None:
+            continue
+        texts = list(_text_boxes(root, root))
+        specs = []
+        for text_box, block in texts:
+            style = text_box.style
+            family = style["font_family"][0]
+            weight = "bold" if style["font_weight"] >= 600 else "normal"
+            face = next(
+                (f for f in faces(family) if f.weight == weight and f.style == "normal"), None
+            )
+            left = block.content_box_x()
+            right = left + block.width
+            at_left = abs(text_box.position_x - left) < 0.01
+            at_right = abs(text_box.position_x + text_box.width - right) < 0.01
+            if face is None or style["font_style"] != "normal" or at_left == at_right:
+                break
+            specs.append(
+                LineSpec(
+                    baseline=text_box.position_y + text_box.baseline - box.y,
+                    left=left - box.x,
+                    right=right - box.x,
+                    size=style["font_size"],
+                    font=face.path,
+                    align="left" if at_left else "right",
+                    rtl=letter.direction == "rtl",
+                )
+            )
+        else:
+            if len(specs) == expected[part]:
+                found[part] = tuple(specs)
+    return found
+
+
 def lay_out_office(letter: Letter, templates: Path | None = None) -> OfficeLayout:
     """Lay out and write the office's letter once, with the signer's parts left blank."""
     from lettergen.render.pdf import _layout_one
@@ -163,6 +243,7 @@ def lay_out_office(letter: Letter, templates: Path | None = None) -> OfficeLayou
         pages=len(document.pages),
         page_heights=tuple(page.height for page in document.pages),
         boxes=boxes,
+        lines=_line_specs(document, boxes, letter),
     )
 
 
@@ -193,9 +274,9 @@ class _LRU(Generic[K, V]):
                 self._entries.popitem(last=False)
 
 
-#: What a signer's parts look like: their text, language, direction and the widths they are
-#: set in. Letters to offices of one paper size and language share them.
-PartsKey = tuple[str, tuple[str, ...], str, str, float, float]
+#: What a signer's parts look like: their text, language, direction, the widths they are set
+#: in and the reserved lines. Letters to offices of one paper size and language share them.
+PartsKey = tuple[str, tuple[str, ...], str, str, float, float, tuple[Any, ...]]
 
 
 def parts_key(letter: Letter, layout: OfficeLayout) -> PartsKey:
@@ -207,6 +288,7 @@ def parts_key(letter: Letter, layout: OfficeLayout) -> PartsKey:
         letter.direction,
         round(date.width, 3),
         round(signature.width, 3),
+        tuple(sorted(layout.lines.items())),
     )
 
 
@@ -217,7 +299,7 @@ class StampCache:
 
     def __init__(self, layouts: int = CACHE_SIZE, parts: int = PARTS_CACHE_SIZE) -> None:
         self.layouts: _LRU[str, OfficeLayout] = _LRU(layouts)
-        self.parts: _LRU[PartsKey, tuple[_Parts, dict[str, Box]]] = _LRU(parts)
+        self.parts: _LRU[PartsKey, _LaidOut | _SetDirectly] = _LRU(parts)
 
     def layout(self, letter: Letter, templates: Path | None = None) -> tuple[OfficeLayout, bool]:
         """The letter's office layout, and whether it had to be made. Made outside the lock:
@@ -354,29 +436,104 @@ class _Parts:
         return self._forms[box.page]
 
 
-def assemble(letter: Letter, layout: OfficeLayout, parts: _Parts, boxes: dict[str, Box]) -> bytes:
+#: A part's form XObject in the letter's PDF, and where to move it: (form, dx, dy) in points.
+Placed = tuple[Any, float, float]
+
+
+@dataclass(frozen=True)
+class _LaidOut:
+    """A signer's parts as WeasyPrint laid them out: pages of a shared parts PDF."""
+
+    parts: _Parts
+    boxes: dict[str, Box]
+
+    def misfit(self, layout: OfficeLayout) -> str:
+        return misfit(layout, self.boxes)
+
+    def forms(self, pdf: Any, layout: OfficeLayout) -> dict[str, Placed]:
+        placed = {}
+        for part in PARTS:
+            source, target = self.boxes[part], layout.boxes[part]
+            x0, y0, _, _ = _rect(source, self.parts.heights[source.page])
+            to_x, to_y, _, _ = _rect(target, layout.page_heights[target.page])
+            with self.parts.lock:
+                form = pdf.copy_foreign(self.parts.form(source))
+            placed[part] = (form, to_x - x0, to_y - y0)
+        return placed
+
+
+@dataclass(frozen=True)
+class _SetDirectly:
+    """A signer's parts set by `render.direct`: lines relative to each part's top left, and
+    the glyphs of each face they use."""
+
+    lines: dict[str, tuple[direct.SetLine, ...]]
+    faces: tuple[direct.EmbeddedFace, ...]
+
+    def misfit(self, layout: OfficeLayout) -> str:
+        return ""  # set into the layout's own lines: nothing can move
+
+    def forms(self, pdf: Any, layout: OfficeLayout) -> dict[str, Placed]:
+        import pikepdf
+
+        names = {embedded.path: f"LgF{i}" for i, embedded in enumerate(self.faces)}
+        fonts = pikepdf.Dictionary(
+            {"/" + names[e.path]: direct.font_dictionary(pdf, e) for e in self.faces}
+        )
+        placed = {}
+        for part in PARTS:
+            box = layout.boxes[part]
+            width, height = box.width * PT_PER_PX, box.height * PT_PER_PX
+            form = pdf.make_stream(zlib.compress(direct.draw(self.lines[part], names)))
+            form.Filter = pikepdf.Name.FlateDecode
+            form.Type = pikepdf.Name.XObject
+            form.Subtype = pikepdf.Name.Form
+            form.BBox = pikepdf.Array([-BLEED_PT, -height - BLEED_PT, width + BLEED_PT, BLEED_PT])
+            form.Resources = pikepdf.Dictionary(Font=fonts)
+            top = (layout.page_heights[box.page] - box.y) * PT_PER_PX
+            placed[part] = (form, box.x * PT_PER_PX, top)
+        return placed
+
+
+def set_directly(letter: Letter, layout: OfficeLayout) -> _SetDirectly | str:
+    """The signer's parts set by `render.direct` into the layout's reserved lines, or why
+    they cannot be."""
+    texts = {"date": (letter.date,), "signature": letter.signature}
+    lines: dict[str, tuple[direct.SetLine, ...]] = {}
+    for part in PARTS:
+        specs = layout.lines.get(part)
+        if specs is None or len(specs) != len(texts[part]):
+            return f"the layout's {part} lines are not plain"
+        set_lines = []
+        for text, spec in zip(texts[part], specs, strict=True):
+            made = direct.set_line(text, spec, letter.language)
+            if isinstance(made, str):
+                return f"{part}: {made}"
+            set_lines.append(made)
+        lines[part] = tuple(set_lines)
+    every = [line for part_lines in lines.values() for line in part_lines]
+    faces = tuple(direct.embed(path, every) for path in dict.fromkeys(line.font for line in every))
+    return _SetDirectly(lines, faces)
+
+
+def assemble(letter: Letter, layout: OfficeLayout, parts: _LaidOut | _SetDirectly) -> bytes:
     """The office's pages with this signer's parts placed into their boxes, as one PDF with the
     letter's own title, author and language. Resource names are fixed (not pikepdf's random
     ones), so the same letter gives the same bytes."""
     import pikepdf
 
     with pikepdf.open(io.BytesIO(layout.data)) as pdf:
-        for part in PARTS:
-            source, target = boxes[part], layout.boxes[part]
-            x0, y0, _, _ = _rect(source, parts.heights[source.page])
-            to_x, to_y, _, _ = _rect(target, layout.page_heights[target.page])
-            page = pdf.pages[target.page]
+        for part, (form, dx, dy) in parts.forms(pdf, layout).items():
+            page = pdf.pages[layout.boxes[part].page]
             if pikepdf.Name.Resources not in page.obj:
                 page.obj.Resources = pikepdf.Dictionary()
             if pikepdf.Name.XObject not in page.obj.Resources:
                 page.obj.Resources.XObject = pikepdf.Dictionary()
-            xobjects = page.obj.Resources.XObject
             name = pikepdf.Name(f"/Lettergen{part.capitalize()}")
-            with parts.lock:
-                xobjects[name] = pdf.copy_foreign(parts.form(source))
+            page.obj.Resources.XObject[name] = form
             # The page's own drawing in q … Q, so no state it leaves set reaches the part.
             page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
-            move = f"Q\nq 1 0 0 1 {to_x - x0:.4f} {to_y - y0:.4f} cm {name} Do Q\n"
+            move = f"Q\nq 1 0 0 1 {dx:.4f} {dy:.4f} cm {name} Do Q\n"
             page.contents_add(pdf.make_stream(move.encode("ascii")))
         pdf.docinfo["/Title"] = letter.title
         pdf.docinfo["/Author"] = letter.author
@@ -403,25 +560,31 @@ def render_stamped(
     cache: StampCache | None = None,
     report: StampReport | None = None,
     chunk: int = CHUNK,
+    set_direct: bool = True,
 ) -> Iterator[RenderedPDF]:
     """Render many letters through the stamped path; yields one RenderedPDF per letter, in
     order. Office layouts and signers' parts come from `cache` (the process's own by default);
-    the parts missing from it are laid out in one pass per chunk; letters whose parts do not
-    fit are laid out in full and counted in `report`."""
+    the parts missing from it are set directly (`set_direct`) or, where that is declined, laid
+    out in one WeasyPrint pass per chunk; letters whose parts do not fit are laid out in full.
+    `report` counts all of it."""
     cache = cache or _default_cache
     report = report if report is not None else StampReport()
     batch: list[Letter] = []
     for letter in letters:
         batch.append(letter)
         if len(batch) >= chunk:
-            yield from _stamp_chunk(batch, templates, cache, report)
+            yield from _stamp_chunk(batch, templates, cache, report, set_direct)
             batch = []
     if batch:
-        yield from _stamp_chunk(batch, templates, cache, report)
+        yield from _stamp_chunk(batch, templates, cache, report, set_direct)
 
 
 def _stamp_chunk(
-    letters: list[Letter], templates: Path | None, cache: StampCache, report: StampReport
+    letters: list[Letter],
+    templates: Path | None,
+    cache: StampCache,
+    report: StampReport,
+    set_direct: bool,
 ) -> list[RenderedPDF]:
     root = (templates or paths.templates_dir()).resolve()
     results: dict[int, RenderedPDF] = {}
@@ -436,23 +599,37 @@ def _stamp_chunk(
             continue
         report.layouts += made
         items.append((index, letter, layout, parts_key(letter, layout)))
-    found = {key: cache.parts.get(key) for key in dict.fromkeys(item[3] for item in items)}
+    found: dict[PartsKey, _LaidOut | _SetDirectly | None] = {
+        key: cache.parts.get(key) for key in dict.fromkeys(item[3] for item in items)
+    }
     missing = {key: item for item in items if found[key := item[3]] is None}
+    if set_direct:
+        for key, (_, letter, layout, _) in list(missing.items()):
+            setting = set_directly(letter, layout)
+            if isinstance(setting, str):
+                log.debug("%s: parts not set directly: %s", letter.signer_slug, setting)
+                report.declined.append((f"{letter.office_id}/{letter.signer_slug}", setting))
+                continue
+            found[key] = setting
+            cache.parts.put(key, setting)
+            report.direct += 1
+            del missing[key]
     if missing:
         data, boxes, heights = render_parts([(i[1], i[2]) for i in missing.values()], root)
         parts = _Parts(data, heights)
         for key, part_boxes in zip(missing, boxes, strict=True):
-            found[key] = (parts, part_boxes)
-            cache.parts.put(key, (parts, part_boxes))
+            found[key] = _LaidOut(parts, part_boxes)
+            cache.parts.put(key, found[key])  # type: ignore[arg-type]
         report.parts += len(missing)
     for index, letter, layout, key in items:
-        parts, part_boxes = found[key]  # type: ignore[misc]
-        why = misfit(layout, part_boxes)
+        source = found[key]
+        assert source is not None
+        why = source.misfit(layout)
         if why:
             full[index] = why
             continue
         try:
-            data = assemble(letter, layout, parts, part_boxes)
+            data = assemble(letter, layout, source)
         except Exception as exc:  # pikepdf raises many kinds; the full layout is the remedy
             log.debug("stamping %s failed", letter.office_id, exc_info=True)
             full[index] = f"could not stamp: {exc}"
@@ -475,12 +652,16 @@ def _stamp_chunk(
 
 
 def stamped_pdf(
-    letter: Letter, templates: Path | None = None, *, cache: StampCache | None = None
+    letter: Letter,
+    templates: Path | None = None,
+    *,
+    cache: StampCache | None = None,
+    set_direct: bool = True,
 ) -> bytes:
     """One letter's PDF through the stamped path, for the supporter page: the office's layout
-    from the cache (made on a miss), this signer's parts laid out, placed, written. Raises
-    RenderError if the letter cannot be rendered."""
-    rendered = next(render_stamped([letter], templates, cache=cache))
+    from the cache (made on a miss), this signer's parts set (or laid out), placed, written.
+    Raises RenderError if the letter cannot be rendered."""
+    rendered = next(render_stamped([letter], templates, cache=cache, set_direct=set_direct))
     if rendered.error:
         raise RenderError(rendered.error, hint=f"office {letter.office_id}")
     return rendered.data

@@ -1,0 +1,143 @@
+"""Signers' lines set directly (render/direct.py) are the lines WeasyPrint would have set.
+
+Each letter here is stamped twice, its signer's parts set directly and laid out by WeasyPrint,
+and the two PDFs are compared: the text pdftotext reads, every word's box, and the pixels
+pdfium draws. Lines the direct path must not set are declined with their reason, and their
+letters still read like the letter laid out alone.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from typing import Any
+
+import pytest
+from fontTools.ttLib import TTFont
+
+from conftest import pdftotext
+from lettergen.compose import Recipient, compose
+from lettergen.letter import Letter
+from lettergen.render import direct, stamp
+from lettergen.render.fonts import faces
+from lettergen.render.pdf import render_pdf
+from lettergen.signers import Signer
+from test_stamp import ink_difference, words
+
+
+def letter(campaign: Any, office: Any, signer: Signer, lang: str = "en") -> Letter:
+    return compose(
+        campaign, Recipient(office, office.country), lang=lang, state="KZ", signer=signer
+    )
+
+
+def both_ways(one: Letter) -> tuple[bytes, bytes, stamp.StampReport]:
+    report = stamp.StampReport()
+    (fast,) = stamp.render_stamped([one], cache=stamp.StampCache(), report=report)
+    slow = stamp.stamped_pdf(one, cache=stamp.StampCache(), set_direct=False)
+    return fast.data, slow, report
+
+
+@pytest.mark.parametrize(
+    ("signer", "lang"),
+    [
+        # Kerning pairs (Ta, Wa, AV, Yo) and an fi ligature: HarfBuzz must position them as
+        # Pango does, or the words' boxes move.
+        (Signer("Tavo Wayne-AVery", "Griffin & Yorke Office Staff", "Tōkyō"), "en"),
+        (Signer("Łukasz Żółć", "NSZZ „Solidarność”", "Kraków"), "de"),
+        (Signer("Ελένη Παπαδοπούλου", city="Θεσσαλονίκη"), "fr"),
+        (Signer("Алексей Фёдоров", "Профсоюз «Единство»", "Санкт-Петербург"), "ru"),
+        (Signer("Øyvind Æsøy", city="Tromsø"), "es"),
+    ],
+    ids=["kerning-ligature", "polish-de", "greek-fr", "russian", "nordic-es"],
+)
+def test_set_directly_equals_weasyprint(campaign, directory, signer: Signer, lang: str) -> None:  # type: ignore[no-untyped-def]
+    one = letter(campaign, directory.get("de-berlin-embassy"), signer, lang)
+    fast, slow, report = both_ways(one)
+    assert (report.direct, report.parts, report.declined) == (1, 0, [])
+    assert pdftotext(fast) == pdftotext(slow) == pdftotext(render_pdf(one).data)
+    got, want = words(fast), words(slow)
+    assert [w for w, _ in got] == [w for w, _ in want]
+    for (word, box), (_, expected) in zip(got, want, strict=True):
+        # Same shaper, same font, same size: only rounding of the declared widths differs.
+        assert max(abs(a - b) for a, b in zip(box, expected, strict=True)) <= 0.05, word
+    assert signer.name.split()[0] in {w for w, _ in got}
+    assert ink_difference(fast, slow) < 0.0002
+
+
+@pytest.mark.parametrize(
+    ("name", "organisation", "why"),
+    [
+        ("Anna Смирнова", "", "signature: more than one script"),
+        ("王小明", "", "signature: a character outside the line's font"),
+        ("Ann Lee", "Committee for the Defence of Workers' Rights " * 3, "it would wrap"),
+        ("Ann\u00a0\u00a0Lee", "", ""),  # no-break spaces do not collapse: set directly
+    ],
+    ids=["mixed-scripts", "no-glyph", "too-long", "no-break-spaces"],
+)
+def test_what_cannot_be_set_directly_is_declined(  # type: ignore[no-untyped-def]
+    campaign, directory, name: str, organisation: str, why: str
+) -> None:
+    one = letter(campaign, directory.get("de-berlin-embassy"), Signer(name, organisation.strip()))
+    report = stamp.StampReport()
+    (rendered,) = stamp.render_stamped([one], cache=stamp.StampCache(), report=report)
+    if why:
+        assert report.direct == 0 and len(report.declined) == 1
+        assert why in report.declined[0][1]
+    else:
+        assert report.direct == 1
+    assert pdftotext(rendered.data) == pdftotext(render_pdf(one).data)
+
+
+def test_an_arabic_signature_line_is_shaped_and_joined() -> None:
+    """Arabic letters join: the shaped line uses contextual forms, not the isolated ones the
+    character map names, and the glyphs run right to left (visual order)."""
+    naskh = next(f for f in faces("Noto Naskh Arabic") if f.weight == "normal").path
+    spec = direct.LineSpec(
+        baseline=14.0, left=0.0, right=600.0, size=14.0, font=naskh, align="right", rtl=True
+    )
+    line = direct.set_line("\u2068محمد الأحمد\u2069", spec, "ar")
+    assert isinstance(line, direct.SetLine)
+    cmap = direct.face(naskh).cmap
+    nominal = {direct.face(naskh).hb_font.get_nominal_glyph(ord(c)) for c in "محمد الأحمد"}
+    shaped = {g.gid for g in line.glyphs}
+    assert len(shaped - nominal) >= 4  # initial, medial and final forms, not the isolated ones
+    # The text each glyph stands for, read in visual order from the right, is the name.
+    assert "".join(g.text for g in reversed(line.glyphs)) == "محمد الأحمد"
+    assert all(ord(c) in cmap for c in "محمد الأحمد")
+    # Right-aligned in a right-to-left letter: the line ends at the box's right edge.
+    width = sum(g.advance for g in line.glyphs) * spec.size / direct.face(naskh).upem
+    assert line.x == pytest.approx((spec.right - width) * direct.PT_PER_PX)
+    # Digits inside right-to-left text need bidi reordering: declined, not set wrongly.
+    assert "digits" in str(direct.set_line("عمان 2002", spec, "ar"))
+
+
+def test_the_subset_keeps_glyphs_and_ids() -> None:
+    """The embedded font: a valid TrueType (checksums raise if wrong) whose kept glyphs are
+    the original's outlines at the original ids, with every composite's components."""
+    path = next(f for f in faces("Liberation Sans") if f.weight == "normal").path
+    face = direct.face(path)
+    composite = next(
+        gid
+        for gid in range(1, face.glyph_count)
+        if len(face.glyph_data(gid)) >= 10 and struct.unpack_from(">h", face.glyph_data(gid))[0] < 0
+    )
+    plain = face.hb_font.get_nominal_glyph(ord("a"))
+    subset = TTFont(io.BytesIO(face.subset([plain, composite])), checkChecksums=2)
+    original = TTFont(path)
+    order = original.getGlyphOrder()
+    glyf, whole = subset["glyf"], original["glyf"]
+    kept = face.closure([plain, composite])
+    assert len(kept) > 3  # .notdef, 'a', the composite and at least one component
+    for gid in range(subset["maxp"].numGlyphs):
+        name = subset.getGlyphOrder()[gid]
+        mine = glyf[name]
+        if gid in kept:
+            theirs = whole[order[gid]]
+            assert mine.numberOfContours == theirs.numberOfContours
+            if mine.numberOfContours > 0:
+                assert list(mine.coordinates) == list(theirs.coordinates)
+            assert subset["hmtx"][name] == original["hmtx"][order[gid]]
+        else:
+            assert mine.numberOfContours == 0
+    assert subset["maxp"].numGlyphs == max(kept) + 1
