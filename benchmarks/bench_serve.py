@@ -99,7 +99,13 @@ def start_server(workers: int) -> tuple[subprocess.Popen[bytes], str, Path]:
             stop(process)
             raise SystemExit(f"the server did not start:\n{log.read_text(errors='replace')}")
         time.sleep(0.2)
-    # Each worker warms up (fonts, layout) after the server says it is ready: wait for that.
+    # Each worker warms up (fonts, every office's layout) after the server says it is ready,
+    # and says when it takes requests: wait for all of them.
+    while log.read_text(errors="replace").count("ready (letters of every office") < workers:
+        if process.poll() is not None or time.monotonic() > deadline + 120:
+            stop(process)
+            raise SystemExit(f"the workers did not warm up:\n{log.read_text(errors='replace')}")
+        time.sleep(0.2)
     Supporter(url, 0).letter(0)
     return process, url, log
 

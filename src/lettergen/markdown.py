@@ -9,7 +9,7 @@ fax can follow neither.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -73,8 +73,12 @@ def _merge(runs: list[Run]) -> Runs:
     return tuple(merged)
 
 
+@lru_cache(maxsize=512)
 def to_blocks(text: str) -> tuple[Block, ...]:
-    """Paragraphs and lists; headings become bold paragraphs, nested lists are flattened."""
+    """Paragraphs and lists; headings become bold paragraphs, nested lists are flattened.
+
+    Kept for the last texts parsed (the result is immutable): every letter of a campaign
+    parses the same case and much the same body, and parsing is a third of composing one."""
     blocks: list[Block] = []
     tokens = _parser().parse(text)
     lists: list[tuple[bool, list[Runs]]] = []

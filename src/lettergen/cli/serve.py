@@ -114,6 +114,10 @@ def serve(
             workers=workers,
             ready=lambda url: click.echo(f"Open {url} in your browser"),
             warm_up=site.warm_up,
+            warmed=lambda pid, seconds: click.echo(
+                f"Worker {pid} ready (letters of every office laid out in {seconds:.1f} s)",
+                err=True,
+            ),
         )
     finally:
         if sender is not None:

@@ -9,6 +9,7 @@ fork), where a first letter is laid out so the first supporter does not wait for
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -44,19 +45,24 @@ def run(
     workers: int,
     ready: Callable[[str], None],
     warm_up: Callable[[], None] | None = None,
+    warmed: Callable[[int, float], None] | None = None,
 ) -> None:
-    """Serve `app` until interrupted; `ready` gets the address to open once it listens."""
+    """Serve `app` until interrupted; `ready` gets the address to open once it listens, and
+    `warmed` each worker's process id and warm-up seconds once it takes requests."""
     shown = f"[{host}]" if ":" in host else host
 
     def when_ready(_server: Any) -> None:
         ready(f"http://{shown}:{port}/")
 
-    def post_worker_init(_worker: Any) -> None:
+    def post_worker_init(worker: Any) -> None:
+        start = time.monotonic()
         if warm_up is not None:
             try:
                 warm_up()
             except Exception:  # a failed warm-up only means a slower first letter
                 log.warning("warming up the worker failed", exc_info=True)
+        if warmed is not None:
+            warmed(worker.pid, time.monotonic() - start)
 
     _Server(
         app,

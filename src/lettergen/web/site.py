@@ -199,10 +199,25 @@ class Site:
             document.close()
 
     def warm_up(self) -> None:
-        """Make one letter of each kind, so fonts and layouts are loaded before the first
-        supporter asks (called in each worker process)."""
+        """Make one letter of each kind, so fonts are loaded before the first supporter asks,
+        then lay out the letter of every office a supporter can pick, in the campaign's default
+        language, for the signature most supporters give (name and place): an action-day rush
+        then starts with its office layouts made, and such a letter costs milliseconds. About
+        50 ms per office, a few seconds per worker process (each calls this before it takes
+        requests); other languages and signatures are laid out on first use."""
+        from lettergen.render.stamp import CACHE_SIZE
+
         office = self.offices[0]
         choice = Choice(Recipient(office, office.country))
         letter = self.compose(choice, self.campaign.sender.signer(), self.default_language)
         self.preview(self.pdf(letter))
         self.docx(letter)
+        if self._stamps is None or len(self.offices) > CACHE_SIZE // 2:
+            return  # a directory this large would push the layouts out of the cache again
+        for office in self.offices:
+            choice = Choice(Recipient(office, office.country))
+            try:
+                letter = self.compose(choice, Signer("-", city="-"), self.default_language)
+                self._stamps.layout(letter, self.templates)
+            except Exception:  # that office's first supporter will see the error itself
+                log.debug("no layout made ahead for %s", office.id, exc_info=True)
