@@ -21,8 +21,8 @@ from conftest import SEED_CAMPAIGN
 from lettergen.cli import cli
 from lettergen.send.config import SendConfig
 from lettergen.send.fax_for_me import Settings, run_sender
+from lettergen.send.rules import Rules
 from lettergen.send.schedule import Policy
-from lettergen.send.supporters import Rules
 from lettergen.web import Site, create_app
 from test_web import NAME, post
 

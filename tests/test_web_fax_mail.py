@@ -15,8 +15,8 @@ import pytest
 
 from lettergen.send.config import SendConfig
 from lettergen.send.fax_for_me import Settings, run_sender
+from lettergen.send.rules import Rules
 from lettergen.send.schedule import Policy
-from lettergen.send.supporters import Rules
 from lettergen.web import Site
 from smtp_server import free_port, smtp_server
 from test_web import NAME, post
@@ -135,3 +135,35 @@ def test_when_the_mail_cannot_go_nothing_is_kept(site: Site, tmp_path: Path) -> 
     (row,) = rows(setup)
     assert row["state"] == "withdrawn" and row["name"] is None and row["file"] is None
     assert list((setup.folder / "letters").iterdir()) == []
+
+
+def test_the_sender_outlives_a_refused_login(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A transport that cannot work at all puts the letter back in the queue and waits; the
+    sender does not die (serve would go on taking requests nobody sends)."""
+    import time
+
+    monkeypatch.setenv("LETTERGEN_SMTP_USER", "campaign")
+    monkeypatch.setenv("LETTERGEN_SMTP_PASSWORD", "wrong")
+    clock = Clock()
+    with smtp_server() as (server, port):
+        setup = mail_settings(tmp_path, port, confirm=False)
+        client = app_for(site, setup, clock)
+        ask(client)
+        stop = threading.Event()
+        sender = threading.Thread(target=run_sender, args=(setup,), kwargs={"stop": stop})
+        sender.start()
+        try:
+            deadline = time.monotonic() + 20
+            while "sending stopped for now" not in caplog.text:
+                assert time.monotonic() < deadline and sender.is_alive()
+                time.sleep(0.1)
+            assert sender.is_alive()
+        finally:
+            stop.set()
+            sender.join(timeout=20)
+        assert not sender.is_alive()
+    (delivery,) = rows(setup, "deliveries")
+    assert delivery["state"] == "queued" and "refused us" in delivery["last_error"]
+    assert server.logins == [("campaign", "wrong")] and server.messages == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,13 +21,14 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from lettergen import paths
-from lettergen.errors import DataError, InputError, Place
+from lettergen.errors import DataError, InputError, LettergenError, Place
 from lettergen.send import config as configs
 from lettergen.send.config import SendConfig
 from lettergen.send.ledger import utcnow
+from lettergen.send.rules import Rules
 from lettergen.send.runner import Busy, Runner, lock
-from lettergen.send.supporters import Rules, Supporters
-from lettergen.send.transports import TransportError, create
+from lettergen.send.supporters import Supporters
+from lettergen.send.transports import create
 
 log = logging.getLogger(__name__)
 
@@ -112,19 +114,21 @@ def run_sender(
             purged_at: datetime | None = None
             while not stop.is_set():
                 now = clock()
-                if purged_at is None or now - purged_at >= setup.rules.purge_every:
-                    store.purge()
-                    purged_at = now
-                store.release(setup.config.policy)
-                sent = runner.progress.sent
                 try:
+                    if purged_at is None or now - purged_at >= setup.rules.purge_every:
+                        store.purge()
+                        purged_at = now
+                    store.release(setup.config.policy)
+                    sent = runner.progress.sent
                     runner.run()
                     if runner.progress.sent != sent:  # a letter that reached its office goes
                         store.purge()
-                except TransportError as exc:
-                    log.error("the transport cannot send now (%s); trying again later", exc)
+                except (LettergenError, sqlite3.Error, OSError) as exc:
+                    # The sender outlives a bad moment (a refused login, a full disk, a busy
+                    # database); what it was doing is in the ledger, so the next pass goes on.
                     if once:
                         raise
+                    log.error("sending stopped for now (%s); trying again in a minute", exc)
                     stop.wait(BUSY_WAIT)
                 if once:
                     break
