@@ -172,6 +172,10 @@ def test_ask_approve_send_and_delete(served: tuple[str, Path, Path], browser: An
         assert list((folder / "letters").iterdir()) == []
         text = log.read_text(errors="replace")
         assert NAME not in text and "Köln" not in text and "Traceback" not in text
+        # The private links are masked in the access log: whoever reads it cannot use them.
+        for private in (link, second):
+            assert private.rsplit("/", 1)[1] not in text
+        assert '"GET /fax/…" 200' in text and '"POST /fax/…/delete" 200' in text
     finally:
         for context in (supporter, phone, group):
             context.close()
