@@ -9,7 +9,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from conftest import pdftotext
+from conftest import SEED_CAMPAIGN, SHIPPED_DIRECTORY, pdftotext
 from lettergen.cli import cli
 from smtp_server import Behaviour, smtp_server
 from test_send_ledger import write_batch
@@ -104,3 +104,74 @@ def test_status_table_json_and_reports(tmp_path: Path) -> None:
     summary = " ".join(pdftotext(folder / "delivery.pdf").split())
     assert "2 of 3 offices reached by fax" in summary
     assert "office-02 +493012340002 failed 550 5.1.1 number disconnected" in summary
+
+
+def _batch_with_signers(tmp_path: Path) -> tuple[Path, Path]:
+    signers = tmp_path / "signers.csv"
+    signers.write_text("name,city\nAnn Lee,Leeds\nBo Ek,Umeå\n", encoding="utf-8")
+    code, output = invoke(
+        "batch", str(SEED_CAMPAIGN), "--directory", str(SHIPPED_DIRECTORY),
+        "--offices", "de-berlin-embassy,at-vienna-embassy", "--signers", str(signers),
+        "-o", str(tmp_path / "out"),
+    )  # fmt: skip
+    assert code == 0, output
+    return tmp_path / "out" / SEED_CAMPAIGN.stem, signers
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*.pdf")}
+
+
+def test_send_renders_again_exactly_the_letters_the_batch_was_asked_for(tmp_path: Path) -> None:
+    """`send` brings the folder up to date with the batch's own request (offices and signers
+    from the manifest), never with the campaign's default targets."""
+    folder, _ = _batch_with_signers(tmp_path)
+    before = _files(folder)
+    assert len(before) == 4
+    request = json.loads((folder / "manifest.json").read_text("utf-8"))["request"]
+    assert request["targets"]["offices"] == ["de-berlin-embassy", "at-vienna-embassy"]
+    code, output = invoke(
+        "send", str(SEED_CAMPAIGN), "-o", str(tmp_path / "out"), "--transport", "dry-run", "--now"
+    )
+    assert code == 0, output
+    assert _files(folder) == before
+    would = sorted(line.split()[2] for line in output.splitlines() if line.startswith("would send"))
+    assert would == sorted(before)
+
+
+def test_send_refuses_to_render_from_a_changed_signers_file(tmp_path: Path) -> None:
+    folder, signers = _batch_with_signers(tmp_path)
+    before = _files(folder)
+    signers.write_text("name,city\nAnn Lee,Leeds\nBo Ek,Umeå\nCy Dee,Oslo\n", encoding="utf-8")
+    code, output = invoke(
+        "send", str(SEED_CAMPAIGN), "-o", str(tmp_path / "out"), "--transport", "dry-run"
+    )
+    assert code == 1 and "has changed since the batch was written" in output
+    assert "--no-render" in output and "Traceback" not in output
+    assert _files(folder) == before
+    signers.unlink()
+    code, output = invoke("send", str(SEED_CAMPAIGN), "-o", str(tmp_path / "out"))
+    assert code == 1 and "which is no longer there" in output
+
+
+def test_send_refuses_to_render_a_folder_that_does_not_record_its_request(tmp_path: Path) -> None:
+    """A manifest of an older release, or of a folder with single letters merged into it by
+    `render`, does not say which letters the folder is for: rendering would have to guess."""
+    import lettergen
+
+    folder, _ = _batch_with_signers(tmp_path)
+    one = lettergen.BatchOptions(
+        SEED_CAMPAIGN,
+        directory=SHIPPED_DIRECTORY,
+        targets=lettergen.Targets(offices=("fr-paris-embassy",)),
+        output=tmp_path / "out",
+        merge=True,
+    )
+    lettergen.run_batch(lettergen.prepare(one))
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    assert manifest["request"] is None
+    assert len(manifest["letters"]) == 5  # the batch's four and the one merged in
+    before = _files(folder)
+    code, output = invoke("send", str(SEED_CAMPAIGN), "-o", str(tmp_path / "out"))
+    assert code == 1 and "does not say which letters the batch was asked for" in output
+    assert _files(folder) == before

@@ -101,13 +101,12 @@ def test_every_letter_was_stamped(stamped: tuple[list[bytes], stamp.StampReport]
     # One layout per letter text and signature length: Berlin, Berlin with a cover, New York
     # and Cairo with and without a cover, for 3-line, 2-line and 1-line signatures.
     assert report.layouts == 3 + 3 + 3 + 2
-    # Parts are made once per signer and box width (A4, US Letter): 3 × 2, and the Arabic
-    # signer's once. Set directly where they can be; the Arabic date line isolates the town
-    # inside right-to-left text with digits, which only WeasyPrint's bidi orders.
+    # A signature is made once per signer and box width (A4, US Letter): 3 × 2, and the
+    # Arabic signer's once; set directly (HarfBuzz) when the test runs with that, else by
+    # WeasyPrint.
     assert report.direct + report.parts == 3 * 2 + 1
-    if report.direct:
-        assert (report.direct, report.parts) == (6, 1)
-        assert [why for _, why in report.declined] == ["date: a control or format character"]
+    assert report.declined == []
+    assert report.direct in (0, 7)
 
 
 @pytest.mark.parametrize("index", range(11))

@@ -44,6 +44,7 @@ from lettergen.plan import (
     directory_for,
     draft_languages,
     recipients,
+    to_request,
 )
 from lettergen.plan import plan as make_plan
 from lettergen.plan import prepare as prepare_options
@@ -383,6 +384,7 @@ class _Run:
             result.skipped,
             result.failures,
             str(self.prepared.campaign.path.resolve()),
+            None if self.options.merge else to_request(self.options),
         )
         self.journal.close(remove=True)
 

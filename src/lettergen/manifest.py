@@ -213,13 +213,20 @@ def write(
     skipped: Iterable[Any] = (),
     failed: Iterable[Any] = (),
     campaign_file: str = "",
+    request: dict[str, Any] | None = None,
 ) -> bool:
     """manifest.json and manifest.csv, each written whole or not at all — and not at all when
     the file already holds exactly these bytes (so a no-change rerun writes nothing and works
     in a read-only folder). The rows are streamed: a million of them are never all in memory.
-    Returns whether anything was written."""
+    `request` is what the batch was asked for (`plan.to_request`; None when single letters were
+    merged in). Returns whether anything was written."""
     spool = rows if isinstance(rows, Spool) else Spool(rows)
-    head = {"campaign": campaign, "campaign_file": campaign_file, "lettergen": __version__}
+    head = {
+        "campaign": campaign,
+        "campaign_file": campaign_file,
+        "lettergen": __version__,
+        "request": request,
+    }
     tail = {"skipped": [asdict(s) for s in skipped], "failed": [asdict(f) for f in failed]}
 
     def json_parts() -> Iterator[str]:

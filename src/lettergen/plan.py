@@ -78,6 +78,105 @@ class BatchOptions:
             raise DataError("workers must be at least 1")
 
 
+#: The BatchOptions fields that say which letters a batch folder holds (not how they were
+#: made: workers, force, output, merge). A batch records them in its manifest as its
+#: "request", so `lettergen send` can bring the folder up to date with the very same letters.
+REQUEST_FIELDS = (
+    "signer",
+    "language",
+    "formats",
+    "cover",
+    "include_no_fax",
+    "skip_invalid_fax",
+    "joint",
+)
+
+
+def file_sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def to_request(options: BatchOptions) -> dict[str, Any]:
+    """What the batch was asked for, as JSON: its targets, signers file (by absolute path and
+    content hash), language, formats and the rest of `REQUEST_FIELDS`."""
+    request: dict[str, Any] = {
+        "targets": {
+            "everyone": options.targets.everyone,
+            "countries": list(options.targets.countries),
+            "offices": list(options.targets.offices),
+        },
+        "signers": None,
+        "sender": [list(pair) for pair in options.sender],
+        "directory": str(options.directory.resolve()) if options.directory else None,
+        "fax_settings": (
+            {
+                "resolution": options.fax_settings.resolution,
+                "compression": options.fax_settings.compression,
+            }
+            if options.fax_settings
+            else None
+        ),
+    }
+    if options.signers is not None:
+        request["signers"] = {
+            "path": str(options.signers.resolve()),
+            "sha256": file_sha256(options.signers),
+        }
+    for name in REQUEST_FIELDS:
+        value = getattr(options, name)
+        request[name] = list(value) if isinstance(value, tuple) else value
+    return request
+
+
+def from_request(
+    campaign: str | Path, request: dict[str, Any], place: str, output: Path | None = None
+) -> BatchOptions:
+    """The BatchOptions a recorded request stands for. The signers file must still be there
+    and hold what it held: a batch rendered again from another list would fax other letters
+    than the ones the group checked. `place` names the manifest in error messages."""
+    from lettergen.render.fax import FaxSettings
+
+    try:
+        targets = request["targets"]
+        signers = request["signers"]
+        fax = request["fax_settings"]
+        values = {name: request[name] for name in REQUEST_FIELDS}
+        sender = tuple((str(k), str(v)) for k, v in request["sender"])
+        directory = request["directory"]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DataError(f"{place}: the batch's request cannot be read ({exc})") from None
+    signers_path = None
+    if signers is not None:
+        signers_path = Path(signers["path"])
+        if not signers_path.is_file():
+            raise DataError(
+                f"{place}: the batch was written for the signers in {signers_path}, which is "
+                "no longer there",
+                hint="run `lettergen batch` again, or send the letters as they are (--no-render)",
+            )
+        if file_sha256(signers_path) != signers["sha256"]:
+            raise DataError(
+                f"{place}: {signers_path} has changed since the batch was written",
+                hint="run `lettergen batch` again to write the letters of the new list, or "
+                "send the letters as they are (--no-render)",
+            )
+    values["formats"] = tuple(values["formats"])
+    return BatchOptions(
+        campaign,
+        targets=Targets(
+            bool(targets["everyone"]), tuple(targets["countries"]), tuple(targets["offices"])
+        ),
+        signers=signers_path,
+        sender=sender,
+        directory=Path(directory) if directory else None,
+        fax_settings=FaxSettings(**fax) if fax else None,
+        output=output,
+        **values,
+    )
+
+
 @dataclass(frozen=True)
 class PlannedLetter:
     """One letter to write: to whom, about which country, from whom, in which language."""

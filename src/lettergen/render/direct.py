@@ -1,7 +1,7 @@
 """A signer's lines set directly: shaped by HarfBuzz, drawn with a few glyphs of the letter's font.
 
 The stamped path (`render.stamp`) lays an office's letter out once and places each signer's
-date line and signature into boxes reserved for them. Laying out those few lines with
+signature into the box reserved for it. Laying out those few lines with
 WeasyPrint costs a whole document's fixed price (~25 ms: the style cascade, page boxes, font
 subsetting), which is most of a single letter's cost on the supporter page. Yet the office's
 layout already says everything about those lines: where each baseline sits, how wide the box

@@ -140,9 +140,12 @@ def to_html(
 ) -> str:
     """The letter as HTML. With `pages`, the page count is printed as that number; without,
     it is left to CSS counters (which cost WeasyPrint a second layout pass). `reserved` keeps
-    the date line and signature as blank space of their size, to be stamped in (stamp.py)."""
+    the signature as blank space of its size, to be stamped in (stamp.py)."""
     return _layout(templates or paths.templates_dir()).render(
-        letter=letter, page_css=Markup(page_css(letter, pages)), pages=pages, reserved=reserved
+        letter=letter,
+        page_css=Markup(page_css(letter, pages)),
+        pages=pages,
+        reserve_signature=reserved,
     )
 
 

@@ -1,18 +1,17 @@
 """Letters that differ only in who signs them: one layout per letter text, the signers stamped in.
 
 In a supporter drive (N signers × M offices) and on the supporter page, the letters to one
-office differ only in the signer's parts: the date line (it names the signer's town) and the
-signature (name, organisation, place). Laying each letter out in full costs ~25 ms; here the
-office's letter is laid out once with those two parts left as blank boxes of their own size
-(`visibility: hidden`, so the geometry is the letter's own), the parts of many signers are laid
-out together in one pass (each part on a small page of its own, in a box of the reserved width,
-with the letter's fonts and styles), and each signer's PDF is the office's pages with the
-signer's parts placed into the boxes as form XObjects (pikepdf), each carrying its own font
-resources, so every PDF stays self-contained.
+office differ only in the signer's part: the signature (name, organisation, place). Laying each
+letter out in full costs ~25 ms; here the office's letter is laid out once with the signature
+left as a blank box of its own size (`visibility: hidden`, so the geometry is the letter's
+own), and each signer's PDF is the office's pages with the signer's signature placed into the
+box as a form XObject (pikepdf) carrying its own font resources, so every PDF stays
+self-contained. Everything else — the date line included — is in the office's layout and in
+its key: a letter whose date line named the signer's town would get a layout of its own.
 
-A signer whose parts do not take exactly the reserved height (an organisation name that wraps,
-a script whose font makes a line taller) would move the text below; such a letter is laid out in
-full instead — a fallback, counted in `StampReport` and logged.
+A signer whose signature does not take exactly the reserved height (an organisation name that
+wraps, a script whose font makes a line taller) would move the text below; such a letter is
+laid out in full instead — a fallback, counted in `StampReport` and logged.
 
 Office layouts and signers' parts are kept in bounded LRU caches (`StampCache`), layouts keyed
 by the hash of the letter's signer-independent content, parts by their text and widths: a drive
@@ -20,10 +19,12 @@ lays out a signer's parts once per paper size and language, and a single letter 
 supporter page (`stamped_pdf`) costs one small parts layout and the assembly once its office has
 been laid out. docs/speed.md tells the whole story with measurements.
 
-A signer's parts are set without WeasyPrint where that cannot change them (`render.direct`):
-the office's layout records each reserved line's baseline, edges, face and size, and HarfBuzz
-shapes the signer's words into it. Parts it declines (mixed scripts, a character outside the
-face, a line that would wrap) are laid out by WeasyPrint as before; `StampReport` counts both.
+A signature is set without WeasyPrint where that cannot change it (`render.direct`): the
+office's layout records each reserved line's baseline, edges, face and size, and HarfBuzz
+shapes the signer's words into it. Signatures it declines (mixed scripts, a character outside
+the face, a line that would wrap) are laid out by WeasyPrint, many signers in one pass, each on
+a small page of its own in a box of the reserved width with the letter's fonts and styles;
+`StampReport` counts both.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 #: The parts of a letter that come from its signer, by the CSS class of their box.
-PARTS = ("date", "signature")
+PARTS = ("signature",)
 #: A line's stand-in in the office layout: a letter of the script the direction's first font
 #: sets, so its line is as tall as a line of the letter's own script.
 PLACEHOLDER = {"ltr": "X", "rtl": "\u0627"}
@@ -113,11 +114,10 @@ class StampReport:
 
 
 def signer_free(letter: Letter) -> Letter:
-    """The letter without its signer: the parts that depend on the signer replaced by
-    placeholders of the same line count, and the signer's metadata dropped."""
+    """The letter without its signer: the signature replaced by placeholders of the same line
+    count, and the signer's metadata dropped."""
     return replace(
         letter,
-        date=PLACEHOLDER[letter.direction],
         signature=tuple(PLACEHOLDER[letter.direction] for _ in letter.signature),
         author="",
         signer_slug="",
@@ -179,7 +179,7 @@ def _line_specs(
 
     from lettergen.render.fonts import faces
 
-    expected = {"date": 1, "signature": len(letter.signature)}
+    expected = {"signature": len(letter.signature)}
     found: dict[str, tuple[LineSpec, ...]] = {}
     for part, box in boxes.items():
         root = next(
@@ -274,20 +274,17 @@ class _LRU(Generic[K, V]):
                 self._entries.popitem(last=False)
 
 
-#: What a signer's parts look like: their text, language, direction, the widths they are set
+#: What a signer's parts look like: their text, language, direction, the width they are set
 #: in and the reserved lines. Letters to offices of one paper size and language share them.
-PartsKey = tuple[str, tuple[str, ...], str, str, float, float, tuple[Any, ...]]
+PartsKey = tuple[tuple[str, ...], str, str, float, tuple[Any, ...]]
 
 
 def parts_key(letter: Letter, layout: OfficeLayout) -> PartsKey:
-    date, signature = layout.boxes["date"], layout.boxes["signature"]
     return (
-        letter.date,
         letter.signature,
         letter.language,
         letter.direction,
-        round(date.width, 3),
-        round(signature.width, 3),
+        round(layout.boxes["signature"].width, 3),
         tuple(sorted(layout.lines.items())),
     )
 
@@ -314,8 +311,8 @@ class StampCache:
 
 
 def _parts_html(items: list[tuple[Letter, OfficeLayout]]) -> str:
-    """One page per signer holding their date line and signature, each in a box as wide as
-    the one reserved for it, with the classes (and so the fonts and sizes) of the letter."""
+    """One page per signer holding their signature, in a box as wide as the one reserved for
+    it, with the classes (and so the fonts and sizes) of the letter."""
     families = {d: ", ".join(css_string(f) for f in fams) for d, fams in FONTS.items()}
     style = "\n".join(
         [
@@ -323,28 +320,24 @@ def _parts_html(items: list[tuple[Letter, OfficeLayout]]) -> str:
             # No page background: a part's form would paint it over its neighbours' edges.
             "html, body { background: none !important; }",
             ".stamp-page { break-after: page; }",
-            ".stamp-page .sender { float: none; margin: 0; }",
             ".stamp-page .closing { margin: 0; }",
             *(f".stamp-{d} {{ font-family: {f}; }}" for d, f in families.items()),
         ]
     )
     pages = []
     for letter, layout in items:
-        date, signature = layout.boxes["date"], layout.boxes["signature"]
+        signature = layout.boxes["signature"]
         lines = "".join(
             f"<div{' class=signer' if i == 0 else ''}>{escape(line)}</div>"
             for i, line in enumerate(letter.signature)
         )
-        # The sender block is as wide as the date line: no padding or border inside it.
-        # Each part on a page of its own: a form XObject carries its whole page's text (its
-        # bounding box clips what is drawn, not what text extraction reads).
+        # Each signature on a page of its own: a form XObject carries its whole page's text
+        # (its bounding box clips what is drawn, not what text extraction reads).
         section = (
             f'<section class="stamp-page stamp-{letter.direction}" lang="{escape(letter.language)}"'
             f' dir="{letter.direction}">'
         )
         pages.append(
-            f'{section}<div class="sender" style="width: {date.width:.4f}px">'
-            f'<div class="date">{escape(letter.date)}</div></div></section>'
             f'{section}<div class="closing" style="width: {signature.width:.4f}px">'
             f'<div class="signature">{lines}</div></div></section>'
         )
@@ -498,7 +491,7 @@ class _SetDirectly:
 def set_directly(letter: Letter, layout: OfficeLayout) -> _SetDirectly | str:
     """The signer's parts set by `render.direct` into the layout's reserved lines, or why
     they cannot be."""
-    texts = {"date": (letter.date,), "signature": letter.signature}
+    texts = {"signature": letter.signature}
     lines: dict[str, tuple[direct.SetLine, ...]] = {}
     for part in PARTS:
         specs = layout.lines.get(part)

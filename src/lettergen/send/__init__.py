@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from lettergen import paths
+from lettergen.errors import DataError
 from lettergen.send.config import SendConfig
 from lettergen.send.ledger import PENDING, Delivery, Ledger, Synced, utcnow
 from lettergen.send.runner import (
@@ -59,19 +60,35 @@ def config_path(campaign: str | Path, given: Path | None) -> Path | None:
 
 
 def render_first(campaign: str | Path, folder: Path, formats: tuple[str, ...]) -> None:
-    """Write what is missing or stale, through the batch's public API, in the formats the
-    batch already has (so a rerun removes none of them)."""
+    """Bring the batch folder up to date before sending: the letters its manifest says it was
+    asked for (`plan.to_request`: the same offices, signers, language and formats), rendered
+    again where the campaign, directory or templates changed. A folder without a batch yet gets
+    the campaign's own targets in the transport's preferred format.
+
+    Never a different set of letters: a folder whose manifest does not record its request
+    (written by an older release, or with single letters merged in by `render`), or whose
+    signers file changed, is an error that points to `lettergen batch` or `--no-render`."""
     import lettergen
+    from lettergen.plan import from_request
 
     manifest = folder / "manifest.json"
-    wanted = list(formats[:1])  # a new batch: the transport's preferred format
-    if manifest.is_file():
+    if not manifest.is_file():
+        options = lettergen.BatchOptions(campaign, formats=tuple(formats[:1]), output=folder.parent)
+    else:
         try:
-            written = {r["format"] for r in json.loads(manifest.read_text("utf-8"))["letters"]}
-        except (OSError, ValueError, KeyError, TypeError):
-            written = set()
-        wanted = [f for f in ("pdf", "docx", "tiff") if f in written] or wanted
-    options = lettergen.BatchOptions(campaign, formats=tuple(wanted), output=folder.parent)
+            head = json.loads(manifest.read_text("utf-8"))
+            request = head.get("request") if isinstance(head, dict) else None
+        except (OSError, ValueError) as exc:
+            raise DataError(f"{manifest}: cannot be read ({exc})") from None
+        if not isinstance(request, dict):
+            raise DataError(
+                f"{manifest}: the manifest does not say which letters the batch was asked for "
+                "(it was written by an older lettergen, or single letters were rendered into "
+                "the folder)",
+                hint="run `lettergen batch` again with the options you want, or send the "
+                "letters as they are (--no-render)",
+            )
+        options = from_request(campaign, request, str(manifest), output=folder.parent)
     result = lettergen.run_batch(lettergen.prepare(options))
     for failure in result.failures:
         log.warning("%s: not written: %s", failure.office_id, failure.message)
