@@ -443,6 +443,25 @@ def test_serve_needs_send_settings_for_fax_for_me(tmp_path: Path) -> None:
     assert "--fax-for-me" in help_text and "--config" in help_text
 
 
+def test_config_goes_with_fax_for_me(tmp_path: Path) -> None:
+    config = tmp_path / "x.send.toml"
+    config.write_text('transport = "dry-run"\n')
+    result = CliRunner().invoke(cli, ["serve", str(SEED_CAMPAIGN), "--config", str(config)])
+    assert result.exit_code == 2 and "--config goes with --fax-for-me" in result.output
+
+
+def test_the_address_limit_holds_across_a_restart_with_the_same_secret(
+    site: Site, clock: Clock, tmp_path: Path
+) -> None:
+    """The client address is stored only as an HMAC keyed with the server's secret: the same
+    secret (LETTERGEN_SERVER_SECRET) keeps the limit across a restart, a new one starts over."""
+    setup = settings(tmp_path, per_address_per_day=1)
+    assert ask(app_for(site, setup, clock), name="Anna Weber").status_code == 200
+    assert ask(app_for(site, setup, clock), name="Jan Novák").status_code == 429
+    other = create_app(site, letters_per_minute=0, fax_for_me=setup, clock=clock, secret=b"new")
+    assert ask(other.test_client(), name="Jan Novák").status_code == 200
+
+
 def test_settings_are_checked(tmp_path: Path) -> None:
     from lettergen.errors import LettergenError
     from lettergen.send.fax_for_me import settings as read_settings
@@ -456,6 +475,9 @@ def test_settings_are_checked(tmp_path: Path) -> None:
         read_settings(campaign)
     (tmp_path / "x.send.toml").write_text("[fax_for_me]\nconfirm = true\n")
     with pytest.raises(LettergenError, match="confirm needs \\[email\\] host and from"):
+        read_settings(campaign)
+    (tmp_path / "x.send.toml").write_text('transport = "pigeon"\n')
+    with pytest.raises(LettergenError, match="unknown transport 'pigeon'"):
         read_settings(campaign)
     (tmp_path / "x.send.toml").write_text("[fax_for_me]\nmoderate = true\n")
     setup = read_settings(campaign)
@@ -473,3 +495,21 @@ def test_an_old_ledger_gains_the_requests_table(tmp_path: Path) -> None:
     with Ledger(path) as ledger:
         assert ledger.schema_version == 2
         assert ledger.db.execute("SELECT count(*) FROM requests").fetchone()[0] == 0
+
+
+def test_one_sender_per_folder(tmp_path: Path) -> None:
+    """A second sender on the same folder (serve's and one the group started) waits its turn:
+    it would reconcile the first one's letters in flight."""
+    from lettergen.send.runner import Busy, lock
+
+    setup = settings(tmp_path)
+    setup.folder.mkdir(parents=True)
+    held = lock(setup.folder)
+    try:
+        with pytest.raises(Busy):
+            run_sender(setup, stop=threading.Event(), once=True)
+        stop = threading.Event()
+        stop.set()  # not once: it would wait for the lock, until asked to stop
+        run_sender(setup, stop=stop)
+    finally:
+        held.close()
