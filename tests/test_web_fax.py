@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 import sqlite3
 import threading
@@ -349,6 +350,13 @@ def test_moderation_from_the_command_line(site: Site, clock: Clock, tmp_path: Pa
     assert listed.exit_code == 0, listed.output
     assert "held 1: Anna Weber → de-berlin-embassy (en)" in listed.output
     args = ["--config", str(config)]
+    as_json = runner.invoke(cli, ["supporters", "list", str(SEED_CAMPAIGN), "--json", *args])
+    listing = json.loads(as_json.output)
+    assert listing["requests"]["held"] == 2 and listing["faxes"]["sent"] == 0
+    assert [sorted(r) for r in listing["held"]] == [
+        ["created_at", "file", "id", "language", "name", "office_id", "organisation", "town"]
+    ] * 2
+    assert Path(listing["held"][1]["file"]).read_bytes().startswith(b"%PDF")
     result = runner.invoke(cli, ["supporters", "approve", str(SEED_CAMPAIGN), "1", *args])
     assert result.exit_code == 0 and "request 1: approved" in result.output
     result = runner.invoke(cli, ["supporters", "reject", str(SEED_CAMPAIGN), "2", *args])

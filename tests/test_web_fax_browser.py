@@ -163,12 +163,26 @@ def test_ask_approve_send_and_delete(served: tuple[str, Path, Path], browser: An
         small.goto(link)
         _shot(small, "fax-status-sent-375.png")
 
+        # On a phone, the same supporter asks again for Berlin: refused, with the reason.
+        small.goto(url)
+        small.fill("#name", NAME)
+        small.select_option("#country", "DE")
+        small.click("button.primary")
+        small.wait_for_selector("figure.preview img")
+        offer = small.locator("#fax-for-me-heading").locator("..")
+        offer.screenshot(path=SHOTS / "fax-for-me-offer-375.png")
+        small.click("button:text('Für mich faxen')")
+        refusal = small.locator("main").inner_text()
+        assert "Sie haben bereits ein Fax Ihres Briefes an diese Vertretung angefordert" in refusal
+        assert small.evaluate("document.documentElement.scrollWidth") <= 375
+        _shot(small, "fax-refused-375.png")
+
         with sqlite3.connect(folder / "ledger.sqlite") as db:
             assert db.execute("SELECT state FROM deliveries").fetchall() == [("sent",)]
             assert db.execute("SELECT state, name, file FROM requests").fetchall() == [
                 ("approved", None, None),
                 ("withdrawn", None, None),
-            ]
+            ]  # the refused third request left nothing
         assert list((folder / "letters").iterdir()) == []
         text = log.read_text(errors="replace")
         assert NAME not in text and "Köln" not in text and "Traceback" not in text
