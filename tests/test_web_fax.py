@@ -139,6 +139,23 @@ def test_a_request_keeps_the_previewed_pdf_and_a_row_in_the_ledger(
     assert rows(setup, "deliveries") == []
 
 
+def test_a_fax_server_gets_the_fax_image_of_the_previewed_letter(
+    site: Site, clock: Clock, tmp_path: Path
+) -> None:
+    """A transport that prefers TIFF (HylaFAX) gets the fax image lettergen makes and checks,
+    from the same PDF, not a PDF for the fax server to convert."""
+    setup = replace(settings(tmp_path), letter_format="tiff")
+    client = app_for(site, setup, clock)
+    tiff = post(client, "/letter.tiff", name=NAME, country="DE").data
+    assert ask(client).status_code == 200
+    (row,) = rows(setup)
+    assert row["file"].endswith(".tiff")
+    assert (setup.folder / row["file"]).read_bytes() == tiff
+    run_sender(setup, stop=threading.Event(), clock=clock, once=True)
+    (delivery,) = rows(setup, "deliveries")
+    assert delivery["file"] == row["file"] and delivery["state"] == "sent"
+
+
 def test_an_office_without_a_fax_number_cannot_be_faxed(clock: Clock, tmp_path: Path) -> None:
     site = Site(SEED_CAMPAIGN.with_name("free-bialiatski-2023.yaml"))  # letters by post too
     no_fax = next(o for o in site.offices if not o.faxes)
@@ -302,9 +319,10 @@ def test_moderation_holds_requests_until_the_group_approves(
     admin = client.get("/admin", headers=ADMIN)
     assert admin.status_code == 200 and NAME in admin.text and "Köln" in admin.text
     (row,) = rows(setup)
-    letter = client.get(f"/admin/fax/{row['id']}.pdf", headers=ADMIN)
+    letter = client.get(f"/admin/fax/{row['id']}/letter", headers=ADMIN)
     assert letter.data == (setup.folder / row["file"]).read_bytes()
-    assert client.get(f"/admin/fax/{row['id']}.pdf").status_code == 401
+    assert letter.content_type == "application/pdf"
+    assert client.get(f"/admin/fax/{row['id']}/letter").status_code == 401
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', admin.text)
     assert csrf
     url = f"/admin/fax/{row['id']}/approve"

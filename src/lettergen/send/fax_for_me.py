@@ -44,6 +44,9 @@ class Settings:
     config: SendConfig = field(default_factory=SendConfig)
     rules: Rules = field(default_factory=Rules)
     config_path: Path | None = None
+    #: The file a supporter's letter is kept as: the transport's preferred format (a fax
+    #: server takes the fax image lettergen made and checked, a mail gateway the PDF).
+    letter_format: str = "pdf"
 
     @property
     def rehearsal(self) -> bool:
@@ -67,7 +70,9 @@ def settings(campaign: str | Path, config_path: Path | None = None) -> Settings:
     config = configs.load(path)
     section = config.settings.get("fax_for_me", {})
     rules = Rules.read(section, path)
-    create(config.transport, config.for_transport())  # a wrong transport setting stops here
+    # A wrong transport setting stops here.
+    formats = create(config.transport, config.for_transport()).formats
+    letter_format = next((f for f in formats if f in ("pdf", "tiff")), "pdf")
     if rules.confirm:
         mail = config.settings.get("email", {})
         if not mail.get("host") or "@" not in str(mail.get("from", "")):
@@ -76,7 +81,7 @@ def settings(campaign: str | Path, config_path: Path | None = None) -> Settings:
                 Place(path),
             )
     folder = rules.folder or paths.output_dir() / sending.campaign_name(campaign) / "supporters"
-    return Settings(folder=folder, config=config, rules=rules, config_path=path)
+    return Settings(folder, config, rules, path, letter_format)
 
 
 def run_sender(

@@ -178,7 +178,7 @@ class Supporters:
 
     def ask(
         self,
-        pdf: bytes,
+        letter: bytes,
         *,
         pages: int,
         name: str,
@@ -189,9 +189,11 @@ class Supporters:
         country: str,
         language: str,
         address_key: str,
+        suffix: str = "pdf",
     ) -> Asked:
-        """Keep the letter and the request, if the limits allow (else `Refused`): checked and
-        written in one transaction, so two workers cannot both squeeze under a limit."""
+        """Keep the letter (a `suffix` file: the transport's format) and the request, if the
+        limits allow (else `Refused`): checked and written in one transaction, so two workers
+        cannot both squeeze under a limit."""
         now = self.clock()
         signer_key = keyed(self._salt(), signer_text(name))
         token = secrets.token_urlsafe(24)
@@ -199,7 +201,7 @@ class Supporters:
         state = "awaiting" if self.rules.confirm else "held" if self.rules.moderate else "approved"
         with self.ledger.transaction() as db:
             self._check_limits(db, signer_key, address_key, office_id, now)
-            file = self._write(pdf)
+            file = self._write(letter, suffix)
             try:
                 cursor = db.execute(
                     "INSERT INTO requests (state, token_hash, confirm_hash, office_id, fax,"
@@ -218,7 +220,7 @@ class Supporters:
                         organisation,
                         town,
                         file,
-                        hashlib.sha256(pdf).hexdigest(),
+                        hashlib.sha256(letter).hexdigest(),
                         pages,
                         signer_key,
                         address_key,
@@ -262,14 +264,14 @@ class Supporters:
             if count >= limit:
                 raise Refused(refusal, limit)
 
-    def _write(self, pdf: bytes) -> str:
+    def _write(self, data: bytes, suffix: str) -> str:
         """The letter under a random name, whole or not at all."""
         folder = self.folder / LETTERS
-        name = f"{LETTERS}/{secrets.token_hex(12)}.pdf"
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".writing-", suffix=".pdf")
+        name = f"{LETTERS}/{secrets.token_hex(12)}.{suffix}"
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".writing-", suffix=f".{suffix}")
         try:
             with os.fdopen(handle, "wb") as out:
-                out.write(pdf)
+                out.write(data)
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(temporary, self.folder / name)

@@ -122,10 +122,12 @@ def install(
             form.errors["email"] = "email_for_fax"
             return form_page(lang, form, 400)
         pdf = site.pdf(letter)  # the stamped path: the very PDF the preview showed
+        kept = site.tiff(pdf) if setup.letter_format == "tiff" else pdf
         with store() as supporters:
             try:
                 asked = supporters.ask(
-                    pdf,
+                    kept,
+                    suffix=setup.letter_format,
                     pages=pages_of(pdf),
                     name=form.name,
                     organisation=form.organisation,
@@ -248,7 +250,7 @@ def install_admin(
                 )
             )
 
-    @app.get("/admin/fax/<int:request_id>.pdf")
+    @app.get("/admin/fax/<int:request_id>/letter")
     def held_letter(request_id: int) -> Response:
         guard()
         assert setup is not None
@@ -257,7 +259,8 @@ def install_admin(
                 data = supporters.letter(supporters.get(request_id))
             except (DataError, OSError):
                 abort(404)
-        response = Response(data, content_type="application/pdf")
+        kind = "image/tiff" if data.startswith((b"II*\0", b"MM\0*")) else "application/pdf"
+        response = Response(data, content_type=kind)
         response.headers["Cache-Control"] = "no-store"
         return response
 
