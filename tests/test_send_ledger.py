@@ -13,7 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from lettergen.send.ledger import STATES, TRANSITIONS, ConflictError, Ledger, Outgoing
+from lettergen.send.ledger import (
+    MIGRATIONS,
+    STATES,
+    TRANSITIONS,
+    ConflictError,
+    Ledger,
+    Outgoing,
+)
 from lettergen.send.report import dead_csv, delivery_csv, records, summary_html
 from lettergen.send.runner import Runner, lock, read_manifest
 from lettergen.send.schedule import Backoff, Policy
@@ -96,7 +103,7 @@ def runner(
 
 def test_schema_is_versioned_wal_and_events_append_only(tmp_path: Path) -> None:
     with Ledger(tmp_path / "ledger.sqlite") as ledger:
-        assert ledger.schema_version == 1
+        assert ledger.schema_version == len(MIGRATIONS)
         assert ledger.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         ledger.sync(write_batch(tmp_path, 1))
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
@@ -105,7 +112,7 @@ def test_schema_is_versioned_wal_and_events_append_only(tmp_path: Path) -> None:
             ledger.db.execute("DELETE FROM events")
         first_id = ledger.ledger_id
     with Ledger(tmp_path / "ledger.sqlite") as again:  # reopening migrates nothing
-        assert again.schema_version == 1 and again.ledger_id == first_id
+        assert again.schema_version == len(MIGRATIONS) and again.ledger_id == first_id
         assert len(again.deliveries()) == 1
 
 

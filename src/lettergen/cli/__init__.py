@@ -69,4 +69,14 @@ def main() -> None:
 
 
 # Command groups register themselves on `cli` when imported.
-from lettergen.cli import directory, fax, init, lang, letters, missions, send, serve  # noqa: E402, F401
+from lettergen.cli import (  # noqa: E402, F401
+    directory,
+    fax,
+    init,
+    lang,
+    letters,
+    missions,
+    send,
+    serve,
+    supporters,
+)

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import subprocess
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from lettergen.cli import cli
 from lettergen.cli.options import CAMPAIGN_ARGUMENT
 
+if TYPE_CHECKING:
+    from lettergen.send.fax_for_me import Settings
+
 ADMIN_PASSWORD_VARIABLE = "LETTERGEN_ADMIN_PASSWORD"
+#: Keys the hashes of client addresses for the fax limits; a random one per start when unset.
+SECRET_VARIABLE = "LETTERGEN_SERVER_SECRET"
 
 
 @cli.command()
@@ -44,6 +53,18 @@ ADMIN_PASSWORD_VARIABLE = "LETTERGEN_ADMIN_PASSWORD"
     f"${ADMIN_PASSWORD_VARIABLE}.",
 )
 @click.option(
+    "--fax-for-me",
+    is_flag=True,
+    help="Offer 'Fax it for me': supporters' letters go out through the campaign's send "
+    "settings (--config) and their [fax_for_me] rules; a sender process runs beside the page.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Send settings for --fax-for-me (default: data/campaigns/CAMPAIGN.send.toml).",
+)
+@click.option(
     "--directory",
     "directory_path",
     type=click.Path(path_type=Path, exists=True),
@@ -56,6 +77,8 @@ def serve(
     workers: int,
     letters_per_minute: int,
     admin: bool,
+    fax_for_me: bool,
+    config_path: Path | None,
     directory_path: Path | None,
 ) -> None:
     """Serve the supporter page of CAMPAIGN: pick an office, sign, download the letter.
@@ -69,21 +92,72 @@ def serve(
     if admin and not password:
         raise click.UsageError(f"--admin needs a password in ${ADMIN_PASSWORD_VARIABLE}")
     site = Site(campaign_name, directory_path)
+    if config_path is not None and not fax_for_me:
+        raise click.UsageError("--config goes with --fax-for-me")
+    setup = fax_settings(campaign_name, config_path) if fax_for_me else None
     counts = paths.output_dir() / site.campaign.name / "serve-counts.sqlite" if admin else None
+    secret = os.environ.get(SECRET_VARIABLE, "").encode()
     app = create_app(
         site,
         letters_per_minute=letters_per_minute,
         admin_password=password or None,
         counts=counts,
+        fax_for_me=setup,
+        secret=hashlib.sha256(secret).digest() if secret else None,
     )
-    server.run(
-        app,
-        host=host,
-        port=port,
-        workers=workers,
-        ready=lambda url: click.echo(f"Open {url} in your browser"),
-        warm_up=site.warm_up,
-        warmed=lambda pid, seconds: click.echo(
-            f"Worker {pid} ready (letters of every office laid out in {seconds:.1f} s)", err=True
-        ),
+    sender = start_sender(campaign_name, config_path) if setup else None
+    try:
+        server.run(
+            app,
+            host=host,
+            port=port,
+            workers=workers,
+            ready=lambda url: click.echo(f"Open {url} in your browser"),
+            warm_up=site.warm_up,
+            warmed=lambda pid, seconds: click.echo(
+                f"Worker {pid} ready (letters of every office laid out in {seconds:.1f} s)",
+                err=True,
+            ),
+        )
+    finally:
+        if sender is not None:
+            stop_sender(sender)
+
+
+def fax_settings(campaign_name: str, config_path: Path | None) -> Settings:
+    """The send settings and rules, checked; the folder purged once before serving."""
+    from lettergen.send.fax_for_me import settings
+    from lettergen.send.supporters import Supporters
+
+    setup = settings(campaign_name, config_path)
+    with Supporters.open(setup.folder, setup.rules) as store:
+        store.purge()
+    rules = setup.rules
+    click.echo(
+        f"Fax it for me: on, through {setup.config.transport}"
+        f"{' (a rehearsal: nothing is faxed)' if setup.rehearsal else ''}; "
+        f"letters in {setup.folder}, kept at most {rules.retention.days} days"
+        f"{'; e-mail confirmation' if rules.confirm else ''}"
+        f"{'; the group approves each request on /admin' if rules.moderate else ''}"
     )
+    return setup
+
+
+def start_sender(campaign_name: str, config_path: Path | None) -> subprocess.Popen[bytes]:
+    """`lettergen supporters send` as a process of its own: a fax line or an SMTP server
+    that hangs never holds up the page, and the page's workers never send."""
+    command = [sys.executable, "-m", "lettergen", "supporters", "send", campaign_name]
+    if config_path is not None:
+        command += ["--config", str(config_path)]
+    return subprocess.Popen(command)
+
+
+def stop_sender(sender: subprocess.Popen[bytes]) -> None:
+    """Ask the sender to finish the letter in hand (SIGTERM), then wait for it."""
+    if sender.poll() is None:
+        sender.terminate()
+    try:
+        sender.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        sender.kill()
+        sender.wait()

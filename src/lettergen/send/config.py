@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 SECRET_KEYS = ("password", "pass", "secret", "token", "user", "username", "login")
 KNOWN = {
-    "": {"transport", "hours", "retry", "email", "hylafax", "dry-run"},
+    "": {"transport", "hours", "retry", "email", "hylafax", "dry-run", "fax_for_me"},
     "hours": {"hours", "days"},
     "retry": {"first_minutes", "factor", "cap_hours", "attempts"},
     "email": {
@@ -68,6 +68,19 @@ KNOWN = {
         "timeout",
     },
     "dry-run": {"concurrency"},
+    # checked by lettergen.send.supporters.Rules
+    "fax_for_me": {
+        "retention_days",
+        "confirm",
+        "confirm_hours",
+        "moderate",
+        "per_signer_per_day",
+        "per_address_per_day",
+        "public_url",
+        "folder",
+        "poll_seconds",
+        "purge_minutes",
+    },
 }
 
 

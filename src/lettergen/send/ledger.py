@@ -83,6 +83,39 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TRIGGER events_no_delete BEFORE DELETE ON events
         BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
     """,
+    # 2: letters supporters asked the page to fax for them ("Fax it for me", supporters.py).
+    # The personal columns (name, organisation, town, file) and the keys and token hashes are
+    # emptied when the request ends or its retention period is over; the row stays, for counts.
+    """
+    CREATE TABLE requests (
+        id INTEGER PRIMARY KEY,
+        state TEXT NOT NULL
+            CHECK (state IN ('awaiting','held','approved','rejected','withdrawn','expired')),
+        token_hash TEXT UNIQUE,
+        confirm_hash TEXT UNIQUE,
+        office_id TEXT NOT NULL,
+        fax TEXT NOT NULL,
+        country TEXT NOT NULL DEFAULT '',
+        language TEXT NOT NULL DEFAULT '',
+        name TEXT,
+        organisation TEXT,
+        town TEXT,
+        file TEXT,
+        sha256 TEXT,
+        pages INTEGER NOT NULL DEFAULT 0,
+        signer_key TEXT,
+        address_key TEXT,
+        delivery_id INTEGER REFERENCES deliveries (id),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        confirm_by TEXT,
+        expires_at TEXT NOT NULL,
+        erased_at TEXT
+    );
+    CREATE INDEX requests_state ON requests (state);
+    CREATE INDEX requests_signer ON requests (signer_key, created_at);
+    CREATE INDEX requests_address ON requests (address_key, created_at);
+    """,
 )
 
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import base64
 import logging
+import secrets
+from collections.abc import Callable
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +23,10 @@ from werkzeug.exceptions import HTTPException
 from lettergen.errors import LettergenError
 from lettergen.letter import Letter, Runs
 from lettergen.markdown import to_blocks
+from lettergen.send.fax_for_me import Settings
+from lettergen.send.ledger import utcnow
 from lettergen.signers import Signer
-from lettergen.web import security
+from lettergen.web import fax, security
 from lettergen.web.counts import Counts
 from lettergen.web.forms import SignerForm, read_form
 from lettergen.web.site import Choice, Site
@@ -58,9 +63,15 @@ def create_app(
     letters_per_minute: int = 30,
     admin_password: str | None = None,
     counts: Path | None = None,
+    fax_for_me: Settings | None = None,
+    secret: bytes | None = None,
+    clock: Callable[[], datetime] = utcnow,
 ) -> Flask:
     """The application for one campaign. `admin_password` turns on /admin (HTTP Basic);
-    `counts` is the SQLite file of letters made per office and language (only with admin)."""
+    `counts` is the SQLite file of letters made per office and language (only with admin).
+    `fax_for_me` turns on "Fax it for me" (web/fax.py); `secret` keys the hashes of client
+    addresses (made here, in the process that forks the workers, when not given); `clock` is
+    the time the fax requests see."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_FORM_BYTES
     app.config["MAX_FORM_PARTS"] = 20
@@ -68,6 +79,7 @@ def create_app(
     security.install(app)
     limit = security.RateLimit(letters_per_minute)
     tally = Counts(counts) if admin_password and counts else None
+    secret = secret or secrets.token_bytes(32)
 
     def language() -> str:
         wanted = request.args.get("lang", "")
@@ -194,33 +206,47 @@ def create_app(
         response.headers["Cache-Control"] = "no-store"
         return response
 
-    @app.post("/fax")
-    def fax_for_me() -> Response:
-        """Sending for supporters needs a delivery ledger and a transport: not configured."""
-        lang = language()
-        return page("message.html", lang, 503, message=Strings(lang)("fax_for_me_off"))
+    fax.install(
+        app,
+        site,
+        fax_for_me,
+        page=page,
+        language=language,
+        read=read,
+        form_page=campaign_page,
+        label=lambda lang, office: office_label(site, lang, office),
+        secret=secret,
+        clock=clock,
+    )
+    queue = fax.install_admin(app, fax_for_me, admin_password, clock=clock)
 
     @app.get("/admin")
     def admin() -> Response:
-        if not admin_password or tally is None:
+        if not admin_password or (tally is None and fax_for_me is None):
             abort(404)
-        auth = request.authorization
-        import hmac
-
-        if (
-            auth is None
-            or auth.type != "basic"
-            or not hmac.compare_digest((auth.password or "").encode(), admin_password.encode())
-        ):
+        if not fax.authorized(admin_password):
             return Response(
                 "Password required", 401, {"WWW-Authenticate": 'Basic realm="lettergen admin"'}
             )
         lang = language()
         rows = [
             (office_label(site, lang, office) if site.has_office(office) else office, *rest)
-            for office, *rest in tally.rows()
+            for office, *rest in (tally.rows() if tally else [])
         ]
-        return page("admin.html", lang, rows=rows, total=sum(r[-1] for r in rows))
+        waiting = queue()
+        held = [
+            (r, office_label(site, lang, r.office_id) if site.has_office(r.office_id) else "")
+            for r in waiting.get("held", [])
+        ]
+        return page(
+            "admin.html",
+            lang,
+            rows=rows,
+            total=sum(r[-1] for r in rows),
+            counted=tally is not None,
+            queue=waiting,
+            held=held,
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:

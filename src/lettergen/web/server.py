@@ -9,18 +9,39 @@ fork), where a first letter is laid out so the first supporter does not wait for
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
 
 log = logging.getLogger(__name__)
 
 #: gunicorn's access log: method, path (no query string), status, bytes, milliseconds. No
 #: client address, referrer or user agent; form bodies are never logged by anyone.
 ACCESS_LOG_FORMAT = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
+
+#: A fax request's private link (/fax/<token>, /fax/<token>/confirm/<code>): whoever holds it
+#: may see and delete the request, so the access log shows the route, not the token.
+_PRIVATE_PATH = re.compile(r"^/fax/[^/]+(/confirm/[^/]+)?")
+
+
+def private_path(path: str) -> str:
+    """ "/fax/<token>/delete" → "/fax/…/delete"."""
+    return _PRIVATE_PATH.sub(lambda m: "/fax/…" + ("/confirm/…" if m.group(1) else ""), path)
+
+
+class AccessLogger(Logger):  # type: ignore[misc]
+    """gunicorn's logger, with private links masked in the access log."""
+
+    def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
+        atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
+        atoms["U"] = private_path(str(atoms.get("U", "")))
+        return atoms
 
 
 class _Server(BaseApplication):  # type: ignore[misc]
@@ -74,6 +95,7 @@ def run(
             "graceful_timeout": 10,
             "accesslog": "-",
             "access_log_format": ACCESS_LOG_FORMAT,
+            "logger_class": AccessLogger,
             "errorlog": "-",
             "loglevel": "warning",
             "when_ready": when_ready,
