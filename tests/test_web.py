@@ -135,6 +135,21 @@ def test_a_country_shows_its_office_through_routing(client: Any) -> None:
     assert "No office handles Antarctica; pick one from the list." in text
 
 
+def test_every_country_in_the_list_finds_its_office_or_says_why(client: Any) -> None:
+    """Each country the form offers routes without an error: no choice gives a supporter a
+    server error (CLDR's own codes for places ISO does not list, such as IC or XK, once did)."""
+    page = client.get("/?lang=en").text
+    offered = re.findall(r'<option value="([A-Z]{2})"', page)
+    assert len(offered) > 200 and "IC" not in offered and "XK" not in offered
+    for code in offered:
+        response = client.get(f"/?country={code}&lang=en")
+        assert response.status_code == 200, code
+        text = flat(response.text)
+        assert (
+            " — " in text.split("Who should get your letter?")[-1] or "No office handles" in text
+        ), code
+
+
 def test_every_office_is_in_the_list(client: Any, site: Site) -> None:
     text = client.get("/").text
     for office in site.offices:

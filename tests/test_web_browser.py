@@ -7,11 +7,7 @@ Screenshots are kept in output/screenshots/ to be looked at.
 from __future__ import annotations
 
 import os
-import signal
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +15,7 @@ from typing import Any
 import pytest
 
 from conftest import ROOT, flat, pdftotext
+from serve_process import serving
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -37,42 +34,14 @@ BERLIN_FAX = "+49 30 47007125"
 DEMAND_DE = "Saken Zhanusov unverzüglich freilassen."
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[str, Path]]:
     """`lettergen serve` on 127.0.0.1; yields its address and the file its output goes to."""
-    port = _free_port()
-    log = ROOT / "output" / f"serve-test-{port}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "lettergen", "serve", "free-zhanusov-2002"]
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [*command, "--port", str(port), "--workers", "2", "--letters-per-minute", "0"],
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    log = ROOT / "output" / f"serve-test-{os.getpid()}.log"
     try:
-        deadline = time.monotonic() + 60
-        url = f"http://127.0.0.1:{port}/"
-        while f"Open {url} in your browser" not in log.read_text(errors="replace"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the server did not start:\n{log.read_text(errors='replace')}")
-            time.sleep(0.2)
-        yield url, log
+        with serving("--workers", "2", "--letters-per-minute", "0", log=log) as (url, _):
+            yield url, log
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
         log.unlink(missing_ok=True)
 
 

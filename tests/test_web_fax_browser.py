@@ -5,11 +5,8 @@ it. Screenshots at 1280 and 375 px go to output/screenshots/ to be looked at."""
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from conftest import ROOT
-from test_web_browser import CHROMIUM, SHOTS, _free_port, browser  # noqa: F401
+from serve_process import serving
+from test_web_browser import CHROMIUM, SHOTS, browser  # noqa: F401
 
 NAME = "Анна Смирнова-Ωμέγα"
 PASSWORD = "group-s3cret"
@@ -49,41 +46,16 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         f'[fax_for_me]\nmoderate = true\npoll_seconds = 0.5\nfolder = "{folder}"\n',
         encoding="utf-8",
     )
-    port = _free_port()
     log = work / "serve.log"
-    command = [sys.executable, "-m", "lettergen", "serve", "free-zhanusov-2002", "--admin"]
-    options = ["--fax-for-me", "--config", str(config), "--port", str(port), "--workers", "1"]
-    environment = {**os.environ, "LETTERGEN_ADMIN_PASSWORD": PASSWORD}
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [*command, *options, "--letters-per-minute", "0"],
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            env=environment,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        url = f"http://127.0.0.1:{port}/"
-        while f"Open {url} in your browser" not in log.read_text(errors="replace"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the server did not start:\n{log.read_text(errors='replace')}")
-            time.sleep(0.2)
+    options = ["--admin", "--fax-for-me", "--config", str(config), "--workers", "1"]
+    env = {"LETTERGEN_ADMIN_PASSWORD": PASSWORD}
+    with serving(*options, "--letters-per-minute", "0", log=log, env=env) as (url, process):
         assert _processes_with(str(config)), "serve started its sender"
         yield url, log, folder
         # Stopping serve (not its process group) stops the sender it started.
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=40)
         assert [p for p in _processes_with(str(config)) if p != process.pid] == []
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
 
 
 def _shot(page: Any, name: str) -> None:

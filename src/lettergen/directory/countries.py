@@ -179,6 +179,13 @@ def country_code(name: str) -> str | None:
     return _index().get(normalise(text))
 
 
+def country_codes() -> frozenset[str]:
+    """Every ISO 3166 country code CLDR names (not regions such as EU or 001, nor CLDR's own
+    codes for places ISO does not list, such as IC for the Canary Islands): the countries
+    routing and the importer accept."""
+    return frozenset(_territories("en"))
+
+
 def suggest(name: str) -> str | None:
     """The known country name closest to an unknown one, for "did you mean" hints."""
     names = {normalise(n): n for n in _territories("en").values()}

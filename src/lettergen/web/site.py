@@ -100,11 +100,11 @@ class Site:
 
     @cached_property
     def country_codes(self) -> frozenset[str]:
-        """Every country with a CLDR name (two letters; not regions such as 001 or EU)."""
-        from babel import Locale
+        """Every country a supporter may say they write from: those routing knows (ISO 3166
+        codes with a CLDR name), so every choice in the list finds its office or says why."""
+        from lettergen.directory.countries import country_codes
 
-        codes = (str(code) for code in Locale.parse("en").territories)
-        return frozenset(code for code in codes if len(code) == 2 and code.isalpha())
+        return country_codes()
 
     def countries(self, lang: str) -> list[tuple[str, str]]:
         """(code, name in `lang`), sorted by name as people of that language read them; worked
@@ -200,11 +200,12 @@ class Site:
 
     def warm_up(self) -> None:
         """Make one letter of each kind, so fonts are loaded before the first supporter asks,
-        then lay out the letter of every office a supporter can pick, in the campaign's default
-        language, for the signature most supporters give (name and place): an action-day rush
-        then starts with its office layouts made, and such a letter costs milliseconds. About
-        50 ms per office, a few seconds per worker process (each calls this before it takes
-        requests); other languages and signatures are laid out on first use."""
+        then lay out the letter of every office a supporter can pick, and of every head of
+        mission for each country they cover from abroad, in the campaign's default language,
+        for the signature most supporters give (name and place): an action-day rush then starts
+        with its office layouts made, and such a letter costs milliseconds. About 50 ms each,
+        a few seconds per worker process (each calls this before it takes requests); other
+        languages and signatures are laid out on first use."""
         from lettergen.render.stamp import CACHE_SIZE
 
         office = self.offices[0]
@@ -212,12 +213,16 @@ class Site:
         letter = self.compose(choice, self.campaign.sender.signer(), self.default_language)
         self.preview(self.pdf(letter))
         self.docx(letter)
-        if self._stamps is None or len(self.offices) > CACHE_SIZE // 2:
+        choices = [Choice(Recipient(office, office.country)) for office in self.offices]
+        for country in sorted(self.country_codes):  # heads of mission accredited from abroad
+            found = self.routes(country)
+            if found and found[0].office.country != country:
+                choices.append(Choice(Recipient(found[0].office, country), found[0]))
+        if self._stamps is None or len(choices) > CACHE_SIZE // 2:
             return  # a directory this large would push the layouts out of the cache again
-        for office in self.offices:
-            choice = Choice(Recipient(office, office.country))
+        for choice in choices:
             try:
                 letter = self.compose(choice, Signer("-", city="-"), self.default_language)
                 self._stamps.layout(letter, self.templates)
             except Exception:  # that office's first supporter will see the error itself
-                log.debug("no layout made ahead for %s", office.id, exc_info=True)
+                log.debug("no layout made ahead for %s", choice.office.id, exc_info=True)

@@ -1,0 +1,64 @@
+"""`lettergen serve` as a real subprocess for the browser tests: started on a free port on
+127.0.0.1, waited for until it says where to open it, and stopped (with every process it
+started) even when a test fails."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serving(
+    *options: str,
+    log: Path,
+    env: dict[str, str] | None = None,
+    campaign: str = "free-zhanusov-2002",
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`lettergen serve CAMPAIGN --port P OPTIONS…`, its output in `log`; yields the address
+    to open and the process. Its whole process group is stopped at the end."""
+    port = free_port()
+    log.parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "lettergen", "serve", campaign, "--port", str(port)]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*command, *options],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, **(env or {})},
+        )
+    try:
+        deadline = time.monotonic() + 60
+        url = f"http://127.0.0.1:{port}/"
+        while f"Open {url} in your browser" not in log.read_text(errors="replace"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the server did not start:\n{log.read_text(errors='replace')}")
+            time.sleep(0.2)
+        yield url, process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
