@@ -102,7 +102,7 @@ class Email:
         """Settings that cannot work, or that a group probably did not mean, said at start."""
         if self.ca_file is not None:
             if self.security == "none":
-                log.warning("email.ca_file is ignored: security is \"none\" (no TLS)")
+                log.warning('email.ca_file is ignored: security is "none" (no TLS)')
             else:
                 _ = self._tls  # a ca_file that cannot be read stops the run before any letter
         if self.security == "starttls" and self.port == 465:
@@ -132,7 +132,11 @@ class Email:
         try:
             return ssl.create_default_context(cafile=self.ca_file)
         except OSError as exc:  # ssl.SSLError too: not a PEM certificate
-            reason = exc.strerror or getattr(exc, "reason", None) or str(exc)
+            if isinstance(exc, ssl.SSLError):
+                found = exc.reason != "NO_CERTIFICATE_OR_CRL_FOUND"
+                reason = str(exc.reason or exc) if found else "no PEM certificate in it"
+            else:
+                reason = exc.strerror or str(exc)
             raise DataError(
                 f"email.ca_file {self.ca_file}: cannot use it as trusted certificates ({reason})",
                 hint="give the PEM file of the certificate authority that signed the server's "
@@ -167,7 +171,7 @@ class Email:
                 if not client.has_extn("starttls"):
                     raise UnsafeServer(
                         f"the SMTP server {self.server} does not offer STARTTLS; nothing was "
-                        'sent (a server that takes TLS from the first byte, usually on port '
+                        "sent (a server that takes TLS from the first byte, usually on port "
                         '465, needs security = "ssl")'
                     )
                 client.starttls(context=self._tls)
