@@ -375,6 +375,19 @@ def test_the_pdf_is_the_letter_to_the_office_with_the_supporters_name(client: An
     assert "Release Saken Zhanusov immediately." in text
 
 
+def test_the_worker_keeps_no_supporters_signature(client: Any, site: Site) -> None:
+    """The office's layout is kept for the next supporter; the signature is not, not even in
+    memory: the layouts hold placeholders where the names go."""
+    name = "Zoë Kept-Nowhere"
+    assert post(client, "/letter.pdf", name=name, town="Köln", country="DE").status_code == 200
+    assert post(client, "/letter", name=name, town="Köln", country="DE").status_code == 200
+    stamps = site._stamps
+    assert stamps is not None and len(stamps.layouts) >= 1 and len(stamps.parts) == 0
+    for key in list(stamps.layouts._entries):
+        layout = stamps.layouts.get(key)
+        assert layout is not None and "Zo" not in pdftotext(layout.data)
+
+
 def test_print_opens_the_pdf_inline(client: Any) -> None:
     response = post(client, "/letter.pdf", name="A", country="DE", inline="1")
     assert response.headers["Content-Disposition"].startswith("inline;")

@@ -160,12 +160,14 @@ class Site:
 
     def pdf(self, letter: Letter) -> bytes:
         """The letter's PDF through the stamped path: the office's letter is laid out once per
-        worker (kept in a bounded cache), each supporter's date line and signature stamped in.
+        worker (kept in a bounded cache), each supporter's signature stamped in.
         A signer whose parts do not fit the reserved boxes gets a letter laid out in full."""
         from lettergen.render.stamp import StampCache, stamped_pdf
 
         if self._stamps is None:
-            self._stamps = StampCache()
+            # Office layouts only: a supporter's signature is set for their request and not
+            # kept (parts=0), so the worker's memory holds no supporter's name either.
+            self._stamps = StampCache(parts=0)
         return stamped_pdf(letter, self.templates, cache=self._stamps)
 
     def docx(self, letter: Letter) -> bytes:
