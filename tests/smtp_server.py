@@ -113,10 +113,11 @@ class Certificates:
     localhost: tuple[Path, Path]  # (certificate, key) for 127.0.0.1 and localhost, from the CA
     elsewhere: tuple[Path, Path]  # from the same CA, for smtp.elsewhere.example only
     self_signed: tuple[Path, Path]  # for 127.0.0.1 and localhost, signed by itself
+    expired: tuple[Path, Path]  # for 127.0.0.1 and localhost, from the CA, expired yesterday
 
 
 def make_certificates(folder: Path) -> Certificates:
-    """A CA and three server certificates (EC keys: quick to make), valid for a day."""
+    """A CA and four server certificates (EC keys: quick to make), valid for a day."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -133,6 +134,7 @@ def make_certificates(folder: Path) -> Certificates:
         issuer: tuple[x509.Certificate, ec.EllipticCurvePrivateKey] | None,
         *,
         ca: bool = False,
+        days: int = 1,
     ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
         key = ec.generate_private_key(ec.SECP256R1())
         issuer_name, signing_key = (
@@ -144,8 +146,8 @@ def make_certificates(folder: Path) -> Certificates:
             .issuer_name(issuer_name)
             .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
+            .not_valid_before(now - datetime.timedelta(days=2))
+            .not_valid_after(now + datetime.timedelta(days=days))
             .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
         )
         if ca:
@@ -196,6 +198,7 @@ def make_certificates(folder: Path) -> Certificates:
             ),
         ),
         self_signed=write("self-signed", certificate("localhost", here, None)),
+        expired=write("expired", certificate("localhost", here, authority, days=-1)),
     )
 
 

@@ -170,6 +170,19 @@ def test_a_certificate_for_another_host_is_refused(
     assert server.messages == [] and server.auths == []
 
 
+def test_an_expired_certificate_is_refused(tmp_path: Path, certificates: Certificates) -> None:
+    write_batch(tmp_path, 1)
+    server_options = {"tls": "ssl", "certificate": certificates.expired}
+    with smtp_server(**server_options) as (server, port), pytest.raises(TransportError) as refused:
+        send(tmp_path, port, "ssl", ca_file=str(certificates.ca))
+    assert str(refused.value) == (
+        f"TLS with the SMTP server 127.0.0.1:{port} failed: its certificate is outside its dates "
+        "(certificate has expired); nothing was sent (the server's administrator must renew "
+        "it; check this machine's clock)"
+    )
+    assert server.messages == [] and states(tmp_path) == ["queued"]
+
+
 def test_a_server_without_starttls_gets_nothing_in_clear(
     tmp_path: Path, certificates: Certificates
 ) -> None:
@@ -201,6 +214,33 @@ def test_tls_from_the_first_byte_against_a_plain_server_is_explained(
         '"starttls")'
     )
     assert server.auths == [] and server.messages == [] and states(tmp_path) == ["queued"]
+
+
+def test_starttls_against_a_tls_port_is_a_retry_and_warned_at_start(
+    tmp_path: Path, certificates: Certificates, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The server waits for TLS, the client for a greeting: nothing can be said, so the
+    letter waits for its retry; the warning at start names the likely fix."""
+    create("email", settings(465, "starttls"))
+    assert (
+        "port 465 usually takes TLS from the first byte; "
+        'if the connection hangs, set security = "ssl"' in caplog.text
+    )
+    write_batch(tmp_path, 1)
+    with smtp_server(tls="ssl", certificate=certificates.localhost) as (server, port):
+        send(tmp_path, port, "starttls", ca_file=str(certificates.ca), timeout=0.5).close()
+    with Ledger.beside(tmp_path) as ledger:
+        (row,) = ledger.deliveries()
+        assert row.state == "retry" and (row.last_error or "").startswith("connection: ")
+    assert server.messages == [] and server.auths == []
+
+
+def test_ssl_against_a_submission_port_is_warned_at_start(caplog: pytest.LogCaptureFixture) -> None:
+    create("email", settings(587, "ssl"))
+    assert (
+        'port 587 usually starts in clear and upgrades; if TLS fails, set security = "starttls"'
+        in caplog.text
+    )
 
 
 def test_a_login_in_clear_to_another_host_is_refused_before_connecting(tmp_path: Path) -> None:

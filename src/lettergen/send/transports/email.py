@@ -196,6 +196,11 @@ class Email:
                     f"{start}: its certificate names another host ({reason}); nothing was sent "
                     "(email.host must be a name the certificate gives, as the provider spells it)"
                 )
+            if exc.verify_code in (X509_CERT_NOT_YET_VALID, X509_CERT_HAS_EXPIRED):
+                return (
+                    f"{start}: its certificate is outside its dates ({reason}); nothing was "
+                    "sent (the server's administrator must renew it; check this machine's clock)"
+                )
             return (
                 f"{start}: its certificate is not trusted ({reason}; trusted: "
                 f"{self._trusted()}); nothing was sent (a group's own certificate authority, or "
@@ -262,7 +267,9 @@ class Email:
         return None  # a gateway keeps no queue we can ask: the row waits for a person
 
 
-# OpenSSL's verify codes for a certificate issued to another name or address.
+# OpenSSL's verify codes: a certificate out of its dates, issued to another name or address.
+X509_CERT_NOT_YET_VALID = 9
+X509_CERT_HAS_EXPIRED = 10
 X509_HOSTNAME_MISMATCH = 62
 X509_IP_ADDRESS_MISMATCH = 64
 
