@@ -44,6 +44,8 @@ class Handler:
     #: every byte the server received before TLS (or on a connection without it)
     clear: bytearray = field(default_factory=bytearray)
     delay: float = 0.0  # seconds to sit on a message before accepting it
+    #: how many logins to answer by breaking the connection: bytes that are not TLS, then gone
+    drop_at_auth: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _rule(self, address: str, stage: str) -> str | None:
@@ -88,6 +90,12 @@ class Handler:
         from aiosmtpd.smtp import AuthResult, LoginPassword
 
         self.auths.append((mechanism, _tls_on(server)))
+        if self.drop_at_auth > 0:
+            self.drop_at_auth -= 1
+            underneath = getattr(server, "_original_transport", None) or server.transport
+            underneath.write(b"\x15\x03\x03\x00\x02\x02\x50 not a TLS record\r\n")
+            underneath.close()
+            return AuthResult(success=False, handled=False)
         if isinstance(data, LoginPassword):
             self.logins.append((data.login.decode(), data.password.decode()))
             return AuthResult(success=data.password == b"s3cret-pass", handled=False)

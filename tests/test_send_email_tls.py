@@ -287,6 +287,31 @@ def test_a_connection_lost_inside_tls_while_handing_over_is_unknown(
     assert server.messages == []
 
 
+def test_a_connection_lost_inside_tls_before_the_message_is_retried(
+    tmp_path: Path, certificates: Certificates
+) -> None:
+    """Dropped at the login, after the handshake: a lost line, not a server to distrust — the
+    letter waits for its retry and the run goes on."""
+    from datetime import timedelta
+
+    write_batch(tmp_path, 1)
+    server_options = {"tls": "starttls", "certificate": certificates.localhost}
+    with smtp_server(drop_at_auth=1, **server_options) as (server, port):
+        send(tmp_path, port, "starttls", ca_file=str(certificates.ca)).close()
+        with Ledger.beside(tmp_path) as ledger:
+            (row,) = ledger.deliveries()
+            assert row.state == "retry" and (row.last_error or "").startswith("connection: ")
+        ledger = Ledger.beside(tmp_path)
+        try:
+            transport = create("email", settings(port, "starttls", ca_file=str(certificates.ca)))
+            later = MONDAY + timedelta(hours=1)
+            Runner(ledger, tmp_path, transport, load(None).policy, clock=lambda: later).run()
+        finally:
+            ledger.close()
+    assert states(tmp_path) == ["sent"] and len(server.messages) == 1
+    assert server.auths == [("PLAIN", True)] * 2
+
+
 # --- trusting a group's own server -------------------------------------------------------------
 
 

@@ -163,7 +163,7 @@ class Email:
                 )
             else:
                 client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-        except ssl.SSLError as exc:
+        except ssl.SSLError as exc:  # the handshake of "ssl"
             raise UnsafeServer(self._tls_failed(exc)) from exc
         try:
             if self.security == "starttls":
@@ -174,13 +174,13 @@ class Email:
                         "sent (a server that takes TLS from the first byte, usually on port "
                         '465, needs security = "ssl")'
                     )
-                client.starttls(context=self._tls)
+                try:
+                    client.starttls(context=self._tls)
+                except ssl.SSLError as exc:  # the handshake; later TLS errors are lost lines
+                    raise UnsafeServer(self._tls_failed(exc)) from exc
             client.ehlo_or_helo_if_needed()
             if login is not None:
                 client.login(*login)
-        except ssl.SSLError as exc:
-            client.close()
-            raise UnsafeServer(self._tls_failed(exc)) from exc
         except BaseException:
             client.close()
             raise
