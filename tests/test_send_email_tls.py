@@ -153,21 +153,38 @@ def test_a_self_signed_certificate_is_refused_unless_given_as_ca_file(
     assert states(tmp_path) == ["sent"] and len(server.messages) == 1
 
 
+@pytest.mark.parametrize(
+    ("host", "mismatch"),
+    [
+        ("127.0.0.1", "IP address mismatch, certificate is not valid for '127.0.0.1'."),
+        ("localhost", "Hostname mismatch, certificate is not valid for 'localhost'."),
+    ],
+)
 def test_a_certificate_for_another_host_is_refused(
-    tmp_path: Path, certificates: Certificates
+    tmp_path: Path, certificates: Certificates, host: str, mismatch: str
 ) -> None:
     """Signed by a CA the client trusts, but for smtp.elsewhere.example: someone else's."""
     write_batch(tmp_path, 1)
     server_options = {"tls": "starttls", "certificate": certificates.elsewhere}
     with smtp_server(**server_options) as (server, port), pytest.raises(TransportError) as refused:
-        send(tmp_path, port, "starttls", ca_file=str(certificates.ca))
+        send(tmp_path, port, "starttls", host=host, ca_file=str(certificates.ca))
     assert str(refused.value) == (
-        f"TLS with the SMTP server 127.0.0.1:{port} failed: its certificate names another host "
-        "(IP address mismatch, certificate is not valid for '127.0.0.1'.); nothing was sent "
-        "(email.host must be a name the certificate gives, as the provider spells it)"
+        f"TLS with the SMTP server {host}:{port} failed: its certificate names another host "
+        f"({mismatch}); nothing was sent (email.host must be a name the certificate gives, as "
+        "the provider spells it)"
     )
     assert states(tmp_path) == ["queued"]
     assert server.messages == [] and server.auths == []
+
+
+def test_the_host_name_on_the_certificate_is_accepted(
+    tmp_path: Path, certificates: Certificates
+) -> None:
+    """host = "localhost" against a certificate that names localhost (not only its address)."""
+    write_batch(tmp_path, 1)
+    with smtp_server(tls="ssl", certificate=certificates.localhost) as (server, port):
+        send(tmp_path, port, "ssl", host="localhost", ca_file=str(certificates.ca)).close()
+    assert states(tmp_path) == ["sent"] and len(server.messages) == 1
 
 
 def test_an_expired_certificate_is_refused(tmp_path: Path, certificates: Certificates) -> None:

@@ -70,7 +70,15 @@ class Email:
         self.timeout = float(settings.get("timeout", 60))
         self.ca_file = str(settings.get("ca_file") or "") or None
         self._check_security()
-        self.concurrency = 1  # one SMTP conversation at a time
+        # One SMTP conversation at a time: a letter takes a fraction of a second to hand over,
+        # the gateway's fax lines are the bottleneck, and each letter in flight at a crash
+        # would become `unknown` (see docs/sending.md).
+        self.concurrency = 1
+        if int(settings.get("concurrency") or 1) != 1:
+            log.warning(
+                "email: one message at a time; concurrency %s is ignored (interval paces it)",
+                settings["concurrency"],
+            )
         self.interval = float(settings.get("interval", 0))
         preferred = str(settings.get("format", "pdf"))
         self.formats = (preferred, *(f for f in ("pdf", "tiff") if f != preferred))
