@@ -274,6 +274,29 @@ def test_a_login_in_clear_to_another_host_is_refused_before_connecting(tmp_path:
     assert states(tmp_path) == ["queued"]
 
 
+@pytest.mark.parametrize(
+    ("host", "here"),
+    [
+        ("localhost", True),
+        ("LOCALHOST.", True),
+        ("relay.localhost", True),
+        ("127.0.0.1", True),
+        ("127.1.2.3", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("192.0.2.1", False),
+        ("10.0.0.1", False),
+        ("localhost.example.org", False),
+        ("smtp.example.net", False),
+        ("", False),
+    ],
+)
+def test_which_hosts_count_as_this_machine(host: str, here: bool) -> None:
+    from lettergen.send.transports.email import on_this_machine
+
+    assert on_this_machine(host) is here
+
+
 def test_none_without_a_login_to_another_host_is_warned(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

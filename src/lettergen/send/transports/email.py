@@ -74,7 +74,7 @@ class Email:
         # the gateway's fax lines are the bottleneck, and each letter in flight at a crash
         # would become `unknown` (see docs/sending.md).
         self.concurrency = 1
-        if int(settings.get("concurrency") or 1) != 1:
+        if settings.get("concurrency") not in (None, 1):
             log.warning(
                 "email: one message at a time; concurrency %s is ignored (interval paces it)",
                 settings["concurrency"],
