@@ -215,6 +215,8 @@ class Email:
                 "a self-signed server's certificate, goes in email.ca_file)"
             )
         reason = exc.reason or str(exc)
+        if reason in NOT_TLS:
+            reason = f"the server did not answer in TLS: {reason}"
         hint = (
             'does the server take TLS from the first byte? else use security = "starttls"'
             if self.security == "ssl"
@@ -280,6 +282,8 @@ X509_CERT_NOT_YET_VALID = 9
 X509_CERT_HAS_EXPIRED = 10
 X509_HOSTNAME_MISMATCH = 62
 X509_IP_ADDRESS_MISMATCH = 64
+# OpenSSL's reasons when what came back was not TLS at all (a server that starts in clear).
+NOT_TLS = ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "UNKNOWN_PROTOCOL", "HTTP_REQUEST")
 
 
 class UnsafeServer(smtplib.SMTPException):
