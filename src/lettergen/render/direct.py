@@ -15,41 +15,31 @@ fallback font, which could change the line's height), and it fits the box's widt
 Anything else returns None with the reason, and the letter takes the WeasyPrint path for its
 parts, as before. Tests compare both paths' PDFs word by word and pixel by pixel.
 
-The glyphs are embedded as a TrueType subset that keeps the font's glyph ids, so HarfBuzz's
-glyph ids are the PDF's character codes (Identity-H) and the subset is table surgery (glyf,
-loca, hmtx, maxp, hhea, head; the hinting programs kept): a tenth of a millisecond, where
-fontTools' general subsetter takes ~25 ms on Liberation Sans. fontTools reads the font's
-metrics and character map once per face.
+Shaping and subsetting use the system's HarfBuzz, the library Pango and WeasyPrint use
+(`render.harfbuzz`): a copy bundled with another package may be another release, and shape
+marks differently. The glyphs are embedded as a subset (hb-subset) that keeps the font's glyph
+ids, so the shaped glyph ids are the PDF's character codes (Identity-H). fontTools reads the
+few metrics a PDF font descriptor needs, once per face.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import struct
 import unicodedata
 import zlib
-from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from lettergen.render import harfbuzz
+
 #: CSS px to PDF points.
 PT_PER_PX = 0.75
-#: Tables a PDF viewer's TrueType rasteriser reads from an embedded CID font; the hinting
-#: programs (fpgm, prep, cvt) are kept because the glyphs' own instructions call them.
-KEPT_TABLES = (b"cvt ", b"fpgm", b"prep")
 #: A line may be this much wider than its box (CSS px) before it would wrap: rounding only.
 FIT_SLACK_PX = 0.01
-
-# Composite glyph flags (OpenType 'glyf').
-_ARGS_ARE_WORDS = 0x0001
-_HAVE_SCALE = 0x0008
-_MORE_COMPONENTS = 0x0020
-_HAVE_XY_SCALE = 0x0040
-_HAVE_2X2 = 0x0080
 
 
 @dataclass(frozen=True)
@@ -91,33 +81,20 @@ class SetLine:
 
 
 class Face:
-    """One font file: its tables as bytes, metrics and character map read once, and a
-    HarfBuzz font to shape with."""
+    """One font file: HarfBuzz's view of it (shaping, glyphs, advances, subsets) and the
+    metrics a PDF font descriptor needs, read once."""
 
     def __init__(self, path: Path) -> None:
-        import uharfbuzz as hb
         from fontTools.ttLib import TTFont
 
         self.path = path
-        self.data = path.read_bytes()
-        font = TTFont(io.BytesIO(self.data), lazy=True)
+        data = path.read_bytes()
+        font = TTFont(io.BytesIO(data), lazy=True)
         if "glyf" not in font:
             raise ValueError(f"{path.name} has no TrueType outlines")
-        self.tables: dict[bytes, bytes] = {
-            tag.encode("latin-1"): font.reader[tag] for tag in font.reader.tables
-        }
+        self.hb = harfbuzz.Font(data)
+        self.upem = self.hb.upem
         head, hhea = font["head"], font["hhea"]
-        self.upem: int = head.unitsPerEm
-        self.long_metrics: int = hhea.numberOfHMetrics
-        self.glyph_count: int = font["maxp"].numGlyphs
-        self.cmap: dict[int, str] = font.getBestCmap() or {}
-        hmtx = self.tables[b"hmtx"]
-        self.advances = array("H", hmtx[: 4 * self.long_metrics])[0::2]
-        self.advances.byteswap()
-        long_loca = head.indexToLocFormat == 1
-        loca = array("I" if long_loca else "H", self.tables[b"loca"])
-        loca.byteswap()
-        self.loca = [offset if long_loca else 2 * offset for offset in loca]
         os2 = font.get("OS/2")
         scale = 1000 / self.upem
         self.bbox = tuple(round(v * scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax))
@@ -128,115 +105,15 @@ class Face:
         names = font.get("name")
         ps_name = names.getDebugName(6) if names else None
         self.name = "".join(c for c in (ps_name or path.stem) if c.isalnum() or c in "-_")
-        self.hb_font = hb.Font(hb.Face(hb.Blob(self.data)))
 
     def covers(self, text: str) -> bool:
-        return all(ord(c) in self.cmap for c in text)
+        return all(self.hb.glyph(c) for c in text)
 
     def advance(self, gid: int) -> int:
-        return int(self.advances[min(gid, self.long_metrics - 1)])
-
-    def glyph_data(self, gid: int) -> bytes:
-        return self.tables[b"glyf"][self.loca[gid] : self.loca[gid + 1]]
-
-    def closure(self, gids: Iterable[int]) -> set[int]:
-        """The glyphs and every glyph their composites are built from."""
-        found: set[int] = {0}
-        todo = list(gids)
-        while todo:
-            gid = todo.pop()
-            if gid in found or gid >= self.glyph_count:
-                continue
-            found.add(gid)
-            data = self.glyph_data(gid)
-            if len(data) < 10 or struct.unpack_from(">h", data)[0] >= 0:
-                continue
-            at, flags = 10, _MORE_COMPONENTS
-            while flags & _MORE_COMPONENTS:
-                flags, component = struct.unpack_from(">HH", data, at)
-                todo.append(component)
-                at += 4 + (4 if flags & _ARGS_ARE_WORDS else 2)
-                at += (
-                    8
-                    if flags & _HAVE_2X2
-                    else 4
-                    if flags & _HAVE_XY_SCALE
-                    else 2
-                    if (flags & _HAVE_SCALE)
-                    else 0
-                )
-        return found
+        return self.hb.advance(gid)
 
     def subset(self, gids: Iterable[int]) -> bytes:
-        """A TrueType font holding only these glyphs (and their components), at their own
-        glyph ids: the others are empty outlines. Valid sfnt with checksums."""
-        keep = self.closure(gids)
-        count = max(keep) + 1
-        glyf = bytearray()
-        loca = array("I", [0])
-        for gid in range(count):
-            if gid in keep:
-                glyf += self.glyph_data(gid)
-                glyf += b"\0" * (-len(glyf) % 4)
-            loca.append(len(glyf))
-        loca.byteswap()
-        long_metrics = min(self.long_metrics, count)
-        hmtx = self.tables[b"hmtx"]
-        metrics = (
-            hmtx[: 4 * long_metrics]
-            + hmtx[4 * self.long_metrics : 4 * self.long_metrics + 2 * (count - long_metrics)]
-        )
-        head = bytearray(self.tables[b"head"])
-        struct.pack_into(">I", head, 8, 0)  # checkSumAdjustment, set below
-        struct.pack_into(">h", head, 50, 1)  # indexToLocFormat: long offsets
-        hhea = bytearray(self.tables[b"hhea"])
-        struct.pack_into(">H", hhea, 34, long_metrics)
-        maxp = bytearray(self.tables[b"maxp"])
-        struct.pack_into(">H", maxp, 4, count)
-        tables = {
-            b"glyf": bytes(glyf),
-            b"head": bytes(head),
-            b"hhea": bytes(hhea),
-            b"hmtx": metrics,
-            b"loca": loca.tobytes(),
-            b"maxp": bytes(maxp),
-            **{tag: self.tables[tag] for tag in KEPT_TABLES if tag in self.tables},
-        }
-        return _sfnt(tables)
-
-
-def _checksum(data: bytes) -> int:
-    padded = data + b"\0" * (-len(data) % 4)
-    words = array("I", padded)
-    words.byteswap()
-    return sum(words) & 0xFFFFFFFF
-
-
-def _sfnt(tables: dict[bytes, bytes]) -> bytes:
-    """Tables into one TrueType file: the directory, each table 4-byte aligned, and head's
-    checkSumAdjustment over the whole."""
-    tags = sorted(tables)
-    power = 1 << (len(tags).bit_length() - 1)
-    header = struct.pack(
-        ">IHHHH",
-        0x00010000,
-        len(tags),
-        power * 16,
-        power.bit_length() - 1,
-        len(tags) * 16 - power * 16,
-    )
-    offset = len(header) + 16 * len(tags)
-    directory, body = bytearray(), bytearray()
-    head_at = 0
-    for tag in tags:
-        data = tables[tag]
-        if tag == b"head":
-            head_at = offset + len(body)
-        directory += struct.pack(">4sIII", tag, _checksum(data), offset + len(body), len(data))
-        body += data + b"\0" * (-len(data) % 4)
-    font = bytearray(header + directory + body)
-    struct.pack_into(">I", font, head_at + 8, (0xB1B0AFBA - _checksum(bytes(font))) & 0xFFFFFFFF)
-    return bytes(font)
+        return self.hb.subset(set(gids))
 
 
 @cache
@@ -296,30 +173,28 @@ def why_not(text: str, spec: LineSpec) -> str:
 
 def shape(text: str, spec: LineSpec, language: str) -> tuple[Glyph, ...]:
     """The line's glyphs in visual order, as HarfBuzz shapes it in the face (font units)."""
-    import uharfbuzz as hb
-
-    buffer = hb.Buffer()
-    buffer.add_codepoints([ord(c) for c in text])
-    buffer.guess_segment_properties()
-    buffer.direction = "rtl" if spec.rtl else "ltr"
-    buffer.language = language
-    hb.shape(face(spec.font).hb_font, buffer)
-    infos, positions = buffer.glyph_infos, buffer.glyph_positions
-    # Each cluster's text goes to the first glyph drawn for it (in logical order).
-    clusters = sorted({info.cluster for info in infos})
-    ends = dict(zip(clusters, [*clusters[1:], len(text)], strict=True))
-    seen: set[int] = set()
-    order = reversed(range(len(infos))) if spec.rtl else range(len(infos))
-    texts = [""] * len(infos)
-    for index in order:
-        cluster = infos[index].cluster
-        if cluster not in seen:
-            seen.add(cluster)
-            texts[index] = text[cluster : ends[cluster]]
-    return tuple(
-        Glyph(info.codepoint, texts[i], pos.x_advance, pos.x_offset, pos.y_offset)
-        for i, (info, pos) in enumerate(zip(infos, positions, strict=True))
-    )
+    shaped = face(spec.font).hb.shape(text, "rtl" if spec.rtl else "ltr", language)
+    # The text each glyph stands for, by WeasyPrint's rule (draw/text.py), so that text
+    # extraction reads the same as the letter laid out alone: from the glyph's cluster to the
+    # cluster of the glyph after it in reading order ("" for a glyph sharing its cluster,
+    # such as a mark drawn before its letter in right-to-left text).
+    count = len(shaped)
+    glyphs = []
+    for index, glyph in enumerate(shaped):
+        if spec.rtl:
+            end = len(text) if index == 0 else shaped[index - 1].cluster
+        else:
+            end = len(text) if index == count - 1 else shaped[index + 1].cluster
+        glyphs.append(
+            Glyph(
+                glyph.gid,
+                text[glyph.cluster : end],
+                glyph.x_advance,
+                glyph.x_offset,
+                glyph.y_offset,
+            )
+        )
+    return tuple(glyphs)
 
 
 def set_line(text: str, spec: LineSpec, language: str) -> SetLine | str:
