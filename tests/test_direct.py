@@ -8,12 +8,15 @@ letters still read like the letter laid out alone.
 
 from __future__ import annotations
 
+import functools
 import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fontTools.ttLib import TTFont
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import pdftotext
 from lettergen.compose import Recipient, compose
@@ -186,3 +189,46 @@ def test_the_shaper_is_the_one_pango_uses() -> None:
     loaded = set(re.findall(r"(/\S*libharfbuzz\.so[.\d]*)", maps))
     assert harfbuzz.version()
     assert len({Path(p).resolve() for p in loaded}) == 1, loaded
+
+
+_LATIN = (
+    "AÁÄĄBCĆČDĎEÉĚĘFGHIÍJKLŁMNŃŇOÓÖŐPRŘSŚŠTŤUÚŮÜVWYÝZŹŻŽ"
+    "aáäąbcćčdďeéěęfghiíjklłmnńňoóöőprřsśštťuúůüvwyýzźżžßøæ'-"
+)
+_SCRIPTS = {
+    "latin": _LATIN,
+    "cyrillic": "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдеёжзийклмнопрстуфхцчшщъыьэюяЇїІіЄєҐґ-",
+    "greek": "ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩαβγδεζηθικλμνξοπρστυφχψωάέήίόύώϊϋΐΰς-",
+}
+
+
+@st.composite
+def _names(draw: st.DrawFn) -> tuple[str, str]:
+    script = draw(st.sampled_from(sorted(_SCRIPTS)))
+    word = st.text(st.sampled_from(_SCRIPTS[script]), min_size=1, max_size=12)
+    words = draw(st.lists(word, min_size=1, max_size=3))
+    return script, " ".join(w.strip("-'") or _SCRIPTS[script][0] for w in words)
+
+
+@functools.cache
+def _seed() -> tuple[Any, Any]:
+    from conftest import SEED_CAMPAIGN, SHIPPED_DIRECTORY
+    from lettergen import campaign as campaigns
+    from lettergen.directory.model import load_directories
+
+    return campaigns.load(SEED_CAMPAIGN), load_directories(SHIPPED_DIRECTORY)
+
+
+@settings(max_examples=20, deadline=None)
+@given(_names())
+def test_any_name_in_one_script_is_set_as_weasyprint_sets_it(drawn: tuple[str, str]) -> None:
+    """Names drawn from Latin, Cyrillic and Greek letters (accents, ß, ligature-prone pairs):
+    set directly, each reads back and lands where WeasyPrint puts it."""
+    _, name = drawn
+    campaign, directory = _seed()
+    one = letter(campaign, directory.get("de-berlin-embassy"), Signer(name, city="Graz"), "de")
+    fast, slow, report = both_ways(one)
+    assert report.direct == 1, report.declined
+    assert pdftotext(fast) == pdftotext(slow)
+    for (word, box), (_, expected) in zip(words(fast), words(slow), strict=True):
+        assert max(abs(a - b) for a, b in zip(box, expected, strict=True)) <= 0.05, word

@@ -561,3 +561,27 @@ def test_serve_refuses_an_unknown_campaign() -> None:
     result = CliRunner().invoke(cli, ["serve", "no-such-campaign"])
     assert result.exit_code == 1
     assert "no campaign named 'no-such-campaign'" in result.output
+
+
+def _flat_strings(data: Any, prefix: str = "") -> dict[str, str]:
+    if isinstance(data, dict):
+        found: dict[str, str] = {}
+        for key, value in data.items():
+            found.update(_flat_strings(value, f"{prefix}{key}."))
+        return found
+    return {prefix.rstrip("."): str(data)}
+
+
+@pytest.mark.parametrize("lang", ["de", "fr", "es", "ru"])
+def test_every_page_string_is_translated_with_the_same_placeholders(lang: str) -> None:
+    """The page falls back to English for a missing string; none should need to, and a
+    translation must keep every {placeholder} (else a value silently goes missing)."""
+    import yaml
+
+    folder = Path(__file__).resolve().parents[1] / "src" / "lettergen" / "web" / "strings"
+    english = _flat_strings(yaml.safe_load((folder / "en.yaml").read_text("utf-8")))
+    other = _flat_strings(yaml.safe_load((folder / f"{lang}.yaml").read_text("utf-8")))
+    assert sorted(set(english) - set(other)) == []
+    assert sorted(set(other) - set(english)) == []
+    for key, text in english.items():
+        assert set(re.findall(r"{(\w+)}", other[key])) == set(re.findall(r"{(\w+)}", text)), key

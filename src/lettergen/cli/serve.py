@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +15,7 @@ from lettergen.cli.options import CAMPAIGN_ARGUMENT
 
 if TYPE_CHECKING:
     from lettergen.send.fax_for_me import Settings
+    from lettergen.send.keeper import SenderKeeper
 
 ADMIN_PASSWORD_VARIABLE = "LETTERGEN_ADMIN_PASSWORD"
 #: Keys the hashes of client addresses for the fax limits; a random one per start when unset.
@@ -105,7 +105,7 @@ def serve(
         fax_for_me=setup,
         secret=hashlib.sha256(secret).digest() if secret else None,
     )
-    sender = start_sender(campaign_name, config_path) if setup else None
+    sender = keep_sender(campaign_name, config_path) if setup else None
     try:
         server.run(
             app,
@@ -121,7 +121,7 @@ def serve(
         )
     finally:
         if sender is not None:
-            stop_sender(sender)
+            sender.stop()
 
 
 def fax_settings(campaign_name: str, config_path: Path | None) -> Settings:
@@ -143,21 +143,14 @@ def fax_settings(campaign_name: str, config_path: Path | None) -> Settings:
     return setup
 
 
-def start_sender(campaign_name: str, config_path: Path | None) -> subprocess.Popen[bytes]:
-    """`lettergen supporters send` as a process of its own: a fax line or an SMTP server
-    that hangs never holds up the page, and the page's workers never send."""
+def keep_sender(campaign_name: str, config_path: Path | None) -> SenderKeeper:
+    """`lettergen supporters send` as a process of its own, kept running: a fax line or an
+    SMTP server that hangs never holds up the page, the page's workers never send, and a
+    sender that stops is started again (send/keeper.py)."""
+    from lettergen.send.keeper import SenderKeeper
+
     command = [sys.executable, "-m", "lettergen", "supporters", "send", campaign_name]
     if config_path is not None:
         command += ["--config", str(config_path)]
-    return subprocess.Popen(command)
-
-
-def stop_sender(sender: subprocess.Popen[bytes]) -> None:
-    """Ask the sender to finish the letter in hand (SIGTERM), then wait for it."""
-    if sender.poll() is None:
-        sender.terminate()
-    try:
-        sender.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        sender.kill()
-        sender.wait()
+    command += ["--parent-pid", str(os.getpid())]
+    return SenderKeeper(command, say=lambda line: click.echo(line, err=True))

@@ -32,7 +32,15 @@ def supporters() -> None:
 @CAMPAIGN_ARGUMENT
 @CONFIG_OPTION
 @click.option("--once", is_flag=True, help="One pass: send what is due now, then stop.")
-def send_command(campaign_name: str, config_path: Path | None, once: bool) -> None:
+@click.option(
+    "--parent-pid",
+    type=int,
+    hidden=True,
+    help="Stop (after the letter in hand) when this process is gone: set by `serve`.",
+)
+def send_command(
+    campaign_name: str, config_path: Path | None, once: bool, parent_pid: int | None
+) -> None:
     """Fax supporters' letters as they come, until stopped (SIGTERM or Ctrl-C finish the
     letter in hand first). `lettergen serve --fax-for-me` runs this for you."""
     from lettergen.send.fax_for_me import run_sender, settings
@@ -46,7 +54,19 @@ def send_command(campaign_name: str, config_path: Path | None, once: bool) -> No
     if threading.current_thread() is threading.main_thread():
         for number in (signal.SIGTERM, signal.SIGINT):
             signal.signal(number, ask)
+    if parent_pid is not None:
+        threading.Thread(target=_stop_without, args=(parent_pid, stop), daemon=True).start()
     run_sender(setup, stop=stop, once=once)
+
+
+def _stop_without(parent_pid: int, stop: threading.Event) -> None:
+    """The sender `serve` keeps runs in a session of its own (a Ctrl-C meant for the page
+    does not stop it midway; the page stops it): it stops by itself if the page is gone."""
+    import os
+
+    while not stop.wait(1.0):
+        if os.getppid() != parent_pid:
+            stop.set()
 
 
 @supporters.command("list")
