@@ -233,3 +233,12 @@ def test_unknown_waits_for_resend_unknown(tmp_path: Path) -> None:
     with Ledger.beside(tmp_path / "c") as ledger:
         events = [e["detail"] for e in ledger.events(ledger.deliveries()[0].id)]
     assert any("--resend-unknown" in e for e in events)
+
+
+def test_concurrency_above_one_is_said_to_be_ignored(caplog: pytest.LogCaptureFixture) -> None:
+    """One SMTP conversation at a time (docs/sending.md says why); --concurrency does not
+    silently promise more."""
+    assert transport(25, concurrency=4).concurrency == 1
+    assert "email: one message at a time; concurrency 4 is ignored (interval paces it)" in (
+        caplog.text
+    )

@@ -14,6 +14,7 @@ The file (``--config``, else ``data/campaigns/<campaign>.send.toml`` when it exi
     [email]
     host = "smtp.example.net"
     security = "starttls"          # or "ssl", "none"
+    ca_file = "group-ca.pem"       # optional: the group's own CA (relative to this file)
     from = "campaign@example.org"
     gateway = "{number}@fax.example.net"
     [hylafax]
@@ -49,6 +50,7 @@ KNOWN = {
         "host",
         "port",
         "security",
+        "ca_file",
         "from",
         "gateway",
         "subject",
@@ -108,6 +110,7 @@ def load(path: Path | None, overrides: dict[str, dict[str, Any]] | None = None) 
         except tomllib.TOMLDecodeError as exc:
             raise InputError(str(exc), Place(path)) from exc
         _check(document, path)
+        _beside(document, path)
     for section, values in (overrides or {}).items():
         target = document if section == "" else document.setdefault(section, {})
         target.update({k: v for k, v in values.items() if v is not None})
@@ -146,6 +149,14 @@ def _check(document: dict[str, Any], path: Path) -> None:
                 )
             if section in KNOWN and key not in KNOWN[section] and not isinstance(values[key], dict):
                 log.warning("%s: unknown key %r (ignored)", path, where)
+
+
+def _beside(document: dict[str, Any], path: Path) -> None:
+    """A file the configuration names (the e-mail server's trusted certificates) is read
+    relative to the configuration, wherever lettergen is run from."""
+    email = document.get("email")
+    if isinstance(email, dict) and isinstance(email.get("ca_file"), str) and email["ca_file"]:
+        email["ca_file"] = str(path.parent / Path(email["ca_file"]).expanduser())
 
 
 def smtp_login(host: str) -> tuple[str, str] | None:
