@@ -502,6 +502,14 @@ def test_settings_are_checked(tmp_path: Path) -> None:
     (tmp_path / "x.send.toml").write_text("[fax_for_me]\nconfirm = true\n")
     with pytest.raises(LettergenError, match="confirm needs \\[email\\] host and from"):
         read_settings(campaign)
+    # Confirmations go through [email] whatever sends the letters: its TLS settings are
+    # checked at start too, not at the first supporter's confirmation.
+    (tmp_path / "x.send.toml").write_text(
+        'transport = "dry-run"\n[email]\nhost = "smtp.example.org"\nfrom = "a@example.org"\n'
+        'ca_file = "missing-ca.pem"\n[fax_for_me]\nconfirm = true\n'
+    )
+    with pytest.raises(LettergenError, match="missing-ca.pem"):
+        read_settings(campaign)
     (tmp_path / "x.send.toml").write_text('transport = "pigeon"\n')
     with pytest.raises(LettergenError, match="unknown transport 'pigeon'"):
         read_settings(campaign)

@@ -19,6 +19,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lettergen import paths
 from lettergen.errors import DataError, InputError, LettergenError, Place
@@ -29,6 +30,9 @@ from lettergen.send.rules import Rules
 from lettergen.send.runner import Busy, Runner, lock
 from lettergen.send.supporters import Supporters
 from lettergen.send.transports import create
+
+if TYPE_CHECKING:
+    from lettergen.send.transports.email import Email
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +84,7 @@ def settings(campaign: str | Path, config_path: Path | None = None) -> Settings:
                 "fax_for_me.confirm needs [email] host and from, to send the confirmation links",
                 Place(path),
             )
+        _mailer(config)  # its TLS settings (a ca_file that cannot be read) are checked now
     folder = rules.folder or paths.output_dir() / sending.campaign_name(campaign) / "supporters"
     return Settings(folder, config, rules, path, letter_format)
 
@@ -142,16 +147,21 @@ def run_sender(
         held.close()
 
 
+def _mailer(config: SendConfig) -> Email:
+    """The e-mail transport's connection (TLS, login) without its gateway, for mail to a
+    person: whatever the letters are sent with, confirmations go through ``[email]``."""
+    from lettergen.send.transports.email import Email
+
+    settings_ = dict(config.settings.get("email", {}))
+    settings_["gateway"] = "{number}@gateway.invalid"
+    return Email(settings_)
+
+
 def send_mail(setup: Settings, to: str, subject: str, body: str) -> None:
     """One plain-text message to a supporter (the confirmation link), through the SMTP server
     of the ``[email]`` settings and its login from the environment or netrc. Raises OSError or
     smtplib.SMTPException when it could not be handed over."""
-    from lettergen.send.transports.email import Email
-
-    settings_ = dict(setup.config.settings.get("email", {}))
-    # The transport's connection (TLS, login) without its gateway: this mail goes to a person.
-    settings_["gateway"] = "{number}@gateway.invalid"
-    mailer = Email(settings_)
+    mailer = _mailer(setup.config)
     message = EmailMessage()
     message["From"] = mailer.sender
     message["To"] = to
