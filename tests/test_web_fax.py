@@ -508,7 +508,7 @@ def test_settings_are_checked(tmp_path: Path) -> None:
         'transport = "dry-run"\n[email]\nhost = "smtp.example.org"\nfrom = "a@example.org"\n'
         'ca_file = "missing-ca.pem"\n[fax_for_me]\nconfirm = true\n'
     )
-    with pytest.raises(LettergenError, match="missing-ca.pem"):
+    with pytest.raises(LettergenError, match=r"missing-ca\.pem"):
         read_settings(campaign)
     (tmp_path / "x.send.toml").write_text('transport = "pigeon"\n')
     with pytest.raises(LettergenError, match="unknown transport 'pigeon'"):
