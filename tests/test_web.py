@@ -343,17 +343,46 @@ def test_preview_shows_the_whole_letter_and_the_fax_numbers(client: Any) -> None
     assert f'Fax number, dialled from abroad</dt><dd class="number">{BERLIN_FAX}</dd>' in text
     assert 'Dialled inside the country</dt><dd class="number">030 47007125</dd>' in text
     assert "This server does not send faxes for supporters" in text
-    pngs = re.findall(r'src="data:image/png;base64,([^"]+)"', response.text)
     pdf = post(client, "/letter.pdf", name=NAME, town="Köln", country="DE").data
-    pages = len(pypdfium2.PdfDocument(pdf))
-    assert len(pngs) == pages >= 1  # every page: the signature stands on the last
-    for png in pngs:
-        image = Image.open(io.BytesIO(base64.b64decode(png)))
-        assert image.format == "PNG" and image.width == 794 and image.height > image.width
-    assert 'alt="Page 2 of your letter"' in response.text or pages == 1
+    document = pypdfium2.PdfDocument(pdf)
+    pages = re.findall(r'<div class="page">(.*?)</div>', response.text)
+    assert len(pages) == len(document) >= 1  # every page: the signature stands on the last
+    for page, markup in zip(document, pages, strict=True):
+        tiles = [
+            Image.open(io.BytesIO(base64.b64decode(png)))
+            for png in re.findall(r'src="data:image/png;base64,([^"]+)"', markup)
+        ]
+        assert all(t.format == "PNG" and t.width == 794 for t in tiles)
+        # The tiles, stacked, are the page of the very PDF a download gives, pixel for pixel.
+        shown = Image.new("L", (794, sum(t.height for t in tiles)))
+        top = 0
+        for tile in tiles:
+            shown.paste(tile, (0, top))
+            top += tile.height
+        drawn = page.render(scale=794 / page.get_width(), grayscale=True).to_pil().convert("L")
+        assert shown.size == drawn.size and shown.height > shown.width
+        assert shown.tobytes() == drawn.tobytes()
+    assert len(re.findall(r'<div class="page"><img[^>]*><img', response.text)) == 1  # tiled
+    assert 'alt="Page 2 of your letter"' in response.text or len(pages) == 1
     # Every button posts the same fields again: nothing is kept between the steps.
     assert response.text.count(f'name="name" value="{NAME}"') == 5
     assert response.headers.get("Set-Cookie") is None
+
+
+def test_a_two_page_preview_keeps_the_first_page_and_tiles_the_last(client: Any) -> None:
+    """A German letter runs to two pages: the first is the office's alone (one tile, drawn
+    once per worker), the second is split above the signature (two tiles), and a second
+    supporter's preview reuses the office's tiles byte for byte."""
+
+    def tiles(name: str) -> list[list[str]]:
+        response = post(client, "/letter", name=name, town="Köln", country="DE", lang="de")
+        pages = re.findall(r'<div class="page">(.*?)</div>', response.text)
+        return [re.findall(r'src="data:image/png;base64,([^"]+)"', page) for page in pages]
+
+    first, second = tiles("Anna Weber"), tiles("Jonas Berg")
+    assert [len(page) for page in first] == [1, 2] == [len(page) for page in second]
+    assert first[0] == second[0] and first[1][0] == second[1][0]  # the office's, kept
+    assert first[1][1] != second[1][1]  # the signature's strip, each supporter's own
 
 
 def test_preview_of_an_accredited_head_of_mission(client: Any) -> None:

@@ -104,9 +104,9 @@ def test_ask_approve_send_and_delete(served: tuple[str, Path, Path], browser: An
         _shot(admin, "fax-admin-1280.png")
         admin.set_viewport_size({"width": 375, "height": 800})
         _shot(admin, "fax-admin-375.png")
-        admin.click("button:text('Approve')")
+        admin.click("button:text('Freigeben')")  # the group's browser speaks German
         admin.wait_for_load_state()
-        assert "Nothing is waiting." in admin.locator("main").inner_text()
+        assert "Nichts wartet." in admin.locator("main").inner_text()
 
         deadline = time.monotonic() + 30
         while "Gesendet" not in page.locator(".state").inner_text():

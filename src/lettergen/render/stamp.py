@@ -34,25 +34,23 @@ import io
 import logging
 import threading
 import zlib
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from markupsafe import escape
 
 from lettergen import paths
 from lettergen.errors import RenderError
 from lettergen.letter import Letter
+from lettergen.lru import LRU
 from lettergen.render import direct
 from lettergen.render.direct import LineSpec
 from lettergen.render.pdf import CHUNK, FONTS, RenderedPDF, css_string, render_chunk
 
 log = logging.getLogger(__name__)
 
-K = TypeVar("K")
-V = TypeVar("V")
 
 #: The parts of a letter that come from its signer, by the CSS class of their box.
 PARTS = ("signature",)
@@ -247,33 +245,6 @@ def lay_out_office(letter: Letter, templates: Path | None = None) -> OfficeLayou
     )
 
 
-class _LRU(Generic[K, V]):
-    """A mapping that keeps at most `size` entries, the least recently used dropped first.
-    One lock around it, so a web server's threads may share it."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._entries: OrderedDict[K, V] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def get(self, key: K) -> V | None:
-        with self._lock:
-            value = self._entries.get(key)
-            if value is not None:
-                self._entries.move_to_end(key)
-            return value
-
-    def put(self, key: K, value: V) -> None:
-        with self._lock:
-            self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-
-
 #: What a signer's parts look like: their text, language, direction, the width they are set
 #: in and the reserved lines. Letters to offices of one paper size and language share them.
 PartsKey = tuple[tuple[str, ...], str, str, float, tuple[Any, ...]]
@@ -295,8 +266,8 @@ class StampCache:
     worker) gives to stamping stays fixed."""
 
     def __init__(self, layouts: int = CACHE_SIZE, parts: int = PARTS_CACHE_SIZE) -> None:
-        self.layouts: _LRU[str, OfficeLayout] = _LRU(layouts)
-        self.parts: _LRU[PartsKey, _LaidOut | _SetDirectly] = _LRU(parts)
+        self.layouts: LRU[str, OfficeLayout] = LRU(layouts)
+        self.parts: LRU[PartsKey, _LaidOut | _SetDirectly] = LRU(parts)
 
     def layout(self, letter: Letter, templates: Path | None = None) -> tuple[OfficeLayout, bool]:
         """The letter's office layout, and whether it had to be made. Made outside the lock:

@@ -170,9 +170,9 @@ def create_app(
         pdf = site.pdf(letter)
         if tally:
             tally.add(choice.office.id, lang, "preview")
-        images = [
-            "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-            for png in site.preview(pdf)
+        pages = [
+            ["data:image/png;base64," + base64.b64encode(png).decode("ascii") for png in tiles]
+            for tiles in site.preview(letter, pdf)
         ]
         return page(
             "letter.html",
@@ -182,7 +182,7 @@ def create_app(
             choice=choice,
             office_label=office_label(site, lang, choice.office.id),
             country_name=site.language(lang).country_name(choice.recipient.country),
-            images=images,
+            pages=pages,
         )
 
     @app.post("/letter.<fmt>")

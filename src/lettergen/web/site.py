@@ -26,12 +26,19 @@ from lettergen.directory.model import Directory, Office
 from lettergen.directory.routing import Route, route
 from lettergen.errors import DataError
 from lettergen.letter import Letter
+from lettergen.lru import LRU
 from lettergen.signers import Signer
 
 if TYPE_CHECKING:
     from lettergen.render.stamp import StampCache
 
 log = logging.getLogger(__name__)
+
+#: The preview's width in pixels: an A4 page at 96 dpi, the width of the page's column.
+PREVIEW_WIDTH = 794
+#: Preview tiles kept per worker (PNG, about 60 kB each): the pages and signature-less tops
+#: of 64 office layouts.
+PREVIEW_TILES = 128
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,8 @@ class Site:
         self._countries: dict[str, list[tuple[str, str]]] = {}
         # Made in the worker on first use: WeasyPrint state is never shared across a fork.
         self._stamps: StampCache | None = None
+        #: Preview tiles drawn from office layouts (PNG), at most PREVIEW_TILES of them.
+        self._tiles: LRU[tuple[object, ...], bytes] = LRU(PREVIEW_TILES)
         self._office_choices: dict[str, list[tuple[str, str]]] = {}
 
     @property
@@ -181,24 +190,40 @@ class Site:
 
         return pdf_to_tiff(pdf).data
 
-    @staticmethod
-    def preview(pdf: bytes, width: int = 794) -> list[bytes]:
-        """Each page of the PDF as a PNG `width` pixels wide (96 dpi on A4): the supporter sees
-        the whole letter, their signature on its last page included."""
-        import pypdfium2
+    def preview(self, letter: Letter, pdf: bytes, width: int = PREVIEW_WIDTH) -> list[list[bytes]]:
+        """Each page of the letter as PNG tiles `width` pixels wide (96 dpi on A4), stacked
+        top to bottom: the supporter sees the whole letter, their signature included.
 
-        document = pypdfium2.PdfDocument(pdf)
-        try:
-            images = []
-            for page in document:
-                image = page.render(scale=width / page.get_width()).to_pil()
-                buffer = io.BytesIO()
-                # optimize=True would take three times as long for 2 % fewer bytes.
-                image.convert("L").save(buffer, "PNG")
-                images.append(buffer.getvalue())
-            return images
-        finally:
-            document.close()
+        Encoding a page as PNG costs several times the letter itself, and all of a stamped
+        letter but its signature is the office's: those parts are drawn from the office's
+        layout once and kept (`PreviewTiles`), and only the strip from the signature down is
+        drawn and encoded for each supporter. A letter laid out in full is drawn whole."""
+        from lettergen.render.stamp import BLEED_PT, PT_PER_PX, layout_key
+
+        layout = self._stamps.layouts.get(layout_key(letter)) if self._stamps else None
+        if layout is None or b"/LettergenSignature" not in pdf:
+            return [[png] for png in _png_pages(pdf, width)]
+        box = layout.boxes["signature"]
+        pages = []
+        for index in range(layout.pages):
+            page_tiles = self._tiles.get((layout.key, index, width))
+            if page_tiles is None:
+                page_tiles = _png_pages(layout.data, width, pages=[index])[0]
+                self._tiles.put((layout.key, index, width), page_tiles)
+            if index != box.page:
+                pages.append([page_tiles])
+                continue
+            # Split above the signature's box and its bleed, on a whole pixel row.
+            top_pt = box.y * PT_PER_PX - BLEED_PT - 1
+            key = (layout.key, index, width, "top")
+            top = self._tiles.get(key)
+            scale = _scale(layout.data, index, width)
+            row = max(1, int(top_pt * scale))
+            if top is None:
+                top = _png_pages(layout.data, width, pages=[index], rows=(0, row))[0]
+                self._tiles.put(key, top)
+            pages.append([top, _png_pages(pdf, width, pages=[index], rows=(row, None))[0]])
+        return pages
 
     def warm_up(self) -> None:
         """Make one letter of each kind, so fonts are loaded before the first supporter asks,
@@ -213,7 +238,7 @@ class Site:
         office = self.offices[0]
         choice = Choice(Recipient(office, office.country))
         letter = self.compose(choice, self.campaign.sender.signer(), self.default_language)
-        self.preview(self.pdf(letter))
+        self.preview(letter, self.pdf(letter))
         self.docx(letter)
         choices = [Choice(Recipient(office, office.country)) for office in self.offices]
         for country in sorted(self.country_codes):  # heads of mission accredited from abroad
@@ -228,3 +253,41 @@ class Site:
                 self._stamps.layout(letter, self.templates)
             except Exception:  # that office's first supporter will see the error itself
                 log.debug("no layout made ahead for %s", choice.office.id, exc_info=True)
+
+
+def _scale(pdf: bytes, index: int, width: int) -> float:
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        return float(width / document[index].get_width())
+    finally:
+        document.close()
+
+
+def _png_pages(
+    pdf: bytes,
+    width: int,
+    *,
+    pages: list[int] | None = None,
+    rows: tuple[int, int | None] | None = None,
+) -> list[bytes]:
+    """Pages of a PDF drawn by pdfium in shades of grey, `width` pixels wide, as PNG; `rows`
+    keeps only those pixel rows (start, end) of each page."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        images = []
+        for index in pages if pages is not None else range(len(document)):
+            page = document[index]
+            image = page.render(scale=width / page.get_width(), grayscale=True).to_pil()
+            if rows is not None:
+                image = image.crop((0, rows[0], image.width, rows[1] or image.height))
+            buffer = io.BytesIO()
+            # optimize=True would take three times as long for 2 % fewer bytes.
+            image.convert("L").save(buffer, "PNG")
+            images.append(buffer.getvalue())
+        return images
+    finally:
+        document.close()
