@@ -77,7 +77,7 @@ bench: install
 
 # 20 concurrent supporters asking the real server (127.0.0.1) for letters; bounded in count and time.
 bench-serve: install
-	$(BIN)/python benchmarks/bench_serve.py
+	$(BIN)/python benchmarks/bench_serve.py --preview
 
 clean:
 	rm -rf $(VENV) output/*/ .pytest_cache .mypy_cache .ruff_cache

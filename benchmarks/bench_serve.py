@@ -8,7 +8,9 @@ Starts the real server (`lettergen serve`, gunicorn) on 127.0.0.1, then:
    takes with nobody else waiting);
 2. the rush: N supporters (threads), each loading the page (for its CSRF token) and then asking
    for a PDF letter to the office of a country, until `--letters` letters are made or
-   `--seconds` pass.
+   `--seconds` pass;
+3. with `--preview`, the same rush asking for the preview page (the letter drawn as images),
+   which is what every supporter sees first.
 Prints p50/p95/p99 of the letter requests, letters per second, and the rush's p95 as a multiple
 of the baseline's median. Every response is checked to be a PDF. The server is stopped at the
 end, whatever happens.
@@ -52,8 +54,8 @@ class Supporter:
             raise SystemExit("the page has no CSRF token")
         self.token = match.group(1)
 
-    def letter(self, index: int) -> float:
-        """Ask for one PDF letter; the seconds it took."""
+    def letter(self, index: int, preview: bool = False) -> float:
+        """Ask for one PDF letter (or its preview page); the seconds it took."""
         form = {
             "csrf_token": self.token,
             "lang": "en",
@@ -63,10 +65,13 @@ class Supporter:
         }
         data = urllib.parse.urlencode(form).encode()
         start = time.perf_counter()
-        with self.opener.open(self.url + "letter.pdf", data=data, timeout=120) as response:
+        path = "letter" if preview else "letter.pdf"
+        with self.opener.open(self.url + path, data=data, timeout=120) as response:
             body = response.read()
         took = time.perf_counter() - start
-        if not body.startswith(b"%PDF"):
+        if preview and b'src="data:image/png;base64,' not in body:
+            raise SystemExit(f"not a preview: {body[:200]!r}")
+        if not preview and not body.startswith(b"%PDF"):
             raise SystemExit(f"not a PDF: {body[:200]!r}")
         return took
 
@@ -125,7 +130,9 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def rush(url: str, supporters: int, letters: int, seconds: float) -> tuple[list[float], float]:
+def rush(
+    url: str, supporters: int, letters: int, seconds: float, preview: bool = False
+) -> tuple[list[float], float]:
     """`supporters` threads sharing a budget of `letters` requests and a deadline."""
     times: list[float] = []
     lock = threading.Lock()
@@ -142,7 +149,7 @@ def rush(url: str, supporters: int, letters: int, seconds: float) -> tuple[list[
                     if budget[0] <= 0:
                         return
                     budget[0] -= 1
-                took = supporter.letter(index)
+                took = supporter.letter(index, preview)
                 index += 1
                 with lock:
                     times.append(took)
@@ -177,6 +184,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=120, help="the rush's time bound")
     parser.add_argument("--baseline", type=int, default=10, help="letters for the baseline")
     parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument(
+        "--preview", action="store_true", help="also a rush of previews (the page with images)"
+    )
     args = parser.parse_args()
     print(
         f"{platform.python_implementation()} {platform.python_version()}, "
@@ -190,6 +200,9 @@ def main() -> None:
         report("one supporter alone", baseline, time.perf_counter() - start)
         times, wall = rush(url, args.supporters, args.letters, args.seconds)
         report(f"{args.supporters} supporters at once", times, wall)
+        if args.preview:
+            previews, spent = rush(url, args.supporters, args.letters, args.seconds, True)
+            report(f"{args.supporters} supporters at once, previews", previews, spent)
         median = statistics.median(baseline)
         print(
             f"rush p95 / lone median: {percentile(times, 0.95) / median:.1f}x "
