@@ -29,7 +29,7 @@ from test_web import NAME, post
 
 SECRET = b"test-secret"
 ADMIN = {"Authorization": "Basic " + base64.b64encode(b"group:s3cret").decode()}
-LINK = re.compile(r"http://localhost/fax/([A-Za-z0-9_-]{32})")
+LINK = re.compile(r"https?://[^/\s\"<]+/fax/([A-Za-z0-9_-]{32})")
 
 
 class Clock:
@@ -500,6 +500,14 @@ def test_settings_are_checked(tmp_path: Path) -> None:
     with pytest.raises(LettergenError, match="retention_days: 0 is not a number of at least 1"):
         read_settings(campaign)
     (tmp_path / "x.send.toml").write_text("[fax_for_me]\nconfirm = true\n")
+    with pytest.raises(LettergenError, match="confirm needs public_url"):
+        read_settings(campaign)
+    (tmp_path / "x.send.toml").write_text('[fax_for_me]\npublic_url = "letters.example.org"\n')
+    with pytest.raises(LettergenError, match="is not a web address"):
+        read_settings(campaign)
+    (tmp_path / "x.send.toml").write_text(
+        '[fax_for_me]\nconfirm = true\npublic_url = "https://letters.example.org/"\n'
+    )
     with pytest.raises(LettergenError, match="confirm needs \\[email\\] host and from"):
         read_settings(campaign)
     # Confirmations go through [email] whatever sends the letters: its TLS settings are
@@ -507,6 +515,7 @@ def test_settings_are_checked(tmp_path: Path) -> None:
     (tmp_path / "x.send.toml").write_text(
         'transport = "dry-run"\n[email]\nhost = "smtp.example.org"\nfrom = "a@example.org"\n'
         'ca_file = "missing-ca.pem"\n[fax_for_me]\nconfirm = true\n'
+        'public_url = "https://letters.example.org/"\n'
     )
     with pytest.raises(LettergenError, match=r"missing-ca\.pem"):
         read_settings(campaign)

@@ -23,7 +23,8 @@ from test_web import NAME, post
 from test_web_fax import Clock, app_for, ask, rows, token_of
 
 EMAIL = "anna@example.org"
-LINKS = re.compile(r"http://localhost(/fax/[A-Za-z0-9_-]{32}(?:/confirm/[A-Za-z0-9_-]{32})?)")
+# The links in the e-mail are under public_url, never under the request's Host (localhost here).
+LINKS = re.compile(r"https://letters\.example\.org(/fax/[A-Za-z0-9_-]{32}(?:/confirm/[A-Za-z0-9_-]{32})?)")
 
 
 @pytest.fixture(autouse=True)
@@ -53,7 +54,7 @@ def mail_settings(folder: Path, port: int, **rules: Any) -> Settings:
     return Settings(
         folder=folder / "supporters",
         config=SendConfig("email", Policy(ignore_hours=True), {"email": email}),
-        rules=replace(Rules(confirm=True), **rules),
+        rules=replace(Rules(confirm=True, public_url="https://letters.example.org/"), **rules),
     )
 
 

@@ -47,6 +47,21 @@ class Rules:
                 raise DataError(
                     f"fax_for_me.{key}: write true or false", Place(place) if place else None
                 )
+        public_url = str(section.get("public_url", "")).strip()
+        if public_url and not public_url.startswith(("https://", "http://")):
+            raise DataError(
+                f"fax_for_me.public_url: {public_url!r} is not a web address (https://…)",
+                Place(place) if place else None,
+            )
+        if section.get("confirm", False) and not public_url:
+            # Without it the links in the e-mail would be built from the Host header of the
+            # request, which anyone can set: the group's mail server would send links to
+            # another site.
+            raise DataError(
+                "fax_for_me.confirm needs public_url: the page's address as supporters reach "
+                "it, for the links in the confirmation e-mail",
+                Place(place) if place else None,
+            )
         folder = section.get("folder")
         return cls(
             retention=timedelta(days=number("retention_days", 30, 1)),
@@ -55,7 +70,7 @@ class Rules:
             moderate=bool(section.get("moderate", False)),
             per_signer_per_day=int(number("per_signer_per_day", 3, 1)),
             per_address_per_day=int(number("per_address_per_day", 10, 1)),
-            public_url=str(section.get("public_url", "")),
+            public_url=public_url,
             folder=Path(str(folder)) if folder else None,
             poll_seconds=number("poll_seconds", 5, 0.1),
             purge_every=timedelta(minutes=number("purge_minutes", 10, 0.1)),

@@ -102,6 +102,9 @@ def install(
         )
 
     def public_url(token: str, *rest: str) -> str:
+        """The address of a private page: under `public_url` (required with confirmation, so
+        an e-mailed link never comes from a request's Host header), else this request's own
+        root, for the link the page itself shows to the supporter who asked."""
         assert setup is not None
         base = (setup.rules.public_url or request.url_root).rstrip("/")
         return "/".join([f"{base}/fax/{token}", *rest])
