@@ -24,7 +24,9 @@ from test_web_fax import Clock, app_for, ask, rows, token_of
 
 EMAIL = "anna@example.org"
 # The links in the e-mail are under public_url, never under the request's Host (localhost here).
-LINKS = re.compile(r"https://letters\.example\.org(/fax/[A-Za-z0-9_-]{32}(?:/confirm/[A-Za-z0-9_-]{32})?)")
+LINKS = re.compile(
+    r"https://letters\.example\.org(/fax/[A-Za-z0-9_-]{32}(?:/confirm/[A-Za-z0-9_-]{32})?)"
+)
 
 
 @pytest.fixture(autouse=True)
