@@ -111,6 +111,33 @@ def test_files_no_manifest_lists_are_reported_and_left_alone(tmp_path: Path) -> 
     assert "Written 0, unchanged 2" in output
 
 
+def test_a_run_killed_between_journal_and_rename_leaves_nothing_foreign(tmp_path: Path) -> None:
+    """The journal announces a file (with its sha256) before the file is renamed into place.
+    A run killed in between leaves a line whose bytes never arrived: it claims nothing, the
+    manifest's row stands, and the next run owns the old file. A line whose bytes did arrive
+    owns a file no manifest lists yet."""
+    import json
+
+    out = tmp_path / "out"
+    assert lettergen("batch", NAME, "--offices", TWO, "-o", str(out))[0] == 0
+    folder = out / NAME
+    rows = json.loads((folder / "manifest.json").read_text("utf-8"))["letters"]
+    announced = {**rows[0], "sha256": "0" * 64}  # the new bytes were never renamed in
+    arrived = {**rows[1], "file": "en/arrived.pdf"}  # renamed in, then the run was killed
+    (folder / "en" / "arrived.pdf").write_bytes((folder / rows[1]["file"]).read_bytes())
+    (folder / ".manifest.journal").write_text(
+        json.dumps(announced) + "\n" + json.dumps(arrived) + "\n", encoding="utf-8"
+    )
+    code, output = lettergen("batch", NAME, "--offices", TWO, "-o", str(out))
+    assert code == 0, output
+    assert "Not made by this batch" not in output
+    assert "changed since lettergen wrote it" not in output
+    assert "Written 0, unchanged 2" in output
+    assert not (folder / "en" / "arrived.pdf").exists()  # lettergen's, no longer planned
+    assert not list(folder.rglob("*.new.*"))
+    assert on_disk(folder) == listed(folder)
+
+
 def test_a_corrupt_manifest_is_kept_and_everything_rendered_again(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert lettergen("batch", NAME, "--offices", TWO, "-o", str(out))[0] == 0

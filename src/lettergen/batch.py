@@ -334,9 +334,13 @@ class _Run:
                 )
                 self.current.discard(targets[fmt])
                 continue
-            outdir.write(self.folder, targets[fmt], output.data)
             row = _row(planned, letter, output, targets[fmt], keys[fmt])
+            # The journal first (write-ahead): a batch killed between the file's rename and
+            # the journal's line would leave a file the next run could not tell from the
+            # user's own. The row carries the file's sha256, so a row whose file never
+            # arrived (or holds other bytes) claims nothing.
             self.journal.add(row)
+            outdir.write(self.folder, targets[fmt], output.data)
             self._add(row)
             wrote = True
         if wrote:

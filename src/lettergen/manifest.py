@@ -6,9 +6,10 @@ names.
 manifest.json holds the rows under "letters" (plus "skipped", "failed", the campaign and the
 campaign file it was made from); manifest.csv holds the rows. Keys are only ever added.
 
-While a batch runs, every file it writes is also appended to `.manifest.journal` (one JSON row
-a line), so a batch that is killed still leaves a record of the files it wrote: the next run
-reads the journal with the manifest and owns those files too.
+While a batch runs, every file it writes is first announced in `.manifest.journal` (one JSON
+row a line, with the file's sha256, written before the file), so a batch that is killed at any
+moment still leaves a record of the files it wrote: the next run reads the journal with the
+manifest and owns the files whose bytes match their line.
 """
 
 from __future__ import annotations
@@ -140,7 +141,13 @@ def read_previous(folder: Path) -> Previous:
     journal = folder / JOURNAL_NAME
     if journal.exists():
         for row in _journal_rows(journal):
-            previous.rows[row.file] = row
+            # A line is written before its file (write-ahead): it counts only if the file
+            # holds exactly those bytes; a run killed before the rename leaves the file the
+            # manifest recorded (or none), and the manifest's row stands.
+            if ".." in Path(row.file).parts or Path(row.file).is_absolute():
+                continue
+            if outdir.sha256_of(folder / row.file) == row.sha256:
+                previous.rows[row.file] = row
     return previous
 
 
