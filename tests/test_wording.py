@@ -153,6 +153,18 @@ def test_an_unknown_and_an_english_word_are_reported_with_their_line(templates: 
     assert "Dear Consul" in lines[english.place.line - 1]
 
 
+def test_lang_check_spells_the_letters_of_every_sending_state(templates: Path) -> None:
+    """Belarus's directory lives in data/directories/by/ (so `missions` reads one state by
+    default); lang check writes its trial letters too, so a misspelt Belarus string is found."""
+    assert {d.state for d in spelling.load_directories()} >= {"KZ", "BY"}
+    strings = templates / "de" / "strings.yaml"
+    text = strings.read_text(encoding="utf-8")
+    text = text.replace("genitive: der Republik Belarus ", "genitive: der Repuplik Belarus ")
+    strings.write_text(text, encoding="utf-8")
+    findings = [f for f in langcheck.check(["de"], templates=templates) if "Repuplik" in str(f)]
+    assert findings and findings[0].code == "unknown-word", [str(f) for f in findings]
+
+
 # --- dates, titles, places ------------------------------------------------------------------
 
 FIRST = {

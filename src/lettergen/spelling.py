@@ -197,11 +197,21 @@ def load_directories(directories: Path | None = None) -> list[Any]:
     from lettergen import paths
     from lettergen.directory.model import load_states
 
+    folder = directories or paths.directories_dir()
     try:
-        return load_states(directories or paths.directories_dir())
+        found = load_states(folder)
     except LettergenError as exc:
         log.info("spelling not checked: the directories cannot be read (%s)", exc)
         return []
+    # Another sending state's directory lives in a subfolder of its own (data/directories/by/),
+    # so that `missions` reads one state by default; its letters are checked all the same.
+    if folder.is_dir():
+        for sub in sorted(p for p in folder.iterdir() if p.is_dir() and any(p.glob("*.y*ml"))):
+            try:
+                found.extend(load_states(sub))
+            except LettergenError as exc:
+                log.info("%s not checked: %s", sub, exc)
+    return found
 
 
 def lang_check(language: Language, directories: list[Any]) -> Iterator[Finding]:
