@@ -165,6 +165,19 @@ def test_lang_check_spells_the_letters_of_every_sending_state(templates: Path) -
     assert findings and findings[0].code == "unknown-word", [str(f) for f in findings]
 
 
+def test_a_missing_sending_state_is_a_warning_as_composing_says(templates: Path) -> None:
+    """Without states.BY, letters from Belarus are still written (CLDR's name in every form,
+    with a warning): lang check says the same, a warning, and the language stays usable."""
+    strings = templates / "de" / "strings.yaml"
+    text = strings.read_text(encoding="utf-8")
+    start = text.index("  BY:\n")
+    strings.write_text(text[:start] + text[text.index("\n\n", start) + 1 :], encoding="utf-8")
+    findings = langcheck.check(["de"], templates=templates)
+    states = [f for f in findings if f.code == "state-names-missing"]
+    assert len(states) == 1 and "letters from BY say 'Belarus'" in states[0].message
+    assert states[0].severity == "warning" and langcheck.errors(findings) == []
+
+
 # --- dates, titles, places ------------------------------------------------------------------
 
 FIRST = {

@@ -15,6 +15,11 @@ CODES = Codes(
     {
         "unreadable": (ERROR, "strings.yaml or letter.md.j2 cannot be read or parsed"),
         "missing-key": (ERROR, "a string English has is missing"),
+        "state-names-missing": (
+            WARNING,
+            "a sending state's names (states.XX) are missing: its letters use CLDR's country "
+            "name in every form",
+        ),
         "wrong-type": (
             ERROR,
             "a string is another kind of value than English's (a list, a text, empty)",
