@@ -47,9 +47,15 @@ def serving(
             env={**os.environ, **(env or {})},
         )
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         url = f"http://127.0.0.1:{port}/"
-        while f"Open {url} in your browser" not in log.read_text(errors="replace"):
+        # Listening ("Open …"), then every worker warmed up (each says "Worker … ready"): the
+        # tests' first requests do not wait behind the warm-up and its time limit.
+        workers = int(options[options.index("--workers") + 1]) if "--workers" in options else 1
+        while (
+            f"Open {url} in your browser" not in (text := log.read_text(errors="replace"))
+            or text.count("ready (letters of every office laid out") < workers
+        ):
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"the server did not start:\n{log.read_text(errors='replace')}")
             time.sleep(0.2)

@@ -30,15 +30,15 @@ from lettergen.lru import LRU
 from lettergen.signers import Signer
 
 if TYPE_CHECKING:
-    from lettergen.render.stamp import StampCache
+    from lettergen.render.stamp import OfficeLayout, StampCache
 
 log = logging.getLogger(__name__)
 
 #: The preview's width in pixels: an A4 page at 96 dpi, the width of the page's column.
 PREVIEW_WIDTH = 794
-#: Preview tiles kept per worker (PNG, about 60 kB each): the pages and signature-less tops
-#: of 64 office layouts.
-PREVIEW_TILES = 128
+#: Preview tiles kept per worker (PNG, 40–70 kB each, so at most about 15 MB): the office's
+#: part of every page, one or two per office layout, as many as the layouts kept.
+PREVIEW_TILES = 256
 
 
 @dataclass(frozen=True)
@@ -196,43 +196,46 @@ class Site:
 
         Encoding a page as PNG costs several times the letter itself, and all of a stamped
         letter but its signature is the office's: those parts are drawn from the office's
-        layout once and kept (`PreviewTiles`), and only the strip from the signature down is
-        drawn and encoded for each supporter. A letter laid out in full is drawn whole."""
-        from lettergen.render.stamp import BLEED_PT, PT_PER_PX, layout_key
+        layout once and kept (`_office_tiles`), and only the strip from the signature down
+        is drawn and encoded for each supporter. A letter laid out in full is drawn whole."""
+        from lettergen.render.stamp import layout_key
 
         layout = self._stamps.layouts.get(layout_key(letter)) if self._stamps else None
         if layout is None or b"/LettergenSignature" not in pdf:
             return [[png] for png in _png_pages(pdf, width)]
+        kept, row = self._office_tiles(layout, width)
+        page = layout.boxes["signature"].page
+        mine = _png_pages(pdf, width, pages=[page], rows=(row, None))[0]
+        return [[*tiles, mine] if index == page else tiles for index, tiles in enumerate(kept)]
+
+    def _office_tiles(self, layout: OfficeLayout, width: int) -> tuple[list[list[bytes]], int]:
+        """The office's part of each page as PNG, made once and kept: every page but the
+        signature's whole, and the signature's page down to the pixel row above the
+        signature's box and its bleed (returned with the tiles)."""
+        from lettergen.render.stamp import BLEED_PT, PT_PER_PX
+
         box = layout.boxes["signature"]
-        pages = []
+        row = max(1, int((box.y * PT_PER_PX - BLEED_PT - 1) * _scale(layout.data, box.page, width)))
+        tiles = []
         for index in range(layout.pages):
-            page_tiles = self._tiles.get((layout.key, index, width))
-            if page_tiles is None:
-                page_tiles = _png_pages(layout.data, width, pages=[index])[0]
-                self._tiles.put((layout.key, index, width), page_tiles)
-            if index != box.page:
-                pages.append([page_tiles])
-                continue
-            # Split above the signature's box and its bleed, on a whole pixel row.
-            top_pt = box.y * PT_PER_PX - BLEED_PT - 1
-            key = (layout.key, index, width, "top")
-            top = self._tiles.get(key)
-            scale = _scale(layout.data, index, width)
-            row = max(1, int(top_pt * scale))
-            if top is None:
-                top = _png_pages(layout.data, width, pages=[index], rows=(0, row))[0]
-                self._tiles.put(key, top)
-            pages.append([top, _png_pages(pdf, width, pages=[index], rows=(row, None))[0]])
-        return pages
+            key = (layout.key, index, width)
+            tile = self._tiles.get(key)
+            if tile is None:
+                rows = (0, row) if index == box.page else None
+                tile = _png_pages(layout.data, width, pages=[index], rows=rows)[0]
+                self._tiles.put(key, tile)
+            tiles.append([tile])
+        return tiles, row
 
     def warm_up(self) -> None:
         """Make one letter of each kind, so fonts are loaded before the first supporter asks,
         then lay out the letter of every office a supporter can pick, and of every head of
         mission for each country they cover from abroad, in the campaign's default language,
-        for the signature most supporters give (name and place): an action-day rush then starts
-        with its office layouts made, and such a letter costs milliseconds. About 50 ms each,
-        a few seconds per worker process (each calls this before it takes requests); other
-        languages and signatures are laid out on first use."""
+        for the signature most supporters give (name and place), and draw the office's part of
+        its preview: an action-day rush then starts with its layouts and preview tiles made,
+        and such a letter costs milliseconds. About 80 ms each, a few seconds per worker
+        process (each calls this before it takes requests); other languages and signatures
+        are laid out on first use."""
         from lettergen.render.stamp import CACHE_SIZE
 
         office = self.offices[0]
@@ -250,7 +253,8 @@ class Site:
         for choice in choices:
             try:
                 letter = self.compose(choice, Signer("-", city="-"), self.default_language)
-                self._stamps.layout(letter, self.templates)
+                layout, _ = self._stamps.layout(letter, self.templates)
+                self._office_tiles(layout, PREVIEW_WIDTH)
             except Exception:  # that office's first supporter will see the error itself
                 log.debug("no layout made ahead for %s", choice.office.id, exc_info=True)
 
