@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from lettergen.send.keeper import SenderKeeper
-from serve_process import serving
+from serve_process import processes_with, serving
 
 
 def _alive(pid: int) -> bool:
@@ -67,58 +67,42 @@ def test_a_sender_that_keeps_failing_is_restarted_ever_more_slowly() -> None:
     assert 2 <= keeper.restarts <= 5, said
 
 
-def _processes_with(text: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if text.encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
+def _fax_for_me(tmp_path: Path) -> tuple[tuple[str, ...], str]:
+    """serve's options for Fax it for me with the dry-run transport, and the sender's command
+    line as /proc shows it (serve and its workers name the config too)."""
+    config = tmp_path / "campaign.send.toml"
+    config.write_text(
+        f'transport = "dry-run"\n[fax_for_me]\npoll_seconds = 0.5\n'
+        f'folder = "{tmp_path / "supporters"}"\n',
+        encoding="utf-8",
+    )
+    options = ("--fax-for-me", "--config", str(config), "--workers", "1")
+    return options, f"supporters\0send\0free-zhanusov-2002\0--config\0{config}"
 
 
 def test_serve_starts_its_sender_again_when_it_dies(tmp_path: Path) -> None:
-    folder = tmp_path / "supporters"
-    config = tmp_path / "campaign.send.toml"
-    config.write_text(
-        f'transport = "dry-run"\n[fax_for_me]\npoll_seconds = 0.5\nfolder = "{folder}"\n',
-        encoding="utf-8",
-    )
+    options, mark = _fax_for_me(tmp_path)
     log = tmp_path / "serve.log"
-    options = ("--fax-for-me", "--config", str(config), "--workers", "1")
     with serving(*options, log=log) as (_, process):
-
-        def senders() -> list[int]:  # serve and its workers name the config too
-            return _processes_with(f"supporters\0send\0free-zhanusov-2002\0--config\0{config}")
-
-        assert _wait_for(lambda: bool(senders()), 20), "the sender started"
-        (first,) = senders()
+        assert _wait_for(lambda: bool(processes_with(mark)), 20), "the sender started"
+        (first,) = processes_with(mark)
         os.kill(first, signal.SIGKILL)
-        assert _wait_for(lambda: bool([p for p in senders() if p != first]), 20), log.read_text()
+        again = lambda: [p for p in processes_with(mark) if p != first]  # noqa: E731
+        assert _wait_for(lambda: bool(again()), 20), log.read_text()
         # Its exit status went to gunicorn's master, which reaps every child.
         assert "The fax sender stopped; starting it again in 2 s." in log.read_text()
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=40)
         assert log.read_text().count("The fax sender stopped") == 1, "not restarted on stop"
-    assert _processes_with(f"supporters\0send\0free-zhanusov-2002\0--config\0{config}") == []
+    assert processes_with(mark) == []
 
 
 def test_the_sender_stops_by_itself_when_serve_is_killed(tmp_path: Path) -> None:
     """serve killed outright cannot stop its sender: the sender notices and stops."""
-    folder = tmp_path / "supporters"
-    config = tmp_path / "campaign.send.toml"
-    config.write_text(
-        f'transport = "dry-run"\n[fax_for_me]\npoll_seconds = 0.5\nfolder = "{folder}"\n',
-        encoding="utf-8",
-    )
-    mark = f"supporters\0send\0free-zhanusov-2002\0--config\0{config}"
-    log = tmp_path / "serve.log"
-    options = ("--fax-for-me", "--config", str(config), "--workers", "1")
-    with serving(*options, log=log) as (_, process):
-        assert _wait_for(lambda: bool(_processes_with(mark)), 20), "the sender started"
-        (sender,) = _processes_with(mark)
+    options, mark = _fax_for_me(tmp_path)
+    with serving(*options, log=tmp_path / "serve.log") as (_, process):
+        assert _wait_for(lambda: bool(processes_with(mark)), 20), "the sender started"
+        (sender,) = processes_with(mark)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
         assert _wait_for(lambda: not _alive(sender), 15), "the sender stopped by itself"

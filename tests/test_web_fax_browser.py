@@ -14,24 +14,11 @@ from typing import Any
 
 import pytest
 
-from serve_process import serving
+from serve_process import processes_with, serving
 from test_web_browser import CHROMIUM, SHOTS, browser  # noqa: F401
 
 NAME = "Анна Смирнова-Ωμέγα"
 PASSWORD = "group-s3cret"
-
-
-def _processes_with(text: str) -> list[int]:
-    """Processes whose command line holds `text` (read from /proc; nothing is signalled)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if text.encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
 
 
 @pytest.fixture(scope="module")
@@ -50,12 +37,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     options = ["--admin", "--fax-for-me", "--config", str(config), "--workers", "1"]
     env = {"LETTERGEN_ADMIN_PASSWORD": PASSWORD}
     with serving(*options, "--letters-per-minute", "0", log=log, env=env) as (url, process):
-        assert _processes_with(str(config)), "serve started its sender"
+        assert processes_with(str(config)), "serve started its sender"
         yield url, log, folder
         # Stopping serve (not its process group) stops the sender it started.
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=40)
-        assert [p for p in _processes_with(str(config)) if p != process.pid] == []
+        assert [p for p in processes_with(str(config)) if p != process.pid] == []
 
 
 def _shot(page: Any, name: str) -> None:
