@@ -169,7 +169,7 @@ def send_mail(setup: Settings, to: str, subject: str, body: str) -> None:
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="lettergen.invalid")
     message.set_content(body)
-    with mailer._connect() as client:
+    with mailer.connect() as client:
         refused = client.send_message(message)
     if refused:
         raise smtplib.SMTPRecipientsRefused(refused)

@@ -248,9 +248,11 @@ class Site:
             found = self.routes(country)
             if found and found[0].office.country != country:
                 choices.append(Choice(Recipient(found[0].office, country), found[0]))
-        if self._stamps is None or len(choices) > CACHE_SIZE // 2:
-            return  # a directory this large would push the layouts out of the cache again
-        for choice in choices:
+        if self._stamps is None:
+            return
+        # Half the cache at most, resident offices first: a larger directory would only push
+        # the layouts made ahead out again.
+        for choice in choices[: CACHE_SIZE // 2]:
             try:
                 letter = self.compose(choice, Signer("-", city="-"), self.default_language)
                 layout, _ = self._stamps.layout(letter, self.templates)

@@ -151,7 +151,7 @@ class Email:
                 "certificate, or the server's own certificate",
             ) from None
 
-    def _connect(self) -> smtplib.SMTP:
+    def connect(self) -> smtplib.SMTP:
         """An SMTP conversation ready for a message: encrypted (unless "none"), the server's
         certificate verified, logged in when a login is set. When the server cannot be used
         safely, UnsafeServer says why in one line and nothing has been sent but EHLO.
@@ -235,7 +235,7 @@ class Email:
         message = self.message(job)
         handing_over = False
         try:
-            with self._connect() as client:
+            with self.connect() as client:
                 code, reply = client.mail(self.sender)
                 if code >= 500:
                     raise TransportError(f"the SMTP server refused the sender: {_text(reply)}")
