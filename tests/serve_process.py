@@ -4,6 +4,7 @@ started) even when a test fails."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -61,13 +62,28 @@ def serving(
             time.sleep(0.2)
         yield url, process
     finally:
-        if process.poll() is None:
+        # The whole group, even when serve itself is gone (a test may kill it): its gunicorn
+        # workers would otherwise linger until they notice their parent changed.
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        deadline = time.monotonic() + 20
+        while _group_alive(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def processes_with(text: str) -> list[int]:
