@@ -13,11 +13,12 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import SEED_CAMPAIGN, SHIPPED_DIRECTORY, flat, pdftotext
-from lettergen import batch, yamlio
+from lettergen.batch import run as batch
 from lettergen.cli import cli
 from lettergen.directory.model import Directory, Office
 from lettergen.directory.phones import international
 from lettergen.errors import DataError, InputError
+from lettergen.util import yamlio
 
 
 def run_cli(*args: str) -> tuple[int, str]:
@@ -230,16 +231,16 @@ def test_render_one_letter_for_a_non_resident_entry(tmp_path: Path) -> None:
 
 
 def test_a_failing_letter_does_not_stop_the_batch(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from lettergen import plan as planning
+    from lettergen.batch import plan as planning
 
-    real = planning.compose
+    real = planning.compose_letter
 
     def flaky(campaign, recipient, **kw):  # type: ignore[no-untyped-def]
         if recipient.office.id == "it-rome-embassy":
             raise DataError("no texts for Rome today")
         return real(campaign, recipient, **kw)
 
-    monkeypatch.setattr(planning, "compose", flaky)
+    monkeypatch.setattr(planning, "compose_letter", flaky)
     code, output = run_cli(
         "batch",
         "free-zhanusov-2002",

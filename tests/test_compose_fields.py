@@ -1,4 +1,4 @@
-"""compose.fields is what compose() (and the joint letter) really pass to each text, so
+"""compose.fields is what compose_letter() (and the joint letter) really pass to each text, so
 `lang check` can rely on it."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from lettergen import i18n
-from lettergen.compose import TEXT_FIELDS, Recipient, compose, fields
-from lettergen.i18n import BODY_TEMPLATE
-from lettergen.joint import make_joint
-from lettergen.signers import Signer
+from lettergen.campaign.signers import Signer
+from lettergen.compose.composer import TEXT_FIELDS, Recipient, compose_letter, fields
+from lettergen.compose.joint import make_joint
+from lettergen.language import languages as i18n
+from lettergen.language.languages import BODY_TEMPLATE
 
 
 def test_compose_passes_each_text_exactly_its_declared_fields(
@@ -41,15 +41,17 @@ def test_compose_passes_each_text_exactly_its_declared_fields(
                 if office.kind == "non-resident":
                     continue
                 recipient = Recipient(office, office.country)
-                compose(campaign, recipient, lang=lang, state="KZ", cover=True)
+                compose_letter(campaign, recipient, lang=lang, state="KZ", cover=True)
                 # A letter for post (no fax) is headed differently.
                 postal = dataclasses.replace(office, faxes=())
-                compose(campaign, Recipient(postal, office.country), lang=lang, state="KZ")
+                compose_letter(campaign, Recipient(postal, office.country), lang=lang, state="KZ")
                 for country in office.accredited_to[:1]:
-                    compose(campaign, Recipient(office, country), lang=lang, state="KZ")
-            # A joint letter: the joint.* strings (lettergen.joint) take the same table.
+                    compose_letter(campaign, Recipient(office, country), lang=lang, state="KZ")
+            # A joint letter: the joint.* strings (lettergen.compose.joint) take the same table.
             resident = next(o for o in offices if o.kind != "non-resident")
-            letter = compose(campaign, Recipient(resident, resident.country), lang=lang, state="KZ")
+            letter = compose_letter(
+                campaign, Recipient(resident, resident.country), lang=lang, state="KZ"
+            )
             make_joint(letter, i18n.language(lang), [Signer("A. Supporter"), Signer("B. Other")])
     finally:
         i18n.clear_caches()

@@ -19,17 +19,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import pdftotext
-from lettergen.compose import Recipient, compose
-from lettergen.letter import Letter
-from lettergen.render import direct, stamp
+from lettergen.campaign.signers import Signer
+from lettergen.compose.composer import Recipient, compose_letter
+from lettergen.compose.letter import Letter
+from lettergen.render import stamp
 from lettergen.render.fonts import faces
 from lettergen.render.pdf import render_pdf
-from lettergen.signers import Signer
+from lettergen.render.stamp import direct
 from test_stamp import ink_difference, words
 
 
 def letter(campaign: Any, office: Any, signer: Signer, lang: str = "en") -> Letter:
-    return compose(
+    return compose_letter(
         campaign, Recipient(office, office.country), lang=lang, state="KZ", signer=signer
     )
 
@@ -182,8 +183,8 @@ def test_the_shaper_is_the_one_pango_uses() -> None:
     shapes with: the one a process that has laid out a letter has mapped."""
     import re
 
-    from lettergen.render import harfbuzz
     from lettergen.render.pdf import render_pdf as _  # noqa: F401  (loads Pango)
+    from lettergen.render.stamp import harfbuzz
 
     maps = Path("/proc/self/maps").read_text()
     loaded = set(re.findall(r"(/\S*libharfbuzz\.so[.\d]*)", maps))

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from lettergen.cli import cli
-from lettergen.directory.delivery import dead_numbers
 from lettergen.directory.model import load_directory
+from lettergen.send.feedback import dead_numbers
 from lettergen.send.ledger import Ledger, Outgoing
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from lettergen.cli import cli
-from lettergen.directory import hostlist
 from lettergen.directory.model import load_directory
+from lettergen.directory.sources import hostlist
 from lettergen.errors import InputError, ManyErrors
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hostlist"

@@ -98,8 +98,8 @@ def test_the_state_names_in_other_languages(
 
 
 def test_a_language_without_the_state_names_uses_cldr(caplog: pytest.LogCaptureFixture) -> None:
-    from lettergen.compose import state_names
-    from lettergen.i18n import language
+    from lettergen.compose.composer import state_names
+    from lettergen.language.languages import language
 
     german = language("de")
     with caplog.at_level(logging.WARNING):

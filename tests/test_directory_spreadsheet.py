@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from lettergen.cli import cli
-from lettergen.directory import spreadsheet
 from lettergen.directory.model import Directory, load_directory
+from lettergen.directory.sources import spreadsheet
 from lettergen.errors import InputError, ManyErrors
 
 ROOT = Path(__file__).resolve().parents[1]

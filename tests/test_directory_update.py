@@ -14,8 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from lettergen.cli import cli
-from lettergen.directory import spreadsheet, update
+from lettergen.directory import update
 from lettergen.directory.model import load_directory
+from lettergen.directory.sources import spreadsheet
 from lettergen.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]

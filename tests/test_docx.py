@@ -13,8 +13,8 @@ import docx
 import pytest
 
 from conftest import flat, pdftotext, soffice_to_pdf
-from lettergen.compose import Recipient, compose
-from lettergen.letter import Letter, ListBlock, Paragraph, Run
+from lettergen.compose.composer import Recipient, compose_letter
+from lettergen.compose.letter import Letter, ListBlock, Paragraph, Run
 from lettergen.render.docx import (
     FONT,
     header_parts,
@@ -42,7 +42,9 @@ def letter_for(
     campaign, directory, office_id: str, *, cover: bool = False, lang: str = "en"
 ) -> Letter:  # type: ignore[no-untyped-def]
     office = directory.get(office_id)
-    return compose(campaign, Recipient(office, office.country), lang=lang, state="KZ", cover=cover)
+    return compose_letter(
+        campaign, Recipient(office, office.country), lang=lang, state="KZ", cover=cover
+    )
 
 
 def read(letter: Letter) -> docx.document.Document:
@@ -548,7 +550,7 @@ def varied(campaign, directory) -> list[Letter]:  # type: ignore[no-untyped-def]
     def to(office_id: str, lang: str, cover: bool = False) -> Letter:
         office = directory.get(office_id)
         recipient = Recipient(office, office.country)
-        return compose(campaign, recipient, lang=lang, state="KZ", cover=cover)
+        return compose_letter(campaign, recipient, lang=lang, state="KZ", cover=cover)
 
     berlin = to("de-berlin-embassy", "en")
     items = ((Run("one"),), (Run("two", bold=True),))

@@ -21,8 +21,8 @@ from PIL import Image, ImageFilter, ImageOps, ImageStat
 
 from conftest import FIXTURES
 from lettergen.cli import cli
-from lettergen.render import fax
-from lettergen.render.faxcheck import CODES, check_file
+from lettergen.render import tiff as fax
+from lettergen.render.checks import CODES, check_file
 
 DIRECTORY = FIXTURES / "routing-offices.yaml"
 A4_FINE_ROWS = 2291  # 297 mm at 196 lines per inch, rounded down: never longer than the page

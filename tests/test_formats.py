@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import pdftotext
-from lettergen import formats
 from lettergen.cli import cli
+from lettergen.compose.letter import Letter
 from lettergen.errors import LettergenError
-from lettergen.formats import Format, Output, WriteSettings
-from lettergen.letter import Letter
+from lettergen.render import formats
+from lettergen.render.formats import Format, Output, WriteSettings
 
 
 def write_txt(letter: Letter, pdf: object, settings: WriteSettings) -> Output:

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lettergen.directory import importer
 from lettergen.directory.model import Office, load_directory
+from lettergen.directory.sources import text as importer
 from lettergen.errors import InputError, LettergenError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from conftest import FIXTURES, pdftotext
 from lettergen.cli import cli
-from lettergen.i18n import language
+from lettergen.language.languages import language
 from lettergen.paths import templates_dir
 
 NAME = "free-zhanusov-2002"

@@ -20,15 +20,19 @@ from click.testing import CliRunner
 from fontTools.ttLib import TTFont
 
 from conftest import FIXTURES, SEED_CAMPAIGN, flat, pdftotext
-from lettergen import batch, i18n, langcheck, paths, yamlio
 from lettergen import campaign as campaigns
+from lettergen import lang as langcheck
+from lettergen import paths
+from lettergen.batch import run as batch
 from lettergen.cli import cli
-from lettergen.compose import Recipient, compose
+from lettergen.compose.composer import Recipient, compose_letter
+from lettergen.compose.letter import Letter
 from lettergen.directory.model import load_directories
 from lettergen.errors import InputError, TemplateError
-from lettergen.i18n import auto_language
-from lettergen.letter import Letter
+from lettergen.language import languages as i18n
+from lettergen.language.languages import auto_language
 from lettergen.render.pdf import FONTS, render_pdf
+from lettergen.util import yamlio
 
 LANG = FIXTURES / "lang"
 OFFICES = LANG / "offices.yaml"
@@ -68,7 +72,9 @@ def letter_to(
     campaign: Any, offices: Any, office_id: str, lang: str, country: str | None = None
 ) -> Letter:
     office = offices.get(office_id)
-    return compose(campaign, Recipient(office, country or office.country), lang=lang, state="KZ")
+    return compose_letter(
+        campaign, Recipient(office, country or office.country), lang=lang, state="KZ"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -693,7 +699,7 @@ def test_lang_commands_have_help() -> None:
 def pt_letter(root: Path) -> Letter:
     office = load_directories(OFFICES).get("de-berlin-embassy")
     campaign = campaigns.load(LANG / "campaign-pt.yaml")
-    return compose(campaign, Recipient(office, "DE"), lang="pt", state="KZ", templates=root)
+    return compose_letter(campaign, Recipient(office, "DE"), lang="pt", state="KZ", templates=root)
 
 
 @pytest.mark.parametrize(

@@ -12,16 +12,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import flat, pdffonts, pdftotext
-from lettergen.compose import Recipient, compose
+from lettergen.campaign.signers import Signer
+from lettergen.compose.composer import Recipient, compose_letter
+from lettergen.compose.markdown import to_blocks
 from lettergen.errors import TemplateError
-from lettergen.markdown import escape, to_blocks
+from lettergen.language.markup import escape
 from lettergen.render.pdf import css_string, render_pdf
-from lettergen.signers import Signer
 
 
 def letter_for(campaign, directory, office_id, country=None, **kw):  # type: ignore[no-untyped-def]
     office = directory.get(office_id)
-    return compose(
+    return compose_letter(
         campaign, Recipient(office, country or office.country), lang="en", state="KZ", **kw
     )
 
@@ -171,7 +172,9 @@ def test_rendering_fetches_nothing_from_the_network(
         css.read_text() + "\nbody { background: url(http://example.org/tracker.png); }\n"
     )
     office = directory.get("de-berlin-embassy")
-    letter = compose(campaign, Recipient(office, "DE"), lang="en", state="KZ", templates=templates)
+    letter = compose_letter(
+        campaign, Recipient(office, "DE"), lang="en", state="KZ", templates=templates
+    )
     with caplog.at_level(logging.WARNING, logger="lettergen"):
         rendered = render_pdf(letter, templates)
     assert rendered.pages == 1
@@ -189,7 +192,9 @@ def test_missing_template_field_names_template_and_line(
     body.write_text(body.read_text() + "\n{{ no_such_field }}\n")
     office = directory.get("de-berlin-embassy")
     with pytest.raises(TemplateError) as caught:
-        compose(campaign, Recipient(office, "DE"), lang="en", state="KZ", templates=templates)
+        compose_letter(
+            campaign, Recipient(office, "DE"), lang="en", state="KZ", templates=templates
+        )
     message = str(caught.value)
     assert "letter.md.j2:" in message and "no_such_field" in message
     line = len(body.read_text().splitlines())
@@ -207,7 +212,7 @@ def test_the_library_api_writes_a_letter() -> None:
     campaign = lettergen.load_campaign("free-zhanusov-2002")
     directory = lettergen.load_directories()
     (first, *_) = lettergen.route(directory, "NL")
-    letter = lettergen.compose(
+    letter = lettergen.compose_letter(
         campaign, lettergen.Recipient(first.office, "NL"), lang="en", state=directory.state
     )
     (pdf,) = lettergen.render_pdfs([letter])

@@ -321,7 +321,7 @@ def test_meshed_is_routed_for_iran_not_for_pakistan() -> None:
 
 
 def test_meshed_letters_take_the_language_of_iran() -> None:
-    from lettergen.i18n import auto_language
+    from lettergen.language.languages import auto_language
 
     meshed = load_directories(SHIPPED).get("pk-meshed-consulate-general")
     languages = {"en", "fa", "ur"}

@@ -458,7 +458,7 @@ def test_fax_for_me_confirmations_take_the_same_tls_path(
     verified TLS, login inside it, and the same refusal (an SMTP error the page handles)."""
     import smtplib
 
-    from lettergen.send.fax_for_me import Settings, send_mail
+    from lettergen.supporters.service import Settings, send_mail
 
     def setup(port: int, **more: object) -> Settings:
         mail = settings(port, "starttls", **more)

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from lettergen.send.keeper import SenderKeeper
+from lettergen.supporters.keeper import SenderKeeper
 from serve_process import processes_with, serving
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from lettergen.campaign.signers import Signer, load_signers
 from lettergen.cli import cli
 from lettergen.errors import LettergenError
-from lettergen.signers import Signer, load_signers
 
 
 def write(tmp_path: Path, text: str, encoding: str = "utf-8") -> Path:

@@ -11,9 +11,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from conftest import SEED_CAMPAIGN, pdffonts, pdftotext
-from lettergen import batch
+from lettergen.batch import run as batch
 from lettergen.cli import cli
-from lettergen.compose import Recipient, compose
+from lettergen.compose.composer import Recipient, compose_letter
 from lettergen.render.pdf import render_pdfs
 
 OFFICES = ["de-berlin-embassy", "us-washington-embassy", "ru-moscow-embassy", "eg-cairo-embassy"]
@@ -23,13 +23,13 @@ def _letters(campaign, directory):  # type: ignore[no-untyped-def]
     long_case = "\n\n".join([campaign.case["en"]] * 3)
     longer = dataclasses.replace(campaign, case={**campaign.case, "en": long_case})
     letters = [
-        compose(
+        compose_letter(
             campaign, Recipient(directory.get(o), directory.get(o).country), lang="en", state="KZ"
         )
         for o in OFFICES
     ]
     office = directory.get("it-rome-embassy")
-    letters.insert(2, compose(longer, Recipient(office, "IT"), lang="en", state="KZ"))
+    letters.insert(2, compose_letter(longer, Recipient(office, "IT"), lang="en", state="KZ"))
     return letters
 
 

@@ -14,14 +14,14 @@ import pypdfium2
 import pytest
 
 from conftest import FIXTURES, SEED_CAMPAIGN, SHIPPED_DIRECTORY, pdffonts, pdftotext
-from lettergen import batch
 from lettergen import campaign as campaigns
-from lettergen.compose import Recipient, compose
+from lettergen.batch import run as batch
+from lettergen.campaign.signers import Signer
+from lettergen.compose.composer import Recipient, compose_letter
+from lettergen.compose.letter import Letter
 from lettergen.directory.model import load_directories
-from lettergen.letter import Letter
 from lettergen.render import stamp
 from lettergen.render.pdf import render_pdf
-from lettergen.signers import Signer
 
 SIGNERS = [
     Signer("Maria López", "Amnesty International, Leeds group", "Leeds", "GB"),
@@ -35,7 +35,7 @@ WORD = re.compile(
 
 
 def letter(campaign: Any, office: Any, lang: str = "en", **kw: Any) -> Letter:
-    return compose(campaign, Recipient(office, office.country), lang=lang, state="KZ", **kw)
+    return compose_letter(campaign, Recipient(office, office.country), lang=lang, state="KZ", **kw)
 
 
 @pytest.fixture(scope="module")

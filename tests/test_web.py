@@ -451,8 +451,8 @@ def test_the_name_is_cleaned_as_the_signers_file_is(client: Any) -> None:
 )
 def test_the_form_and_the_signers_file_agree(name: str) -> None:
     """What the page accepts, and how it cleans it, is what --signer and the CSV do."""
+    from lettergen.campaign.signers import signer_named
     from lettergen.errors import InputError
-    from lettergen.signers import signer_named
     from lettergen.web.forms import LIMITS, Problem, clean
 
     try:

@@ -21,9 +21,9 @@ from click.testing import CliRunner
 from conftest import SEED_CAMPAIGN
 from lettergen.cli import cli
 from lettergen.send.config import SendConfig
-from lettergen.send.fax_for_me import Settings, run_sender
-from lettergen.send.rules import Rules
 from lettergen.send.schedule import Policy
+from lettergen.supporters.rules import Rules
+from lettergen.supporters.service import Settings, run_sender
 from lettergen.web import Site, create_app
 from test_web import NAME, post
 
@@ -289,7 +289,7 @@ def test_the_sender_sends_once_then_the_letter_is_deleted(
 def test_a_letter_in_the_senders_hands_cannot_be_withdrawn(
     site: Site, clock: Clock, tmp_path: Path
 ) -> None:
-    from lettergen.send.supporters import Supporters
+    from lettergen.supporters.store import Supporters
 
     setup = settings(tmp_path)
     client = app_for(site, setup, clock)
@@ -390,7 +390,7 @@ def test_moderation_from_the_command_line(site: Site, clock: Clock, tmp_path: Pa
 def test_purge_after_retention_leaves_nothing_personal(
     site: Site, clock: Clock, tmp_path: Path
 ) -> None:
-    from lettergen.send.supporters import Supporters
+    from lettergen.supporters.store import Supporters
 
     setup = settings(tmp_path, moderate=True, retention=timedelta(days=30))
     client = app_for(site, setup, clock)
@@ -423,7 +423,7 @@ def test_purge_after_retention_leaves_nothing_personal(
 
 
 def test_an_unconfirmed_request_expires(site: Site, clock: Clock, tmp_path: Path) -> None:
-    from lettergen.send.supporters import Supporters
+    from lettergen.supporters.store import Supporters
 
     setup = settings(tmp_path, confirm=True)
     with Supporters.open(setup.folder, setup.rules, clock=clock) as store:
@@ -490,7 +490,7 @@ def test_the_address_limit_holds_across_a_restart_with_the_same_secret(
 
 def test_settings_are_checked(tmp_path: Path) -> None:
     from lettergen.errors import LettergenError
-    from lettergen.send.fax_for_me import settings as read_settings
+    from lettergen.supporters.service import settings as read_settings
 
     campaign = tmp_path / "x.yaml"
     campaign.write_text("")

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from lettergen.send.config import SendConfig
-from lettergen.send.fax_for_me import Settings, run_sender
-from lettergen.send.rules import Rules
 from lettergen.send.schedule import Policy
+from lettergen.supporters.rules import Rules
+from lettergen.supporters.service import Settings, run_sender
 from lettergen.web import Site
 from smtp_server import free_port, smtp_server
 from test_web import NAME, post

@@ -16,12 +16,14 @@ import pytest
 
 from conftest import SEED_CAMPAIGN
 from lettergen import campaign as campaigns
-from lettergen import langcheck, paths, spelling
-from lettergen.compose import Recipient, compose
+from lettergen import lang as langcheck
+from lettergen import paths
+from lettergen.campaign.signers import Signer
+from lettergen.compose.composer import Recipient, compose_letter
 from lettergen.directory.model import load_directories, load_directory, load_states
 from lettergen.errors import LettergenError
-from lettergen.i18n import available, clear_caches, language
-from lettergen.signers import Signer
+from lettergen.lang import spelling
+from lettergen.language.languages import available, clear_caches, language
 
 TEMPLATES = paths.templates_dir()
 CHECKED = list(available(TEMPLATES))  # every shipped language has a Debian dictionary
@@ -196,7 +198,7 @@ def test_the_first_of_the_month(code: str, directory: Any, seed: Any) -> None:
     campaign = spelling.trial_campaign(code)
     campaign = replace(campaign, letter_date=dt.date(2002, 9, 1))
     office = directory.get("fr-paris-embassy")
-    letter = compose(campaign, Recipient(office, "FR"), lang=code, state="KZ")
+    letter = compose_letter(campaign, Recipient(office, "FR"), lang=code, state="KZ")
     assert letter.date.endswith(FIRST[code]), letter.date
     assert language(code).format_date(dt.date(2002, 9, 11)).startswith("11")
 
@@ -209,7 +211,7 @@ def test_a_title_never_ends_a_line_apart_from_its_name(
     code: str, bound: str, directory: Any, seed: Any
 ) -> None:
     office = directory.get("de-berlin-embassy")
-    letter = compose(seed, Recipient(office, "DE"), lang=code, state="KZ")
+    letter = compose_letter(seed, Recipient(office, "DE"), lang=code, state="KZ")
     text = letter.plain_text()
     assert bound in text
     assert bound.replace("\u00a0", " ") not in text
@@ -227,7 +229,7 @@ def test_the_place_line_is_the_letterheads_city_in_the_letters_language(
         "es": ("Londres,", "Madrid, España"),
     }
     for code, (date_line, place) in expected.items():
-        letter = compose(seed, Recipient(office, "ES"), lang=code, state="KZ", signer=signer)
+        letter = compose_letter(seed, Recipient(office, "ES"), lang=code, state="KZ", signer=signer)
         assert letter.date.startswith(date_line), letter.date
         assert letter.signature[-1] == place
 
@@ -236,7 +238,9 @@ def test_british_closings_follow_the_greeting(directory: Any, seed: Any) -> None
     pairs = {}
     for office_id in ("de-berlin-embassy", "de-frankfurt-consulate-general", "cz-prague-mission",
                       "cn-urumqi-visa-office", "us-new-york-un-mission"):  # fmt: skip
-        letter = compose(seed, Recipient(directory.get(office_id), "XX"), lang="en", state="KZ")
+        letter = compose_letter(
+            seed, Recipient(directory.get(office_id), "XX"), lang="en", state="KZ"
+        )
         pairs[letter.salutation] = letter.closing
     assert pairs == {
         "Your Excellency,": "Yours faithfully,",
@@ -274,7 +278,9 @@ def test_a_known_head_changes_address_and_greeting(tmp_path: Path, seed: Any) ->
     paris, berlin = named.get("fr-paris-embassy"), named.get("de-berlin-embassy")
 
     def letter(office: Any, code: str, country: str | None = None) -> Any:
-        return compose(seed, Recipient(office, country or office.country), lang=code, state="KZ")
+        return compose_letter(
+            seed, Recipient(office, country or office.country), lang=code, state="KZ"
+        )
 
     fr = letter(paris, "fr")
     assert fr.addressee[:2] == (
@@ -301,7 +307,7 @@ def test_a_known_head_changes_address_and_greeting(tmp_path: Path, seed: Any) ->
     ru = letter(paris, "ru")
     assert ru.addressee[0] == "Послу Республики Казахстан"
     # Without head: the office's neutral forms.
-    plain = compose(seed, Recipient(replace(paris, head=None), "FR"), lang="fr", state="KZ")
+    plain = compose_letter(seed, Recipient(replace(paris, head=None), "FR"), lang="fr", state="KZ")
     assert plain.salutation == "Monsieur l'Ambassadeur,"
 
 
@@ -321,7 +327,7 @@ def test_the_proof_shows_english_then_the_translation_for_every_office(
     tmp_path: Path, directory: Any
 ) -> None:
     from conftest import pdftotext
-    from lettergen import proof
+    from lettergen.lang import proof
 
     target = tmp_path / "proof-fr.pdf"
     pages = proof.write_proof("fr", target, directory)
@@ -348,8 +354,9 @@ def test_the_proof_shows_english_then_the_translation_for_every_office(
 def test_a_review_is_recorded_against_todays_english(templates: Path) -> None:
     from click.testing import CliRunner
 
-    from lettergen import proof, yamlio
     from lettergen.cli import cli
+    from lettergen.lang import proof
+    from lettergen.util import yamlio
 
     runner = CliRunner(env={"LETTERGEN_TEMPLATES": str(templates)})
     langcheck.mark_current("fr", templates)  # the copy follows today's English
