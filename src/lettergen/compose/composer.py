@@ -40,9 +40,10 @@ CONTEXT_FIELDS = frozenset(
     {"state", "country", "country_in", "country_code", "city", "organisation", "head"}
 )
 #: The fields of each text, by strings.yaml key (a key ending in "." stands for every key under
-#: it) or BODY_TEMPLATE for the prose; other texts take none. compose() passes exactly these
-#: (tests/test_compose_fields.py records its calls to check), and `lettergen lang check` reads
-#: them here, so a new field is added once. `country_in` is the pattern i18n fills.
+#: it) or BODY_TEMPLATE for the prose; other texts take none. compose_letter() passes exactly
+#: these (tests/compose/test_compose_fields.py records its calls to check), and `lettergen lang
+#: check` reads them here, so a new field is added once. `country_in` is the pattern
+#: `languages` fills.
 TEXT_FIELDS: dict[str, frozenset[str]] = {
     "offices.": CONTEXT_FIELDS,
     "addressees.": CONTEXT_FIELDS,

@@ -135,8 +135,8 @@ def _write_docx(letter: Letter, pdf: RenderedPDF | None, settings: WriteSettings
     from lettergen.render.pdf import page_count
 
     # A DOCX's page count is its PDF's: the two share margins and metric-compatible fonts, and
-    # LibreOffice agrees on every seed letter (tests/test_docx.py checks it). Without a PDF in
-    # this run, the PDF's layout is made (not written) to count. The writer stores it as the
+    # LibreOffice agrees on every seed letter (tests/render/test_docx.py checks it). Without a PDF
+    # in this run, the PDF's layout is made (not written) to count. The writer stores it as the
     # result of its NUMPAGES fields (a cover sheet's "Pages: N").
     pages = pdf.pages if pdf is not None else page_count(letter, settings.templates)
     docx = render_docx(letter, settings.templates, pages=pages)

@@ -607,7 +607,7 @@ def test_every_page_string_is_translated_with_the_same_placeholders(lang: str) -
     translation must keep every {placeholder} (else a value silently goes missing)."""
     import yaml
 
-    folder = Path(__file__).resolve().parents[1] / "src" / "lettergen" / "web" / "strings"
+    folder = Path(__file__).resolve().parents[2] / "src" / "lettergen" / "web" / "strings"
     english = _flat_strings(yaml.safe_load((folder / "en.yaml").read_text("utf-8")))
     other = _flat_strings(yaml.safe_load((folder / f"{lang}.yaml").read_text("utf-8")))
     assert sorted(set(english) - set(other)) == []

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_web import NAME, post
+from test_web_fax import Clock, app_for, ask, rows, token_of
 
 from lettergen.send.config import SendConfig
 from lettergen.send.schedule import Policy
@@ -19,8 +21,6 @@ from lettergen.supporters.rules import Rules
 from lettergen.supporters.service import Settings, run_sender
 from lettergen.web import Site
 from smtp_server import free_port, smtp_server
-from test_web import NAME, post
-from test_web_fax import Clock, app_for, ask, rows, token_of
 
 EMAIL = "anna@example.org"
 # The links in the e-mail are under public_url, never under the request's Host (localhost here).

@@ -15,7 +15,7 @@ from lettergen.directory.model import load_directory
 from lettergen.send.feedback import dead_numbers
 from lettergen.send.ledger import Ledger, Outgoing
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "data" / "directories" / "kazakhstan.yaml"
 CAMPAIGN = "free-zhanusov-2002"
 WHEN = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from test_web import NAME, post
 
 from conftest import SEED_CAMPAIGN
 from lettergen.cli import cli
@@ -25,7 +26,6 @@ from lettergen.send.schedule import Policy
 from lettergen.supporters.rules import Rules
 from lettergen.supporters.service import Settings, run_sender
 from lettergen.web import Site, create_app
-from test_web import NAME, post
 
 SECRET = b"test-secret"
 ADMIN = {"Authorization": "Basic " + base64.b64encode(b"group:s3cret").decode()}

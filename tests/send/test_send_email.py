@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_send_ledger import write_batch
 
 from conftest import SEED_CAMPAIGN
 from lettergen.cli import cli
@@ -18,7 +19,6 @@ from lettergen.send.ledger import Ledger
 from lettergen.send.runner import Runner
 from lettergen.send.transports import create
 from smtp_server import Behaviour, smtp_server
-from test_send_ledger import write_batch
 
 MONDAY = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 

@@ -8,11 +8,11 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
+from test_send_ledger import write_batch
 
 from conftest import SEED_CAMPAIGN, SHIPPED_DIRECTORY, pdftotext
 from lettergen.cli import cli
 from smtp_server import Behaviour, smtp_server
-from test_send_ledger import write_batch
 
 
 def invoke(*args: str) -> tuple[int, str]:

@@ -15,9 +15,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from test_send_ledger import write_batch
+
 from lettergen.send.ledger import Ledger
 from smtp_server import Handler, smtp_server
-from test_send_ledger import write_batch
 
 LETTERS = 24
 KILLS = 8

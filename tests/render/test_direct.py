@@ -17,6 +17,7 @@ import pytest
 from fontTools.ttLib import TTFont
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_stamp import ink_difference, words
 
 from conftest import pdftotext
 from lettergen.campaign.signers import Signer
@@ -26,7 +27,6 @@ from lettergen.render import stamp
 from lettergen.render.fonts import faces
 from lettergen.render.pdf import render_pdf
 from lettergen.render.stamp import direct
-from test_stamp import ink_difference, words
 
 
 def letter(campaign: Any, office: Any, signer: Signer, lang: str = "en") -> Letter:

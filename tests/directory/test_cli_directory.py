@@ -12,7 +12,7 @@ from lettergen.cli import cli
 from lettergen.directory.model import load_directory
 from lettergen.errors import shown
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "data" / "sources" / "kazakhstan-2002.txt"
 SHIPPED = ROOT / "data" / "directories" / "kazakhstan.yaml"
 

@@ -13,7 +13,7 @@ from lettergen.directory.model import load_directory
 from lettergen.directory.sources import hostlist
 from lettergen.errors import InputError, ManyErrors
 
-FIXTURES = Path(__file__).parent / "fixtures" / "hostlist"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "hostlist"
 LIST = FIXTURES / "pk-mofa-missions.csv"
 MAPPING = FIXTURES / "pk-mofa-mapping.yaml"
 

@@ -19,9 +19,9 @@ from lettergen.directory.model import load_directory
 from lettergen.directory.sources import spreadsheet
 from lettergen.errors import InputError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "data" / "directories" / "kazakhstan.yaml"
-HOSTLIST = Path(__file__).parent / "fixtures" / "hostlist"
+HOSTLIST = Path(__file__).parents[1] / "fixtures" / "hostlist"
 DAY = datetime.date(2026, 11, 30)
 
 

@@ -16,7 +16,7 @@ from conftest import flat, pdftotext
 from lettergen.cli import cli
 from lettergen.directory.model import load_directories, load_states
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DIRECTORIES = ROOT / "data" / "directories"
 KAZAKHSTAN = DIRECTORIES / "kazakhstan.yaml"
 # In a folder of its own: data/directories/ keeps one state, so that commands reading the whole

@@ -17,9 +17,9 @@ from lettergen.directory.model import Directory, load_directory
 from lettergen.directory.sources import spreadsheet
 from lettergen.errors import InputError, ManyErrors
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "data" / "directories" / "kazakhstan.yaml"
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 SMALL = FIXTURES / "directory-sheet.yaml"
 # Made from the CSV export of SMALL with LibreOffice Calc
 # (soffice --headless --infilter=CSV:44,34,76,1 --convert-to ods), which, like a person

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from test_send_ledger import write_batch
 
 from lettergen.cli import cli
 from lettergen.errors import DataError
@@ -20,7 +21,6 @@ from lettergen.send.ledger import Ledger
 from lettergen.send.runner import Runner, read_manifest
 from lettergen.send.transports import TransportError, create
 from smtp_server import Behaviour, Certificates, Handler, make_certificates, smtp_server
-from test_send_ledger import write_batch
 
 MONDAY = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 PASSWORD = "s3cret-pass"  # the one the test server takes

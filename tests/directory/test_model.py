@@ -17,7 +17,7 @@ from lettergen.directory.model import (
 )
 from lettergen.errors import DataError, InputError, ManyErrors
 
-FIXTURE = Path(__file__).parent / "fixtures" / "routing-offices.yaml"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "routing-offices.yaml"
 
 GOOD = """\
 state: KZ

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_web_browser import CHROMIUM, SHOTS, browser  # noqa: F401
 
 from serve_process import processes_with, serving
-from test_web_browser import CHROMIUM, SHOTS, browser  # noqa: F401
 
 NAME = "Анна Смирнова-Ωμέγα"
 PASSWORD = "group-s3cret"

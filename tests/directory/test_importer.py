@@ -14,7 +14,7 @@ from lettergen.directory.model import Office, load_directory
 from lettergen.directory.sources import text as importer
 from lettergen.errors import InputError, LettergenError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "data" / "sources" / "kazakhstan-2002.txt"
 SHIPPED = ROOT / "data" / "directories" / "kazakhstan.yaml"
 SEED_TEXT = SEED.read_text(encoding="utf-8")

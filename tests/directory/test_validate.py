@@ -9,7 +9,7 @@ from lettergen.directory.validate import CODES, finding_line, has_errors, valida
 from lettergen.errors import shown
 from lettergen.findings import ERROR, WARNING, Finding
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "data" / "directories" / "kazakhstan.yaml"
 
 INVALID_FAXES_TODAY = {
