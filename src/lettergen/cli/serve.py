@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from lettergen.cli import cli
 from lettergen.cli.options import CAMPAIGN_ARGUMENT
+from lettergen.cli.root import cli
 
 if TYPE_CHECKING:
     from lettergen.supporters.keeper import SenderKeeper
