@@ -20,7 +20,7 @@ from lettergen.cli import cli
 from lettergen.directory.model import Directory, Office
 from lettergen.directory.phones import international
 from lettergen.errors import DataError, InputError
-from lettergen.util import yamlio
+from lettergen.util import files
 
 
 def run_cli(*args: str) -> tuple[int, str]:
@@ -273,7 +273,7 @@ def test_atomic_write_leaves_old_file_whole_on_failure(tmp_path: Path, monkeypat
 
     monkeypatch.setattr(os, "replace", broken_replace)
     with pytest.raises(OSError):
-        yamlio.atomic_write(target, b"new letter")
+        files.atomic_write(target, b"new letter")
     assert target.read_bytes() == b"old letter"
     assert [p.name for p in tmp_path.iterdir()] == ["letter.pdf"]  # no temporary file left
 

@@ -399,7 +399,7 @@ class Prepared:
     @property
     def folder(self) -> Path:
         """The batch folder: <output>/<campaign name>."""
-        return (self.options.output or paths.output_dir()) / self.campaign.name
+        return paths.batch_folder(self.campaign.name, self.options.output)
 
     def compose(self, planned: PlannedLetter) -> Letter:
         """The letter of one entry of the plan."""

@@ -150,7 +150,7 @@ def run(
         if "formats" in changes:
             changes["formats"] = formats.parse(changes["formats"])
         options = replace(options, **changes)
-    folder = (options.output or paths.output_dir()) / prepared.campaign.name
+    folder = paths.batch_folder(prepared.campaign.name, options.output)
     with outdir.locked(folder):
         return _Run(prepared, options, folder, progress or (lambda _: None)).go()
 
@@ -446,9 +446,9 @@ def render_one(
                 raise DataError(made.error, hint=f"office {office_id}")
             target = file if by_suffix else file.with_name(f"{file.name}.{made.format}")
             with outdir.os_errors(target):
-                from lettergen.util import yamlio
+                from lettergen.util import files
 
-                yamlio.atomic_write(target, made.data)
+                files.atomic_write(target, made.data)
             written.append((target, made.pages))
     return written
 
