@@ -29,7 +29,8 @@ from lettergen import paths
 from lettergen._version import __version__
 from lettergen.batch import folder as outdir
 from lettergen.compose.letter import Letter
-from lettergen.render import formats
+from lettergen.render import fonts, formats
+from lettergen.render.pdf import FONTS
 from lettergen.util import files
 
 if TYPE_CHECKING:
@@ -76,9 +77,6 @@ def _fingerprint(fmt: str, templates: Path) -> str:
     the registry) and library versions: a change to any of them makes a rerun render that
     format again."""
     from importlib.metadata import version
-
-    from lettergen.render import fonts
-    from lettergen.render.pdf import FONTS
 
     digest = hashlib.sha256(__version__.encode())
     digest.update(formats.code_fingerprint(fmt).encode())

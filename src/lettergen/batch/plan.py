@@ -18,18 +18,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lettergen import campaign as campaigns
 from lettergen import paths
 from lettergen.batch import folder as outdir
 from lettergen.campaign import Campaign, Sender, check_sender
-from lettergen.campaign.signers import Signer, signer_named
+from lettergen.campaign.signers import Signer, load_signers, signer_named
 from lettergen.campaign.targets import Targets
 from lettergen.compose.composer import Recipient, compose_letter
+from lettergen.compose.joint import make_joint
 from lettergen.compose.letter import Letter
 from lettergen.directory import phones
-from lettergen.directory.model import Directory
-from lettergen.directory.routing import route, serving_office
+from lettergen.directory.model import Directory, load_directories
+from lettergen.directory.routing import country_code, route, serving_office
 from lettergen.errors import DataError, InputError, LettergenError, ManyErrors
+from lettergen.language.languages import auto_language, load_language
 from lettergen.render import formats
+from lettergen.render.tiff import FaxSettings
 
 if TYPE_CHECKING:
     from lettergen.render.tiff import FaxSettings
@@ -125,7 +129,6 @@ def from_request(
     """The BatchOptions a recorded request stands for. The signers file must still be there
     and hold what it held: a batch rendered again from another list would fax other letters
     than the ones the group checked. `place` names the manifest in error messages."""
-    from lettergen.render.tiff import FaxSettings
 
     try:
         targets = request["targets"]
@@ -366,7 +369,6 @@ def make_plan(
 
 def directory_for(campaign: Campaign, path: Path | None = None) -> Directory:
     """The campaign's directory: the file it names in data/directories/, or the one given."""
-    from lettergen.directory.model import load_directories
 
     if path is None:
         path = paths.directories_dir() / f"{campaign.directory}.yaml"
@@ -414,19 +416,14 @@ class Prepared:
             cover=self.options.cover,
         )
         if planned.signatories:
-            from lettergen.compose.joint import make_joint
-            from lettergen.language.languages import language
-
             letter = make_joint(
-                letter, language(planned.language, self.templates), planned.signatories
+                letter, load_language(planned.language, self.templates), planned.signatories
             )
         return letter
 
 
 def prepare(options: BatchOptions) -> Prepared:
     """Load and check everything a batch needs before a single letter is written."""
-    from lettergen import campaign as campaigns
-    from lettergen.campaign.signers import load_signers
 
     templates = paths.templates_dir()
     campaign = campaigns.load(options.campaign)
@@ -479,7 +476,6 @@ def prepare(options: BatchOptions) -> Prepared:
 def check_targets(campaign: Campaign, directory: Directory) -> None:
     """The campaign's targets name countries and offices its directory knows: every problem at
     once, with the campaign file and line."""
-    from lettergen.directory.routing import country_code
 
     errors: list[LettergenError] = []
     for country in campaign.targets.countries:
@@ -503,7 +499,6 @@ def check_targets(campaign: Campaign, directory: Directory) -> None:
 def by_office_language(campaign: Campaign, templates: Path) -> Callable[[Recipient], str]:
     """--lang auto: for each office, the first official language of its host country that has
     templates and the campaign's texts, else the campaign's default language."""
-    from lettergen.language.languages import auto_language
 
     have = campaign.languages
     return lambda r: auto_language(r.office.country, have, campaign.default_language, templates)
@@ -511,6 +506,5 @@ def by_office_language(campaign: Campaign, templates: Path) -> Callable[[Recipie
 
 def draft_languages(languages: Iterable[str], templates: Path) -> list[str]:
     """The languages among these whose translation is still a draft."""
-    from lettergen.language.languages import language
 
-    return [code for code in sorted(set(languages)) if language(code, templates).draft]
+    return [code for code in sorted(set(languages)) if load_language(code, templates).draft]

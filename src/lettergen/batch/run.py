@@ -43,6 +43,8 @@ from lettergen.errors import DataError, LettergenError
 from lettergen.render import formats
 from lettergen.render.formats import Output, WriteSettings
 from lettergen.render.pipeline import render_files
+from lettergen.render.tiff import FaxSettings
+from lettergen.util import files
 
 log = logging.getLogger(__name__)
 
@@ -168,8 +170,6 @@ class _Run:
         self.prepared, self.options, self.folder, self.step = prepared, options, folder, step
         fax = None
         if any(formats.get(f).uses_fax_settings for f in options.formats):
-            from lettergen.render.tiff import FaxSettings
-
             fax = options.fax_settings or FaxSettings()
         self.settings = WriteSettings(prepared.templates, fax, len(prepared.plan.signers) > 1)
         self.result = Result(
@@ -446,8 +446,6 @@ def render_one(
                 raise DataError(made.error, hint=f"office {office_id}")
             target = file if by_suffix else file.with_name(f"{file.name}.{made.format}")
             with outdir.os_errors(target):
-                from lettergen.util import files
-
                 files.atomic_write(target, made.data)
             written.append((target, made.pages))
     return written

@@ -26,6 +26,7 @@ from typing import Any
 
 from lettergen.directory import countries, phones
 from lettergen.directory.model import Directory, Office, load_directory
+from lettergen.directory.sources import hostlist, spreadsheet
 from lettergen.errors import InputError, Place
 from lettergen.util import files, yamlio
 
@@ -374,7 +375,6 @@ class Newer:
 def read_newer(path: Path, state: str, mapping: Path | None = None) -> Newer:
     """A directory YAML or an exported spreadsheet (a whole directory: an office missing from
     it is closed), or with a mapping a host-country list (it covers its host only)."""
-    from lettergen.directory.sources import hostlist, spreadsheet
 
     if mapping is not None:
         found = hostlist.read(path, mapping)

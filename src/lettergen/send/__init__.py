@@ -22,9 +22,10 @@ from lettergen import paths
 from lettergen.batch import manifest
 from lettergen.batch import run as batch
 from lettergen.batch.plan import BatchOptions, from_request, prepare
-from lettergen.errors import DataError
+from lettergen.errors import DataError, InputError, Place
 from lettergen.send.config import SendConfig
 from lettergen.send.ledger import PENDING, Delivery, Ledger, Synced
+from lettergen.send.report import write_reports
 from lettergen.send.runner import (
     Progress,
     Runner,
@@ -159,8 +160,6 @@ def send(
             counts = working.counts()
             reports = []
             if working is ledger:
-                from lettergen.send.report import write_reports
-
                 # The PDF summary waits for `status --report`: WeasyPrint takes seconds to load.
                 reports = write_reports(ledger, folder, campaign_name(campaign), pdf=False)
             else:
@@ -173,7 +172,6 @@ def send(
 def open_ledger(campaign: str | Path, out: Path | None = None) -> Ledger:
     """The campaign's ledger for reading (`lettergen status`)."""
     folder = batch_folder(campaign, out)
-    from lettergen.errors import InputError, Place
 
     if not (folder / "ledger.sqlite").is_file():
         raise InputError(
