@@ -61,6 +61,7 @@ class Row:
     signer: str
     warnings: list[str] = field(default_factory=list)
     input_hash: str = ""  # of everything the file is made from: a rerun skips it if unchanged
+    text: str = ""  # hash of the letter's wording (compose.variants.text_key), signer aside
 
 
 ROW_KEYS = tuple(f.name for f in fields(Row))
@@ -235,7 +236,11 @@ def write(
         "lettergen": __version__,
         "request": request,
     }
-    tail = {"skipped": [asdict(s) for s in skipped], "failed": [asdict(f) for f in failed]}
+    tail = {
+        "skipped": [asdict(s) for s in skipped],
+        "failed": [asdict(f) for f in failed],
+        "texts_per_office": texts_per_office(spool.records()),
+    }
 
     def json_parts() -> Iterator[str]:
         yield json.dumps(head, ensure_ascii=False, indent=2)[:-2] + ',\n  "letters": ['
@@ -261,6 +266,16 @@ def write(
     for name, parts in ((JSON_NAME, json_parts), (CSV_NAME, csv_parts)):
         changed |= _write_if_changed(folder / name, parts)
     return changed
+
+
+def texts_per_office(records: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """Office id → how many different wordings its letters have (phrasing variants): the
+    letters of a drive to one office are not one form letter."""
+    texts: dict[str, set[str]] = {}
+    for record in records:
+        if record.get("text"):
+            texts.setdefault(record["office_id"], set()).add(record["text"])
+    return {office: len(found) for office, found in sorted(texts.items())}
 
 
 class Spool:

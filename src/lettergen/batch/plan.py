@@ -27,6 +27,7 @@ from lettergen.campaign.targets import Targets
 from lettergen.compose.composer import Recipient, compose_letter
 from lettergen.compose.joint import make_joint
 from lettergen.compose.letter import Letter
+from lettergen.compose.variants import Choice
 from lettergen.directory import phones
 from lettergen.directory.model import Directory, load_directories
 from lettergen.directory.routing import country_code, route, serving_office
@@ -177,6 +178,9 @@ class PlannedLetter:
     signer: Signer | None
     language: str
     signatories: tuple[Signer, ...] = ()  # a joint letter's signers, listed after its signature
+    #: The signer's place in the batch's signers file (None: no file): letters to one office
+    #: take consecutive combinations of the phrasing variants (compose.variants).
+    index: int | None = None
 
 
 @dataclass(frozen=True)
@@ -195,6 +199,10 @@ class Plan:
     signers: Sequence[Signer | None] = (None,)
     skipped: list[Skip] = field(default_factory=list)
     joint: bool = False  # one letter per office, listing every signer
+    #: The signers are a file's (batch --signers): letters to an office take consecutive
+    #: combinations of the phrasing variants by the signer's place in it. Otherwise each
+    #: letter's combination is the hash of its office and signer.
+    file_order: bool = False
 
     def letters(self) -> Iterator[PlannedLetter]:
         if self.joint:
@@ -202,9 +210,11 @@ class Plan:
             for recipient, language in self.recipients:
                 yield PlannedLetter(recipient, None, language, signatories)
             return
-        for signer in self.signers:
+        for index, signer in enumerate(self.signers):
             for recipient, language in self.recipients:
-                yield PlannedLetter(recipient, signer, language)
+                yield PlannedLetter(
+                    recipient, signer, language, index=index if self.file_order else None
+                )
 
     def __len__(self) -> int:
         return len(self.recipients) * (1 if self.joint else len(self.signers))
@@ -414,12 +424,25 @@ class Prepared:
             sender=self.sender,
             templates=self.templates,
             cover=self.options.cover,
+            choice=_choice(planned),
         )
         if planned.signatories:
             letter = make_joint(
                 letter, load_language(planned.language, self.templates), planned.signatories
             )
         return letter
+
+
+def _choice(planned: PlannedLetter) -> Choice | None:
+    """The phrasing variants of a planned letter: a joint letter (one per office) takes the
+    first wording of each; a letter of a signers file the signer's place in it (so the first
+    letters to an office are as many different texts as the variants allow); any other the
+    hash of office and signer (the same as on the supporter page)."""
+    if planned.signatories:
+        return Choice(alternative=0)
+    if planned.index is not None:
+        return Choice.in_batch(planned.recipient.office.id, planned.index)
+    return None
 
 
 def prepare(options: BatchOptions) -> Prepared:
@@ -470,6 +493,7 @@ def prepare(options: BatchOptions) -> Prepared:
             code,
         )
     the_plan.joint = options.joint
+    the_plan.file_order = options.signers is not None
     return Prepared(campaign, directory, the_plan, sender, options, templates)
 
 

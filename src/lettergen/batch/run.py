@@ -36,6 +36,7 @@ from lettergen.batch.plan import (
 )
 from lettergen.batch.plan import prepare as prepare_options
 from lettergen.campaign.targets import Targets
+from lettergen.compose import variants
 from lettergen.compose.letter import Letter
 from lettergen.directory import phones
 from lettergen.directory.model import Office
@@ -80,6 +81,8 @@ class Result:
     #: "<office> (<signer>): why": letters of a drive laid out in full, not stamped
     laid_out_in_full: list[str] = field(default_factory=list)
     made: list[tuple[str, int]] = field(default_factory=list)  # one letter's files (render)
+    #: office id → different wordings among its letters (phrasing variants), as in the manifest
+    texts_per_office: dict[str, int] = field(default_factory=dict)
 
     @property
     def unchanged(self) -> int:
@@ -349,6 +352,7 @@ class _Run:
         result.unknown = self._unknown()
         result.warnings = sorted(self.warnings)
         result.long_letters = sorted(self.long)
+        result.texts_per_office = manifest.texts_per_office(self.spool.records())
         manifest.write(
             folder,
             self.prepared.campaign.name,
@@ -409,6 +413,7 @@ def _row(planned: PlannedLetter, letter: Letter, output: Output, relative: str, 
         signer=letter.author,
         warnings=warnings,
         input_hash=key,
+        text=variants.text_key(letter),
     )
 
 
@@ -456,6 +461,21 @@ def _listed(names: Iterable[str]) -> str:
     return ", ".join(names[:SHOWN]) + (" …" if len(names) > SHOWN else "")
 
 
+def _texts_line(result: Result) -> list[str]:
+    """How many different texts the offices' letters have: said when an office has several
+    letters (a drive), as 'Different texts per office: 3 to 12 (de-berlin-embassy 12, …)'."""
+    counts = result.texts_per_office
+    if not counts or result.letters <= len(counts):
+        return []
+    low, high = min(counts.values()), max(counts.values())
+    span = f"{low}" if low == high else f"{low} to {high}"
+    most = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [
+        f"Different texts per office (phrasing variants): {span} "
+        f"({_listed(f'{office} {count}' for office, count in most)})"
+    ]
+
+
 def summary(result: Result) -> list[str]:
     """The end of a batch, for people: what was written, skipped, failed, and warnings."""
     kept = (
@@ -476,6 +496,7 @@ def summary(result: Result) -> list[str]:
         lines.append(
             f"Not made by this batch, left alone ({len(result.unknown)}): {_listed(result.unknown)}"
         )
+    lines.extend(_texts_line(result))
     if result.skipped:
         lines.append(f"Skipped {len(result.skipped)}:")
         lines.extend(f"  {s.office_id}: {s.reason}" for s in result.skipped)

@@ -13,8 +13,8 @@ from lettergen import paths
 from lettergen.campaign.signers import Signer
 from lettergen.campaign.targets import Targets
 from lettergen.errors import InputError, LettergenError, ManyErrors, Place
+from lettergen.util import alternatives, yamlio
 from lettergen.util import text as hygiene
-from lettergen.util import yamlio
 
 log = logging.getLogger(__name__)
 
@@ -92,10 +92,17 @@ class Campaign:
     default_language: str
     subject: dict[str, str]
     case: dict[str, str]  # Markdown
-    demands: dict[str, tuple[str, ...]]
+    demands: dict[str, tuple[str, ...]]  # the first (or only) wording of each demand
     sender: Sender
     targets: Targets
     lines: dict[str, int] = field(default_factory=dict, compare=False)
+    #: Reviewed alternatives of the demands, by language: one tuple per demand, its first
+    #: item the wording in `demands`. Only languages whose demands have alternatives.
+    demand_variants: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+
+    def demand_alternatives(self, lang: str) -> tuple[tuple[str, ...], ...]:
+        """Each demand's wordings in a language (one, unless the campaign gives variants)."""
+        return self.demand_variants.get(lang) or tuple((d,) for d in self.demands[lang])
 
     @property
     def languages(self) -> list[str]:
@@ -191,7 +198,19 @@ def _texts(
         else:
             where = Place(place.path, value.line_of(lang), f"{key}.{lang}")
             result[str(lang)] = _clean(text.strip(), where, errors, LIMITS[key])
+            if key == "case":
+                _check_markers(result[str(lang)], where, errors)
     return result
+
+
+def _check_markers(text: str, where: Place, errors: list[LettergenError]) -> None:
+    """A case's phrasing variants (`%% name` … `%% or` … `%% end`) well formed; the line is the
+    marker's in the file (the text starts on the line after its key, as a block does)."""
+    try:
+        alternatives.parse(text)
+    except alternatives.VariantSyntaxError as exc:
+        line = (where.line or 0) + exc.line if where.line else None
+        errors.append(InputError(exc.message, replace(where, line=line)))
 
 
 def load(name_or_path: str | Path) -> Campaign:
@@ -228,7 +247,8 @@ def load(name_or_path: str | Path) -> Campaign:
         errors.append(InputError("letter_date is not a date (YYYY-MM-DD)", at("letter_date")))
     subject = _texts(data, "subject", at("subject"), errors)
     case = _texts(data, "case", at("case"), errors)
-    demands = _demands(data, at("demands"), errors)
+    worded = _demands(data, at("demands"), errors)
+    demands = {lang: tuple(d[0] for d in items) for lang, items in worded.items()}
     default_language = str(data.get("default_language") or "en")
     sender = _sender(data.get("sender"), at("sender"), errors)
     targets = _targets(data.get("targets"), at("targets"), errors)
@@ -254,6 +274,9 @@ def load(name_or_path: str | Path) -> Campaign:
         sender=sender,
         targets=targets,
         lines={key: data.line_of(key) for key in data},
+        demand_variants={
+            lang: items for lang, items in worded.items() if any(len(d) > 1 for d in items)
+        },
     )
 
 
@@ -268,7 +291,9 @@ def _datetime_error(key: str, place: Place) -> InputError:
 
 def _demands(
     data: yamlio.Mapping, place: Place, errors: list[LettergenError]
-) -> dict[str, tuple[str, ...]]:
+) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Each language's demands, each a tuple of its wordings: a demand is a text, or a list of
+    reviewed alternatives that say exactly the same."""
     value = data.get("demands")
     if not isinstance(value, yamlio.Mapping) or not value:
         errors.append(
@@ -277,25 +302,32 @@ def _demands(
             )
         )
         return {}
+
+    def text(item: Any) -> bool:
+        return isinstance(item, str) and bool(item.strip())
+
+    def demand(item: Any) -> bool:
+        return text(item) or (isinstance(item, list) and bool(item) and all(map(text, item)))
+
     result = {}
     for lang, items in value.items():
-        ok = (
-            isinstance(items, list)
-            and items
-            and all(isinstance(i, str) and i.strip() for i in items)
-        )
-        if not ok:
+        where = Place(place.path, value.line_of(lang), f"demands.{lang}")
+        if not (isinstance(items, list) and items and all(map(demand, items))):
             errors.append(
                 InputError(
-                    f"demands.{lang} must be a list of texts",
-                    Place(place.path, value.line_of(lang), f"demands.{lang}"),
+                    f"demands.{lang} must be a list of texts (a demand with reviewed variants: "
+                    "a list of texts)",
+                    where,
                 )
             )
-        else:
-            where = Place(place.path, value.line_of(lang), f"demands.{lang}")
-            result[str(lang)] = tuple(
-                _clean(" ".join(i.split()), where, errors, LIMITS["demands"]) for i in items
+            continue
+        result[str(lang)] = tuple(
+            tuple(
+                _clean(" ".join(i.split()), where, errors, LIMITS["demands"])
+                for i in (item if isinstance(item, list) else [item])
             )
+            for item in items
+        )
     return result
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from lettergen.campaign import Campaign, Sender
 from lettergen.campaign.signers import Signer
+from lettergen.compose import variants
 from lettergen.compose.letter import Block, Letter, ListBlock, Paragraph
 from lettergen.compose.markdown import to_blocks
 from lettergen.directory.model import Head, Office
@@ -108,9 +109,11 @@ def compose_letter(
     sender: Sender | None = None,
     templates: Path | None = None,
     cover: bool = False,
+    choice: variants.Choice | None = None,
 ) -> Letter:
     """Compose one letter. `state` is the sending state's ISO code (the directory's); `cover`
-    adds a fax cover sheet."""
+    adds a fax cover sheet; `choice` picks the phrasing variants (default: by a hash of the
+    office and the signer's name, see compose.variants)."""
     language = load_language(lang, templates)
     campaign.require_language(lang)
     sender = sender or campaign.sender
@@ -157,7 +160,9 @@ def compose_letter(
             language.string("labels.subject") + " " + language.bind_titles(campaign.subject[lang])
         ).strip(),
         salutation=language.string(_form(language, role, "salutation", head), **context),
-        body=_body(language, campaign, recipient, sender, signer, context),
+        body=_body(
+            language, campaign, recipient, sender, signer, context, choice or variants.Choice()
+        ),
         # A language may close differently by addressee (French repeats the form of address).
         closing=language.string(_form(language, role, "closing", head), **context),
         signature=tuple(
@@ -289,14 +294,35 @@ def _body(
     sender: Sender,
     signer: Signer,
     context: dict[str, Any],
+    choice: variants.Choice,
 ) -> tuple[Block, ...]:
-    """The prose template filled with the campaign's case and demands, as blocks.
+    """The prose template filled with the campaign's case and demands, as blocks, each group of
+    phrasing variants (the template's, the case's, the demands') set in the chosen wording.
 
     The case is Markdown of its own: it is parsed on its own and its blocks put where the
     template's {{ case }} paragraph stands, so nothing in it (an unclosed code fence, say) can
     reach into the template's text or the demands.
     """
     lang = language.code
+    template = Place(language.folder / BODY_TEMPLATE)
+    case = variants.parse(campaign.case[lang])
+    demand_words = campaign.demand_alternatives(lang)
+    framing = _template_sizes(language.folder / BODY_TEMPLATE)
+    sizes = [
+        *((("template", name), size) for name, size in framing.items()),
+        *((("case", name), size) for name, size in variants.sizes(case).items()),
+        *((("demand", str(n)), len(words)) for n, words in enumerate(demand_words, 1)),
+    ]
+    varied = [(key, size) for key, size in sizes if size > 1]
+    picks = choice.picks(
+        recipient.office.id, signer.name, [(f"{k[0]}:{k[1]}", n) for k, n in varied]
+    )
+    chosen = {key: picks[f"{key[0]}:{key[1]}"] for key, _ in varied}
+    _warn_missing(language, campaign, framing, variants.sizes(case), demand_words)
+    demands = tuple(
+        language.bind_titles(words[chosen.get(("demand", str(n)), 0)])
+        for n, words in enumerate(demand_words, 1)
+    )
     markdown = language.render_body(
         **context,
         accredited=recipient.accredited,
@@ -304,31 +330,108 @@ def _body(
         sender=sender,
         signer=signer,
         case=MarkdownText(CASE_MARK),
-        demands=tuple(language.bind_titles(d) for d in campaign.demands[lang]),
+        demands=demands,
         action_date=campaign.action_date,
         letter_date=campaign.letter_date,
         action_date_text=language.format_date(campaign.action_date),
+    )
+    try:
+        pieces = variants.parse(markdown)
+    except variants.VariantSyntaxError as exc:
+        raise TemplateError(f"phrasing variants: {exc.message}", template) from None
+    markdown = variants.join(pieces, {name: chosen.get(("template", name), 0) for name in framing})
+    case_text = variants.join(
+        case, {name: chosen.get(("case", name), 0) for name, _ in variants.sizes(case).items()}
     )
     blocks: list[Block] = []
     for block in to_blocks(markdown):
         if isinstance(block, Paragraph) and CASE_MARK in block.text:
             if block.text.strip() != CASE_MARK:
-                raise TemplateError(
-                    "{{ case }} must stand in a paragraph of its own",
-                    Place(language.folder / BODY_TEMPLATE),
-                )
-            blocks.extend(to_blocks(language.bind_titles(campaign.case[lang])))
+                raise TemplateError("{{ case }} must stand in a paragraph of its own", template)
+            blocks.extend(to_blocks(language.bind_titles(case_text)))
         else:
             blocks.append(block)
-    marked = _mark_demands(
-        tuple(blocks), tuple(language.bind_titles(d) for d in campaign.demands[lang])
-    )
+    marked = _mark_demands(tuple(blocks), demands)
     if not any(isinstance(b, ListBlock) and b.role == "demands" for b in marked):
         raise TemplateError(
-            "the letter does not list the campaign's demands (a '- {{ demand }}' list)",
-            Place(language.folder / BODY_TEMPLATE),
+            "the letter does not list the campaign's demands (a '- {{ demand }}' list)", template
         )
     return marked
+
+
+def _template_sizes(path: Path) -> dict[str, int]:
+    """The phrasing variants of a prose template, read from its source: group → alternatives
+    (a group may stand in each branch of an {% if %}: the larger count)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return {}
+    return _template_sizes_of(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.cache
+def _template_sizes_of(path: str, _mtime: int, _size: int) -> dict[str, int]:
+    try:
+        return variants.sizes(variants.parse(Path(path).read_text(encoding="utf-8"), unique=False))
+    except variants.VariantSyntaxError as exc:
+        raise TemplateError(
+            f"phrasing variants: {exc.message}", Place(Path(path), exc.line)
+        ) from None
+
+
+#: The language the templates' variants are compared with.
+SOURCE_LANGUAGE = "en"
+
+
+def _warn_missing(
+    language: Language,
+    campaign: Campaign,
+    framing: dict[str, int],
+    case: dict[str, int],
+    demand_words: tuple[tuple[str, ...], ...],
+) -> None:
+    """Variants the language lacks where the reference has them (English for the templates, the
+    campaign's default language for its texts) — the language's own wordings are used, fewer
+    of them: said once per language and group, naming it."""
+    lang = language.code
+    if lang != SOURCE_LANGUAGE:
+        source = language.folder.parent / SOURCE_LANGUAGE / BODY_TEMPLATE
+        for name, size in _template_sizes(source).items():
+            if framing.get(name, 1) < size:
+                _warn_fewer(
+                    str(language.folder / BODY_TEMPLATE),
+                    name,
+                    framing.get(name, 1),
+                    size,
+                    SOURCE_LANGUAGE,
+                )
+    default = campaign.default_language
+    if lang == default or default not in campaign.case:
+        return
+    for name, size in variants.sizes(variants.parse(campaign.case[default])).items():
+        if case.get(name, 1) < size:
+            _warn_fewer(f"{campaign.path}: case.{lang}", name, case.get(name, 1), size, default)
+    reference = campaign.demand_alternatives(default)
+    for n, (mine, theirs) in enumerate(zip(demand_words, reference, strict=False), 1):
+        if len(mine) < len(theirs):
+            _warn_fewer(
+                f"{campaign.path}: demands.{lang}", f"demand {n}", len(mine), len(theirs), default
+            )
+
+
+@functools.cache
+def _warn_fewer(where: str, name: str, mine: int, theirs: int, reference: str) -> None:
+    # Once per place and group, not once per letter.
+    log.warning(
+        "%s: %s has %d wording(s) of %s where %s has %d: its letters vary less (add the "
+        "missing variants, see letter_templates/README.md)",
+        where,
+        "the group" if not name.startswith("demand ") else "the list",
+        mine,
+        repr(name) if not name.startswith("demand ") else name,
+        reference,
+        theirs,
+    )
 
 
 def _cover(
