@@ -133,7 +133,7 @@ def test_a_glued_template_fails_lang_check(templates: Path) -> None:
     codes = {f.code for f in findings if f.is_error}
     assert codes == {"glued-line", "glued-word"}, [str(f) for f in findings]
     line = next(f for f in findings if f.code == "glued-line")
-    assert line.place.path == body and line.place.line == 2
+    assert line.place.path == body and line.place.line == 3  # after '%% opening'
     glued = [f for f in findings if f.code == "glued-word"]
     assert any("'vouspour'" in f.message and "'vous' and 'pour'" in f.message for f in glued)
     # After a country's name, in letters to a head of mission about another country.

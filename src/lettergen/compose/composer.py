@@ -359,6 +359,17 @@ def _body(
     return marked
 
 
+def most_alternatives(language: Language, campaign: Campaign) -> int:
+    """The most wordings any group of phrasing variants has in a language's letters of a
+    campaign (1: no variants): trial letters and proofs show each in turn."""
+    counts = [1, *_template_sizes(language.folder / BODY_TEMPLATE).values()]
+    if language.code in campaign.case:
+        counts.extend(variants.sizes(variants.parse(campaign.case[language.code])).values())
+    if language.code in campaign.demands:
+        counts.extend(len(words) for words in campaign.demand_alternatives(language.code))
+    return max(counts)
+
+
 def _template_sizes(path: Path) -> dict[str, int]:
     """The phrasing variants of a prose template, read from its source: group → alternatives
     (a group may stand in each branch of an {% if %}: the larger count)."""

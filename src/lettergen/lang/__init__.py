@@ -25,7 +25,14 @@ from lettergen.lang import spelling
 from lettergen.lang.codes import CODES, FILES, SOURCE
 from lettergen.lang.scaffold import mark_current, new_language, source_hashes
 from lettergen.lang.texts import field_findings, static
-from lettergen.lang.trials import campaign_texts, load_campaigns, trial_offices, trials
+from lettergen.lang.trials import (
+    campaign_texts,
+    campaign_variant_findings,
+    load_campaigns,
+    trial_offices,
+    trials,
+    variant_findings,
+)
 from lettergen.language.languages import available, clear_caches
 from lettergen.language.languages import load_language as cached_language
 
@@ -92,7 +99,9 @@ def check(
                 offices = trial_offices(directories, every_office)
             found.extend(trials(translation, english, offices))
             found.extend(spelling.lang_check(translation, directories_))
+        found.extend(variant_findings(translation, english))
         found.extend(campaign_texts(translation, loaded, required=bool(asked)))
+        found.extend(campaign_variant_findings(translation, loaded))
         findings.extend(found)
     return findings
 

@@ -62,6 +62,19 @@ CODES = Codes(
             "a campaign's demands in this language differ in number from its default language's",
         ),
         "campaign-unreadable": (ERROR, "a campaign file cannot be loaded"),
+        "variants-syntax": (
+            ERROR,
+            "a '%% name' / '%% or' / '%% end' line of the phrasing variants is out of place",
+        ),
+        "variants-fewer": (
+            WARNING,
+            "a group of phrasing variants has fewer wordings than English's (or the campaign's "
+            "default language's): its letters vary less",
+        ),
+        "variants-unknown": (
+            WARNING,
+            "a group of phrasing variants English does not have (a misspelt name?)",
+        ),
         **SPELLING,
     }
 )

@@ -36,7 +36,9 @@ from typing import Any
 from lettergen import paths
 from lettergen.campaign import Sender
 from lettergen.compose.composer import Recipient, compose_letter
+from lettergen.compose.composer import most_alternatives as alternatives_in
 from lettergen.compose.letter import Letter, Paragraph
+from lettergen.compose.variants import Choice
 from lettergen.directory.model import Head, load_states
 from lettergen.directory.routing import route, serving_office
 from lettergen.errors import LettergenError, Place
@@ -425,22 +427,32 @@ def compose_trials(
 
     trials = []
     base = trial_campaign(language.code, campaign)
-    for office, country, how in targets:
-        for date in sorted({base.letter_date, base.action_date, _first_of_month(base)}):
-            try:
-                letter = compose_letter(
-                    replace(base, letter_date=date),
-                    Recipient(office, country),
-                    lang=language.code,
-                    state=state,
-                    templates=language.folder.parent,
-                    cover=True,
-                )
-            except LettergenError:
+    # Every wording of the phrasing variants in some trial: the first in every letter, each
+    # further one (k) in the letters that differ in their framing — the first target and those
+    # about a country other than the office's (the accredited clause).
+    most = alternatives_in(language, base)
+    for k in range(most):
+        for office, country, how in targets:
+            if k and not (country != office.country or (office, country, how) == targets[0]):
                 continue
-            label = office.id + (f" for {country}" if country != office.country else "")
-            lines = checked_lines(letter, len(office.address))
-            trials.append(Trial(f"{label} ({how})", letter, office.place(), lines))
+            for date in sorted({base.letter_date, base.action_date, _first_of_month(base)}):
+                try:
+                    letter = compose_letter(
+                        replace(base, letter_date=date),
+                        Recipient(office, country),
+                        lang=language.code,
+                        state=state,
+                        templates=language.folder.parent,
+                        cover=True,
+                        choice=Choice(alternative=k),
+                    )
+                except LettergenError:
+                    continue
+                label = office.id + (f" for {country}" if country != office.country else "")
+                lines = checked_lines(letter, len(office.address))
+                if k:
+                    how = f"{how}, wording {k + 1}"
+                trials.append(Trial(f"{label} ({how})", letter, office.place(), lines))
     return trials
 
 

@@ -19,7 +19,8 @@ from lettergen.directory.model import DEFAULT_ROLE, Office, load_directories
 from lettergen.errors import LettergenError, Place
 from lettergen.findings import Finding
 from lettergen.lang.codes import CODES
-from lettergen.language.languages import Language
+from lettergen.language.languages import BODY_TEMPLATE, Language
+from lettergen.util import alternatives
 
 
 def trial_offices(directory: Path | None, loaded: Any = None) -> list[tuple[Any, str]]:
@@ -190,3 +191,89 @@ def campaign_texts(
                 loaded.place("demands"),
                 code,
             )
+
+
+def variant_findings(translation: Language, english: Language) -> Iterator[Finding]:
+    """The phrasing variants of a translation's prose against English's: each group has as
+    many wordings (fewer: its letters vary less), and no group English lacks."""
+    code = translation.code
+    body = translation.folder / BODY_TEMPLATE
+    try:
+        mine = alternatives.sizes(
+            alternatives.parse(body.read_text(encoding="utf-8"), unique=False)
+        )
+    except alternatives.VariantSyntaxError as exc:
+        yield CODES.finding("variants-syntax", exc.message, Place(body, exc.line), code)
+        return
+    except OSError:
+        return  # `unreadable` says it
+    if code == english.code:
+        return
+    source = english.folder / BODY_TEMPLATE
+    try:
+        theirs = alternatives.sizes(
+            alternatives.parse(source.read_text(encoding="utf-8"), unique=False)
+        )
+    except (OSError, alternatives.VariantSyntaxError):
+        return  # English's own check reports it
+    for name, size in theirs.items():
+        if mine.get(name, 1) < size:
+            yield CODES.finding(
+                "variants-fewer",
+                f"group {name!r} has {mine.get(name, 1)} wording(s), English has {size}"
+                + ("" if name in mine else f" (add '%% {name}' … '%% or' … '%% end')"),
+                Place(body, _line_of(body, name)),
+                code,
+            )
+    for name in mine.keys() - theirs.keys():
+        yield CODES.finding(
+            "variants-unknown",
+            f"group {name!r}: English has no group of that name",
+            Place(body, _line_of(body, name)),
+            code,
+        )
+
+
+def _line_of(path: Path, name: str) -> int | None:
+    for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
+        if line.strip() == f"%% {name}":
+            return number
+    return None
+
+
+def campaign_variant_findings(
+    translation: Language, campaigns: list[tuple[Path, Any]]
+) -> Iterator[Finding]:
+    """A campaign's case and demands in the language have as many wordings as in its default
+    language."""
+    code = translation.code
+    for _path, loaded in campaigns:
+        if isinstance(loaded, LettergenError) or code == loaded.default_language:
+            continue
+        default = loaded.default_language
+        if code in loaded.case and default in loaded.case:
+            mine = alternatives.sizes(alternatives.parse(loaded.case[code]))
+            for name, size in alternatives.sizes(alternatives.parse(loaded.case[default])).items():
+                if mine.get(name, 1) < size:
+                    yield CODES.finding(
+                        "variants-fewer",
+                        f"case.{code}: group {name!r} has {mine.get(name, 1)} wording(s), "
+                        f"case.{default} has {size}",
+                        loaded.place("case"),
+                        code,
+                    )
+        if code in loaded.demands and default in loaded.demands:
+            pairs = zip(
+                loaded.demand_alternatives(code),
+                loaded.demand_alternatives(default),
+                strict=False,
+            )
+            for n, (mine_, theirs_) in enumerate(pairs, 1):
+                if len(mine_) < len(theirs_):
+                    yield CODES.finding(
+                        "variants-fewer",
+                        f"demands.{code}: demand {n} has {len(mine_)} wording(s), "
+                        f"demands.{default} has {len(theirs_)}",
+                        loaded.place("demands"),
+                        code,
+                    )
