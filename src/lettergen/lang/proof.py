@@ -28,8 +28,9 @@ from markupsafe import escape
 
 from lettergen import lang as langcheck
 from lettergen import paths
-from lettergen.compose.composer import Recipient, _context, compose_letter
+from lettergen.compose.composer import Recipient, _context, compose_letter, most_alternatives
 from lettergen.compose.letter import Letter
+from lettergen.compose.variants import Choice
 from lettergen.directory.model import Head
 from lettergen.errors import InputError, LettergenError, Place
 from lettergen.lang import spelling
@@ -57,21 +58,42 @@ def proof_letters(code: str, directory: Any) -> list[tuple[str, Letter, Letter, 
     lang = load_language(code)
     english = load_language(langcheck.SOURCE)
     result = []
-    for office, country, how in spelling.representative(directory):
-        if office.head is not None:
-            office = replace(
-                office, head=Head(SAMPLE_HEADS[office.head.gender], office.head.gender)
+    # The first wording of each phrasing variant in every letter; each further wording in the
+    # letters to the first office and to those about another country (the accredited clause).
+    chosen = spelling.representative(directory)
+    most = max(
+        most_alternatives(language_, spelling.trial_campaign(language_.code))
+        for language_ in (english, lang)
+    )
+    for k in range(most):
+        for n, (office, country, how) in enumerate(chosen):
+            if k and not (n == 0 or country != office.country):
+                continue
+            if office.head is not None:
+                office = replace(
+                    office, head=Head(SAMPLE_HEADS[office.head.gender], office.head.gender)
+                )
+            recipient = Recipient(office, country)
+            wording = f", wording {k + 1} of {most}" if most > 1 else ""
+            label = (
+                office.id
+                + (f" for {country}" if country != office.country else "")
+                + f" ({how}{wording})"
             )
-        recipient = Recipient(office, country)
-        label = office.id + (f" for {country}" if country != office.country else "") + f" ({how})"
-        letters = []
-        for language_ in (english, lang):
-            campaign = spelling.trial_campaign(language_.code)
-            letters.append(
-                compose_letter(campaign, recipient, lang=language_.code, state=directory.state)
-            )
-        filled = _filled(_context(lang, recipient, directory.state))
-        result.append((label, letters[0], letters[1], filled))
+            letters = []
+            for language_ in (english, lang):
+                campaign = spelling.trial_campaign(language_.code)
+                letters.append(
+                    compose_letter(
+                        campaign,
+                        recipient,
+                        lang=language_.code,
+                        state=directory.state,
+                        choice=Choice(alternative=k),
+                    )
+                )
+            filled = _filled(_context(lang, recipient, directory.state))
+            result.append((label, letters[0], letters[1], filled))
     return result
 
 
