@@ -1,8 +1,8 @@
 """lettergen installed from its wheel, as pipx would: templates and examples are package data,
 and a working folder made by `lettergen init` outside the checkout writes real letters.
 
-The wheel is built from this checkout (`pip wheel --no-build-isolation`, with the project venv's
-setuptools) and installed without its dependencies into a fresh venv; a .pth file lends it the
+The wheel is built as `make dist` builds it (scripts/build-wheel: `pip wheel --no-build-isolation`
+from a copy of this checkout, with the project venv's setuptools) and installed without its dependencies into a fresh venv; a .pth file lends it the
 project venv's site-packages for those, so the test runs offline. The installed lettergen must
 be the wheel's, not the checkout's: the test asserts where it was imported from.
 """
@@ -10,7 +10,6 @@ be the wheel's, not the checkout's: the test asserts where it was imported from.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import sysconfig
@@ -33,21 +32,16 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Complete
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
-    # From a copy of what the build reads, so it leaves no build/ or egg-info in the checkout.
-    source = tmp_path_factory.mktemp("source")
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copyfile(ROOT / name, source / name)
-    shutil.copytree(
-        ROOT / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
-    )
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(out), str(source)],
+    """The wheel `make dist` builds (scripts/build-wheel), the file README tells pipx users to
+    install."""
+    out = tmp_path_factory.mktemp("dist")
+    built = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "build-wheel"), str(out)],
         check=True, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
-    (built,) = out.glob("lettergen-*.whl")
-    return built
+    (wheel,) = out.glob("lettergen-*.whl")
+    assert built.stdout.strip() == str(wheel.resolve())
+    return wheel
 
 
 @pytest.fixture(scope="module")
