@@ -2,9 +2,10 @@
 and a working folder made by `lettergen init` outside the checkout writes real letters.
 
 The wheel is built as `make dist` builds it (scripts/build-wheel: `pip wheel --no-build-isolation`
-from a copy of this checkout, with the project venv's setuptools) and installed without its dependencies into a fresh venv; a .pth file lends it the
-project venv's site-packages for those, so the test runs offline. The installed lettergen must
-be the wheel's, not the checkout's: the test asserts where it was imported from.
+from a copy of this checkout, with the project venv's setuptools) and installed without its
+dependencies into a fresh venv; a .pth file lends it the project venv's site-packages for
+those, so the test runs offline. The installed lettergen must be the wheel's, not the
+checkout's: the test asserts where it was imported from.
 """
 
 from __future__ import annotations
