@@ -100,7 +100,7 @@ def test_the_docs_install_the_wheel_make_dist_builds(wheel: Path) -> None:
     built = f"dist/{wheel.name}"
     for doc in ("README.md", "docs/install.md"):
         text = (ROOT / doc).read_text(encoding="utf-8")
-        installs = re.findall(r"\bpipx? install ([^\s`]+)", text)
+        installs = re.findall(r"\bpipx? install ([^\s`,]+)", text)
         assert installs, f"{doc} shows no pipx install"
         for target in installs:
             assert fnmatch.fnmatch(built, target), f"{doc}: pip(x) install {target}"
