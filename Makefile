@@ -70,9 +70,9 @@ bench-serve: install
 dist: system-packages-demo $(DEV_STAMP)
 	$(BIN)/python scripts/build-wheel $(DIST)
 
-# Proof on a bare system (not part of `make test`; root, about 20 minutes): a minimal Debian
-# root made with mmdebstrap, a clean clone of this repository's HEAD in it, `make demo` then
-# `make test` run there as root. See scripts/bare-check.
+# Proof on a bare system (not part of `make test`; root, 30-45 minutes on 2 cores): a minimal
+# Debian root made with mmdebstrap, a clean clone of this repository's HEAD in it, `make demo`
+# then `make test` run there as root. See scripts/bare-check.
 bare-check:
 	scripts/bare-check
 
