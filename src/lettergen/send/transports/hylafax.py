@@ -17,6 +17,7 @@ import ctypes
 import logging
 import os
 import re
+import shutil
 import signal
 import subprocess
 from pathlib import Path
@@ -48,6 +49,12 @@ class HylaFax:
     name = "hylafax"
 
     def __init__(self, settings: dict[str, Any]):
+        missing = [c for c in ("sendfax", "faxstat") if shutil.which(c) is None]
+        if missing:  # found at once, before a batch is rendered or a page served
+            raise TransportError(
+                f"the hylafax transport needs HylaFAX's client ({' and '.join(missing)} not "
+                "found): apt-get install hylafax-client"
+            )
         self.host = str(settings.get("host", "localhost"))
         self.modem = str(settings.get("modem", "") or "")
         self.owner = str(settings.get("owner", "") or os.environ.get("FAXUSER", ""))
