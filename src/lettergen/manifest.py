@@ -28,6 +28,7 @@ from typing import IO, TYPE_CHECKING, Any
 from lettergen import formats, outdir, paths, yamlio
 from lettergen._version import __version__
 from lettergen.letter import Letter
+from lettergen.util import spreadsheet
 
 if TYPE_CHECKING:
     from lettergen.render.fax import FaxSettings
@@ -166,7 +167,7 @@ def _csv_rows(path: Path) -> dict[str, Row]:
         with path.open(encoding="utf-8", newline="") as handle:
             rows = {}
             for record in csv.DictReader(handle):
-                record = {k: v for k, v in record.items() if k in ROW_KEYS}
+                record = {k: spreadsheet.original(v) for k, v in record.items() if k in ROW_KEYS}
                 record["warnings"] = [w for w in (record.get("warnings") or "").split("; ") if w]
                 record["pages"] = int(record.get("pages") or 0)
                 record["input_hash"] = ""  # not trusted: render again
@@ -249,7 +250,7 @@ def write(
         writer = csv.DictWriter(buffer, fieldnames=list(ROW_KEYS), lineterminator="\n")
         writer.writeheader()
         for record in spool.records():
-            writer.writerow({**record, "warnings": "; ".join(record["warnings"])})
+            writer.writerow(spreadsheet.record({**record, "warnings": "; ".join(record["warnings"])}))
             if buffer.tell() > 1 << 16:
                 yield buffer.getvalue()
                 buffer.seek(0)

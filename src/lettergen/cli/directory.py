@@ -9,10 +9,25 @@ import click
 
 from lettergen.cli import cli
 from lettergen.cli.options import DIRECTORY_OPTION
+from lettergen.errors import LettergenError
 from lettergen.yamlio import atomic_write
 
 #: Suffixes 'directory import' reads as a spreadsheet (lettergen.directory.spreadsheet).
 SHEET_SUFFIXES = (".csv", ".xlsx", ".ods")
+
+SKIP_OPTION = click.option(
+    "--skip-bad-rows",
+    is_flag=True,
+    help="Leave out the rows that cannot be read exactly, and list them "
+    "(without it, one such row and nothing is written).",
+)
+
+
+def _echo_skipped(skipped: list[Any]) -> None:
+    for row in skipped:
+        click.echo(str(row))
+    if skipped:
+        click.echo(f"skipped rows: {len(skipped)}")
 
 
 @cli.group("directory")
@@ -25,15 +40,19 @@ def directory_group() -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="The YAML.")
 @click.option("--state", required=True, help="ISO code of the sending state, e.g. KZ.")
 @click.option("--force", is_flag=True, help="Overwrite OUTPUT, losing any hand corrections in it.")
-def directory_import(source: Path, output: Path, state: str, force: bool) -> None:
+@SKIP_OPTION
+def directory_import(
+    source: Path, output: Path, state: str, force: bool, skip_bad_rows: bool
+) -> None:
     """Read the directory text SOURCE into OUTPUT; print what was read and what was not.
 
     SOURCE may also be a spreadsheet (.csv, .xlsx, .ods) with the
-    columns 'directory export' writes (docs/directories.md)."""
+    columns 'directory export' writes (docs/directories.md): nothing is
+    written unless every row can be read exactly, or --skip-bad-rows is given."""
     from lettergen.directory import importer
 
     if source.suffix.lower() in SHEET_SUFFIXES:
-        _import_sheet(source, output, state, force)
+        _import_sheet(source, output, state, force, skip_bad_rows)
         return
     importer.refuse_overwrite(output, force)
     result = importer.import_file(source, state)
@@ -43,14 +62,29 @@ def directory_import(source: Path, output: Path, state: str, force: bool) -> Non
     click.echo("\n".join(importer.summary(result)))
 
 
-def _import_sheet(source: Path, output: Path, state: str, force: bool) -> None:
+def _import_sheet(source: Path, output: Path, state: str, force: bool, skip: bool) -> None:
+    import datetime
+    from dataclasses import replace
+
     from lettergen.directory import importer, spreadsheet
-    from lettergen.directory.model import dump_directory
+    from lettergen.directory.model import dump_directory, load_directory
 
     importer.refuse_overwrite(output, force)
-    directory = spreadsheet.import_sheet(source, state)
+    skipped: list[spreadsheet.SkippedRow] = []
+    directory = spreadsheet.import_sheet(source, state, skip_bad_rows=skip, skipped=skipped)
+    sheet = f"{source.name} ({datetime.date.today().isoformat()})"
+    directory = replace(directory, source=sheet)
+    if output.exists():
+        # Replacing a directory keeps where it came from; the sheet is a further source.
+        try:
+            before = load_directory(output).sources
+        except LettergenError:
+            before = ()
+        if before:
+            directory = replace(directory, source=before[0], further_sources=(*before[1:], sheet))
     header = f"# Imported with: lettergen directory import {source} -o {output} --state {state}\n"
     atomic_write(output, header + dump_directory(directory))
+    _echo_skipped(skipped)
     click.echo(f"wrote {output}")
     click.echo(f"offices: {len(directory)}")
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from lettergen import yamlio
 from lettergen.send.ledger import STATES, Delivery, Ledger, stamp
+from lettergen.util import spreadsheet
 
 FIELDS = (
     "id",
@@ -85,7 +86,7 @@ def delivery_csv(rows: Iterable[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(spreadsheet.record(row) for row in rows)
     return buffer.getvalue()
 
 
@@ -107,7 +108,7 @@ def dead_csv(rows: Iterable[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=DEAD_FIELDS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(dead_numbers(rows))
+    writer.writerows(spreadsheet.record(row) for row in dead_numbers(rows))
     return buffer.getvalue()
 
 
