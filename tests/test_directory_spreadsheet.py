@@ -183,7 +183,10 @@ def test_duplicate_ids_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "offices.csv"
     row = ["de-berlin-embassy", "DE", "embassy"]
     path.write_text(_csv([["id", "country", "kind"], row, row]), encoding="utf-8")
-    with pytest.raises(ManyErrors, match=r"offices.csv:3: column A \(id\): id 'de-berlin-embassy' is also the id of row 2"):
+    with pytest.raises(
+        ManyErrors,
+        match=r"offices.csv:3: column A \(id\): id 'de-berlin-embassy' is also the id of row 2",
+    ):
         spreadsheet.import_sheet(path, "KZ")
 
 

@@ -63,17 +63,26 @@ def test_manifest_csv_of_a_batch_quotes_a_formula_signer(tmp_path: Path) -> None
     result = CliRunner().invoke(
         cli,
         [
-            "batch", str(SEED_CAMPAIGN), "--directory", str(SHIPPED_DIRECTORY),
-            "--offices", "de-berlin-embassy", "--signers", str(signers), "--format", "docx",
-            "-o", str(tmp_path / "out"),
-        ],  # fmt: skip
+            "batch",
+            str(SEED_CAMPAIGN),
+            "--directory",
+            str(SHIPPED_DIRECTORY),
+            "--offices",
+            "de-berlin-embassy",
+            "--signers",
+            str(signers),
+            "--format",
+            "docx",
+            "-o",
+            str(tmp_path / "out"),
+        ],
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
     (folder,) = (tmp_path / "out").iterdir()
     with (folder / "manifest.csv").open(encoding="utf-8", newline="") as handle:
         (row,) = csv.DictReader(handle)
-    assert row["signer"] == "'=HYPERLINK(\"http://x\",\"y\")"
+    assert row["signer"] == '\'=HYPERLINK("http://x","y")'
     assert original(row["signer"]) == '=HYPERLINK("http://x","y")'
     assert row["fax"] == "+493047007125"  # a number stays usable
 
@@ -83,13 +92,13 @@ def test_delivery_and_dead_numbers_csv_quote_formulas() -> None:
     row.update(
         office_id="de-berlin-embassy",
         fax="+493047007125",
-        signer="=WEBSERVICE(\"http://x\")",
+        signer='=WEBSERVICE("http://x")',
         state="failed",
         last_error="@evil",
         updated_at="2026-11-30T10:00:00Z",
     )
     (written,) = csv.DictReader(io.StringIO(report.delivery_csv([row])))
-    assert written["signer"] == "'=WEBSERVICE(\"http://x\")"
+    assert written["signer"] == '\'=WEBSERVICE("http://x")'
     assert written["last_error"] == "'@evil"
     assert written["fax"] == "+493047007125"
     (dead,) = csv.DictReader(io.StringIO(report.dead_csv([row])))
@@ -114,7 +123,7 @@ def test_directory_export_csv_quotes_and_imports_back(tmp_path: Path) -> None:
     spreadsheet.export(_hostile(), sheet)
     rows = list(csv.DictReader(io.StringIO(sheet.read_text(encoding="utf-8-sig"))))
     assert rows[0]["city"] == "'@Berlin"
-    assert rows[0]["notes"] == "'=WEBSERVICE(\"http://x\")\n-1"
+    assert rows[0]["notes"] == '\'=WEBSERVICE("http://x")\n-1'
     assert rows[0]["faxes"] == "+493047007125"
     back = spreadsheet.import_sheet(sheet, "KZ")
     assert [o.to_record() for o in back] == [o.to_record() for o in _hostile()]
@@ -170,7 +179,7 @@ def test_formula_cells_without_values_are_errors_with_row_and_column(tmp_path: P
     with pytest.raises(ManyErrors) as caught:
         spreadsheet.import_sheet(sheet, "KZ")
     assert str(caught.value).splitlines() == [
-        f"{sheet}:2: column C (city): a formula without a value: '=CONCAT(\"Vie\",\"nna\")' "
+        f'{sheet}:2: column C (city): a formula without a value: \'=CONCAT("Vie","nna")\' '
         "(enter the value itself, or save the sheet from a spreadsheet application)",
         f"{sheet}:2: column I (faxes): a formula without a value: '=WEBSERVICE(\"http://x\")' "
         "(enter the value itself, or save the sheet from a spreadsheet application)",
@@ -187,6 +196,6 @@ def test_a_formula_with_a_value_is_read_as_its_value_and_reported(
     (office,) = spreadsheet.import_sheet(sheet, "KZ")
     assert (office.city, office.faxes) == ("Vienna", ("+4315269180",))
     assert (
-        f"{sheet}:2: column C (city): a formula ('=CONCAT(\"Vie\",\"nna\")'): "
+        f'{sheet}:2: column C (city): a formula (\'=CONCAT("Vie","nna")\'): '
         "its value 'Vienna' is read" in caplog.text
     )

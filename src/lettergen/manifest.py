@@ -250,7 +250,9 @@ def write(
         writer = csv.DictWriter(buffer, fieldnames=list(ROW_KEYS), lineterminator="\n")
         writer.writeheader()
         for record in spool.records():
-            writer.writerow(spreadsheet.record({**record, "warnings": "; ".join(record["warnings"])}))
+            writer.writerow(
+                spreadsheet.record({**record, "warnings": "; ".join(record["warnings"])})
+            )
             if buffer.tell() > 1 << 16:
                 yield buffer.getvalue()
                 buffer.seek(0)

@@ -121,18 +121,21 @@ PLACEHOLDERS = ("kind", "state", "city", "organisation")
 
 #: Words a state's name may follow: "of the", "de la", "d'", "der", "von", "del".
 _BEFORE_NAME = frozenset(
-    "of the de du des d la le l les der dem den die das von vom del el los las".split()
+    re.findall(r"\S+", "of the de du des d la le l les der dem den die das von vom del el los las")
 )
 #: Forms of state that official names start with ("the Republic of", "Königreich",
 #: "Федеративной Республики"), normalised (no accents, lower case).
 _FORMS_OF_STATE = frozenset(
-    """republic kingdom state principality duchy sultanate emirate commonwealth union
+    re.findall(
+        r"\S+",
+        """republic kingdom state principality duchy sultanate emirate commonwealth union
     republique royaume principaute duche etat sultanat emirat federation confederation
     republik bundesrepublik konigreich konigreichs konigreiches furstentum furstentums
     grossherzogtum grossherzogtums staat staates sultanats emirats
     republica reino principado ducado estado sultanato emirato federacion confederacion
     республика республики королевство королевства княжество княжества государство
-    государства султанат султаната эмират эмирата""".split()
+    государства султанат султаната эмират эмирата""",
+    )
 )
 
 #: Official long names CLDR does not give, by language (normalised keys); the forms after

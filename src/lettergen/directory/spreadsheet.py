@@ -494,7 +494,9 @@ def read_sheet(path: Path, skip_bad_rows: bool = False) -> tuple[list[Office], l
             continue
         extra = [cell for cell in values[len(header) :] if str(cell).strip()]
         if extra:
-            found.add(InputError("a cell right of the last named column", Place(path, number)), number)
+            found.add(
+                InputError("a cell right of the last named column", Place(path, number)), number
+            )
             continue
         record = _record(path, number, header, values)
         for name, message in _wrong_column(record):
@@ -522,7 +524,9 @@ def _validation_problems(
         if office.id in first:
             where = _where(path, office.line or 0, header, Place(field="id"))
             found.add(
-                InputError(f"id {office.id!r} is also the id of row {first[office.id].line}", where),
+                InputError(
+                    f"id {office.id!r} is also the id of row {first[office.id].line}", where
+                ),
                 office.line,
             )
         first.setdefault(office.id, office)
