@@ -125,17 +125,25 @@ def directory_export(directory_path: Path | None, output: Path, state: str | Non
     help="Write the state's offices: .yaml, .csv or .xlsx (needs --state).",
 )
 @click.option("--force", is_flag=True, help="Overwrite OUTPUT.")
+@SKIP_OPTION
 def directory_hostlist(
-    source: Path, mapping: Path, state: str | None, output: Path | None, force: bool
+    source: Path,
+    mapping: Path,
+    state: str | None,
+    output: Path | None,
+    force: bool,
+    skip_bad_rows: bool,
 ) -> None:
     """Read a foreign ministry's list of the missions in its country (CSV, XLSX, ODS): the
-    states and organisations in it, and with --state that state's offices, numbers in E.164."""
+    states and organisations in it, and with --state what was read for that state's offices,
+    numbers in E.164 and in international form."""
     from lettergen.directory import hostlist, importer, spreadsheet
     from lettergen.directory.model import dump_directory
 
     if output and not state:
         raise click.UsageError("-o needs --state: whose offices to write")
-    found = hostlist.read(source, mapping)
+    found = hostlist.read(source, mapping, skip_bad_rows)
+    _echo_skipped(found.skipped)
     if output and state:
         importer.refuse_overwrite(output, force)
         directory = found.directory(state)
@@ -179,8 +187,9 @@ def directory_hostlist(
 @click.option(
     "--date",
     type=click.DateTime(["%Y-%m-%d"]),
-    help="The verified date of changed and new records (default: today).",
+    help="The verified date of changed and new records the list gives none for (default: today).",
 )
+@SKIP_OPTION
 def directory_update(
     directory_file: Path,
     newer: Path | None,
@@ -190,6 +199,7 @@ def directory_update(
     out: Path | None,
     write: bool,
     date: Any,
+    skip_bad_rows: bool,
 ) -> None:
     """Compare DIRECTORY_FILE with a NEWER list (.yaml, .csv, .xlsx, .ods) office by office and
     print what is new, closed and changed; --apply writes it, keeping hand corrections."""
@@ -208,10 +218,13 @@ def directory_update(
     else:
         assert newer is not None
         state = load_directory(directory_file).state
-        found = update.read_newer(newer, state, mapping)
+        found = update.read_newer(newer, state, mapping, skip_bad_rows)
+        _echo_skipped(found.skipped)
         day = date.date() if date else None
         scope = {country_code(c) for c in covered} or found.countries
-        diff = update.update(directory_file, found.directory, found.fields, day, write, scope)
+        diff = update.update(
+            directory_file, found.directory, found.fields, day, write, scope, newer.name
+        )
     click.echo("\n".join(update.diff_lines(diff)))
     if diff.empty:
         click.echo("nothing to change")
