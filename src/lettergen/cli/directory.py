@@ -223,7 +223,14 @@ def directory_update(
         day = date.date() if date else None
         scope = {country_code(c) for c in covered} or found.countries
         diff = update.update(
-            directory_file, found.directory, found.fields, day, write, scope, newer.name
+            directory_file,
+            found.directory,
+            found.fields,
+            day,
+            write,
+            scope,
+            newer.name,
+            found.kinds,
         )
     click.echo("\n".join(update.diff_lines(diff)))
     if diff.empty:

@@ -54,6 +54,7 @@ MAPPING_KEYS = (
     "city",
     "area_code",
     "header_row",
+    "covers",
     "columns",
     "kind",
     "organisation",
@@ -91,6 +92,7 @@ class Mapping:
     kind: str = "embassy"  # the kind of a row that names none
     organisation: str = ""  # a permanent mission's organisation where the name gives none
     header_row: int = 1  # the row naming the columns (title rows above it are skipped)
+    covers: tuple[str, ...] = ()  # the kinds of office the list covers (none given: all)
 
     def headers(self, target: str) -> list[str]:
         """The column headers a target reads: 'Zip' of '{Zip} {City}' too."""
@@ -200,6 +202,16 @@ def load_mapping(path: Path) -> Mapping:
                 )
             )
         states[countries.normalise(str(name))] = text
+    covers = data.get("covers") or []
+    covers = covers if isinstance(covers, list) else [covers]
+    for kind in covers:
+        if kind not in KINDS:
+            errors.append(
+                InputError(
+                    f"covers: unknown kind {kind!r} (one of: {', '.join(KINDS)})",
+                    Place(path, line_of("covers")),
+                )
+            )
     header_row = data.get("header_row", 1)
     if not isinstance(header_row, int) or isinstance(header_row, bool) or header_row < 1:
         errors.append(
@@ -222,6 +234,7 @@ def load_mapping(path: Path) -> Mapping:
         kind=default_kind,
         organisation=str(data.get("organisation") or ""),
         header_row=header_row,
+        covers=tuple(str(k) for k in covers),
     )
 
 
@@ -497,7 +510,7 @@ def _entry(
     read = names.read_name(cell, mapping.names, mapping.kinds, mapping.states) if cell else None
     state: str | None = None
     if written:
-        state = mapping.states.get(countries.normalise(written)) or countries.country_code(written)
+        state = names.state_code(written, mapping.states)
         if state is None and _is_organisation(written, mapping):
             return HostEntry(row, written, None, None)
         if state is None:

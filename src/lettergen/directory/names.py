@@ -142,6 +142,16 @@ _FORMS_OF_STATE = frozenset(
 #: "of" are made from these too.
 LONG_NAMES: dict[str, str] = {
     "swiss confederation": "CH",
+    "argentine republic": "AR",
+    "french republic": "FR",
+    "italian republic": "IT",
+    "hellenic republic": "GR",
+    "portuguese republic": "PT",
+    "lebanese republic": "LB",
+    "tunisian republic": "TN",
+    "togolese republic": "TG",
+    "gabonese republic": "GA",
+    "oriental republic of uruguay": "UY",
     "united mexican states": "MX",
     "republic of korea": "KR",
     "korea": "KR",
@@ -200,6 +210,10 @@ ORGANISATION_NAMES: dict[str, str] = {
     "united nations office at vienna": "UNOV",
     "united nations office and other international organizations in vienna": "UNOV",
     "buro der vereinten nationen in wien": "UNOV",
+    "vereinten nationen in wien": "UNOV",
+    "united nations in vienna": "UNOV",
+    "vereinten nationen in genf": "UNOG",
+    "united nations in geneva": "UNOG",
 }
 
 

@@ -86,6 +86,7 @@ class Diff:
     offices: list[OfficeDiff]
     unchanged: int
     scope: tuple[str, ...]  # the countries the newer list covers
+    kinds: tuple[str, ...] = ()  # the kinds of office it covers (empty: all)
 
     def of(self, how: str) -> list[OfficeDiff]:
         return [d for d in self.offices if d.how == how]
@@ -157,17 +158,22 @@ def compare(
     fields: Iterable[str] = COMPARED,
     protected: dict[str, set[str]] | None = None,
     countries_covered: Iterable[str] | None = None,
+    kinds_covered: Iterable[str] | None = None,
 ) -> Diff:
     """The diff from old to newer, office by office (non-resident entries are not compared:
     lists name offices, not the countries covered from abroad). The newer list covers
-    countries_covered (a host list: its host), by default every country of either."""
+    countries_covered (a host list: its host), by default every country of either, and
+    kinds_covered (the UN's list: permanent missions), by default every kind."""
     wanted = set(fields)
     fields = [name for name in COMPARED if name in wanted]
     protected = protected or {}
     if countries_covered is None:
         countries_covered = {o.country for o in [*old, *newer] if o.resident}
     scope = tuple(sorted(countries_covered))
-    candidates = [o for o in old if o.resident and o.country in scope]
+    kinds = set(kinds_covered or ())
+    candidates = [
+        o for o in old if o.resident and o.country in scope and (not kinds or o.kind in kinds)
+    ]
     diffs: list[OfficeDiff] = []
     unchanged = 0
     for office in (o for o in newer if o.resident):
@@ -201,7 +207,7 @@ def compare(
         # An office that entries are served by stays until a person re-routes them.
         how = "closed-kept" if office.id in served else "closed"
         diffs.append(OfficeDiff(office, how))
-    return Diff(diffs, unchanged, scope)
+    return Diff(diffs, unchanged, scope, tuple(sorted(kinds)))
 
 
 def _same(name: str, a: str, b: str) -> bool:
@@ -263,6 +269,8 @@ def diff_lines(diff: Diff) -> list[str]:
                 )
     changed = sum(1 for d in diff.of("changed") if d.applied)
     compared = f" (countries compared: {', '.join(diff.scope)})" if diff.scope else ""
+    if diff.kinds:
+        compared = compared[:-1] + f"; kinds: {', '.join(diff.kinds)})"
     lines.append(
         f"{len(diff.of('new'))} new, {len(diff.of('closed'))} closed, {changed} changed, "
         f"{diff.unchanged} unchanged{compared}"
@@ -405,6 +413,7 @@ def update(
     write: bool = False,
     countries_covered: Iterable[str] | None = None,
     source: str = "",
+    kinds_covered: Iterable[str] | None = None,
 ) -> Diff:
     """Compare the directory file at path with newer; with write, apply the diff (the file is
     replaced whole, and read back to prove it is still a valid directory). `source` names the
@@ -416,7 +425,7 @@ def update(
             Place(path),
         )
     protected = hand_corrected(yamlio.read_text(path))
-    diff = compare(old, newer, fields, protected, countries_covered)
+    diff = compare(old, newer, fields, protected, countries_covered, kinds_covered)
     if write and not diff.empty:
         day = date or datetime.date.today()
         write_diff(path, diff, day, f"{source} ({day.isoformat()})" if source else "")
@@ -467,6 +476,7 @@ class Newer:
     fields: set[str]
     countries: set[str] | None = None
     skipped: list[Any] = field(default_factory=list)  # rows left out (--skip-bad-rows)
+    kinds: set[str] | None = None  # the kinds of office it covers (None: all)
 
 
 def read_newer(
@@ -482,7 +492,8 @@ def read_newer(
         targets = set(found.mapping.columns)
         if "mobiles" in targets:
             targets.add("phones")
-        return Newer(found.directory(state), targets, {found.mapping.host}, found.skipped)
+        covers = set(found.mapping.covers) or None
+        return Newer(found.directory(state), targets, {found.mapping.host}, found.skipped, covers)
     if path.suffix.lower() in (".yaml", ".yml"):
         return Newer(load_directory(path), {*COMPARED, "verified"})
     rows = spreadsheet.read_rows(path)
