@@ -99,7 +99,7 @@ def test_an_unreadable_number_is_reported_not_guessed() -> None:
     mapping = hostlist.load_mapping(MAPPING)
     numbers, problems = hostlist.parse_numbers("051) 12, 226-2807", mapping)
     assert [n.e164 for n in numbers] == ["+92512262807"]
-    assert problems == ["'12' is not a valid number of PK"]
+    assert problems == ["'051) 12' is not a valid number of PK"]
 
 
 def test_cli_writes_the_state_offices(tmp_path: Path) -> None:

@@ -67,9 +67,9 @@ MAPPING_KEYS = (
 
 #: Words that mark an organisation (a UN agency, a bank) rather than a state, in any list.
 ORGANISATION_WORDS = re.compile(
-    r"\b(united nations|UN[A-Z]*|organi[sz]ation|programme|program|fund|agency|bank|office|"
+    r"\b(united nations|organi[sz]ation|programme|program|fund|agency|bank|office|"
     r"commission of|committee|council|union|institute|federation|foundation|centre|center|"
-    r"delegation of the european|WHO|FAO|ILO|IOM|ICRC|IFRC|OSCE|ECO|SAARC)\b",
+    r"delegation of the european|(?-i:UN[A-Z]*|WHO|FAO|ILO|IOM|ICRC|IFRC|OSCE|ECO|SAARC))\b",
     re.IGNORECASE,
 )
 NONE_VALUES = {"", "-", "–", "—", "n/a", "na", "nil", "none", "/"}
@@ -182,14 +182,11 @@ def load_mapping(path: Path) -> Mapping:
     patterns = data.get("names") or []
     if not isinstance(patterns, list):
         patterns = [patterns]
-    for index, pattern in enumerate(patterns):
+    for pattern in patterns:
         problem = names.check_pattern(str(pattern))
         if problem:
             errors.append(
-                InputError(
-                    f"names: {pattern!r}: {problem}",
-                    Place(path, line_in(data.get("names"), index, "names")),  # type: ignore[arg-type]
-                )
+                InputError(f"names: {pattern!r}: {problem}", Place(path, line_of("names")))
             )
     states: dict[str, str] = {}
     for name, code in (data.get("states") or {}).items():
@@ -285,7 +282,7 @@ def parse_numbers(cell: str, mapping: Mapping) -> tuple[list[Number], list[str]]
     area = mapping.area_code
     prefix = _national_prefix(mapping.host)
     for part in re.split(r"[,;]|\band\b|\n", text):
-        part = part.strip()
+        part = as_written = part.strip()
         if part.lower() in NONE_VALUES:
             continue
         international = part.startswith("+") or part.startswith("00")
@@ -294,11 +291,11 @@ def parse_numbers(cell: str, mapping: Mapping) -> tuple[list[Number], list[str]]
             area = match[1]
             part = part[match.end() :]
         if "@" in part:
-            problems.append(f"{part!r} is an e-mail address, not a number")
+            problems.append(f"{as_written!r} is an e-mail address, not a number")
             continue
         stray = re.search(r"[^\d\s().\-–/+]", part)
         if stray:
-            problems.append(f"{part!r} is no phone number (it holds {stray[0]!r})")
+            problems.append(f"{as_written!r} is no phone number (it holds {stray[0]!r})")
             continue
         for written in _expand(part):
             digits = re.sub(r"\D", "", written)
@@ -308,13 +305,16 @@ def parse_numbers(cell: str, mapping: Mapping) -> tuple[list[Number], list[str]]
                 candidate = digits  # already in national form: "0300-8234567", "021 3583 8420"
             else:
                 candidate = prefix + (area if match or len(digits) < 9 else "") + digits
+            shown = repr(as_written)
+            if written.strip() != part.strip():
+                shown += f" ({written.strip()})"  # one alternate of several
             try:
                 parsed = phonenumbers.parse(candidate, mapping.host)
             except phonenumbers.NumberParseException:
-                problems.append(f"{written.strip()!r} is no phone number")
+                problems.append(f"{shown} is no phone number")
                 continue
             if not phonenumbers.is_valid_number(parsed):
-                problems.append(f"{written.strip()!r} is not a valid number of {mapping.host}")
+                problems.append(f"{shown} is not a valid number of {mapping.host}")
                 continue
             e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
             kind = phonenumbers.number_type(parsed)
@@ -508,10 +508,16 @@ def _entry(
     cell = values.get("name", "")
     written = values.get("state", "")
     read = names.read_name(cell, mapping.names, mapping.kinds, mapping.states) if cell else None
+    if written and not cell and not names.state_code(written, mapping.states):
+        # A mission's name in the state column is no organisation, whatever words it holds.
+        read = names.read_name(written, mapping.names, mapping.kinds, mapping.states)
+        if read:
+            problem("state", f"{written!r} is no known state", _state_hint(written, mapping))
+            return None
     state: str | None = None
     if written:
         state = names.state_code(written, mapping.states)
-        if state is None and _is_organisation(written, mapping):
+        if state is None and not read and _is_organisation(written, mapping):
             return HostEntry(row, written, None, None)
         if state is None:
             problem("state", f"{written!r} is no known state", _state_hint(written, mapping))

@@ -375,6 +375,8 @@ def _shorter(words: list[str]) -> Iterable[list[str]]:
         form = next((i for i, w in enumerate(words[:4]) if w in _FORMS_OF_STATE), None)
         if form is None or form + 1 >= len(words):
             return
+        if any(w in _BEFORE_NAME for w in words[:form]):
+            return  # "Embassy of the Republic of …" is a mission's name, not a state's
         words = words[form + 1 :]
 
 
