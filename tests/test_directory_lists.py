@@ -327,16 +327,19 @@ def test_hostlist_prints_what_it_read() -> None:
 @pytest.mark.parametrize(
     ("row", "column", "value", "message"),
     [
-        (17, "Fax", "+43 1 36791 75O", "column F (Fax): '+43 1 36791 75O' is no phone number (it holds 'O')"),
+        (17, "Fax", "+43 1 36791 75O",
+         "column F (Fax): '+43 1 36791 75O' is no phone number (it holds 'O')"),
         (17, "Fax", "02) 395-97", "column F (Fax): '02) 395-97' is not a valid number of KR"),
-        (17, "Fax", "seoul@example.kz", "column F (Fax): 'seoul@example.kz' is an e-mail address, not a number"),
-        (17, "E-mail", "02) 395-9766", "column G (E-mail): '02)' is no e-mail address"),
-        (17, "Homepage", "seoul@example.kz", "column H (Homepage): 'seoul@example.kz' is an e-mail address, not a web page"),
+        (17, "Fax", "seoul@example.kz",
+         "column F (Fax): 'seoul@example.kz' is an e-mail address, not a number"),
+        (17, "E-mail", "02) 395-9766", "column G (E-mail): '02) 395-9766' is no e-mail address"),
+        (17, "Homepage", "seoul@example.kz",
+         "column H (Homepage): 'seoul@example.kz' is an e-mail address, not a web page"),
         (
             17, "Country", "Embassy of Kazakstan",
-            "column B (Country): 'Embassy of Kazakstan': no pattern reads the kind of office and the "
-            "state in this name (add a pattern under names: in the mapping, or the state's name "
-            "under states:)",
+            "column B (Country): 'Embassy of Kazakstan': no pattern reads the kind of office and "
+            "the state in this name (add a pattern under names: in the mapping, or the state's "
+            "name under states:)",
         ),
     ],
 )  # fmt: skip

@@ -328,6 +328,8 @@ def split_emails(cell: str) -> list[str]:
 
 def email_problems(cell: str) -> list[str]:
     """What in an e-mail cell is no e-mail address (a number, a name in the wrong column)."""
+    if "@" not in cell and cell.strip().lower() not in NONE_VALUES:
+        return [f"{cell.strip()!r} is no e-mail address"]
     return [
         f"{item!r} is no e-mail address"
         for item in re.split(r"[\s,;/]+", cell)
