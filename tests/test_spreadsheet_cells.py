@@ -199,3 +199,44 @@ def test_a_formula_with_a_value_is_read_as_its_value_and_reported(
         f'{sheet}:2: column C (city): a formula (\'=CONCAT("Vie","nna")\'): '
         "its value 'Vienna' is read" in caplog.text
     )
+
+
+def _ods_with_city(path: Path, cell: str) -> None:
+    """The fixture ODS with the first office's city cell (C2) replaced by `cell`."""
+    source = Path(__file__).parent / "fixtures" / "directory-sheet.ods"
+    with zipfile.ZipFile(source) as archive:
+        parts = {info: archive.read(info) for info in archive.infolist()}
+    name = next(info for info in parts if info.filename == "content.xml")
+    xml = parts[name].decode()
+    row = xml.index("<table:table-row", xml.index("<table:table-row") + 1)
+    start = row
+    for _ in range(3):
+        start = xml.index("<table:table-cell", start + 1)
+    end = xml.index("</table:table-cell>", start) + len("</table:table-cell>")
+    parts[name] = (xml[:start] + cell + xml[end:]).encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for info, data in parts.items():
+            archive.writestr(info, data)
+
+
+def test_ods_formula_cells_are_reported(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    sheet = tmp_path / "with-value.ods"
+    _ods_with_city(
+        sheet,
+        '<table:table-cell table:formula="of:=&quot;Ber&quot;&amp;&quot;lin&quot;" '
+        'office:value-type="string" office:string-value="Berlin"><text:p>Berlin</text:p>'
+        "</table:table-cell>",
+    )
+    offices = spreadsheet.import_sheet(sheet, "KZ")
+    assert offices.offices[0].city == "Berlin"
+    assert f"{sheet}:2: column C (city): a formula" in caplog.text
+    empty = tmp_path / "without-value.ods"
+    _ods_with_city(
+        empty, '<table:table-cell table:formula="of:=WEBSERVICE(&quot;http://x&quot;)"/>'
+    )
+    with pytest.raises(ManyErrors) as caught:
+        spreadsheet.import_sheet(empty, "KZ")
+    assert str(caught.value).splitlines()[0] == (
+        f"{empty}:2: column C (city): a formula without a value: 'of:=WEBSERVICE(\"http://x\")' "
+        "(enter the value itself, or save the sheet from a spreadsheet application)"
+    )
