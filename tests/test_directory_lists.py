@@ -500,3 +500,22 @@ def test_a_typed_verified_date_is_kept(tmp_path: Path, kazakhstan: Path) -> None
     result = run("directory", "update", kazakhstan, sheet, "--apply", "--date", "2026-11-30")
     assert "           verified: (none) -> 2026-11-02" in result.output.splitlines()
     assert load_directory(kazakhstan).get("it-rome-embassy").verified == "2026-11-02"
+
+
+def test_a_formula_without_a_value_in_a_list_is_a_bad_row(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    rows = list(csv.reader(io.StringIO(KOREA.read_text(encoding="utf-8-sig"), newline="")))
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    sheet["F17"] = '="02) "&"395-9766"'  # saved by a program that stores no values
+    path = tmp_path / "foreign-missions-in-korea.xlsx"
+    book.save(path)
+    with pytest.raises(ManyErrors) as caught:
+        hostlist.read(path, MAPPINGS / "kr-mofa.yaml")
+    assert str(caught.value).splitlines()[0] == (
+        f'{path}:17: column F (Fax): a formula without a value: \'="02) "&"395-9766"\' '
+        "(enter the value itself, or save the sheet from a spreadsheet application)"
+    )

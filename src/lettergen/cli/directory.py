@@ -72,6 +72,9 @@ def _import_sheet(source: Path, output: Path, state: str, force: bool, skip: boo
     importer.refuse_overwrite(output, force)
     skipped: list[spreadsheet.SkippedRow] = []
     directory = spreadsheet.import_sheet(source, state, skip_bad_rows=skip, skipped=skipped)
+    if not directory.offices:
+        _echo_skipped(skipped)
+        raise click.ClickException(f"{source}: no office left to write: nothing written")
     sheet = f"{source.name} ({datetime.date.today().isoformat()})"
     directory = replace(directory, source=sheet)
     if output.exists():

@@ -523,7 +523,7 @@ def dump_directory(directory: Directory, comments: dict[str, list[str]] | None =
         lines += [f"  - {scalar(source)}" for source in directory.sources]
     elif directory.source:
         lines.append(f"source: {scalar(directory.source)}")
-    lines.append("offices:")
+    lines.append("offices:" if directory.offices else "offices: []")
     for office in directory.offices:
         for comment in (comments or {}).get(office.id, []):
             lines.append(f"  # {comment}")
