@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lettergen.cli import cli
 from lettergen.directory import hostlist, names, update
@@ -519,3 +521,19 @@ def test_a_formula_without_a_value_in_a_list_is_a_bad_row(tmp_path: Path) -> Non
         f'{path}:17: column F (Fax): a formula without a value: \'="02) "&"395-9766"\' '
         "(enter the value itself, or save the sheet from a spreadsheet application)"
     )
+
+
+@settings(deadline=None)  # the first call builds the table of state names
+@given(st.text(max_size=300))
+def test_any_name_cell_is_read_or_refused_quickly(text: str) -> None:
+    found = names.read_name(text)
+    assert found is None or (found.kind and len(found.state) == 2)
+
+
+@settings(deadline=None)
+@given(st.text(alphabet="0123456789 ()-/+,;.n/a", max_size=60))
+def test_any_number_cell_is_read_or_reported(text: str) -> None:
+    mapping = hostlist.load_mapping(MAPPINGS / "kr-mofa.yaml")
+    numbers, problems = hostlist.parse_numbers(text, mapping)
+    assert all(n.e164.startswith("+82") or n.e164.startswith("+") for n in numbers)
+    assert all(isinstance(p, str) for p in problems)
