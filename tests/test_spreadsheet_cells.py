@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from conftest import SEED_CAMPAIGN, SHIPPED_DIRECTORY
 from lettergen.cli import cli
-from lettergen.directory import spreadsheet
 from lettergen.directory.model import Directory, Office, load_directory
+from lettergen.directory.sources import spreadsheet
 from lettergen.errors import ManyErrors
 from lettergen.send import report
 from lettergen.util.spreadsheet import FORMULA_STARTS, cell, original

@@ -29,10 +29,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from lettergen import yamlio
 from lettergen.directory import countries, phones
 from lettergen.directory.model import Directory, Office, load_directory
 from lettergen.errors import DataError, InputError, ManyErrors, Place
+from lettergen.util import yamlio
 
 log = logging.getLogger(__name__)
 
@@ -485,7 +485,7 @@ def read_newer(
     """A directory YAML or an exported spreadsheet (a whole directory: an office missing from
     it is closed), or with a mapping a host-country list (it covers its host only). A row that
     cannot be read exactly stops it, or with skip_bad_rows is left out (Newer.skipped)."""
-    from lettergen.directory import hostlist, spreadsheet
+    from lettergen.directory.sources import hostlist, spreadsheet
 
     if mapping is not None:
         found = hostlist.read(path, mapping, skip_bad_rows)
