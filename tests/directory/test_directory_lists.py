@@ -126,6 +126,10 @@ def test_patterns_states_and_kinds_of_the_mapping_come_first() -> None:
     patterns = ["{state}: {kind} ({city})"]
     kinds = {"honorarkonsul": "consulate"}
     assert names.read_name(cell, patterns, kinds) == names.Name("consulate", "KZ", "Graz")
+    # A list with a state column of its own: the name's unknown state part is that state.
+    assert names.read_name("Botschaft des Großfürstentums Ruritanien", state="KZ") == names.Name(
+        "embassy", "KZ"
+    )
     # A name no built-in table knows, made known by the mapping.
     assert names.read_name("Embassy of Ruritania") is None
     assert names.read_name("Embassy of Ruritania", states={"ruritania": "KZ"}) == names.Name(
@@ -538,3 +542,22 @@ def test_any_number_cell_is_read_or_reported(text: str) -> None:
     numbers, problems = hostlist.parse_numbers(text, mapping)
     assert all(n.e164.startswith("+82") or n.e164.startswith("+") for n in numbers)
     assert all(isinstance(p, str) for p in problems)
+
+
+def test_a_name_beside_a_state_column_must_still_be_read(tmp_path: Path) -> None:
+    path = edited(tmp_path, AUSTRIA, 9, "Vertretung", "Konsularagentur der Russischen Föderation")
+    with pytest.raises(ManyErrors) as caught:
+        hostlist.read(path, MAPPINGS / "at-bmeia.yaml")
+    assert str(caught.value).splitlines()[0] == (
+        f"{path}:9: column B (Vertretung): 'Konsularagentur der Russischen Föderation': no "
+        "pattern reads the kind of office in this name (add a pattern under names: or the word "
+        "under kinds: in the mapping)"
+    )
+    mapping = tmp_path / "at.yaml"
+    mapping.write_text(
+        (MAPPINGS / "at-bmeia.yaml").read_text(encoding="utf-8")
+        + "kinds:\n  Konsularagentur: consulate\n",
+        encoding="utf-8",
+    )
+    office = hostlist.read(path, mapping).directory("RU").get("at-salzburg-consulate")
+    assert office.phones == ("+43662624184",)

@@ -526,8 +526,18 @@ def _entry(
         if state is None:
             problem("state", f"{written!r} is no known state", _state_hint(written, mapping))
             return None
+        if cell and read is None:
+            read = names.read_name(cell, mapping.names, mapping.kinds, mapping.states, state)
         if read and read.state != state:
             problem("name", f"{cell!r} names {read.state}, the state column {state}")
+            return None
+        if cell and read is None and "kind" not in mapping.columns:
+            # The name is where the kind is: an unread name would make a consulate an embassy.
+            problem(
+                "name",
+                f"{cell!r}: no pattern reads the kind of office in this name",
+                "add a pattern under names: or the word under kinds: in the mapping",
+            )
             return None
     elif cell and read is None:
         if _is_organisation(cell, mapping):

@@ -166,6 +166,10 @@ LONG_NAMES: dict[str, str] = {
     "vereinigte staaten von amerika": "US",
     "vereinigtes konigreich grossbritannien und nordirland": "GB",
     "republik korea": "KR",
+    "kirgisische republik": "KG",
+    "slowakische republik": "SK",
+    "tschechische republik": "CZ",
+    "arabische republik agypten": "EG",
     "volksrepublik china": "CN",
     # Spanish
     "estados unidos de america": "US",
@@ -422,9 +426,11 @@ def read_name(
     patterns: Iterable[str] = (),
     kinds: Mapping[str, str] | None = None,
     states: Mapping[str, str] | None = None,
+    state: str | None = None,
 ) -> Name | None:
     """What a name cell says, by the first pattern (the mapping's, then lettergen's) whose kind
-    and state are known; None if no pattern reads it."""
+    and state are known; None if no pattern reads it. A list that names the state in a column
+    of its own gives it as `state`: a name whose state part is not known is then that state's."""
     own = {k.lower(): v for k, v in (kinds or {}).items()}
     words = list(own) + list(KIND_WORDS)
     text = " ".join(cell.split())
@@ -434,12 +440,12 @@ def read_name(
             continue
         parts = match.groupdict()
         kind = kind_of(parts["kind"], own)
-        state = state_code(parts["state"], states)
-        if kind is None or state is None:
+        code = state_code(parts["state"], states) or state
+        if kind is None or code is None:
             continue
         city = (parts.get("city") or "").strip()
         organisation = parts.get("organisation") or ""
-        return Name(kind, state, city, organisation_code(organisation) if organisation else "")
+        return Name(kind, code, city, organisation_code(organisation) if organisation else "")
     return None
 
 
