@@ -30,7 +30,7 @@ from lettergen._version import __version__
 from lettergen.batch import folder as outdir
 from lettergen.compose.letter import Letter
 from lettergen.render import formats
-from lettergen.util import spreadsheet, yamlio
+from lettergen.util import files, spreadsheet
 
 if TYPE_CHECKING:
     from lettergen.render.tiff import FaxSettings
@@ -304,7 +304,7 @@ def _write_if_changed(path: Path, parts: Any) -> bool:
     if outdir.sha256_of(path) == digest.hexdigest():
         return False
     with outdir.os_errors(path):
-        yamlio.atomic_write_parts(path, parts())
+        files.atomic_write_parts(path, parts())
     return True
 
 

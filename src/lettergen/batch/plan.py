@@ -22,6 +22,7 @@ from lettergen import paths
 from lettergen.batch import folder as outdir
 from lettergen.campaign import Campaign, Sender, check_sender
 from lettergen.campaign.signers import Signer, signer_named
+from lettergen.campaign.targets import Targets
 from lettergen.compose.composer import Recipient, compose_letter
 from lettergen.compose.letter import Letter
 from lettergen.directory import phones
@@ -37,25 +38,11 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class Targets:
-    """Which offices: every one, those routing picks for countries, and offices by id. All
-    empty: the campaign's own targets."""
-
-    everyone: bool = False
-    countries: tuple[str, ...] = ()
-    offices: tuple[str, ...] = ()
-
-    @property
-    def given(self) -> bool:
-        return self.everyone or bool(self.countries or self.offices)
-
-
-@dataclass(frozen=True)
 class BatchOptions:
     """Everything one batch (or one `render`) is asked to do, checked once when built."""
 
     campaign: str | Path  # a name under data/campaigns/ or a file
-    targets: Targets = Targets()
+    targets: Targets = field(default_factory=Targets)
     signers: Path | None = None  # a signers CSV: one letter per signer and office
     signer: str | None = None  # one name to sign with (`render --signer`)
     language: str | None = None  # a code, "auto" (per office), or None: the campaign's own
@@ -189,9 +176,6 @@ class PlannedLetter:
     signatories: tuple[Signer, ...] = ()  # a joint letter's signers, listed after its signature
 
 
-Job = PlannedLetter  # the name of earlier releases
-
-
 @dataclass(frozen=True)
 class Skip:
     office_id: str
@@ -225,11 +209,6 @@ class Plan:
     @property
     def languages(self) -> list[str]:
         return sorted({language for _, language in self.recipients})
-
-    @property
-    def jobs(self) -> list[PlannedLetter]:
-        """Every letter, as a list (for small plans and earlier releases' callers)."""
-        return list(self.letters())
 
 
 def _resolve_office(directory: Directory, office_id: str) -> Recipient:
@@ -364,19 +343,16 @@ def assign_faxes(
     return [assigned[i] for i in sorted(assigned)], skipped
 
 
-def plan(
+def make_plan(
     directory: Directory,
     *,
     language: str | Callable[[Recipient], str],
-    everyone: bool = False,
-    countries: Iterable[str] = (),
-    offices: Iterable[str] = (),
+    targets: Targets,
     signers: Sequence[Signer] | None = None,
     include_no_fax: bool = False,
     skip_invalid_fax: bool = False,
 ) -> Plan:
     """Who gets a letter: routing, fax checks and de-duplication, one language per office."""
-    targets = Targets(everyone, tuple(countries), tuple(offices))
     chosen, invalid = check_faxes(recipients(directory, targets), skip_invalid_fax)
     faxed, skipped = assign_faxes(chosen, include_no_fax)
     # One language for the batch, or one chosen per office (--lang auto).
@@ -423,7 +399,7 @@ class Prepared:
     @property
     def folder(self) -> Path:
         """The batch folder: <output>/<campaign name>."""
-        return (self.options.output or paths.output_dir()) / self.campaign.name
+        return paths.batch_folder(self.campaign.name, self.options.output)
 
     def compose(self, planned: PlannedLetter) -> Letter:
         """The letter of one entry of the plan."""
@@ -445,12 +421,6 @@ class Prepared:
                 letter, language(planned.language, self.templates), planned.signatories
             )
         return letter
-
-    def run(self, **overrides: Any) -> Any:
-        """Write the plan's letters (see batch.run); keyword arguments replace options."""
-        from lettergen.batch import run as batch
-
-        return batch.run(self, **overrides)
 
 
 def prepare(options: BatchOptions) -> Prepared:
@@ -479,11 +449,7 @@ def prepare(options: BatchOptions) -> Prepared:
     targets = options.targets
     if not targets.given:
         check_targets(campaign, directory)
-        targets = Targets(
-            campaign.targets.all,
-            tuple(campaign.targets.countries),
-            tuple(campaign.targets.offices),
-        )
+        targets = campaign.targets
     signers: Sequence[Signer] | None = None
     if options.joint and not options.signers:
         raise DataError("--joint needs --signers: the file of the people who sign the letter")
@@ -491,12 +457,10 @@ def prepare(options: BatchOptions) -> Prepared:
         signers = load_signers(options.signers)
     elif options.signer:
         signers = [signer_named(options.signer)]
-    the_plan = plan(
+    the_plan = make_plan(
         directory,
         language=language,
-        everyone=targets.everyone,
-        countries=targets.countries,
-        offices=targets.offices,
+        targets=targets,
         signers=signers,
         include_no_fax=options.include_no_fax,
         skip_invalid_fax=options.skip_invalid_fax,

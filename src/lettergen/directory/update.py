@@ -32,7 +32,7 @@ from typing import Any
 from lettergen.directory import countries, phones
 from lettergen.directory.model import Directory, Office, load_directory
 from lettergen.errors import DataError, InputError, ManyErrors, Place
-from lettergen.util import yamlio
+from lettergen.util import files, yamlio
 
 log = logging.getLogger(__name__)
 
@@ -445,7 +445,7 @@ def write_diff(path: Path, diff: Diff, date: datetime.date | None, source: str =
     text = apply(path, diff, date or datetime.date.today(), source)
     tmp = path.with_name(f".{path.name}.check.yaml")
     try:
-        yamlio.atomic_write(tmp, text)
+        files.atomic_write(tmp, text)
         after = errors(load_directory(tmp))  # never replace a directory with one that does not load
     finally:
         tmp.unlink(missing_ok=True)
@@ -464,7 +464,7 @@ def write_diff(path: Path, diff: Diff, date: datetime.date | None, source: str =
                 )
             ]
         )
-    yamlio.atomic_write(path, text)
+    files.atomic_write(path, text)
 
 
 @dataclass

@@ -33,7 +33,7 @@ from lettergen.errors import InputError, LettergenError, Place
 from lettergen.lang import spelling
 from lettergen.lang.texts import _source
 from lettergen.language.languages import STRINGS, Language, clear_caches, language
-from lettergen.util import yamlio
+from lettergen.util import files, yamlio
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ def write_proof(code: str, output: Path, directory: Any = None) -> int:
             documents.append(document)
     pages = [page for document in documents for page in document.pages]
     data = documents[0].copy(pages).write_pdf()
-    yamlio.atomic_write(output, data)
+    files.atomic_write(output, data)
     return len(pages)
 
 
@@ -195,7 +195,7 @@ def record_review(
         )
     else:
         text = "status: reviewed\n" + block + text
-    yamlio.atomic_write(path, text)
+    files.atomic_write(path, text)
     clear_caches()
     return record
 

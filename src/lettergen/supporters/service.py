@@ -25,11 +25,11 @@ from lettergen import paths
 from lettergen.errors import DataError, InputError, LettergenError, Place
 from lettergen.send import config as configs
 from lettergen.send.config import SendConfig
-from lettergen.send.ledger import utcnow
 from lettergen.send.runner import Busy, Runner, lock
 from lettergen.send.transports import create
 from lettergen.supporters.rules import Rules
 from lettergen.supporters.store import Supporters
+from lettergen.util.clock import utcnow
 
 if TYPE_CHECKING:
     from lettergen.send.transports.email import Email
@@ -85,7 +85,7 @@ def settings(campaign: str | Path, config_path: Path | None = None) -> Settings:
                 Place(path),
             )
         _mailer(config)  # its TLS settings (a ca_file that cannot be read) are checked now
-    folder = rules.folder or paths.output_dir() / sending.campaign_name(campaign) / "supporters"
+    folder = rules.folder or paths.batch_folder(sending.campaign_name(campaign)) / "supporters"
     return Settings(folder, config, rules, path, letter_format)
 
 

@@ -38,8 +38,8 @@ from lettergen.directory.model import (
     office_from_record,
 )
 from lettergen.errors import InputError, LettergenError, ManyErrors, Place, shown
+from lettergen.util import files, yamlio
 from lettergen.util import spreadsheet as cells
-from lettergen.util import yamlio
 
 log = logging.getLogger(__name__)
 
@@ -129,9 +129,9 @@ def export(directory: Directory, path: Path) -> None:
     """Write the directory to path, as CSV or XLSX by its suffix (whole or not at all)."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        yamlio.atomic_write(path, to_csv(directory))
+        files.atomic_write(path, to_csv(directory))
     elif suffix == ".xlsx":
-        yamlio.atomic_write(path, to_xlsx(directory))
+        files.atomic_write(path, to_xlsx(directory))
     else:
         raise InputError(
             f"cannot write {suffix or 'a file without suffix'}",
