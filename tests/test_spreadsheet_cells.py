@@ -19,7 +19,7 @@ from conftest import SEED_CAMPAIGN, SHIPPED_DIRECTORY
 from lettergen.cli import cli
 from lettergen.directory.model import Directory, Office, load_directory
 from lettergen.directory.sources import spreadsheet
-from lettergen.errors import ManyErrors
+from lettergen.errors import LettergenError, ManyErrors
 from lettergen.send import report
 from lettergen.util.spreadsheet import FORMULA_STARTS, cell, original
 
@@ -240,3 +240,14 @@ def test_ods_formula_cells_are_reported(tmp_path: Path, caplog: pytest.LogCaptur
         f"{empty}:2: column C (city): a formula without a value: 'of:=WEBSERVICE(\"http://x\")' "
         "(enter the value itself, or save the sheet from a spreadsheet application)"
     )
+
+
+def test_an_unclosed_quote_is_an_error_not_one_long_cell(tmp_path: Path) -> None:
+    sheet = tmp_path / "offices.csv"
+    sheet.write_text(
+        'id,country,kind,city\nde-berlin-embassy,DE,embassy,"Berlin\nat-vienna-embassy,AT,'
+        "embassy,Vienna\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(LettergenError, match=r"offices.csv:3: not readable as CSV"):
+        spreadsheet.import_sheet(sheet, "KZ")

@@ -184,10 +184,12 @@ def _csv_rows(path: Path) -> Sheet:
     first = text.split("\n", 1)[0]
     # Excel in many locales writes ';'-separated CSV: take the separator its header row uses.
     delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+        rows = list(reader)
     except csv.Error as exc:
-        raise InputError(f"not readable as CSV ({exc})", Place(path)) from None
+        # A quote left open would otherwise read the rest of the file into one cell.
+        raise InputError(f"not readable as CSV ({exc})", Place(path, reader.line_num)) from None
     return Sheet([_cell(value) for value in row] for row in rows)
 
 
