@@ -119,7 +119,8 @@ def directory_export(directory_path: Path | None, output: Path, state: str | Non
     "--mapping",
     type=click.Path(path_type=Path, dir_okay=False),
     required=True,
-    help="The YAML telling which column holds what (docs/directories.md).",
+    help="The YAML telling which column holds what (docs/directories.md; examples in "
+    "data/mappings/).",
 )
 @click.option("--state", help="Take this sending state's offices (ISO code, e.g. KZ).")
 @click.option(
@@ -207,7 +208,8 @@ def directory_update(
     skip_bad_rows: bool,
 ) -> None:
     """Compare DIRECTORY_FILE with a NEWER list (.yaml, .csv, .xlsx, .ods) office by office and
-    print what is new, closed and changed; --apply writes it, keeping hand corrections."""
+    print what is new, closed, changed and in conflict; --apply writes it, keeping hand
+    corrections, and never writes what 'missions validate' calls an error."""
     from lettergen.directory import update
     from lettergen.directory.model import load_directory
     from lettergen.directory.routing import country_code
