@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lettergen.send.ledger import STATES, Delivery, Ledger, stamp
-from lettergen.util import files
+from lettergen.util import files, spreadsheet
 
 FIELDS = (
     "id",
@@ -85,7 +85,7 @@ def delivery_csv(rows: Iterable[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(spreadsheet.record(row) for row in rows)
     return buffer.getvalue()
 
 
@@ -107,7 +107,7 @@ def dead_csv(rows: Iterable[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=DEAD_FIELDS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(dead_numbers(rows))
+    writer.writerows(spreadsheet.record(row) for row in dead_numbers(rows))
     return buffer.getvalue()
 
 
