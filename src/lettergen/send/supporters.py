@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from lettergen import text as hygiene
 from lettergen.errors import DataError
 from lettergen.send.ledger import Ledger, parse_stamp, stamp, utcnow
 from lettergen.send.rules import Rules
@@ -119,8 +120,9 @@ def keyed(secret: bytes, text: str) -> str:
 
 
 def signer_text(name: str) -> str:
-    """The signer as the limits compare them: cleaned text, case-folded, spaces collapsed."""
-    return " ".join(name.casefold().split())
+    """The signer as the limits compare them: lettergen.text.key, the folding the signers
+    file's duplicate check uses (case, fullwidth letters, spaces, zero-width characters)."""
+    return hygiene.key(name)
 
 
 class Supporters:
