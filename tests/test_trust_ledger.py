@@ -128,7 +128,11 @@ def test_a_ledger_row_cannot_make_the_sender_read_a_file_outside_its_folder(
             )  # fmt: skip
             store.db.execute(
                 "UPDATE requests SET file = ?, sha256 = ? WHERE id = ?",
-                ("../secret.pdf", hashlib.sha256(secret.read_bytes()).hexdigest(), asked.request.id),
+                (
+                    "../secret.pdf",
+                    hashlib.sha256(secret.read_bytes()).hexdigest(),
+                    asked.request.id,
+                ),
             )
         with pytest.raises(LettergenError, match=r"outside"):
             run_sender(setup, stop=threading.Event(), once=True)
@@ -255,7 +259,10 @@ def test_a_ledger_locked_by_another_program_is_one_line(
     monkeypatch.setattr(ledgers, "BUSY_SECONDS", 0.5)
     folder = tmp_path / "out" / "x"
     write_batch(folder, 2)
-    assert CliRunner().invoke(cli, ["send", "x", "-o", str(folder.parent), "--no-render"]).exit_code == 0
+    assert (
+        CliRunner().invoke(cli, ["send", "x", "-o", str(folder.parent), "--no-render"]).exit_code
+        == 0
+    )
     other = sqlite3.connect(folder / "ledger.sqlite", isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     try:
@@ -288,13 +295,17 @@ def small_fs(tmp_path: Path) -> Iterator[Path]:
 
 
 def _fill(folder: Path) -> None:
-    with open(folder / "filler", "wb") as out:
-        try:
-            while True:
-                out.write(b"\0" * 4096)
-                out.flush()
-        except OSError:
-            pass
+    """Fill the file system to its last byte."""
+    fd = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    try:
+        for size in (65536, 4096, 512, 1):
+            try:
+                while True:
+                    os.write(fd, b"\0" * size)
+            except OSError:
+                pass
+    finally:
+        os.close(fd)
 
 
 def test_a_full_disk_at_start_and_mid_run_is_one_line_and_sends_nothing_twice(

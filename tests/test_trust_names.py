@@ -72,7 +72,9 @@ def test_fullwidth_letters_are_the_same_signer_for_fax_it_for_me(tmp_path: Path)
     from lettergen.send.supporters import signer_text
     from test_web_fax import Clock, app_for, ask, settings
 
-    assert signer_text("ＡＮＮＡ　ＷＥＢＥＲ") == text.key("Anna Weber") == signer_text("Anna Weber")
+    assert (
+        signer_text("ＡＮＮＡ　ＷＥＢＥＲ") == text.key("Anna Weber") == signer_text("Anna Weber")
+    )
     client = app_for(Site(SEED_CAMPAIGN), settings(tmp_path), Clock())
     assert ask(client, name="Anna Weber").status_code == 200
     assert ask(client, name="ＡＮＮＡ　ＷＥＢＥＲ").status_code == 429

@@ -50,8 +50,10 @@ def _is_control(char: str) -> bool:
 def _shows(char: str) -> bool:
     """A character that leaves a mark on the page (not a space, a format or control
     character, a lone combining mark or a filler)."""
-    return unicodedata.category(char)[0] not in "ZC" and char not in FILLERS and (
-        unicodedata.category(char) not in ("Mn", "Me")
+    return (
+        unicodedata.category(char)[0] not in "ZC"
+        and char not in FILLERS
+        and (unicodedata.category(char) not in ("Mn", "Me"))
     )
 
 
