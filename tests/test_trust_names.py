@@ -57,7 +57,7 @@ def test_the_signers_file_refuses_it_with_its_line(tmp_path: Path, value: str) -
         with pytest.raises(LettergenError) as caught:
             load_signers(path)
         message = str(caught.value)
-        assert f"signers.csv:3" in message and column in message, message
+        assert "signers.csv:3" in message and column in message, message
 
 
 @pytest.mark.parametrize("value", REFUSED.values(), ids=REFUSED.keys())

@@ -82,14 +82,17 @@ def test_an_unexpected_error_on_a_private_link_logs_no_token(
 
 
 def test_a_redirect_never_carries_a_forged_host(site: Site) -> None:
+    """Werkzeug answers a path with doubled slashes with a 308 to the merged one, and built
+    its address from the Host header."""
     client = create_app(site, letters_per_minute=0).test_client()
-    for path in ("/static", "/admin/"):
+    for path, merged in [("//", "/"), ("/fax//abc", "/fax/abc"), ("/static//style.css", None)]:
         response = client.get(path, headers={"Host": "evil.example"})
-        if response.status_code in (301, 302, 303, 307, 308):
-            location = response.headers["Location"]
-            assert "evil.example" not in location and location.startswith("/"), location
-    response = client.get("/static", headers={"Host": "evil.example"})
-    assert response.status_code == 308  # the case that carried the forged host
+        assert response.status_code == 308
+        location = response.headers["Location"]
+        assert "evil.example" not in location and location.startswith("/"), location
+        assert not location.startswith("//")
+        if merged:
+            assert location == merged
 
 
 # /admin
@@ -186,12 +189,13 @@ http {{
 }}
 """
     )
-    process = subprocess.Popen(
-        [NGINX, "-p", str(folder), "-c", str(conf)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
+    with (folder / "logs" / "stderr.log").open("wb") as errors:
+        process = subprocess.Popen(
+            [NGINX, "-p", str(folder), "-c", str(conf)],
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 20
         while True:
@@ -200,7 +204,7 @@ http {{
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    error = process.stderr.read().decode() if process.stderr else ""
+                    error = (folder / "logs" / "stderr.log").read_text(errors="replace")
                     pytest.fail(f"nginx did not start: {error}")
                 time.sleep(0.1)
         yield port
@@ -285,9 +289,7 @@ def test_the_per_address_limit_counts_supporters_not_the_proxy(
             assert anna.ask("Anna Weber 3", **{"X-Forwarded-For": "198.51.100.8"}) == 429
             jan = Browser(port, "127.0.0.3")
             assert jan.ask("Jan Novák") == (200 if trusted else 429)
-            # Straight to the page, bypassing the proxy: the header is not believed.
-            direct = Browser(upstream, "127.0.0.3")
-            assert direct.ask("Jan Novák 2", **{"X-Forwarded-For": "198.51.100.9"}) == (
-                200 if trusted else 429
-            )
+            if trusted:  # straight to the page, bypassing the proxy: the header is not believed
+                direct = Browser(upstream, "127.0.0.2")
+                assert direct.ask("Anna Weber 4", **{"X-Forwarded-For": "198.51.100.9"}) == 429
     assert "127.0.0.2" not in (tmp_path / "serve.log").read_text()

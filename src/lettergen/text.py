@@ -86,7 +86,7 @@ def refusal(text: str) -> tuple[str, int, str] | None:
 
 def _name(char: str) -> str:
     names = {"\n": "NEW LINE", "\r": "CARRIAGE RETURN", "\x85": "NEXT LINE"}
-    return names.get(char) or unicodedata.name(char, "a line break")
+    return names.get(char) or str(unicodedata.name(char, "LINE BREAK"))
 
 
 #: The longest signer or sender field (a name, an organisation, an address line).
@@ -138,9 +138,10 @@ def clean(text: str) -> str:
 
 def key(text: str) -> str:
     """The one folding that says two names are the same signer, wherever it is asked (the
-    signers file's duplicate check, Fax it for me's limits). A text as duplicates are found: cleaned, without any joiner, compatibility-normalised,
-    case-folded, runs of white space made one space ("Анна  Смирнова", "анна смирнова" and
-    "Анна Смир\u200bнова" are the same person)."""
+    signers file's duplicate check, Fax it for me's limits): cleaned, without any joiner,
+    compatibility-normalised (fullwidth letters are letters), case-folded, runs of white space
+    made one space ("Анна  Смирнова", "анна смирнова", "Анна Смир\u200bнова" and "ＡＮＮＡ"
+    for "Anna" are the same person)."""
     text = clean(text)
     for char in JOINERS:
         text = text.replace(char, "")

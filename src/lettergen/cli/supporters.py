@@ -38,8 +38,19 @@ def supporters() -> None:
     hidden=True,
     help="Stop (after the letter in hand) when this process is gone: set by `serve`.",
 )
+@click.option(
+    "--i-know-the-ledger-was-lost",
+    "ledger_lost",
+    is_flag=True,
+    help="The supporter folder's ledger is missing or was replaced, and cannot be restored: "
+    "start a new one (the requests it held are lost; their letters are deleted).",
+)
 def send_command(
-    campaign_name: str, config_path: Path | None, once: bool, parent_pid: int | None
+    campaign_name: str,
+    config_path: Path | None,
+    once: bool,
+    parent_pid: int | None,
+    ledger_lost: bool,
 ) -> None:
     """Fax supporters' letters as they come, until stopped (SIGTERM or Ctrl-C finish the
     letter in hand first). `lettergen serve --fax-for-me` runs this for you."""
@@ -56,7 +67,7 @@ def send_command(
             signal.signal(number, ask)
     if parent_pid is not None:
         threading.Thread(target=_stop_without, args=(parent_pid, stop), daemon=True).start()
-    run_sender(setup, stop=stop, once=once)
+    run_sender(setup, stop=stop, once=once, ledger_lost=ledger_lost)
 
 
 def _stop_without(parent_pid: int, stop: threading.Event) -> None:

@@ -124,7 +124,7 @@ def open_checked(
     path = folder / FILENAME
     recorded, mark = _recorded(folder)
     if mark is not None and recorded is not None and path.exists() and not accept_new:
-        _, device, inode, how = (mark.split() + ["", "", "", ""])[:4]
+        _, device, inode, how = [*mark.split(), "", "", "", ""][:4]
         status = os.stat(path)
         if f"{status.st_dev} {status.st_ino}" == f"{device} {inode}":
             raise LedgerLost(

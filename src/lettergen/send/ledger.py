@@ -12,6 +12,7 @@ transport, never blindly sent again.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import os
@@ -446,10 +447,8 @@ class Ledger:
 def _create_private(path: Path) -> None:
     """A new ledger is created 0600: it holds signers' names (a batch's) or supporters'
     requests; SQLite gives its -wal and -shm files the same mode."""
-    try:
+    with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass
 
 
 class LedgerUnusable(InputError):

@@ -15,6 +15,7 @@ only resets the limits; it never holds anything a supporter typed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import secrets
@@ -56,10 +57,8 @@ def server_secret() -> bytes:
                 out.write(secrets.token_hex(32) + "\n")
                 out.flush()
                 os.fsync(out.fileno())
-            try:
+            with contextlib.suppress(FileExistsError):
                 os.link(temporary, path)  # two processes at once: the first one's key wins
-            except FileExistsError:
-                pass
         finally:
             temporary.unlink(missing_ok=True)
         return _read(path)

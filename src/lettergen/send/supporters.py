@@ -37,7 +37,8 @@ from typing import Any
 
 from lettergen import text as hygiene
 from lettergen.errors import DataError
-from lettergen.send.ledger import FILENAME, Ledger, parse_stamp, stamp, utcnow
+from lettergen.send.identity import inside, open_checked
+from lettergen.send.ledger import Ledger, parse_stamp, stamp, utcnow
 from lettergen.send.rules import Rules
 from lettergen.send.schedule import Policy
 from lettergen.send.secret import server_secret
@@ -161,16 +162,15 @@ class Supporters:
         clock: Callable[[], datetime] = utcnow,
         secret: bytes | None = None,
         busy_seconds: float | None = None,
+        accept_new: bool = False,
     ) -> Supporters:
-        """The folder's requests over its ledger. `secret` keys the signer hashes (default:
-        the server's secret, send/secret.py); `busy_seconds`: how long to wait for a ledger
-        another process holds (the page waits little, see web/fax.py)."""
+        """The folder's requests over its ledger, if it is the ledger the folder recorded
+        (send/identity.py: a missing or replaced one is LedgerLost, unless `accept_new`).
+        `secret` keys the signer hashes (default: the server's secret, send/secret.py);
+        `busy_seconds`: how long to wait for a ledger another process holds (the page waits
+        little, see web/fax.py)."""
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        ledger = (
-            Ledger.beside(folder)
-            if busy_seconds is None
-            else Ledger(folder / FILENAME, busy_seconds=busy_seconds)
-        )
+        ledger = open_checked(folder, accept_new=accept_new, busy_seconds=busy_seconds)
         try:
             return cls(ledger, folder, rules, clock=clock, secret=secret)
         except BaseException:
@@ -361,7 +361,12 @@ class Supporters:
     def letter(self, request: Request) -> bytes:
         if not request.file:
             raise DataError(f"fax request {request.id}: its letter is deleted")
-        return (self.folder / request.file).read_bytes()
+        return self._path(request).read_bytes()
+
+    def _path(self, request: Request) -> Path:
+        """The request's letter file, proven to lie in letters/ (the ledger names it)."""
+        name = str(request.file).removeprefix(f"{LETTERS}/")
+        return inside(self.folder / LETTERS, name, f"fax request {request.id}")
 
     # --- changing ------------------------------------------------------------------------
 
@@ -428,7 +433,7 @@ class Supporters:
                 (request.id,),
             )
             if request.file:
-                (self.folder / request.file).unlink(missing_ok=True)
+                self._path(request).unlink(missing_ok=True)
         self._checkpoint()
         log.info("fax request %d: personal data erased", request.id)
         return self.get(request.id)
