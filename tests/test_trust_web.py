@@ -293,3 +293,70 @@ def test_the_per_address_limit_counts_supporters_not_the_proxy(
                 direct = Browser(upstream, "127.0.0.2")
                 assert direct.ask("Anna Weber 4", **{"X-Forwarded-For": "198.51.100.9"}) == 429
     assert "127.0.0.2" not in (tmp_path / "serve.log").read_text()
+
+
+# A lost supporter ledger
+
+
+def test_a_lost_supporter_ledger_stops_the_sender_and_the_page_starts_no_new_one(
+    site: Site, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The ledger deleted under a running sender: the page does not start a new ledger (the
+    sender, still on the old one, would take its letters for strays and delete them), the
+    sender stops with one line, and a new ledger starts only when the group says so."""
+    import threading
+    from dataclasses import replace
+
+    from click.testing import CliRunner
+
+    from lettergen.cli import cli
+    from lettergen.send.fax_for_me import run_sender
+
+    setup = settings(tmp_path)
+    setup = replace(setup, rules=replace(setup.rules, poll_seconds=0.1))
+    clock = Clock()
+    client = app_for(site, setup, clock)
+    assert ask(client, name="Anna Weber").status_code == 200
+    stop, failures = threading.Event(), []
+
+    def sender() -> None:
+        try:
+            run_sender(setup, stop=stop, clock=clock)
+        except Exception as exc:  # what the sender process would print, and exit 1
+            failures.append(exc)
+
+    thread = threading.Thread(target=sender)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with sqlite3.connect(setup.folder / "ledger.sqlite") as db:
+                if db.execute("SELECT count(*) FROM deliveries WHERE state = 'sent'").fetchone()[0]:
+                    break
+            time.sleep(0.05)
+        for path in setup.folder.glob("ledger.sqlite*"):
+            path.unlink()
+        with caplog.at_level(logging.ERROR):
+            refused = ask(client, name="Jan Novák")
+        assert refused.status_code == 503 and "try again" in refused.text.lower()
+        assert not (setup.folder / "ledger.sqlite").exists()
+        assert list((setup.folder / "letters").iterdir()) == []  # nothing kept
+        assert "ledger.sqlite" in caplog.text and "missing" in caplog.text
+        thread.join(timeout=10)
+        assert not thread.is_alive(), "the sender went on with a deleted ledger"
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    (lost,) = failures
+    assert "deleted" in str(lost) and "ledger.sqlite" in str(lost) and "\n" not in str(lost)
+    config = tmp_path / "x.send.toml"
+    config.write_text(f'transport = "dry-run"\n[fax_for_me]\nfolder = "{setup.folder}"\n')
+    args = ["supporters", "send", str(SEED_CAMPAIGN), "--config", str(config), "--once"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1 and "--i-know-the-ledger-was-lost" in result.output
+    result = CliRunner().invoke(cli, [*args, "--i-know-the-ledger-was-lost"])
+    assert result.exit_code == 0, result.output
+    assert ask(client, name="Jan Novák").status_code == 200
+    run_sender(setup, stop=threading.Event(), clock=clock, once=True)
+    with sqlite3.connect(setup.folder / "ledger.sqlite") as db:
+        assert [s for (s,) in db.execute("SELECT state FROM deliveries")] == ["sent"]
