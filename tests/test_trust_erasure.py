@@ -147,3 +147,34 @@ def test_the_server_secret_is_kept_outside_the_folder_and_private(
     assert server_secret() == first and len(first) == 32
     monkeypatch.setenv("LETTERGEN_SERVER_SECRET", "from the environment")
     assert server_secret() == hashlib.sha256(b"from the environment").digest()
+
+
+def test_a_ledger_of_an_earlier_release_loses_its_salt_and_is_keyed_again(tmp_path: Path) -> None:
+    """Earlier releases keyed signer hashes with a salt kept in the ledger: opened now, the
+    salt is deleted, the kept request keyed with the server's secret, the erased one's hash
+    dropped."""
+    from lettergen.send.rules import Rules
+    from lettergen.send.supporters import keyed, signer_text
+
+    folder = tmp_path / "supporters"
+    with Supporters.open(folder, Rules(), secret=b"old") as store:
+        for name in ("Anna Weber", "Jan Novák"):
+            store.ask(
+                b"%PDF-1.4 " + name.encode(), pages=1, name=name, organisation="", town="",
+                office_id="o", fax="+493047007125", country="DE", language="en",
+                address_key="a",
+            )  # fmt: skip
+        salt = "ab" * 32
+        with store.ledger.transaction() as db:
+            db.execute("INSERT INTO meta VALUES ('signer_salt', ?)", (salt,))
+            db.execute(
+                "UPDATE requests SET name = NULL, signer_key = ? WHERE id = 2",
+                (keyed(bytes.fromhex(salt), signer_text("Jan Novák")),),
+            )
+    with Supporters.open(folder, Rules(), secret=b"new") as store:
+        keys = [k for (k,) in store.db.execute("SELECT signer_key FROM requests ORDER BY id")]
+        assert keys == [keyed(b"new", signer_text("Anna Weber")), None]
+        assert (
+            store.db.execute("SELECT count(*) FROM meta WHERE key = 'signer_salt'").fetchone()[0]
+            == 0
+        )

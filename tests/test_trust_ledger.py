@@ -368,3 +368,23 @@ def test_ledgers_and_supporter_letters_are_private(tmp_path: Path) -> None:
     }
     assert all(mode == 0o600 for mode in modes.values()), modes
     assert stat.S_IMODE((tmp_path / "supporters" / "letters").stat().st_mode) == 0o700
+
+
+def test_a_corrupt_supporter_ledger_is_one_line_for_every_supporters_command(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "supporters"
+    folder.mkdir()
+    (folder / "ledger.sqlite").write_bytes(b"this is not a database" * 100)
+    config = tmp_path / "x.send.toml"
+    config.write_text(f'transport = "dry-run"\n[fax_for_me]\nfolder = "{folder}"\n')
+    campaign = Path(__file__).resolve().parents[1] / "data/campaigns/free-zhanusov-2002.yaml"
+    for command in (["list"], ["purge"], ["approve", "1"], ["send", "--once"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "lettergen", "supporters", command[0], str(campaign),
+             *command[1:], "--config", str(config)],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        assert done.returncode == 1, (command, done.stdout + done.stderr)
+        line = one_line_error(done.stdout + done.stderr)
+        assert "ledger.sqlite" in line and "not a delivery ledger" in line, line

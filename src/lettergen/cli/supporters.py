@@ -87,10 +87,14 @@ def _stop_without(parent_pid: int, stop: threading.Event) -> None:
 def list_command(campaign_name: str, config_path: Path | None, as_json: bool) -> None:
     """Requests per state, faxes per state, and the requests waiting for review."""
     from lettergen.send.fax_for_me import settings
+    from lettergen.send.ledger import FILENAME, ledger_errors
     from lettergen.send.supporters import Supporters
 
     setup = settings(campaign_name, config_path)
-    with Supporters.open(setup.folder, setup.rules) as store:
+    with (
+        ledger_errors(setup.folder / FILENAME),
+        Supporters.open(setup.folder, setup.rules) as store,
+    ):
         requests, faxes = store.counts(), store.ledger.counts()
         held = store.requests("held")
     if as_json:
@@ -125,10 +129,14 @@ def list_command(campaign_name: str, config_path: Path | None, as_json: bool) ->
 
 def _moderate(campaign_name: str, config_path: Path | None, ids: tuple[int, ...], how: str) -> None:
     from lettergen.send.fax_for_me import settings
+    from lettergen.send.ledger import FILENAME, ledger_errors
     from lettergen.send.supporters import Supporters
 
     setup = settings(campaign_name, config_path)
-    with Supporters.open(setup.folder, setup.rules) as store:
+    with (
+        ledger_errors(setup.folder / FILENAME),
+        Supporters.open(setup.folder, setup.rules) as store,
+    ):
         for request_id in ids:
             done = getattr(store, how)(store.get(request_id))
             click.echo(f"request {request_id}: {done.state}")
@@ -160,10 +168,14 @@ def purge_command(campaign_name: str, config_path: Path | None) -> None:
     few minutes too): unconfirmed requests past their time, letters sent, anything past the
     retention period."""
     from lettergen.send.fax_for_me import settings
+    from lettergen.send.ledger import FILENAME, ledger_errors
     from lettergen.send.supporters import Supporters
 
     setup = settings(campaign_name, config_path)
-    with Supporters.open(setup.folder, setup.rules) as store:
+    with (
+        ledger_errors(setup.folder / FILENAME),
+        Supporters.open(setup.folder, setup.rules) as store,
+    ):
         done = store.purge()
     click.echo(
         f"expired {done['expired']}, sent {done['sent']}, past retention {done['retention']}, "

@@ -26,7 +26,7 @@ from lettergen.errors import DataError, InputError, LettergenError, Place
 from lettergen.send import config as configs
 from lettergen.send.config import SendConfig
 from lettergen.send.identity import Guard, LedgerLost
-from lettergen.send.ledger import utcnow
+from lettergen.send.ledger import FILENAME, ledger_errors, utcnow
 from lettergen.send.rules import Rules
 from lettergen.send.runner import Busy, Runner, lock
 from lettergen.send.supporters import Supporters
@@ -118,9 +118,12 @@ def run_sender(
             if stop.wait(BUSY_WAIT):
                 return
     try:
-        with Supporters.open(
-            setup.folder, setup.rules, clock=clock, accept_new=ledger_lost
-        ) as store:
+        with (
+            ledger_errors(setup.folder / FILENAME),
+            Supporters.open(
+                setup.folder, setup.rules, clock=clock, accept_new=ledger_lost
+            ) as store,
+        ):
             # No journal here: it would keep a hash of each supporter's letter; the requests
             # a new ledger could send again are in the lost one.
             guard = Guard(store.ledger, setup.folder, journal=False)
