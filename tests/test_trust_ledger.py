@@ -388,3 +388,39 @@ def test_a_corrupt_supporter_ledger_is_one_line_for_every_supporters_command(
         assert done.returncode == 1, (command, done.stdout + done.stderr)
         line = one_line_error(done.stdout + done.stderr)
         assert "ledger.sqlite" in line and "not a delivery ledger" in line, line
+
+
+def test_a_letter_the_journal_says_went_is_resent_only_when_a_person_asks(
+    tmp_path: Path,
+) -> None:
+    """After a lost ledger, a letter handed over but not known to be sent is `unknown`;
+    --resend-unknown sends it (once), and later runs do not take it back to `unknown`."""
+    from lettergen.send.identity import Journal, read_journal
+    from lettergen.send.ledger import Delivery
+
+    folder = tmp_path / "out" / "x"
+    letters = write_batch(folder, 2)
+    with smtp_server(refuse_mechanisms=()) as (server, port):
+        journal = Journal(folder)
+        first = letters[0]
+        journal.handed(
+            "0123456789ab",
+            Delivery(
+                1, first.office_id, first.signer, first.fax, "DE", "en", first.file,
+                first.sha256, 1, "sending", 1, "email", None, None, None, None, None, None,
+            ),  # type: ignore[arg-type]
+        )  # fmt: skip
+        journal.close()
+        (folder / "ledger.id").write_text("0123456789ab\n")
+        code, output = lettergen(folder, port)
+        assert code == 1 and LOST in one_line_error(output)
+        code, output = lettergen(folder, port, LOST)
+        assert code == 1, output  # one letter is unknown: a person must look
+        assert received(server) == Counter({letters[1].fax.lstrip("+"): 1})
+        assert status(folder) == {"sent": 1, "unknown": 1}
+        code, output = lettergen(folder, port, "--resend-unknown")
+        assert code == 0, output
+        assert status(folder) == {"sent": 2}
+        assert lettergen(folder, port)[0] == 0
+        assert len(server.messages) == 2
+    assert [r["event"] for r in read_journal(folder)][:2] == ["handed", "handed"]

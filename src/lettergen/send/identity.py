@@ -43,6 +43,8 @@ JOURNAL = "ledger.journal"
 #: The option with which a user accepts that the ledger is lost and a new one starts.
 LOST_FLAG = "--i-know-the-ledger-was-lost"
 _MAGIC = b"SQLite format 3\0"
+#: How the event of a row that took the journal's word begins.
+_ADOPTED = f"from {JOURNAL}:"
 
 
 class LedgerLost(DataError):
@@ -308,7 +310,15 @@ def adopt_journal(ledger: Ledger, folder: Path) -> list[str]:
             return False
         return int(attempts.get(record.get("delivery"), -1)) >= int(record.get("attempt") or 0)
 
+    already = {
+        d
+        for (d,) in ledger.db.execute(
+            "SELECT DISTINCT delivery_id FROM events WHERE detail LIKE ?", (f"{_ADOPTED}%",)
+        )
+    }
     for delivery in ledger.deliveries(*PENDING):
+        if delivery.id in already:  # adopted before, then queued again by a person
+            continue
         earlier = [
             r for key in _keys(delivery.__dict__) for r in handed.get(key, []) if not remembered(r)
         ]
@@ -318,8 +328,9 @@ def adopt_journal(ledger: Ledger, folder: Path) -> list[str]:
         went = any((r.get("ledger"), r.get("delivery")) in sent for r in earlier)
         state = "sent" if went else "unknown"
         detail = (
-            f"handed over at {record.get('at')} through ledger {record.get('ledger')}, which "
-            f"does not remember it; {'sent' if went else 'outcome unknown'} (from {JOURNAL})"
+            f"{_ADOPTED} handed over at {record.get('at')} through ledger "
+            f"{record.get('ledger')}, which does not remember it; "
+            f"{'sent' if went else 'outcome unknown'}"
         )
         _adopt(ledger, delivery, state, detail, str(record.get("at") or ""))
         adopted.append(f"{delivery.office_id} ({delivery.fax}): {state}")
