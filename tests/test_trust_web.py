@@ -16,7 +16,7 @@ import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -360,3 +360,45 @@ def test_a_lost_supporter_ledger_stops_the_sender_and_the_page_starts_no_new_one
     run_sender(setup, stop=threading.Event(), clock=clock, once=True)
     with sqlite3.connect(setup.folder / "ledger.sqlite") as db:
         assert [s for (s,) in db.execute("SELECT state FROM deliveries")] == ["sent"]
+
+
+def test_the_sender_sees_requests_the_page_adds_while_it_watches_its_ledger(
+    site: Site, tmp_path: Path
+) -> None:
+    """The sender checks its ledger's identity with stat() only: opening and closing the file
+    in its process would drop SQLite's locks on it, the page's connection would then delete
+    the write-ahead log the sender still reads, and the sender would never see a new request
+    (seen once: a request approved on /admin was never sent)."""
+    import sys
+
+    setup = settings(tmp_path)
+    config = tmp_path / "x.send.toml"
+    config.write_text(
+        'transport = "dry-run"\n[hours]\nhours = "00:00-24:00"\ndays = "mon-sun"\n'
+        f'[fax_for_me]\npoll_seconds = 0.2\nfolder = "{setup.folder}"\n'
+    )
+    client = app_for(site, setup, Clock())
+    assert ask(client, name="Anna Weber").status_code == 200  # the ledger exists
+    sender = subprocess.Popen(
+        [sys.executable, "-m", "lettergen", "supporters", "send", str(SEED_CAMPAIGN),
+         "--config", str(config)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        for number, name in enumerate(("Jan Novák", "Maria Lopez"), start=2):
+            time.sleep(1.5)  # the sender has looked at its ledger a few times meanwhile
+            assert ask(client, name=name).status_code == 200
+            deadline = time.monotonic() + 30
+            while True:
+                # Closed at once: an open connection here would hold a lock of its own.
+                with closing(sqlite3.connect(setup.folder / "ledger.sqlite")) as db:
+                    sent = db.execute(
+                        "SELECT count(*) FROM deliveries WHERE state = 'sent'"
+                    ).fetchone()[0]
+                if sent == number:
+                    break
+                assert time.monotonic() < deadline, f"request {number} was never sent"
+                time.sleep(0.2)
+    finally:
+        os.killpg(sender.pid, signal.SIGTERM)
+        sender.wait(timeout=30)

@@ -149,7 +149,8 @@ def _construct_int(loader: _LineLoader, node: yaml.ScalarNode) -> int:
         return int(loader.construct_yaml_int(node))
     except ValueError:
         raise _Refused(
-            f"a number of {len(node.value):,} characters; no value lettergen reads is that long",
+            f"a number of {len(node.value):,} characters; no value lettergen reads is that "
+            "long (a date is written YYYY-MM-DD)",
             node.start_mark.line + 1,
         ) from None
 

@@ -16,8 +16,8 @@ The ledger is the truth about delivery, so losing it must never mean sending aga
   ``sent`` (the journal saw it sent) or ``unknown`` (waiting for a person, as after a crash).
 
 While a ledger is used, `Watch.check` compares the file at its path with the one opened (device
-and inode, a size that never shrinks, SQLite's header): deleted, replaced or truncated, the run
-stops before the next letter instead of writing on into a file nobody will read again.
+and inode, a size that never shrinks): deleted, replaced or truncated, the run stops before the
+next letter instead of writing on into a file nobody will read again.
 """
 
 from __future__ import annotations
@@ -42,7 +42,6 @@ ID_FILE = "ledger.id"
 JOURNAL = "ledger.journal"
 #: The option with which a user accepts that the ledger is lost and a new one starts.
 LOST_FLAG = "--i-know-the-ledger-was-lost"
-_MAGIC = b"SQLite format 3\0"
 #: How the event of a row that took the journal's word begins.
 _ADOPTED = f"from {JOURNAL}:"
 
@@ -205,10 +204,9 @@ class Watch:
         if status.st_size < self.size:
             self._damaged("truncated")
         self.size = status.st_size
-        if status.st_size:
-            with open(self.path, "rb") as handle:
-                if handle.read(len(_MAGIC)) != _MAGIC:
-                    self._damaged("overwritten")
+        # Only stat(): opening and closing the file in this process would drop the POSIX locks
+        # SQLite holds on it, and another connection closing would then delete the write-ahead
+        # log this one still reads (and it would see nothing new again).
 
     def _damaged(self, how: str, device: int | None = None, inode: int | None = None) -> Any:
         """Damaged in place: SQLite may write its log back into the file when it closes, and

@@ -53,7 +53,7 @@ HEADERS = {
 
 #: A fax request's private link (/fax/<token>, /fax/<token>/confirm/<code>): whoever holds it
 #: may see and delete the request, so logs show the route, not the token.
-_PRIVATE_PATH = re.compile(r"/fax/[^/\s'\"?]+(/confirm/[^/\s'\"?]+)?")
+_PRIVATE_PATH = re.compile(r"(?<![^\s\"'=])/fax/[^/\s'\"?]+(/confirm/[^/\s'\"?]+)?")
 #: gunicorn's "Invalid request from ip=…": the client's address, in a message.
 _ADDRESS = re.compile(r"\bip=.*?(?=: |\s|$)")
 #: The config key of the trusted proxies' networks (create_app sets it).
