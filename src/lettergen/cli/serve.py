@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from lettergen.cli import cli
 from lettergen.cli.options import CAMPAIGN_ARGUMENT
+from lettergen.cli.root import cli
 
 if TYPE_CHECKING:
-    from lettergen.send.fax_for_me import Settings
-    from lettergen.send.keeper import SenderKeeper
+    from lettergen.supporters.keeper import SenderKeeper
+    from lettergen.supporters.service import Settings
 
 ADMIN_PASSWORD_VARIABLE = "LETTERGEN_ADMIN_PASSWORD"
 
@@ -117,7 +117,7 @@ def serve(
     if ledger_lost and not fax_for_me:
         raise click.UsageError("--i-know-the-ledger-was-lost goes with --fax-for-me")
     setup = fax_settings(campaign_name, config_path, ledger_lost) if fax_for_me else None
-    counts = paths.output_dir() / site.campaign.name / "serve-counts.sqlite" if admin else None
+    counts = paths.batch_folder(site.campaign.name) / "serve-counts.sqlite" if admin else None
     app = create_app(
         site,
         letters_per_minute=letters_per_minute,
@@ -153,9 +153,9 @@ def fax_settings(
 ) -> Settings:
     """The send settings and rules, checked; the folder's ledger checked (send/identity.py)
     and purged once before serving."""
-    from lettergen.send.fax_for_me import settings
     from lettergen.send.ledger import FILENAME, ledger_errors
-    from lettergen.send.supporters import Supporters
+    from lettergen.supporters.service import settings
+    from lettergen.supporters.store import Supporters
 
     setup = settings(campaign_name, config_path)
     with (
@@ -178,7 +178,7 @@ def keep_sender(campaign_name: str, config_path: Path | None) -> SenderKeeper:
     """`lettergen supporters send` as a process of its own, kept running: a fax line or an
     SMTP server that hangs never holds up the page, the page's workers never send, and a
     sender that stops is started again (send/keeper.py)."""
-    from lettergen.send.keeper import SenderKeeper
+    from lettergen.supporters.keeper import SenderKeeper
 
     command = [sys.executable, "-m", "lettergen", "supporters", "send", campaign_name]
     if config_path is not None:

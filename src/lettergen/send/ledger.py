@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from lettergen.errors import DataError, InputError, Place
+from lettergen.util.clock import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -122,10 +123,6 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX requests_address ON requests (address_key, created_at);
     """,
 )
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def stamp(moment: datetime) -> str:

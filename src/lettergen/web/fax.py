@@ -23,10 +23,11 @@ from typing import Any
 from flask import Flask, Response, abort, redirect, request, url_for
 
 from lettergen.errors import DataError
-from lettergen.send.fax_for_me import Settings, send_mail
 from lettergen.send.identity import LedgerLost
-from lettergen.send.ledger import FILENAME, LedgerUnusable, ledger_errors, utcnow
-from lettergen.send.supporters import Refused, Request, Supporters, keyed
+from lettergen.send.ledger import FILENAME, LedgerUnusable, ledger_errors
+from lettergen.supporters.service import Settings, send_mail
+from lettergen.supporters.store import Refused, Request, Supporters, keyed
+from lettergen.util.clock import utcnow
 from lettergen.web import security
 from lettergen.web.forms import SignerForm
 from lettergen.web.site import Choice, Site

@@ -1,7 +1,7 @@
 """The supporter's form: what they type, cleaned and checked as a signers file row is.
 
 The page and the signers CSV accept and refuse the same names: both clean through
-lettergen.text (NFC, zero-width characters dropped, bidirectional controls refused, a length a
+lettergen.util.text (NFC, zero-width characters dropped, bidirectional controls refused, a length a
 letter can carry). Every problem is reported beside its field, all at once.
 """
 
@@ -11,7 +11,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from lettergen import text as hygiene
+from lettergen.util import text as hygiene
 
 #: A plain check, enough to catch a typo; the address is only ever shown back, never mailed.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -34,8 +34,8 @@ class Problem(ValueError):
 
 
 def clean(value: str, limit: int) -> str:
-    """A text as the letter will carry it (lettergen.text.clean, then stripped). What
-    lettergen.text.refusal refuses is a Problem of its kind ('bidi', 'line_break', 'control',
+    """A text as the letter will carry it (lettergen.util.text.clean, then stripped). What
+    lettergen.util.text.refusal refuses is a Problem of its kind ('bidi', 'line_break', 'control',
     'invisible'), as is text longer than `limit` ('too_long')."""
     text = hygiene.clean(value).strip()
     refused = hygiene.refusal(text)
