@@ -57,6 +57,14 @@ OUTPUT_OPTION = click.option(
 @click.option(
     "--changed-is-new", is_flag=True, help="A letter changed since it was sent goes out again."
 )
+@click.option(
+    "--i-know-the-ledger-was-lost",
+    "ledger_lost",
+    is_flag=True,
+    help="The folder's delivery ledger is missing or was replaced, and you cannot restore it: "
+    "start a new one (the file found is kept as ledger.sqlite.lost-N; letters the journal "
+    "records as handed over are still never sent again).",
+)
 def send_command(
     campaign_name: str,
     config_path: Path | None,
@@ -75,6 +83,7 @@ def send_command(
     resend_unknown: bool,
     retry_failed: bool,
     changed_is_new: bool,
+    ledger_lost: bool,
 ) -> None:
     """Fax the letters a batch of CAMPAIGN wrote, each once, within office hours.
 
@@ -111,6 +120,7 @@ def send_command(
             resend_unknown=resend_unknown,
             retry_failed=retry_failed,
             changed_is_new=changed_is_new,
+            ledger_lost=ledger_lost,
             stop=stop,
             on_change=show,
         )
@@ -153,13 +163,14 @@ def status_command(
     """What reached whom: one line per letter of CAMPAIGN, from the delivery ledger."""
     from lettergen import send as sending
     from lettergen.send import report as reports
-    from lettergen.send.ledger import TRANSITIONS
+    from lettergen.send.ledger import FILENAME, TRANSITIONS, ledger_errors
 
     if states:
         for state, following in TRANSITIONS.items():
             click.echo(f"{state:8} → {', '.join(following) or '(final)'}")
         return
-    with sending.open_ledger(campaign_name, output) as ledger:
+    path = sending.batch_folder(campaign_name, output) / FILENAME
+    with ledger_errors(path), sending.open_ledger(campaign_name, output) as ledger:
         if report:
             for path in reports.write_reports(
                 ledger, sending.batch_folder(campaign_name, output), campaign_name

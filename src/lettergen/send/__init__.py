@@ -14,7 +14,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -24,7 +24,8 @@ from lettergen.batch import run as batch
 from lettergen.batch.plan import BatchOptions, from_request, prepare
 from lettergen.errors import DataError, InputError, Place
 from lettergen.send.config import SendConfig
-from lettergen.send.ledger import PENDING, Delivery, Ledger, Synced
+from lettergen.send.identity import Guard, adopt_journal, open_checked, recorded_id
+from lettergen.send.ledger import FILENAME, PENDING, Delivery, Ledger, Synced, ledger_errors
 from lettergen.send.report import write_reports
 from lettergen.send.runner import (
     Progress,
@@ -106,6 +107,8 @@ class Sent:
     counts: dict[str, int]
     reports: list[Path]
     plan: list[tuple[Delivery, datetime]]  # letters waiting before the run, and when each goes
+    #: letters the journal says went through a ledger that does not remember them
+    adopted: list[str] = field(default_factory=list)
 
 
 def send(
@@ -118,68 +121,100 @@ def send(
     resend_unknown: bool = False,
     retry_failed: bool = False,
     changed_is_new: bool = False,
+    ledger_lost: bool = False,
     clock: Callable[[], datetime] = utcnow,
     stop: threading.Event | None = None,
     on_change: Callable[[Progress], None] | None = None,
     poll_seconds: float | None = None,
 ) -> Sent:
-    """Send the batch's letters that are due; see the module runner for the loop."""
+    """Send the batch's letters that are due; see the module runner for the loop.
+
+    The ledger must be the one the folder recorded (send/identity.py): a missing or replaced
+    ledger stops here, unless `ledger_lost` (the user's --i-know-the-ledger-was-lost) accepts
+    a new one; letters the journal says were handed over are never sent again either way."""
     folder = batch_folder(campaign, out)
     transport = create(config.transport, config.for_transport())
     if render:
         render_first(campaign, folder, transport.formats)
     check_folder(folder)
     letters = read_manifest(folder, transport.formats)
-    held = lock(folder)
-    try:
-        with Ledger.beside(folder) as ledger:
-            synced = ledger.sync(letters, changed_is_new=changed_is_new)
-            for label in synced.held:
-                log.warning(
-                    "%s: the letter changed after it was sent; not sent again "
-                    "(--changed-is-new sends it as a new letter)",
-                    label,
+    with ledger_errors(folder / FILENAME):
+        held = lock(folder)
+        try:
+            with open_checked(folder, accept_new=ledger_lost) as ledger:
+                synced = ledger.sync(letters, changed_is_new=changed_is_new)
+                for label in synced.held:
+                    log.warning(
+                        "%s: the letter changed after it was sent; not sent again "
+                        "(--changed-is-new sends it as a new letter)",
+                        label,
+                    )
+                adopted = adopt_journal(ledger, folder)
+                for label in adopted:
+                    log.warning(
+                        "%s, as the journal of a lost ledger records it; not sent again", label
+                    )
+                working = in_memory_copy(ledger) if config.transport == "dry-run" else ledger
+                guard = Guard(ledger, folder) if working is ledger else None
+                if resend_unknown:
+                    requeue(working, ["unknown"], "a person asked to resend (--resend-unknown)")
+                if retry_failed:
+                    requeue(working, ["failed"], "a person asked to try again (--retry-failed)")
+                runner = Runner(
+                    working,
+                    folder,
+                    transport,
+                    config.policy,
+                    clock=clock,
+                    stop=stop,
+                    on_change=on_change,
+                    guard=guard,
+                    **({"poll_seconds": poll_seconds} if poll_seconds is not None else {}),
                 )
-            working = in_memory_copy(ledger) if config.transport == "dry-run" else ledger
-            if resend_unknown:
-                requeue(working, ["unknown"], "a person asked to resend (--resend-unknown)")
-            if retry_failed:
-                requeue(working, ["failed"], "a person asked to try again (--retry-failed)")
-            runner = Runner(
-                working,
-                folder,
-                transport,
-                config.policy,
-                clock=clock,
-                stop=stop,
-                on_change=on_change,
-                **({"poll_seconds": poll_seconds} if poll_seconds is not None else {}),
-            )
-            plan = [(d, runner.due_at(d)) for d in working.deliveries(*PENDING)]
-            progress = runner.run(watch=watch)
-            counts = working.counts()
-            reports = []
-            if working is ledger:
-                # The PDF summary waits for `status --report`: WeasyPrint takes seconds to load.
-                reports = write_reports(ledger, folder, campaign_name(campaign), pdf=False)
-            else:
-                working.close()
-            return Sent(folder, synced, progress, counts, reports, plan)
-    finally:
-        held.close()
+                plan = [(d, runner.due_at(d)) for d in working.deliveries(*PENDING)]
+                try:
+                    progress = runner.run(watch=watch)
+                finally:
+                    if guard is not None:
+                        guard.close()
+                counts = working.counts()
+                reports = []
+                if working is ledger:
+                    # The PDF summary waits for `status --report`: WeasyPrint takes seconds to load.
+                    reports = write_reports(ledger, folder, campaign_name(campaign), pdf=False)
+                else:
+                    working.close()
+                return Sent(folder, synced, progress, counts, reports, plan, adopted)
+        finally:
+            held.close()
 
 
 def open_ledger(campaign: str | Path, out: Path | None = None) -> Ledger:
     """The campaign's ledger for reading (`lettergen status`)."""
     folder = batch_folder(campaign, out)
 
-    if not (folder / "ledger.sqlite").is_file():
+    if not (folder / FILENAME).is_file():
+        recorded = recorded_id(folder)
+        if recorded is not None:
+            raise InputError(
+                f"the delivery ledger {recorded} is missing: what was sent is known only from "
+                "its journal (ledger.journal) until it is restored from a backup",
+                Place(folder / FILENAME),
+            )
         raise InputError(
             "nothing has been sent yet: no delivery ledger",
-            Place(folder / "ledger.sqlite"),
+            Place(folder / FILENAME),
             hint="run 'lettergen send CAMPAIGN'",
         )
-    return Ledger.beside(folder)
+    ledger = Ledger.beside(folder)
+    recorded = recorded_id(folder)
+    if recorded is not None and recorded != ledger.ledger_id:
+        log.warning(
+            "%s is not the folder's ledger %s (replaced?): 'lettergen send' will not use it",
+            folder / FILENAME,
+            recorded,
+        )
+    return ledger
 
 
 __all__ = ["Ledger", "SendConfig", "Sent", "batch_folder", "open_ledger", "send"]

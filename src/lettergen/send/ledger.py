@@ -12,7 +12,10 @@ transport, never blindly sent again.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
+import os
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator
@@ -22,12 +25,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from lettergen.errors import DataError, InputError
+from lettergen.errors import DataError, InputError, Place
 from lettergen.util.clock import utcnow
 
 log = logging.getLogger(__name__)
 
 FILENAME = "ledger.sqlite"
+#: Seconds a ledger waits for another process's write before it says the ledger is locked.
+BUSY_SECONDS = 30.0
 
 #: The state machine, printable (``lettergen status --states``): which state may follow which.
 #: ``sent`` has no way out: a letter that reached its office is never sent again.
@@ -189,17 +194,25 @@ class ConflictError(DataError):
 class Ledger:
     """The ledger of one batch folder. Use as a context manager, or call close()."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, busy_seconds: float | None = None):
         self.path = path
-        try:
-            self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise InputError(f"cannot open the delivery ledger: {exc}", hint=str(path)) from exc
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")  # a committed 'sending' survives power loss
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self._migrate()
+        with ledger_errors(path):
+            _create_private(path)
+            self.db = sqlite3.connect(
+                path,
+                timeout=BUSY_SECONDS if busy_seconds is None else busy_seconds,
+                isolation_level=None,
+            )
+            try:
+                self.db.row_factory = sqlite3.Row
+                self.db.execute("PRAGMA journal_mode=WAL")
+                # a committed 'sending' survives power loss
+                self.db.execute("PRAGMA synchronous=FULL")
+                self.db.execute("PRAGMA foreign_keys=ON")
+                self._migrate()
+            except BaseException:
+                self.db.close()
+                raise
 
     @classmethod
     def beside(cls, folder: Path) -> Ledger:
@@ -426,6 +439,56 @@ class Ledger:
             "INSERT INTO events (delivery_id, at, state, detail) VALUES (?, ?, ?, ?)",
             (delivery_id, at or stamp(utcnow()), state, detail),
         )
+
+
+def _create_private(path: Path) -> None:
+    """A new ledger is created 0600: it holds signers' names (a batch's) or supporters'
+    requests; SQLite gives its -wal and -shm files the same mode."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+class LedgerUnusable(InputError):
+    """The ledger file cannot be used (damaged, locked, on a full disk): one line saying what,
+    where and what to do."""
+
+
+@contextmanager
+def ledger_errors(path: Path) -> Iterator[None]:
+    """SQLite's and the file system's errors while a ledger is used, as one line naming the
+    file and what to do (never a traceback)."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        text = str(exc)
+        if "not a database" in text or "malformed" in text or "corrupt" in text:
+            message = (
+                f"not a delivery ledger, or a damaged one ({text}): restore it from a backup, "
+                "or move it away (nothing it recorded will then be known)"
+            )
+        elif "locked" in text or "busy" in text:
+            message = (
+                "the delivery ledger is locked by another program (an SQLite browser, a backup "
+                "tool?): close it, then run again"
+            )
+        elif "full" in text:
+            message = (
+                f"the disk is full ({text}): free some space, then run again; what was sent "
+                "is recorded"
+            )
+        elif "readonly" in text or "read-only" in text:
+            message = f"the delivery ledger cannot be written ({text}): check its permissions"
+        else:
+            message = f"the delivery ledger cannot be used ({text})"
+        raise LedgerUnusable(message, Place(path)) from None
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise LedgerUnusable(
+                "no space left on the device: free some space, then run again; what was sent "
+                "is recorded",
+                Place(Path(exc.filename) if exc.filename else path),
+            ) from None
+        raise
 
 
 def _statements(script: str) -> list[str]:

@@ -19,14 +19,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from lettergen.batch import manifest
 from lettergen.errors import DataError, InputError, LettergenError, Place
+from lettergen.send.identity import inside
 from lettergen.send.ledger import PENDING, Delivery, Ledger, Outgoing
 from lettergen.send.schedule import Policy
 from lettergen.send.transports import Job, Outcome, Transport, TransportError
 from lettergen.util.clock import utcnow
+
+if TYPE_CHECKING:
+    from lettergen.send.identity import Guard
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +40,8 @@ POLL_SECONDS = 5.0
 
 def read_manifest(folder: Path, formats: Iterable[str] = ("tiff", "pdf")) -> list[Outgoing]:
     """The batch's letters with a fax number, one file each: the first of `formats` the batch
-    wrote for it. Only the manifest's documented keys are read."""
+    wrote for it. Only the manifest's documented keys are read, and every file it names is
+    proven to lie inside the folder before anything is opened or sent."""
     path = folder / manifest.JSON_NAME
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
@@ -49,9 +54,14 @@ def read_manifest(folder: Path, formats: Iterable[str] = ("tiff", "pdf")) -> lis
         raise InputError(f"not a lettergen manifest ({exc})", Place(path)) from exc
     order = list(formats)
     chosen: dict[tuple[str, str, str, str], dict[str, object]] = {}
-    for row in rows:
+    for number, row in enumerate(rows, start=1):
+        if not isinstance(row, dict):
+            raise InputError(f"letter {number} is not a record", Place(path))
         if not row.get("fax") or row.get("format") not in order:
             continue
+        inside(
+            folder, row.get("file"), Place(path, None, f"letter {number} ({row.get('office_id')})")
+        )
         key = (row["office_id"], row.get("signer", ""), row.get("language", ""), row["fax"])
         if key not in chosen or order.index(row["format"]) < order.index(
             str(chosen[key]["format"])
@@ -118,6 +128,7 @@ class Runner:
         stop: threading.Event | None = None,
         on_change: Callable[[Progress], None] | None = None,
         poll_seconds: float = POLL_SECONDS,
+        guard: Guard | None = None,
     ):
         self.ledger = ledger
         self.folder = folder
@@ -127,13 +138,17 @@ class Runner:
         self.stop = stop or threading.Event()
         self.on_change = on_change or (lambda _: None)
         self.poll_seconds = poll_seconds
+        #: The ledger's identity and journal (send/identity.py): checked before every letter.
+        self.guard = guard
         self.progress = Progress()
 
     # --- the loop --------------------------------------------------------------------------
 
     def run(self, *, watch: bool = False) -> Progress:
+        self._check()
         self.reconcile()
         while not self.stop.is_set():
+            self._check()
             self.poll()
             submitted = self.submit_due()
             in_flight = self._in_flight()
@@ -191,7 +206,15 @@ class Runner:
                 self.stop.wait(self.transport.interval)
                 if self.stop.is_set():
                     break
+            job = self._job(delivery)  # its path proven inside the folder first
+            self._check()  # never hand a letter over with a ledger nobody will read again
             claimed = self.ledger.claim(delivery, self.transport.name, now=self.clock())
+            if self.guard is not None:
+                try:
+                    self.guard.handed(claimed)
+                except BaseException as exc:
+                    self.ledger.move(claimed, "queued", f"not handed over: {exc}")
+                    raise
             job = self._job(claimed)
             try:
                 outcome = self.transport.submit(job)
@@ -251,6 +274,8 @@ class Runner:
         if state == "queued":  # the transport never got it: safe to hand over again
             fields["job_id"] = None
         self.ledger.move(delivery, state, prefix + (error or state), now=now, **fields)
+        if state == "sent" and self.guard is not None:
+            self.guard.sent(delivery)
         self._count(state, delivery)
 
     def _count(self, state: str, delivery: Delivery) -> None:
@@ -261,6 +286,10 @@ class Runner:
 
     # --- helpers ---------------------------------------------------------------------------
 
+    def _check(self) -> None:
+        if self.guard is not None:
+            self.guard.check()
+
     def _in_flight(self) -> int:
         return sum(1 for d in self.ledger.deliveries("sending") if d.job_id)
 
@@ -268,7 +297,7 @@ class Runner:
         return Job(
             tag=self.ledger.tag(delivery),
             fax=delivery.fax,
-            path=self.folder / delivery.file,
+            path=inside(self.folder, delivery.file, f"{self.ledger.path}: delivery {delivery.id}"),
             pages=delivery.pages,
             office_id=delivery.office_id,
             job_id=delivery.job_id,
@@ -276,7 +305,7 @@ class Runner:
 
     def _file_is_current(self, delivery: Delivery) -> bool:
         """The file on disk is the one the ledger knows: never fax bytes nobody recorded."""
-        path = self.folder / delivery.file
+        path = inside(self.folder, delivery.file, f"{self.ledger.path}: delivery {delivery.id}")
         try:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
         except OSError:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import base64
 import logging
 import secrets
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Collection
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -66,17 +67,23 @@ def create_app(
     fax_for_me: Settings | None = None,
     secret: bytes | None = None,
     clock: Callable[[], datetime] = utcnow,
+    trusted_proxies: Collection[str] = (),
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> Flask:
     """The application for one campaign. `admin_password` turns on /admin (HTTP Basic);
     `counts` is the SQLite file of letters made per office and language (only with admin).
     `fax_for_me` turns on "Fax it for me" (web/fax.py); `secret` keys the hashes of client
     addresses (made here, in the process that forks the workers, when not given); `clock` is
-    the time the fax requests see."""
+    the time the fax requests see; `trusted_proxies`: the reverse proxies (addresses or
+    networks) whose X-Forwarded-For names the client (web/security.py); `monotonic` the
+    clock of the /admin throttle."""
     app = Flask(__name__)
+    app.config[security.TRUSTED_PROXIES] = security.networks(trusted_proxies)
     app.config["MAX_CONTENT_LENGTH"] = MAX_FORM_BYTES
     app.config["MAX_FORM_PARTS"] = 20
     app.jinja_env.globals.update(csrf_token=security.csrf_token, runs_html=runs_html)
     security.install(app)
+    security.AdminThrottle(monotonic).install(app)
     limit = security.RateLimit(letters_per_minute)
     tally = Counts(counts) if admin_password and counts else None
     secret = secret or secrets.token_bytes(32)
@@ -141,7 +148,7 @@ def create_app(
         return choice, site.compose(choice, signer, lang)
 
     def read(lang: str) -> tuple[SignerForm, tuple[Choice, Letter] | None]:
-        if not limit.allow(request.remote_addr or ""):
+        if not limit.allow(security.client_address()):
             abort(429)
         values = {key: request.form.get(key, "") for key in _FIELDS}
         form = read_form(values, site.country_codes, site.office_ids)

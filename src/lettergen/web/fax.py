@@ -23,9 +23,12 @@ from typing import Any
 from flask import Flask, Response, abort, redirect, request, url_for
 
 from lettergen.errors import DataError
+from lettergen.send.identity import LedgerLost
+from lettergen.send.ledger import FILENAME, LedgerUnusable, ledger_errors
 from lettergen.supporters.service import Settings, send_mail
 from lettergen.supporters.store import Refused, Request, Supporters, keyed
 from lettergen.util.clock import utcnow
+from lettergen.web import security
 from lettergen.web.forms import SignerForm
 from lettergen.web.site import Choice, Site
 from lettergen.web.strings import Strings
@@ -33,6 +36,14 @@ from lettergen.web.strings import Strings
 log = logging.getLogger(__name__)
 
 Page = Callable[..., Response]
+
+#: Seconds a page waits for the supporter ledger another process holds, then says "busy"
+#: (the sender's transactions take milliseconds; a worker must not hang on a held lock).
+BUSY_SECONDS = 2.0
+
+
+class Unavailable(Exception):
+    """The supporter ledger cannot be used now (locked, lost): the page says so (503)."""
 
 
 def pages_of(pdf: bytes) -> int:
@@ -73,9 +84,26 @@ def install(
 
     @contextmanager
     def store() -> Iterator[Supporters]:
+        """The supporter folder's requests; a ledger that is locked, lost or damaged is a
+        friendly 503 and one log line naming the file (never the request's link)."""
         assert setup is not None
-        with Supporters.open(setup.folder, setup.rules, clock=clock) as opened:
-            yield opened
+        try:
+            with (
+                ledger_errors(setup.folder / FILENAME),
+                Supporters.open(
+                    setup.folder, setup.rules, clock=clock, secret=secret, busy_seconds=BUSY_SECONDS
+                ) as opened,
+            ):
+                yield opened
+        except (LedgerLost, LedgerUnusable) as exc:
+            log.error("Fax it for me is unavailable for now: %s", exc)
+            raise Unavailable from None
+
+    @app.errorhandler(Unavailable)
+    def unavailable(_error: Unavailable) -> Response:
+        response = message(language(), 503, "fax_busy")
+        response.headers["Retry-After"] = "60"
+        return response
 
     def message(lang: str, status: int, key: str, **values: str) -> Response:
         return page("message.html", lang, status, message=Strings(lang)(key, **values))
@@ -139,7 +167,7 @@ def install(
                     fax=fax,
                     country=choice.office.country,
                     language=lang,
-                    address_key=keyed(secret, request.remote_addr or ""),
+                    address_key=keyed(secret, security.client_address()),
                 )
             except Refused as refused:
                 return message(lang, 429, f"fax_limits.{refused.key}", limit=str(refused.limit))
