@@ -117,6 +117,8 @@ class Sent:
     #: Letters no channel can carry (office id, why), and what was said before sending.
     no_channel: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Letters that ended failed or unknown and reached their office by no other channel.
+    unresolved: list[str] = field(default_factory=list)
 
 
 def send(
@@ -194,6 +196,7 @@ def send(
             plan_rows = [(d, runner.due_at(d)) for d in working.deliveries(*PENDING)]
             progress = runner.run(watch=watch)
             counts = working.counts()
+            unresolved = ways.unresolved(working)
             reports = []
             if working is ledger:
                 from lettergen.send.report import write_reports
@@ -202,7 +205,17 @@ def send(
                 reports = write_reports(ledger, folder, campaign_name(campaign), pdf=False)
             else:
                 working.close()
-            return Sent(folder, synced, progress, counts, reports, plan_rows, no_channel, warnings)
+            return Sent(
+                folder,
+                synced,
+                progress,
+                counts,
+                reports,
+                plan_rows,
+                no_channel,
+                warnings,
+                unresolved,
+            )
     finally:
         held.close()
 

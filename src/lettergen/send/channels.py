@@ -130,10 +130,13 @@ def ways_from_directory(directory: object) -> dict[str, Ways]:
             else:
                 emails.append(address)
         lines = [line.strip() for line in office.address if line.strip()]
-        if lines and office.city and not any(office.city in line for line in lines):
-            lines.append(office.city)
         country = countries.country_name(office.country) or office.country
-        postal = (*lines, country.upper()) if lines else ()
+        if lines and lines[-1].casefold() == country.casefold():
+            lines.pop()  # the country goes last, in capitals, as post offices read it
+        street = [x for x in lines if x.casefold() != office.city.strip().casefold()]
+        if street and office.city and not any(office.city in line for line in lines):
+            lines.append(office.city)
+        postal = (*lines, country.upper()) if street else ()
         problems = {}
         for number in office.faxes:
             issues = [i for i in phones.number_issues(number, office.country, "fax")]
@@ -181,7 +184,7 @@ class Plan:
         destination, address = {
             "fax": (letter.fax, ""),
             "email": (ways.emails[0] if ways.emails else "", ways.emails[0] if ways.emails else ""),
-            "post": ("post", "; ".join(ways.postal)),
+            "post": ("post", "; ".join((letter.addressee or ways.name, *ways.postal))),
         }[channel]
         return Attempt(
             office_id=letter.office_id,
@@ -289,3 +292,16 @@ def fax_warnings(plan: Plan, letters: Iterable[BatchLetter]) -> list[str]:
             )
             found.append(f"{letter.office_id}: {problem}; it will probably fail ({hint})")
     return found
+
+
+def unresolved(ledger: Ledger) -> list[str]:
+    """Letters whose last word is failed or unknown: no attempt at them was sent or waits."""
+    letters: dict[str, list[Delivery]] = {}
+    for delivery in ledger.deliveries():
+        letters.setdefault(delivery.letter_key, []).append(delivery)
+    return [
+        key
+        for key, rows in letters.items()
+        if any(r.state in ("failed", "unknown") for r in rows)
+        and not any(r.state in ("sent", *WAITING, "sending") for r in rows)
+    ]

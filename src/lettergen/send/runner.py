@@ -140,10 +140,11 @@ class Runner:
     # --- the loop --------------------------------------------------------------------------
 
     def run(self, *, watch: bool = False) -> Progress:
-        for transport in self.channels.values():
+        busy = {d.channel for d in self.ledger.deliveries(*PENDING, "sending")}
+        for channel, transport in self.channels.items():
             prepare = getattr(transport, "prepare", None)
-            if prepare is not None:
-                prepare()
+            if prepare is not None and channel in busy:
+                prepare()  # e.g. HylaFAX: how many modems (only when there is a fax to send)
         self.reconcile()
         while not self.stop.is_set():
             self.poll()
