@@ -375,8 +375,14 @@ def test_hylafax_job_states_become_ledger_outcomes() -> None:
     assert (busy.state, busy.error) == ("retry", "Busy signal detected")
     assert _outcome("7", "t", "F", "0", "00000042", "No answer from remote").state == "retry"
     assert _outcome("7", "t", "F", "0", "00000042", "No carrier detected").state == "retry"
-    assert _outcome("7", "t", "F", "0", "00000042", "Phone number rejected by dial rules").state == "failed"
-    assert _outcome("7", "t", "F", "0", "00000042", "Remote does not support T.30: not a fax").state == "failed"
+    assert (
+        _outcome("7", "t", "F", "0", "00000042", "Phone number rejected by dial rules").state
+        == "failed"
+    )
+    assert (
+        _outcome("7", "t", "F", "0", "00000042", "Remote does not support T.30: not a fax").state
+        == "failed"
+    )
     partial = _outcome("7", "t", "F", "1", "00000042", "Communication failure during Phase C")
     assert partial.state == "unknown" and "1 page(s) sent" in partial.error
     # Our own modem, busy with another of our calls, has no dial tone: wait, not a failed try.

@@ -174,7 +174,9 @@ def status_command(
     with sending.open_ledger(campaign_name, output) as ledger:
         if report:
             for path in reports.write_reports(
-                ledger, sending.batch_folder(campaign_name, output), campaign_name
+                ledger,
+                sending.batch_folder(campaign_name, output),
+                sending.campaign_name(campaign_name),
             ):
                 click.echo(f"wrote {path}", err=True)
         if as_json:

@@ -5,7 +5,7 @@ The address sheet follows DIN 5008 form B, which fits the window of both a DL en
 A4 sheet folded in three, Z-fold, at the fold marks: 105 and 210 mm) and a C5 (folded once) —
 DL and C5/6 windows sit 20 mm from the left edge, 45 mm from the top of the sheet, 90 × 45 mm:
 
-    20 mm from the left, 85 mm wide
+    the window 20 mm from the left, 90 mm wide; the text 25 mm from the left (DIN 5008's margin)
     45 – 50.5 mm   the return address, one small line (it shows through the window)
     50.5 – 90 mm   the recipient: addressee, street, town, COUNTRY in capitals, last
 
@@ -30,6 +30,7 @@ from typing import Any
 WINDOW_MM = (20.0, 45.0, 110.0, 90.0)
 RETURN_TOP_MM = 46.0
 RECIPIENT_TOP_MM = 52.0
+TEXT_LEFT_MM = 25.0  # DIN 5008's left margin: 5 mm inside the window's edge
 SHEET_GRAMS = 5.0  # A4, 80 g/m²
 ENVELOPE_GRAMS = 5.0
 DL_SHEETS = 5  # more than this and a DL envelope will not close: use C5
@@ -71,6 +72,20 @@ class PostLetter:
         return "DL" if self.sheets <= DL_SHEETS else "C5"
 
 
+#: The return line's length that fits the window at its type size.
+RETURN_CHARACTERS = 66
+
+
+def return_line(sender: str, limit: int = RETURN_CHARACTERS) -> str:
+    """The sender as one line that fits the window: "name, street, town, country" with parts
+    after the name left out, from the street on, until it fits."""
+    parts = [p.strip() for p in sender.split(",") if p.strip()]
+    while len(", ".join(parts)) > limit and len(parts) > 2:
+        del parts[1]
+    line = ", ".join(parts)
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 def envelope_order(letters: Iterable[PostLetter]) -> list[PostLetter]:
     return sorted(
         letters, key=lambda p: (p.recipient[-1].casefold(), p.town.casefold(), p.reference)
@@ -80,7 +95,8 @@ def envelope_order(letters: Iterable[PostLetter]) -> list[PostLetter]:
 def sheets_html(letters: Sequence[PostLetter], sender: str) -> str:
     """The address sheets, one page each; every value is escaped text."""
     e = html.escape
-    left, _, right, bottom = WINDOW_MM
+    _, _, right, bottom = WINDOW_MM
+    left = TEXT_LEFT_MM
     pages = []
     for number, letter in enumerate(letters, start=1):
         lines = "".join(f"<div>{e(line)}</div>" for line in letter.recipient)
@@ -88,7 +104,7 @@ def sheets_html(letters: Sequence[PostLetter], sender: str) -> str:
             f"""<section class="sheet">
 <div class="fold" style="top: 105mm"></div><div class="fold" style="top: 210mm"></div>
 <div class="punch"></div>
-<div class="return">{e(sender)}</div>
+<div class="return">{e(return_line(sender))}</div>
 <div class="recipient">{lines}</div>
 <div class="ref">{e(letter.reference)} · {number}/{len(letters)} ·
 {letter.pages} p.</div>
@@ -103,7 +119,7 @@ body {{ margin: 0; font-family: "DejaVu Sans", sans-serif; color: #000; }}
 .punch {{ position: absolute; left: 4mm; top: 148.5mm; width: 8mm;
   border-top: 0.3pt solid #000; }}
 .return {{ position: absolute; left: {left}mm; top: {RETURN_TOP_MM}mm;
-  width: {right - left - 5}mm; font-size: 6.5pt; white-space: nowrap; overflow: hidden;
+  width: {right - left - 5}mm; font-size: 6pt; white-space: nowrap; overflow: hidden;
   text-decoration: underline; }}
 .recipient {{ position: absolute; left: {left}mm; top: {RECIPIENT_TOP_MM}mm;
   width: {right - left - 5}mm; max-height: {bottom - RECIPIENT_TOP_MM - 1}mm;

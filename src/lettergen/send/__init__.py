@@ -315,15 +315,10 @@ def _channel_transports(
             found["email"] = office_email
         if channel == "post":
             sender = campaign.sender if campaign is not None else None
-            line = ", ".join(
-                x
-                for x in (
-                    (sender.organisation or sender.name) if sender else "",
-                    *(sender.address if sender else ()),
-                    sender.city if sender else "",
-                )
-                if x
-            )
+            parts = [sender.organisation or sender.name, *sender.address] if sender else []
+            if sender and sender.city and not any(sender.city in p for p in parts):
+                parts.append(sender.city)
+            line = ", ".join(x for x in parts if x)
             found["post"] = create(
                 "post", {"folder": folder / "post", "sender": line, "title": campaign_name(name)}
             )

@@ -219,7 +219,7 @@ class Plan:
                     reason = problem
             if reason is None:
                 return channel, passed
-            passed.append(f"{channel}: {reason}")
+            passed.append(reason if reason.startswith(channel) else f"{channel}: {reason}")
         return None, passed
 
     def fax_rows(self, letters: Iterable[BatchLetter], ledger: Ledger) -> list[Outgoing]:

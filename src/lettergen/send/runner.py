@@ -419,6 +419,19 @@ def requeue(ledger: Ledger, states: Iterable[str], detail: str) -> list[Delivery
     """Put rows back in the queue at a person's request (--resend-unknown, --retry-failed)."""
     moved = []
     for delivery in ledger.deliveries(*states):
+        elsewhere = [
+            d
+            for d in ledger.attempts_at(delivery.letter_key)
+            if d.id != delivery.id and d.state in ("queued", "retry", "sending", "sent", "unknown")
+        ]
+        if elsewhere:  # the letter went (or goes) by another channel: never twice
+            log.info(
+                "%s: not queued again: the letter went by %s (%s)",
+                delivery.office_id,
+                elsewhere[0].channel,
+                elsewhere[0].state,
+            )
+            continue
         moved.append(ledger.move(delivery, "queued", detail, next_at=None))
     return moved
 

@@ -12,10 +12,13 @@ Everything is read from the ledger (`lettergen status --report` writes them into
 
 from __future__ import annotations
 
+import functools
 import html
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from lettergen import yamlio
 from lettergen.send.ledger import Delivery, Ledger, stamp
@@ -45,11 +48,30 @@ FIELDS = (
 CHANNEL_NAMES = {"fax": "Fax", "email": "E-mail", "post": "Post (print batch)"}
 
 
-def transmission(delivery: Delivery, campaign: str) -> dict[str, Any]:
-    """The report's content for one delivered row, as JSON-ready values."""
+def office_zone(number: str, country: str, city: str = "") -> ZoneInfo:
+    """The office's time zone: its city's, when the time zone database names a zone after it
+    (Europe/Moscow, Asia/Karachi); else its fax number's; else its country's (a guess for
+    countries with several)."""
     from lettergen.send.schedule import zone_for
 
-    zone = zone_for(delivery.fax if delivery.channel == "fax" else "", delivery.country)
+    wanted = city.strip().replace(" ", "_").casefold()
+    if wanted:
+        for name in _zones():
+            if name.rsplit("/", 1)[-1].casefold() == wanted:
+                return ZoneInfo(name)
+    return zone_for(number, country)
+
+
+@functools.cache
+def _zones() -> tuple[str, ...]:
+    import zoneinfo
+
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def transmission(delivery: Delivery, campaign: str, city: str = "") -> dict[str, Any]:
+    """The report's content for one delivered row, as JSON-ready values."""
+    zone = office_zone(delivery.fax if delivery.channel == "fax" else "", delivery.country, city)
     sent = delivery.sent_at
     local = sent.astimezone(zone) if sent else None
     return {
@@ -101,11 +123,8 @@ def page_html(report: dict[str, Any]) -> str:
         row("Letter", report["letter"]),
         row("Channel", CHANNEL_NAMES.get(channel, channel)),
         row(to_label.get(channel, "To"), report["to"]),
-        row("Time (UTC)", (report["sent_at_utc"] or "").replace("T", " ")),
-        row(
-            f"Office's local time ({report['time_zone']})",
-            (report["sent_at_local"] or "").replace("T", " "),
-        ),
+        row("Time (UTC)", _moment(report["sent_at_utc"], "UTC")),
+        row("Office's local time", _moment(report["sent_at_local"], report["time_zone"])),
         row("Pages", pages),
         row("Result", "delivered" if report["result"] == "sent" else report["result"]),
         row("Attempts", report["attempts"]),
@@ -149,6 +168,17 @@ td {{ word-break: break-all; }}
 </body></html>"""
 
 
+def _moment(text: str | None, zone: str) -> str:
+    """ "2026-12-07 08:31:01 (Europe/Athens, UTC+02:00)"; UTC itself without the offset."""
+    if not text:
+        return ""
+    moment = datetime.fromisoformat(text)
+    offset = moment.strftime("%z")
+    if zone == "UTC":
+        return f"{moment:%Y-%m-%d %H:%M:%S} UTC"
+    return f"{moment:%Y-%m-%d %H:%M:%S} ({zone}, UTC{offset[:3]}:{offset[3:]})"
+
+
 def report_pdf(report: dict[str, Any]) -> bytes:
     import weasyprint
 
@@ -163,8 +193,9 @@ def write_transmission_reports(ledger: Ledger, folder: Path, campaign: str) -> l
     """reports/…--<channel>.pdf and .json for every delivered letter; a report whose JSON is
     unchanged is left as it is. Each file whole or not at all."""
     written = []
+    cities = _cities(folder)
     for delivery in ledger.deliveries("sent"):
-        report = transmission(delivery, campaign)
+        report = transmission(delivery, campaign, cities.get(delivery.office_id, ""))
         base = folder / "reports" / report_name(delivery)
         text = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
         json_path, pdf_path = (
@@ -177,3 +208,12 @@ def write_transmission_reports(ledger: Ledger, folder: Path, campaign: str) -> l
         yamlio.atomic_write(json_path, text)
         written += [pdf_path, json_path]
     return written
+
+
+def _cities(folder: Path) -> dict[str, str]:
+    """Office id → its city, from the batch's manifest (for the office's time zone)."""
+    try:
+        rows = json.loads((folder / "manifest.json").read_text("utf-8")).get("letters", [])
+        return {str(r["office_id"]): str(r.get("city") or "") for r in rows}
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
+        return {}

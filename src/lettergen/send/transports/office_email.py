@@ -85,12 +85,12 @@ class OfficeEmail(Email):
         domain = self.sender.rsplit("@", 1)[-1] or "lettergen.invalid"
         message["Message-ID"] = f"<{job.tag}@{domain}>"
         message["X-Lettergen-Tag"] = job.tag
-        if job.language:
-            message["Content-Language"] = job.language
         message.set_content(body + "\n")
         message.add_attachment(
             job.path.read_bytes(), maintype="application", subtype="pdf", filename=job.path.name
         )
+        if job.language:  # after the parts: setting content clears Content-* headers
+            message["Content-Language"] = job.language
         return message
 
 
