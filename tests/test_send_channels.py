@@ -346,7 +346,7 @@ def test_post_batch_addresses_sit_in_the_window_in_envelope_order(tmp_path: Path
         assert last_lines[office] in text and "Ambassador" in text, (office, text)
         assert "Trade Union Solidarity Committee" in text  # the return line
         for x0, y0, x1, y1, word in address:
-            assert 20 <= x0 and x1 <= 110 and 45 <= y0 and y1 <= 90, (office, word, y0, y1)
+            assert x0 >= 20 and x1 <= 110 and y0 >= 45 and y1 <= 90, (office, word, y0, y1)
         # The letter follows its sheet: its first page reads as the letter to this office.
         letter_text = flat(
             subprocess.run(
@@ -452,7 +452,7 @@ def test_host_and_port_in_the_email_settings(tmp_path: Path) -> None:
     """`host = "HOST:PORT"` in [email], as docs/sending.md shows it: the port is split off."""
     from lettergen.send.transports import create
 
-    with smtp_server() as (server, port):
+    with smtp_server() as (_server, port):
         settings = tmp_path / "send.toml"
         settings.write_text(
             f'transport = "email"\n[email]\nhost = "127.0.0.1:{port}"\nsecurity = "none"\n'
