@@ -34,9 +34,9 @@ DIRECTORY = ROOT / "data" / "directories" / "kazakhstan.yaml"
 def prepared(count: int):  # type: ignore[no-untyped-def]
     """The seed campaign to every office with a fax, signed by enough generated signers to
     make `count` letters."""
-    from lettergen import batch
-    from lettergen.plan import BatchOptions, Targets
-    from lettergen.signers import Signer
+    from lettergen.batch import run as batch
+    from lettergen.batch.plan import BatchOptions, Targets
+    from lettergen.campaign.signers import Signer
 
     base = batch.prepare(BatchOptions(CAMPAIGN, Targets(everyone=True), directory=DIRECTORY))
     per_signer = len(base.plan.recipients)
@@ -86,7 +86,7 @@ def naive_docx(letters) -> float:  # type: ignore[no-untyped-def]
 
 
 def batch_run(work, fmt: str, workers: int) -> float:  # type: ignore[no-untyped-def]
-    from lettergen import batch
+    from lettergen.batch import run as batch
 
     base, extra = work
     elapsed = 0.0

@@ -44,7 +44,7 @@ TOWNS = ("Leeds", "Lyon", "Graz", "Bilbao", "Tartu", "Kraków", "Aarhus")
 def texts(count: int) -> list[tuple[Any, Any, str]]:
     """`count` letter texts: (prepared batch, recipient, language), office by office, in the
     seed campaign's languages in turn."""
-    from lettergen import batch
+    from lettergen.batch import run as batch
 
     work = batch.prepare(CAMPAIGN, everyone=True, directory=DIRECTORY)
     recipients = [job.recipient for job in work.plan.jobs]
@@ -53,7 +53,7 @@ def texts(count: int) -> list[tuple[Any, Any, str]]:
 
 
 def signers(count: int, start: int = 0) -> list[Any]:
-    from lettergen.signers import Signer
+    from lettergen.campaign.signers import Signer
 
     return [
         Signer(f"Supporter {i:05d}", city=TOWNS[i % len(TOWNS)])
@@ -63,7 +63,7 @@ def signers(count: int, start: int = 0) -> list[Any]:
 
 def compose_drive(n_signers: int, m_texts: int) -> list[Any]:
     """The drive's letters, signer by signer (as a batch orders them)."""
-    from lettergen import batch
+    from lettergen.batch import run as batch
 
     letters = []
     targets = texts(m_texts)
@@ -124,7 +124,7 @@ def batch_drive(n_signers: int, workers: int) -> tuple[int, float, int]:
     import csv
     import tempfile
 
-    from lettergen import batch
+    from lettergen.batch import run as batch
 
     with tempfile.TemporaryDirectory() as folder:
         signers_csv = Path(folder) / "signers.csv"
@@ -146,7 +146,7 @@ def single_latencies(
     """Milliseconds per `stamped_pdf` with every office layout cached: new signers each time,
     or (`returning`) signers whose parts are cached too; `set_direct=False` lays every new
     signer's parts out with WeasyPrint, as before render/direct.py."""
-    from lettergen import batch
+    from lettergen.batch import run as batch
     from lettergen.render import stamp
 
     cache = stamp.StampCache()

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from lettergen import yamlio
 from lettergen.directory import countries, phones
 from lettergen.directory.model import Directory, Office, load_directory
 from lettergen.errors import InputError, Place
+from lettergen.util import yamlio
 
 log = logging.getLogger(__name__)
 
@@ -374,7 +374,7 @@ class Newer:
 def read_newer(path: Path, state: str, mapping: Path | None = None) -> Newer:
     """A directory YAML or an exported spreadsheet (a whole directory: an office missing from
     it is closed), or with a mapping a host-country list (it covers its host only)."""
-    from lettergen.directory import hostlist, spreadsheet
+    from lettergen.directory.sources import hostlist, spreadsheet
 
     if mapping is not None:
         found = hostlist.read(path, mapping)

@@ -75,7 +75,7 @@ def render_first(
     (written by an older release, or with single letters merged in by `render`), or whose
     signers file changed, is an error that points to `lettergen batch` or `--no-render`."""
     import lettergen
-    from lettergen.plan import from_request
+    from lettergen.batch.plan import from_request
 
     manifest = folder / "manifest.json"
     if not manifest.is_file():

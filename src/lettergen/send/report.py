@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from lettergen import yamlio
 from lettergen.send.ledger import STATES, Delivery, Ledger, stamp
+from lettergen.util import yamlio
 
 FIELDS = (
     "id",
