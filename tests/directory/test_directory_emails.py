@@ -15,7 +15,7 @@ from lettergen.directory.emails import domain_problem, email_problem
 from lettergen.directory.model import load_directory
 from lettergen.directory.validate import validate
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "data" / "directories" / "kazakhstan.yaml"
 
 

@@ -179,7 +179,7 @@ def write_print_batch(
     a letter is in the batch). The letters in the order written."""
     import pikepdf
 
-    from lettergen.yamlio import atomic_write
+    from lettergen.util.yamlio import atomic_write
 
     ordered = envelope_order(letters)
     if not ordered:

@@ -228,7 +228,7 @@ def _campaign(campaign: str | Path) -> Any:
     try:
         return load(campaign)
     except LettergenError as exc:
-        log.warning("the campaign cannot be read (%s): sending by fax only", exc)
+        log.info("the campaign cannot be read (%s): sending by fax only", exc)
         return None
 
 
@@ -236,7 +236,7 @@ def _ways(campaign: Any) -> dict[str, Any]:
     """What the campaign's directory offers each office (e-mail, post, fax problems)."""
     if campaign is None:
         return {}
-    from lettergen.plan import directory_for
+    from lettergen.batch.plan import directory_for
     from lettergen.send.channels import ways_from_directory
 
     try:
@@ -346,7 +346,7 @@ def _covering(campaign: Any, folder: Path) -> Any:
 
 def _supporter_addresses(folder: Path) -> dict[str, str]:
     """Signer name → e-mail address, from the signers file the batch was made from."""
-    from lettergen.signers import load_signers
+    from lettergen.campaign.signers import load_signers
 
     try:
         request = json.loads((folder / "manifest.json").read_text("utf-8")).get("request") or {}

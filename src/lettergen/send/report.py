@@ -143,6 +143,9 @@ def summary_html(campaign: str, rows: list[dict[str, Any]]) -> str:
     e = html.escape
     offices = Counter(r["office_id"] for r in rows)
     reached = sorted({r["office_id"] for r in rows if r["state"] == "sent"})
+    rows = [
+        {"channel": "fax", "to": r.get("fax", ""), "signer": "", "language": ""} | r for r in rows
+    ]
     by_channel = Counter(r["channel"] for r in rows if r["state"] == "sent")
     carried = ", ".join(f"{n} by {c}" for c, n in sorted(by_channel.items())) or "none yet"
     # A letter that failed by fax and then went by e-mail is reached, not a problem.

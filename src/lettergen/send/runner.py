@@ -332,7 +332,7 @@ class Runner:
                     following.to,
                 )
             elif isinstance(following, str):
-                log.warning("%s: no channel left: %s", delivery.office_id, following)
+                log.info("%s: no channel left: %s", delivery.office_id, following)
 
     def _count(self, state: str, delivery: Delivery) -> None:
         if hasattr(self.progress, state):

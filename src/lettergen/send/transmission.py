@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from lettergen import yamlio
 from lettergen.send.ledger import Delivery, Ledger, stamp
+from lettergen.util import yamlio
 
 #: The JSON's keys: stable, only ever added to.
 FIELDS = (

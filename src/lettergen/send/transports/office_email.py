@@ -107,7 +107,7 @@ class _Texts:
 
 def covering_texts(code: str) -> _Texts:
     """The covering message's strings in `code`, else in English."""
-    from lettergen.i18n import language
+    from lettergen.language.languages import language
 
     for candidate in (code, "en"):
         try:
