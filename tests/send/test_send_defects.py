@@ -122,7 +122,8 @@ def test_a_ledger_of_an_older_lettergen_gains_the_channel_columns(tmp_path: Path
     db.execute(
         "INSERT INTO deliveries (office_id, signer, fax, language, file, sha256, state,"
         " created_at, updated_at) VALUES ('de-berlin-embassy', 'Anna Weber', '+493047007125',"
-        " 'de', 'de/de-berlin-embassy.tiff', 'ab', 'sent', 'x', 'x')"
+        " 'de', 'de/de-berlin-embassy.tiff', 'ab', 'sent', '2026-11-30T12:00:00+00:00',"
+        " '2026-11-30T12:00:00+00:00')"
     )
     db.close()
     with Ledger.beside(tmp_path) as ledger:
