@@ -48,7 +48,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Run": ("lettergen.compose.letter", "Run"),
     "Sender": ("lettergen.campaign", "Sender"),
     "Signer": ("lettergen.campaign.signers", "Signer"),
-    "Targets": ("lettergen.batch.plan", "Targets"),
+    "Targets": ("lettergen.campaign.targets", "Targets"),
     "TemplateError": ("lettergen.errors", "TemplateError"),
     "load_campaign": ("lettergen.campaign", "load"),
     "load_directories": ("lettergen.directory.model", "load_directories"),

@@ -13,12 +13,14 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import SEED_CAMPAIGN, SHIPPED_DIRECTORY, flat, pdftotext
+from lettergen.batch import plan as planning
 from lettergen.batch import run as batch
+from lettergen.campaign.targets import Targets
 from lettergen.cli import cli
 from lettergen.directory.model import Directory, Office
 from lettergen.directory.phones import international
 from lettergen.errors import DataError, InputError
-from lettergen.util import yamlio
+from lettergen.util import files
 
 
 def run_cli(*args: str) -> tuple[int, str]:
@@ -76,10 +78,12 @@ def test_shared_fax_uses_the_other_number_of_the_un_mission(directory) -> None:
         directory.get("us-new-york-un-mission").faxes
     )
     assert shared, "the consulate and the UN mission share a fax in the directory"
-    plan = batch.plan(
-        directory, language="en", offices=["us-new-york-un-mission", "us-new-york-consulate"]
+    plan = planning.make_plan(
+        directory,
+        language="en",
+        targets=Targets(offices=("us-new-york-un-mission", "us-new-york-consulate")),
     )
-    faxes = {job.recipient.office.id: job.recipient.fax_number for job in plan.jobs}
+    faxes = {job.recipient.office.id: job.recipient.fax_number for job in plan.letters()}
     assert faxes["us-new-york-consulate"] in shared
     assert faxes["us-new-york-un-mission"] not in shared
     assert not plan.skipped
@@ -97,8 +101,8 @@ def _two_offices_one_fax() -> Directory:
 
 
 def test_a_fax_shared_with_no_alternative_gets_one_letter() -> None:
-    plan = batch.plan(_two_offices_one_fax(), language="en", everyone=True)
-    assert [job.recipient.office.id for job in plan.jobs] == ["de-a-consulate"]
+    plan = planning.make_plan(_two_offices_one_fax(), language="en", targets=Targets(everyone=True))
+    assert [job.recipient.office.id for job in plan.letters()] == ["de-a-consulate"]
     assert [skip.office_id for skip in plan.skipped] == ["de-b-consulate"]
     assert "shares fax +493047007125 with de-a-consulate" in plan.skipped[0].reason
 
@@ -108,10 +112,13 @@ def test_offices_without_fax_are_skipped_unless_asked(directory) -> None:
         id="xx-post-embassy", country="DE", kind="embassy", city="Bonn", address=("Somewhere 1",)
     )
     small = Directory("KZ", [directory.get("de-berlin-embassy"), no_fax])
-    assert [s.office_id for s in batch.plan(small, language="en", everyone=True).skipped] == [
-        "xx-post-embassy"
-    ]
-    jobs = batch.plan(small, language="en", everyone=True, include_no_fax=True).jobs
+    assert [
+        s.office_id
+        for s in planning.make_plan(small, language="en", targets=Targets(everyone=True)).skipped
+    ] == ["xx-post-embassy"]
+    jobs = planning.make_plan(
+        small, language="en", include_no_fax=True, targets=Targets(everyone=True)
+    ).letters()
     assert [j.recipient.fax_number for j in jobs] == ["+493047007125", None]
 
 
@@ -231,7 +238,6 @@ def test_render_one_letter_for_a_non_resident_entry(tmp_path: Path) -> None:
 
 
 def test_a_failing_letter_does_not_stop_the_batch(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from lettergen.batch import plan as planning
 
     real = planning.compose_letter
 
@@ -267,7 +273,7 @@ def test_atomic_write_leaves_old_file_whole_on_failure(tmp_path: Path, monkeypat
 
     monkeypatch.setattr(os, "replace", broken_replace)
     with pytest.raises(OSError):
-        yamlio.atomic_write(target, b"new letter")
+        files.atomic_write(target, b"new letter")
     assert target.read_bytes() == b"old letter"
     assert [p.name for p in tmp_path.iterdir()] == ["letter.pdf"]  # no temporary file left
 
@@ -298,7 +304,7 @@ def test_a_rerun_keeps_a_changed_file_and_writes_the_letter_beside_it(tmp_path: 
 
 def test_campaign_targets_are_the_picket_list(directory) -> None:
     prepared = batch.prepare(SEED_CAMPAIGN, directory=SHIPPED_DIRECTORY)
-    ids = [job.recipient.office.id for job in prepared.plan.jobs]
+    ids = [job.recipient.office.id for job in prepared.plan.letters()]
     assert sorted(ids) == [
         "au-sydney-consulate",
         "ca-toronto-consulate",
@@ -351,8 +357,10 @@ def test_a_sender_needs_a_contact_for_the_fax_notice(tmp_path: Path) -> None:
 
 
 def test_one_head_of_mission_for_several_countries_gets_one_letter(directory) -> None:
-    plan = batch.plan(directory, language="en", countries=["BE", "NL", "LU"])
-    assert [(j.recipient.office.id, j.recipient.country) for j in plan.jobs] == [
+    plan = planning.make_plan(
+        directory, language="en", targets=Targets(countries=("BE", "NL", "LU"))
+    )
+    assert [(j.recipient.office.id, j.recipient.country) for j in plan.letters()] == [
         ("be-brussels-embassy", "BE")
     ]
     assert [(s.office_id, s.country) for s in plan.skipped] == [
@@ -369,11 +377,13 @@ def test_letters_by_post_for_two_countries_do_not_share_a_file(tmp_path: Path) -
         id="eg-cairo-embassy", country="EG", kind="embassy", city="Cairo", accredited_to=("DZ",)
     )
     small = Directory("KZ", [no_fax])
-    plan = batch.plan(small, language="en", countries=["EG", "DZ"], include_no_fax=True)
-    assert [j.recipient.country for j in plan.jobs] == ["EG", "DZ"]
+    plan = planning.make_plan(
+        small, language="en", include_no_fax=True, targets=Targets(countries=("EG", "DZ"))
+    )
+    assert [j.recipient.country for j in plan.letters()] == ["EG", "DZ"]
     work = batch.prepare(SEED_CAMPAIGN, offices=["de-berlin-embassy"])
     work.directory, work.plan = small, plan
-    result = work.run(output=tmp_path)
+    result = batch.run(work, output=tmp_path)
     assert sorted(r.file for r in result.rows) == [
         "en/eg-cairo-embassy--for-dz.pdf",
         "en/eg-cairo-embassy.pdf",

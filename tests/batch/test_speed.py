@@ -60,8 +60,8 @@ def test_chunked_pdfs_are_byte_identical_across_runs(campaign, directory) -> Non
 
 def test_workers_write_the_same_files_in_the_same_order(tmp_path: Path) -> None:
     work = batch.prepare(SEED_CAMPAIGN, everyone=True)
-    one = work.run(output=tmp_path / "one", workers=1)
-    two = work.run(output=tmp_path / "two", workers=2)
+    one = batch.run(work, output=tmp_path / "one", workers=1)
+    two = batch.run(work, output=tmp_path / "two", workers=2)
     assert [(r.file, r.sha256) for r in one.rows] == [(r.file, r.sha256) for r in two.rows]
     assert len(one.rows) == 48
 

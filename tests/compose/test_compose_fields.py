@@ -52,7 +52,9 @@ def test_compose_passes_each_text_exactly_its_declared_fields(
             letter = compose_letter(
                 campaign, Recipient(resident, resident.country), lang=lang, state="KZ"
             )
-            make_joint(letter, i18n.language(lang), [Signer("A. Supporter"), Signer("B. Other")])
+            make_joint(
+                letter, i18n.load_language(lang), [Signer("A. Supporter"), Signer("B. Other")]
+            )
     finally:
         i18n.clear_caches()
     assert len(kinds) > 3

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from conftest import FIXTURES, pdftotext
 from lettergen.cli import cli
-from lettergen.language.languages import language
+from lettergen.language.languages import load_language
 from lettergen.paths import templates_dir
 
 NAME = "free-zhanusov-2002"
@@ -144,7 +144,7 @@ def test_libreoffice_reads_the_docx_list_whole(joint_batch, tmp_path: Path) -> N
 def test_every_language_names_the_undersigned(tmp_path: Path) -> None:
     signers, _ = signers_file(tmp_path, 3)
     for code in ("en", "de", "fr", "es", "ru", "ar"):
-        strings = language(code, templates_dir())
+        strings = load_language(code, templates_dir())
         heading = strings.string("joint.heading", count="3")
         behalf = strings.string("joint.on_behalf", count="3")
         # The seed campaign has no Arabic texts; the right-to-left test campaign has.

@@ -23,7 +23,7 @@ from lettergen.compose.composer import Recipient, compose_letter
 from lettergen.directory.model import load_directories, load_directory, load_states
 from lettergen.errors import LettergenError
 from lettergen.lang import spelling
-from lettergen.language.languages import available, clear_caches, language
+from lettergen.language.languages import available, clear_caches, load_language
 
 TEMPLATES = paths.templates_dir()
 CHECKED = list(available(TEMPLATES))  # every shipped language has a Debian dictionary
@@ -77,7 +77,7 @@ def test_every_letter_of_the_language_spells_clean(
     """Every sending state's offices and every country reached from abroad, with the shipped
     campaign's texts (when it has the language) and with the templates' words alone, plus
     ambassadors known by name."""
-    lang = language(code)
+    lang = load_language(code)
     assert "KZ" in {d.state for d in states}
     for directory in states:
         targets = spelling.every_route(directory) + spelling.representative(directory)
@@ -97,7 +97,7 @@ def test_every_letter_of_the_language_spells_clean(
 def test_a_language_without_a_dictionary_is_noted_not_checked(
     directory: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    lang = language("ar")
+    lang = load_language("ar")
     trials = spelling.compose_trials(lang, spelling.representative(directory), "KZ")
     monkeypatch.setattr(spelling, "dictionary", lambda locale: None)
     findings = list(spelling.check(lang, trials))
@@ -115,7 +115,7 @@ def test_accepted_words_are_names_and_places_only() -> None:
     """Every accepted word is capitalised (a name or a place), never a common word. Arabic
     script has no capitals: its list is read by a person, as the comment in it says."""
     for code in CHECKED:
-        for word in spelling.accepted_words(language(code)):
+        for word in spelling.accepted_words(load_language(code)):
             caseless = word[:1].lower() == word[:1].upper()
             assert word[:1].isupper() or caseless, (code, word)
 
@@ -200,7 +200,7 @@ def test_the_first_of_the_month(code: str, directory: Any, seed: Any) -> None:
     office = directory.get("fr-paris-embassy")
     letter = compose_letter(campaign, Recipient(office, "FR"), lang=code, state="KZ")
     assert letter.date.endswith(FIRST[code]), letter.date
-    assert language(code).format_date(dt.date(2002, 9, 11)).startswith("11")
+    assert load_language(code).format_date(dt.date(2002, 9, 11)).startswith("11")
 
 
 @pytest.mark.parametrize(
@@ -368,7 +368,7 @@ def test_a_review_is_recorded_against_todays_english(templates: Path) -> None:
     assert strings["review"]["english"] == proof.english_hash(templates)
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\dZ", strings["review"]["at"])
     clear_caches()
-    assert not language("fr", templates).draft
+    assert not load_language("fr", templates).draft
     # Once English changes, a review must wait for the translation to follow it.
     english = templates / "en" / "letter.md.j2"
     english.write_text(english.read_text(encoding="utf-8") + "\nA new sentence.\n")

@@ -99,9 +99,9 @@ def test_the_state_names_in_other_languages(
 
 def test_a_language_without_the_state_names_uses_cldr(caplog: pytest.LogCaptureFixture) -> None:
     from lettergen.compose.composer import state_names
-    from lettergen.language.languages import language
+    from lettergen.language.languages import load_language
 
-    german = language("de")
+    german = load_language("de")
     with caplog.at_level(logging.WARNING):
         names = state_names(german, "UA")
     assert names == {

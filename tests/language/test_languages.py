@@ -383,11 +383,11 @@ def test_auto_language_from_cldr() -> None:
 
 def test_lang_auto_picks_each_office_language(seed: Any) -> None:
     prepared = batch.prepare(
-        SEED_CAMPAIGN, everyone=True, lang="auto", directory=OFFICES, include_no_fax=True
+        SEED_CAMPAIGN, everyone=True, language="auto", directory=OFFICES, include_no_fax=True
     )
-    chosen = {job.recipient.office.id: job.language for job in prepared.plan.jobs}
+    chosen = {job.recipient.office.id: job.language for job in list(prepared.plan.letters())}
     by_country: dict[str, set[str]] = {}
-    for job in prepared.plan.jobs:
+    for job in list(prepared.plan.letters()):
         by_country.setdefault(job.recipient.office.country, set()).add(job.language)
     assert by_country["DE"] == by_country["AT"] == by_country["CH"] == {"de"}
     assert by_country["FR"] == by_country["BE"] == {"fr"}
@@ -402,10 +402,10 @@ def test_lang_auto_uses_a_campaign_language_only(offices: Any) -> None:
     prepared = batch.prepare(
         AR_CAMPAIGN,
         offices=["eg-cairo-embassy", "de-berlin-embassy"],
-        lang="auto",
+        language="auto",
         directory=OFFICES,
     )
-    assert {j.recipient.office.id: j.language for j in prepared.plan.jobs} == {
+    assert {j.recipient.office.id: j.language for j in list(prepared.plan.letters())} == {
         "eg-cairo-embassy": "ar",
         "de-berlin-embassy": "en",  # German templates, but the campaign has no German texts
     }
@@ -438,7 +438,7 @@ def test_batch_lang_auto_writes_each_language_and_says_which_are_drafts(tmp_path
 
 
 def test_render_with_a_draft_language_warns(caplog: pytest.LogCaptureFixture) -> None:
-    batch.prepare(SEED_CAMPAIGN, offices=["es-madrid-embassy"], lang="es", directory=OFFICES)
+    batch.prepare(SEED_CAMPAIGN, offices=["es-madrid-embassy"], language="es", directory=OFFICES)
     assert (
         "letters in 'es' use a draft translation, not yet reviewed by a native speaker"
         in caplog.text
@@ -767,9 +767,9 @@ def test_lang_auto_scans_the_templates_once(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(i18n, "available", lambda *a: scans.append(a) or real(*a))
     i18n.clear_caches()  # whatever ran before: the scan is this batch's own
     prepared = batch.prepare(
-        SEED_CAMPAIGN, everyone=True, lang="auto", directory=OFFICES, include_no_fax=True
+        SEED_CAMPAIGN, everyone=True, language="auto", directory=OFFICES, include_no_fax=True
     )
-    assert len(prepared.plan.jobs) > 10
+    assert len(list(prepared.plan.letters())) > 10
     assert len(scans) == 1
 
 

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from lettergen.errors import DataError, LettergenError
-from lettergen.util import yamlio
+from lettergen.util import files
 
 #: A file or folder name made from input: letters, digits, dot, hyphen, underscore; not
 #: starting with a dot (no "..", no hidden files).
@@ -165,7 +165,7 @@ def write(folder: Path, relative: str, data: bytes | str) -> Path:
     """Write folder/relative whole or not at all, after proving it lies under folder."""
     target = inside(folder, relative)
     with os_errors(target):
-        yamlio.atomic_write(target, data)
+        files.atomic_write(target, data)
     return target
 
 

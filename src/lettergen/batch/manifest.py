@@ -29,8 +29,9 @@ from lettergen import paths
 from lettergen._version import __version__
 from lettergen.batch import folder as outdir
 from lettergen.compose.letter import Letter
-from lettergen.render import formats
-from lettergen.util import yamlio
+from lettergen.render import fonts, formats
+from lettergen.render.pdf import FONTS
+from lettergen.util import files
 
 if TYPE_CHECKING:
     from lettergen.render.tiff import FaxSettings
@@ -76,9 +77,6 @@ def _fingerprint(fmt: str, templates: Path) -> str:
     the registry) and library versions: a change to any of them makes a rerun render that
     format again."""
     from importlib.metadata import version
-
-    from lettergen.render import fonts
-    from lettergen.render.pdf import FONTS
 
     digest = hashlib.sha256(__version__.encode())
     digest.update(formats.code_fingerprint(fmt).encode())
@@ -302,7 +300,7 @@ def _write_if_changed(path: Path, parts: Any) -> bool:
     if outdir.sha256_of(path) == digest.hexdigest():
         return False
     with outdir.os_errors(path):
-        yamlio.atomic_write_parts(path, parts())
+        files.atomic_write_parts(path, parts())
     return True
 
 

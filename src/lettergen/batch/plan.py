@@ -18,17 +18,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lettergen import campaign as campaigns
 from lettergen import paths
 from lettergen.batch import folder as outdir
 from lettergen.campaign import Campaign, Sender, check_sender
-from lettergen.campaign.signers import Signer, signer_named
+from lettergen.campaign.signers import Signer, load_signers, signer_named
+from lettergen.campaign.targets import Targets
 from lettergen.compose.composer import Recipient, compose_letter
+from lettergen.compose.joint import make_joint
 from lettergen.compose.letter import Letter
 from lettergen.directory import phones
-from lettergen.directory.model import Directory
-from lettergen.directory.routing import route, serving_office
+from lettergen.directory.model import Directory, load_directories
+from lettergen.directory.routing import country_code, route, serving_office
 from lettergen.errors import DataError, InputError, LettergenError, ManyErrors
+from lettergen.language.languages import auto_language, load_language
 from lettergen.render import formats
+from lettergen.render.tiff import FaxSettings
 
 if TYPE_CHECKING:
     from lettergen.render.tiff import FaxSettings
@@ -37,25 +42,11 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class Targets:
-    """Which offices: every one, those routing picks for countries, and offices by id. All
-    empty: the campaign's own targets."""
-
-    everyone: bool = False
-    countries: tuple[str, ...] = ()
-    offices: tuple[str, ...] = ()
-
-    @property
-    def given(self) -> bool:
-        return self.everyone or bool(self.countries or self.offices)
-
-
-@dataclass(frozen=True)
 class BatchOptions:
     """Everything one batch (or one `render`) is asked to do, checked once when built."""
 
     campaign: str | Path  # a name under data/campaigns/ or a file
-    targets: Targets = Targets()
+    targets: Targets = field(default_factory=Targets)
     signers: Path | None = None  # a signers CSV: one letter per signer and office
     signer: str | None = None  # one name to sign with (`render --signer`)
     language: str | None = None  # a code, "auto" (per office), or None: the campaign's own
@@ -138,7 +129,6 @@ def from_request(
     """The BatchOptions a recorded request stands for. The signers file must still be there
     and hold what it held: a batch rendered again from another list would fax other letters
     than the ones the group checked. `place` names the manifest in error messages."""
-    from lettergen.render.tiff import FaxSettings
 
     try:
         targets = request["targets"]
@@ -189,9 +179,6 @@ class PlannedLetter:
     signatories: tuple[Signer, ...] = ()  # a joint letter's signers, listed after its signature
 
 
-Job = PlannedLetter  # the name of earlier releases
-
-
 @dataclass(frozen=True)
 class Skip:
     office_id: str
@@ -225,11 +212,6 @@ class Plan:
     @property
     def languages(self) -> list[str]:
         return sorted({language for _, language in self.recipients})
-
-    @property
-    def jobs(self) -> list[PlannedLetter]:
-        """Every letter, as a list (for small plans and earlier releases' callers)."""
-        return list(self.letters())
 
 
 def _resolve_office(directory: Directory, office_id: str) -> Recipient:
@@ -364,19 +346,16 @@ def assign_faxes(
     return [assigned[i] for i in sorted(assigned)], skipped
 
 
-def plan(
+def make_plan(
     directory: Directory,
     *,
     language: str | Callable[[Recipient], str],
-    everyone: bool = False,
-    countries: Iterable[str] = (),
-    offices: Iterable[str] = (),
+    targets: Targets,
     signers: Sequence[Signer] | None = None,
     include_no_fax: bool = False,
     skip_invalid_fax: bool = False,
 ) -> Plan:
     """Who gets a letter: routing, fax checks and de-duplication, one language per office."""
-    targets = Targets(everyone, tuple(countries), tuple(offices))
     chosen, invalid = check_faxes(recipients(directory, targets), skip_invalid_fax)
     faxed, skipped = assign_faxes(chosen, include_no_fax)
     # One language for the batch, or one chosen per office (--lang auto).
@@ -390,7 +369,6 @@ def plan(
 
 def directory_for(campaign: Campaign, path: Path | None = None) -> Directory:
     """The campaign's directory: the file it names in data/directories/, or the one given."""
-    from lettergen.directory.model import load_directories
 
     if path is None:
         path = paths.directories_dir() / f"{campaign.directory}.yaml"
@@ -423,7 +401,7 @@ class Prepared:
     @property
     def folder(self) -> Path:
         """The batch folder: <output>/<campaign name>."""
-        return (self.options.output or paths.output_dir()) / self.campaign.name
+        return paths.batch_folder(self.campaign.name, self.options.output)
 
     def compose(self, planned: PlannedLetter) -> Letter:
         """The letter of one entry of the plan."""
@@ -438,25 +416,14 @@ class Prepared:
             cover=self.options.cover,
         )
         if planned.signatories:
-            from lettergen.compose.joint import make_joint
-            from lettergen.language.languages import language
-
             letter = make_joint(
-                letter, language(planned.language, self.templates), planned.signatories
+                letter, load_language(planned.language, self.templates), planned.signatories
             )
         return letter
-
-    def run(self, **overrides: Any) -> Any:
-        """Write the plan's letters (see batch.run); keyword arguments replace options."""
-        from lettergen.batch import run as batch
-
-        return batch.run(self, **overrides)
 
 
 def prepare(options: BatchOptions) -> Prepared:
     """Load and check everything a batch needs before a single letter is written."""
-    from lettergen import campaign as campaigns
-    from lettergen.campaign.signers import load_signers
 
     templates = paths.templates_dir()
     campaign = campaigns.load(options.campaign)
@@ -479,11 +446,7 @@ def prepare(options: BatchOptions) -> Prepared:
     targets = options.targets
     if not targets.given:
         check_targets(campaign, directory)
-        targets = Targets(
-            campaign.targets.all,
-            tuple(campaign.targets.countries),
-            tuple(campaign.targets.offices),
-        )
+        targets = campaign.targets
     signers: Sequence[Signer] | None = None
     if options.joint and not options.signers:
         raise DataError("--joint needs --signers: the file of the people who sign the letter")
@@ -491,12 +454,10 @@ def prepare(options: BatchOptions) -> Prepared:
         signers = load_signers(options.signers)
     elif options.signer:
         signers = [signer_named(options.signer)]
-    the_plan = plan(
+    the_plan = make_plan(
         directory,
         language=language,
-        everyone=targets.everyone,
-        countries=targets.countries,
-        offices=targets.offices,
+        targets=targets,
         signers=signers,
         include_no_fax=options.include_no_fax,
         skip_invalid_fax=options.skip_invalid_fax,
@@ -515,7 +476,6 @@ def prepare(options: BatchOptions) -> Prepared:
 def check_targets(campaign: Campaign, directory: Directory) -> None:
     """The campaign's targets name countries and offices its directory knows: every problem at
     once, with the campaign file and line."""
-    from lettergen.directory.routing import country_code
 
     errors: list[LettergenError] = []
     for country in campaign.targets.countries:
@@ -539,7 +499,6 @@ def check_targets(campaign: Campaign, directory: Directory) -> None:
 def by_office_language(campaign: Campaign, templates: Path) -> Callable[[Recipient], str]:
     """--lang auto: for each office, the first official language of its host country that has
     templates and the campaign's texts, else the campaign's default language."""
-    from lettergen.language.languages import auto_language
 
     have = campaign.languages
     return lambda r: auto_language(r.office.country, have, campaign.default_language, templates)
@@ -547,6 +506,5 @@ def by_office_language(campaign: Campaign, templates: Path) -> Callable[[Recipie
 
 def draft_languages(languages: Iterable[str], templates: Path) -> list[str]:
     """The languages among these whose translation is still a draft."""
-    from lettergen.language.languages import language
 
-    return [code for code in sorted(set(languages)) if language(code, templates).draft]
+    return [code for code in sorted(set(languages)) if load_language(code, templates).draft]

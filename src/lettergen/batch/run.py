@@ -28,22 +28,14 @@ from lettergen.batch import manifest
 from lettergen.batch.manifest import Row
 from lettergen.batch.plan import (
     BatchOptions,
-    Job,
-    Plan,
     PlannedLetter,
     Prepared,
     Skip,
-    Targets,
-    assign_faxes,
-    by_office_language,
-    check_targets,
-    directory_for,
     draft_languages,
-    recipients,
     to_request,
 )
-from lettergen.batch.plan import plan as make_plan
 from lettergen.batch.plan import prepare as prepare_options
+from lettergen.campaign.targets import Targets
 from lettergen.compose.letter import Letter
 from lettergen.directory import phones
 from lettergen.directory.model import Office
@@ -51,32 +43,11 @@ from lettergen.errors import DataError, LettergenError
 from lettergen.render import formats
 from lettergen.render.formats import Output, WriteSettings
 from lettergen.render.pipeline import render_files
-
-__all__ = [
-    "BatchOptions",
-    "Job",
-    "Plan",
-    "PlannedLetter",
-    "Prepared",
-    "Result",
-    "Skip",
-    "Targets",
-    "assign_faxes",
-    "by_office_language",
-    "check_targets",
-    "directory_for",
-    "draft_languages",
-    "plan",
-    "prepare",
-    "recipients",
-    "render_one",
-    "run",
-    "summary",
-]
+from lettergen.render.tiff import FaxSettings
+from lettergen.util import files
 
 log = logging.getLogger(__name__)
 
-plan = make_plan
 LONG_LETTER_PAGES = 2  # letters longer than this are flagged in the summary
 SHOWN = 5  # names listed in the summary before "…"
 
@@ -123,17 +94,16 @@ class Result:
 
 def prepare(campaign_name: str | Path | BatchOptions, **options: Any) -> Prepared:
     """Load and check everything a batch needs (see plan.prepare). Takes a BatchOptions, or
-    a campaign and BatchOptions' fields as keywords (`lang`, `sender` as a dict and
-    `everyone`/`countries`/`offices` are accepted as in earlier releases)."""
+    a campaign and BatchOptions' fields as keywords, with `everyone`, `countries` and `offices`
+    for its targets and `sender` as a dict."""
     if isinstance(campaign_name, BatchOptions):
         return prepare_options(campaign_name)
     return prepare_options(options_from(campaign_name, **options))
 
 
 def options_from(campaign: str | Path, **given: Any) -> BatchOptions:
-    """BatchOptions from keywords, accepting the names of earlier releases."""
-    aliases = {"lang": "language", "jobs": "workers", "fax": "fax_settings", "out": "output"}
-    values = {aliases.get(k, k): v for k, v in given.items()}
+    """BatchOptions from keywords (see `prepare`)."""
+    values = dict(given)
     target = {k: values.pop(k) for k in ("everyone", "countries", "offices") if k in values}
     if target:
         values["targets"] = Targets(
@@ -172,18 +142,17 @@ def run(
 ) -> Result:
     """Compose and write every letter of the plan in every format, with the manifest; a
     failing letter is reported and the rest are written. Keyword arguments replace options
-    (`output`, `workers`, `force`, `formats`, …; earlier names `out`, `jobs`, `fax` too).
+    (`output`, `workers`, `force`, `formats`, …).
 
     A file whose inputs have not changed since the last run (same content hash in the
     manifest, same bytes on disk) is kept as it is, unless `force`."""
     options = prepared.options
     if overrides:
-        aliases = {"jobs": "workers", "fax": "fax_settings", "out": "output"}
-        changes = {aliases.get(k, k): v for k, v in overrides.items()}
+        changes = dict(overrides)
         if "formats" in changes:
             changes["formats"] = formats.parse(changes["formats"])
         options = replace(options, **changes)
-    folder = (options.output or paths.output_dir()) / prepared.campaign.name
+    folder = paths.batch_folder(prepared.campaign.name, options.output)
     with outdir.locked(folder):
         return _Run(prepared, options, folder, progress or (lambda _: None)).go()
 
@@ -201,8 +170,6 @@ class _Run:
         self.prepared, self.options, self.folder, self.step = prepared, options, folder, step
         fax = None
         if any(formats.get(f).uses_fax_settings for f in options.formats):
-            from lettergen.render.tiff import FaxSettings
-
             fax = options.fax_settings or FaxSettings()
         self.settings = WriteSettings(prepared.templates, fax, len(prepared.plan.signers) > 1)
         self.result = Result(
@@ -479,9 +446,7 @@ def render_one(
                 raise DataError(made.error, hint=f"office {office_id}")
             target = file if by_suffix else file.with_name(f"{file.name}.{made.format}")
             with outdir.os_errors(target):
-                from lettergen.util import yamlio
-
-                yamlio.atomic_write(target, made.data)
+                files.atomic_write(target, made.data)
             written.append((target, made.pages))
     return written
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from lettergen import paths
 from lettergen.campaign.signers import Signer
+from lettergen.campaign.targets import Targets
 from lettergen.errors import InputError, LettergenError, ManyErrors, Place
 from lettergen.util import text as hygiene
 from lettergen.util import yamlio
@@ -85,13 +86,6 @@ class Sender:
                     found.append(key)
                     break
         return found
-
-
-@dataclass(frozen=True)
-class Targets:
-    all: bool = False
-    countries: tuple[str, ...] = ()
-    offices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -396,7 +390,7 @@ def _sender(value: Any, place: Place, errors: list[LettergenError]) -> Sender:
 
 def _targets(value: Any, place: Place, errors: list[LettergenError]) -> Targets:
     if value in (None, "all"):
-        return Targets(all=True)
+        return Targets(everyone=True)
     if not isinstance(value, yamlio.Mapping):
         errors.append(
             InputError("targets must be 'all' or {countries: [...]} / {offices: [...]}", place)
@@ -415,7 +409,7 @@ def _targets(value: Any, place: Place, errors: list[LettergenError]) -> Targets:
         errors.append(InputError("targets.all must be true or false", place))
         return Targets()
     return Targets(
-        all=everything,
+        everyone=everything,
         countries=tuple(str(c).strip() for c in countries),
         offices=tuple(str(o) for o in offices),
     )

@@ -7,9 +7,9 @@ from typing import Any
 
 import click
 
-from lettergen.cli import cli
 from lettergen.cli.options import DIRECTORY_OPTION
-from lettergen.util.yamlio import atomic_write
+from lettergen.cli.root import cli
+from lettergen.util.files import atomic_write
 
 #: Suffixes 'directory import' reads as a spreadsheet (lettergen.directory.sources.spreadsheet).
 SHEET_SUFFIXES = (".csv", ".xlsx", ".ods")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from lettergen.cli import cli
+from lettergen.cli.root import cli
 
 
 @cli.group("lang")

@@ -11,8 +11,8 @@ from typing import Any
 
 import click
 
-from lettergen.cli import cli
 from lettergen.cli.options import CAMPAIGN_ARGUMENT, letter_options, letter_settings, split_list
+from lettergen.cli.root import cli
 
 
 @cli.command()
@@ -110,7 +110,8 @@ def batch_command(
     replaces or removes a file changed since lettergen wrote it (see docs/files.md).
     """
     from lettergen.batch import run as batch
-    from lettergen.batch.plan import BatchOptions, Targets
+    from lettergen.batch.plan import BatchOptions
+    from lettergen.campaign.targets import Targets
 
     options = BatchOptions(
         **letter_settings(campaign_name, **letter),

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from lettergen.cli import cli
 from lettergen.cli.options import CAMPAIGN_ARGUMENT
+from lettergen.cli.root import cli
 
 if TYPE_CHECKING:
     from lettergen.supporters.keeper import SenderKeeper
@@ -95,7 +95,7 @@ def serve(
     if config_path is not None and not fax_for_me:
         raise click.UsageError("--config goes with --fax-for-me")
     setup = fax_settings(campaign_name, config_path) if fax_for_me else None
-    counts = paths.output_dir() / site.campaign.name / "serve-counts.sqlite" if admin else None
+    counts = paths.batch_folder(site.campaign.name) / "serve-counts.sqlite" if admin else None
     secret = os.environ.get(SECRET_VARIABLE, "").encode()
     app = create_app(
         site,

@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
-from lettergen.cli import cli, echo_json
 from lettergen.cli.options import CAMPAIGN_ARGUMENT
+from lettergen.cli.root import cli, echo_json
 
 CONFIG_OPTION = click.option(
     "--config",

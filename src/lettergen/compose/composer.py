@@ -19,7 +19,7 @@ from lettergen.compose.markdown import to_blocks
 from lettergen.directory.model import Head, Office
 from lettergen.directory.phones import international as display_number
 from lettergen.errors import Place, TemplateError
-from lettergen.language.languages import BODY_TEMPLATE, CountryIn, Language, language
+from lettergen.language.languages import BODY_TEMPLATE, CountryIn, Language, load_language
 from lettergen.language.markup import MarkdownText
 
 log = logging.getLogger(__name__)
@@ -113,30 +113,30 @@ def compose_letter(
 ) -> Letter:
     """Compose one letter. `state` is the sending state's ISO code (the directory's); `cover`
     adds a fax cover sheet."""
-    language_ = language(lang, templates)
+    language = load_language(lang, templates)
     campaign.require_language(lang)
     sender = sender or campaign.sender
     signer = signer or sender.signer()
     office = recipient.office
-    context = _context(language_, recipient, state)
+    context = _context(language, recipient, state)
     role = (
         "accredited"
         if recipient.accredited and office.role in ("ambassador", "permanent-representative")
         else office.role
     )
-    office_line = language_.string(f"offices.{office.kind}", **context)
+    office_line = language.string(f"offices.{office.kind}", **context)
     head = office.head
     to = (
         *(
-            language_.bind_titles(line)
-            for line in language_.lines(_form(language_, role, "lines", head), **context)
+            language.bind_titles(line)
+            for line in language.lines(_form(language, role, "lines", head), **context)
         ),
         office_line,
     )
     fax = recipient.fax_number
     fax_display = display_number(fax) if fax else ""
-    date_text = language_.format_date(campaign.letter_date)
-    header, notice = _fax_lines(language_, recipient, sender, office_line, context)
+    date_text = language.format_date(campaign.letter_date)
+    header, notice = _fax_lines(language, recipient, sender, office_line, context)
     return Letter(
         campaign=campaign.name,
         office_id=office.id,
@@ -147,50 +147,50 @@ def compose_letter(
         fax=fax,
         fax_display=fax_display,
         page_size="Letter" if office.country in LETTER_PAPER else "A4",
-        direction="rtl" if language_.direction == "rtl" else "ltr",
-        sender=_sender_block(language_, sender),
-        addressee=(*to, *map(language_.isolate, office.address)),
+        direction="rtl" if language.direction == "rtl" else "ltr",
+        sender=_sender_block(language, sender),
+        addressee=(*to, *map(language.isolate, office.address)),
         # The place the letter is written from is the letterhead's: every letter goes out under
         # the campaign sender's letterhead, so its city, not the signer's town (which the
         # signature shows), stands in the date line.
-        date=_date_line(language_, date_text, sender.city),
+        date=_date_line(language, date_text, sender.city),
         fax_notice=notice,
         subject=(
-            language_.string("labels.subject") + " " + language_.bind_titles(campaign.subject[lang])
+            language.string("labels.subject") + " " + language.bind_titles(campaign.subject[lang])
         ).strip(),
-        salutation=language_.string(_form(language_, role, "salutation", head), **context),
-        body=_body(language_, campaign, recipient, sender, signer, context),
+        salutation=language.string(_form(language, role, "salutation", head), **context),
+        body=_body(language, campaign, recipient, sender, signer, context),
         # A language may close differently by addressee (French repeats the form of address).
-        closing=language_.string(_form(language_, role, "closing", head), **context),
+        closing=language.string(_form(language, role, "closing", head), **context),
         signature=tuple(
-            language_.isolate(line)
-            for line in (signer.name, signer.organisation, _place(language_, signer))
+            language.isolate(line)
+            for line in (signer.name, signer.organisation, _place(language, signer))
             if line
         ),
         header=header,
-        page_label=language_.raw("labels.page"),
+        page_label=language.raw("labels.page"),
         # A fax cover names the addressee and office, not the postal address.
         cover=_cover(
-            language_, to, language_.isolate(fax_display), sender, date_text, campaign.subject[lang]
+            language, to, language.isolate(fax_display), sender, date_text, campaign.subject[lang]
         )
         if cover
         else (),
-        cover_title=language_.string("cover.title") if cover else "",
-        locale=language_.locale.replace("_", "-"),
+        cover_title=language.string("cover.title") if cover else "",
+        locale=language.locale.replace("_", "-"),
         title=campaign.subject[lang],
         author=signer.name,
     )
 
 
-def state_names(language_: Language, state: str) -> dict[str, str]:
+def state_names(language: Language, state: str) -> dict[str, str]:
     """The sending state's names in a language: `states.<code>` of its strings; where the
     language lacks them, CLDR's name of the country in every form the language's other states
     use, with a warning (no grammar is guessed: the translator should add them)."""
-    states = language_.raw("states")
+    states = language.raw("states")
     if isinstance(states, dict) and isinstance(states.get(state), dict):
         return dict(states[state])
-    _warn_cldr_state(language_.code, state, str(language_.folder / "strings.yaml"))
-    name = language_.country_name(state)
+    _warn_cldr_state(language.code, state, str(language.folder / "strings.yaml"))
+    name = language.country_name(state)
     forms = {"name", "short"}
     for names in (states or {}).values() if isinstance(states, dict) else ():
         if isinstance(names, dict):
@@ -211,16 +211,16 @@ def _warn_cldr_state(lang: str, state: str, strings: str) -> None:
     )
 
 
-def _context(language_: Language, recipient: Recipient, state: str) -> dict[str, Any]:
+def _context(language: Language, recipient: Recipient, state: str) -> dict[str, Any]:
     """The fields every string naming the office and the prose get (CONTEXT_FIELDS): see
     letter_templates/README.md."""
     context = {
-        "state": state_names(language_, state),
-        "country": language_.country_name(recipient.country),
+        "state": state_names(language, state),
+        "country": language.country_name(recipient.country),
         "country_code": recipient.country,
         "city": recipient.office.city,
-        "organisation": _organisation(language_, recipient.office),
-        "country_in": CountryIn(language_, recipient.country),
+        "organisation": _organisation(language, recipient.office),
+        "country_in": CountryIn(language, recipient.country),
         # A head of office the directory knows by name (the office's `head:`); "" otherwise.
         "head": {
             "name": recipient.office.head.name if recipient.office.head else "",
@@ -231,7 +231,7 @@ def _context(language_: Language, recipient: Recipient, state: str) -> dict[str,
     return context
 
 
-def _form(language_: Language, role: str, part: str, head: Head | None) -> str:
+def _form(language: Language, role: str, part: str, head: Head | None) -> str:
     """The strings key of a part of the form of address ("lines", "salutation", "closing").
 
     For a head of office the directory knows by name, the language's named form for the
@@ -248,11 +248,11 @@ def _form(language_: Language, role: str, part: str, head: Head | None) -> str:
         keys.insert(len(keys) - 1, f"{named}.{part}")
     if part == "closing":
         keys.append("closing")
-    return next((key for key in keys if language_.has(key)), keys[-1])
+    return next((key for key in keys if language.has(key)), keys[-1])
 
 
 def _fax_lines(
-    language_: Language,
+    language: Language,
     recipient: Recipient,
     sender: Sender,
     office_line: str,
@@ -262,30 +262,30 @@ def _fax_lines(
     outdated number; a letter for post is headed by its office and has no note."""
     fax = recipient.fax_number
     if not fax:
-        return language_.string("labels.header_post", office=office_line, **context), ""
-    shown = language_.isolate(display_number(fax))
+        return language.string("labels.header_post", office=office_line, **context), ""
+    shown = language.isolate(display_number(fax))
     contact = sender.email or display_number(sender.fax)
-    header = language_.string("labels.header", fax=shown, **context)
-    notice = language_.string(
+    header = language.string("labels.header", fax=shown, **context)
+    notice = language.string(
         "labels.fax_notice",
         fax=shown,
-        contact=language_.isolate(contact),
-        office_kind=language_.string(f"labels.office_kinds.{recipient.office.kind}"),
+        contact=language.isolate(contact),
+        office_kind=language.string(f"labels.office_kinds.{recipient.office.kind}"),
         **context,
     )
     return header, notice
 
 
-def _date_line(language_: Language, date: str, city: str) -> str:
+def _date_line(language: Language, date: str, city: str) -> str:
     if not city:
         return date
-    return language_.string(
-        "labels.date_line", city=language_.isolate(language_.city_name(city)), date=date
+    return language.string(
+        "labels.date_line", city=language.isolate(language.city_name(city)), date=date
     )
 
 
 def _body(
-    language_: Language,
+    language: Language,
     campaign: Campaign,
     recipient: Recipient,
     sender: Sender,
@@ -298,18 +298,18 @@ def _body(
     template's {{ case }} paragraph stands, so nothing in it (an unclosed code fence, say) can
     reach into the template's text or the demands.
     """
-    lang = language_.code
-    markdown = language_.render_body(
+    lang = language.code
+    markdown = language.render_body(
         **context,
         accredited=recipient.accredited,
         office=recipient.office,
         sender=sender,
         signer=signer,
         case=MarkdownText(CASE_MARK),
-        demands=tuple(language_.bind_titles(d) for d in campaign.demands[lang]),
+        demands=tuple(language.bind_titles(d) for d in campaign.demands[lang]),
         action_date=campaign.action_date,
         letter_date=campaign.letter_date,
-        action_date_text=language_.format_date(campaign.action_date),
+        action_date_text=language.format_date(campaign.action_date),
     )
     blocks: list[Block] = []
     for block in to_blocks(markdown):
@@ -317,76 +317,76 @@ def _body(
             if block.text.strip() != CASE_MARK:
                 raise TemplateError(
                     "{{ case }} must stand in a paragraph of its own",
-                    Place(language_.folder / BODY_TEMPLATE),
+                    Place(language.folder / BODY_TEMPLATE),
                 )
-            blocks.extend(to_blocks(language_.bind_titles(campaign.case[lang])))
+            blocks.extend(to_blocks(language.bind_titles(campaign.case[lang])))
         else:
             blocks.append(block)
     marked = _mark_demands(
-        tuple(blocks), tuple(language_.bind_titles(d) for d in campaign.demands[lang])
+        tuple(blocks), tuple(language.bind_titles(d) for d in campaign.demands[lang])
     )
     if not any(isinstance(b, ListBlock) and b.role == "demands" for b in marked):
         raise TemplateError(
             "the letter does not list the campaign's demands (a '- {{ demand }}' list)",
-            Place(language_.folder / BODY_TEMPLATE),
+            Place(language.folder / BODY_TEMPLATE),
         )
     return marked
 
 
 def _cover(
-    language_: Language, to: tuple[str, ...], fax: str, sender: Sender, date: str, subject: str
+    language: Language, to: tuple[str, ...], fax: str, sender: Sender, date: str, subject: str
 ) -> tuple[tuple[str, str], ...]:
     """The cover sheet's rows: To (addressee and office), Fax, From, Date, Pages, Re."""
-    pages = language_.raw("cover.pages_value")
+    pages = language.raw("cover.pages_value")
     if not isinstance(pages, str) or "{pages}" not in pages:
         raise TemplateError(
             "cover.pages_value must be a text holding {pages}",
-            hint=f"see cover.pages_value in {language_.folder / 'strings.yaml'}",
+            hint=f"see cover.pages_value in {language.folder / 'strings.yaml'}",
         )
-    names = [language_.isolate(line) for line in (sender.name, sender.organisation) if line]
+    names = [language.isolate(line) for line in (sender.name, sender.organisation) if line]
     rows = [
         ("to", "\n".join(to)),
         ("fax", fax),
-        ("from", "\n".join([*names, *_contact_lines(language_, sender)])),
+        ("from", "\n".join([*names, *_contact_lines(language, sender)])),
         ("date", date),
         ("pages", pages),
         ("re", subject),
     ]
-    return tuple((language_.string(f"cover.{key}"), value) for key, value in rows if value)
+    return tuple((language.string(f"cover.{key}"), value) for key, value in rows if value)
 
 
-def _organisation(language_: Language, office: Office) -> str:
+def _organisation(language: Language, office: Office) -> str:
     if not office.organisation:
         return ""
     key = f"organisations.{office.organisation}"
-    return language_.string(key) if language_.has(key) else office.organisation
+    return language.string(key) if language.has(key) else office.organisation
 
 
-def _place(language_: Language, signer: Signer) -> str:
+def _place(language: Language, signer: Signer) -> str:
     """The signer's town and country, in the letter's language ("Madrid, Espagne")."""
     country = signer.country
     if len(country) == 2 and country.isalpha():  # an ISO code, as signer files give it
-        country = language_.country_name(country.upper())
-    city = language_.city_name(signer.city) if signer.city else ""
+        country = language.country_name(country.upper())
+    city = language.city_name(signer.city) if signer.city else ""
     return ", ".join(part for part in (city, country) if part)
 
 
-def _sender_block(language_: Language, sender: Sender) -> tuple[str, ...]:
+def _sender_block(language: Language, sender: Sender) -> tuple[str, ...]:
     lines = [
-        language_.isolate(line) for line in (sender.organisation or sender.name, *sender.address)
+        language.isolate(line) for line in (sender.organisation or sender.name, *sender.address)
     ]
-    lines.extend(_contact_lines(language_, sender))
+    lines.extend(_contact_lines(language, sender))
     return tuple(line for line in lines if line)
 
 
-def _contact_lines(language_: Language, sender: Sender) -> list[str]:
+def _contact_lines(language: Language, sender: Sender) -> list[str]:
     """'Tel. …', 'Fax …', 'E-mail …' for what the sender has."""
     lines = []
     for label, value in (("phone", sender.phone), ("fax", sender.fax), ("email", sender.email)):
         if value:
             # Numbers as people dial them; one phonenumbers cannot read stays as written.
             shown = value if label == "email" else display_number(value)
-            lines.append(f"{language_.string(f'labels.{label}')} {language_.isolate(shown)}")
+            lines.append(f"{language.string(f'labels.{label}')} {language.isolate(shown)}")
     return lines
 
 

@@ -27,7 +27,7 @@ from lettergen.lang.scaffold import mark_current, new_language, source_hashes
 from lettergen.lang.texts import field_findings, static
 from lettergen.lang.trials import campaign_texts, load_campaigns, trial_offices, trials
 from lettergen.language.languages import available, clear_caches
-from lettergen.language.languages import language as cached_language
+from lettergen.language.languages import load_language as cached_language
 
 __all__ = [
     "CODES",

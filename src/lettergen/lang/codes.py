@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from lettergen.findings import ERROR, NOTE, WARNING, Codes
-from lettergen.lang import spelling
 from lettergen.language.languages import BODY_TEMPLATE, STRINGS
 
 #: The language every translation is made from and compared with.
 SOURCE = "en"
 FILES = (STRINGS, BODY_TEMPLATE)
+
+#: The codes the spelling check adds (lettergen.lang.spelling; letter_templates/README.md).
+SPELLING = Codes(
+    {
+        "glued-line": (
+            ERROR,
+            "a {% … %} tag ends a line of text without '+%}': the line break after it vanishes",
+        ),
+        "glued-word": (ERROR, "a trial letter holds two words run together"),
+        "unknown-word": (WARNING, "a word of a trial letter is not in the language's dictionary"),
+        "english-word": (WARNING, "a word of a non-English trial letter stayed English"),
+        "no-dictionary": (NOTE, "no hunspell dictionary for the language: spelling not checked"),
+    }
+)
 
 #: Every code `check` reports, with its severity and meaning (letter_templates/README.md).
 CODES = Codes(
@@ -49,6 +62,6 @@ CODES = Codes(
             "a campaign's demands in this language differ in number from its default language's",
         ),
         "campaign-unreadable": (ERROR, "a campaign file cannot be loaded"),
-        **spelling.CODES,  # spelling and glue of trial letters (lettergen.lang.spelling)
+        **SPELLING,
     }
 )

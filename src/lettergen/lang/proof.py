@@ -28,12 +28,15 @@ from markupsafe import escape
 
 from lettergen import lang as langcheck
 from lettergen import paths
+from lettergen.compose.composer import Recipient, _context, compose_letter
 from lettergen.compose.letter import Letter
+from lettergen.directory.model import Head
 from lettergen.errors import InputError, LettergenError, Place
 from lettergen.lang import spelling
 from lettergen.lang.texts import _source
-from lettergen.language.languages import STRINGS, Language, clear_caches, language
-from lettergen.util import yamlio
+from lettergen.language.languages import STRINGS, Language, clear_caches, load_language
+from lettergen.render import pdf
+from lettergen.util import files, yamlio
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +53,9 @@ SAMPLE_HEADS = {"female": "Aigul Nurlanova", "male": "Nurlan Abenov"}
 def proof_letters(code: str, directory: Any) -> list[tuple[str, Letter, Letter, list[str]]]:
     """(label, English letter, translated letter, filled-in values of the translation) for
     each representative office."""
-    from lettergen.compose.composer import Recipient, _context, compose_letter
-    from lettergen.directory.model import Head
 
-    lang = language(code)
-    english = language(langcheck.SOURCE)
+    lang = load_language(code)
+    english = load_language(langcheck.SOURCE)
     result = []
     for office, country, how in spelling.representative(directory):
         if office.head is not None:
@@ -114,8 +115,6 @@ def write_proof(code: str, output: Path, directory: Any = None) -> int:
     """Write the proof PDF of a language; returns its number of pages."""
     import weasyprint
 
-    from lettergen.render import pdf
-
     if code == langcheck.SOURCE:
         raise InputError("English is the source: proof a translation, e.g. 'lang proof fr'")
     clear_caches()
@@ -141,7 +140,7 @@ def write_proof(code: str, output: Path, directory: Any = None) -> int:
             documents.append(document)
     pages = [page for document in documents for page in document.pages]
     data = documents[0].copy(pages).write_pdf()
-    yamlio.atomic_write(output, data)
+    files.atomic_write(output, data)
     return len(pages)
 
 
@@ -165,14 +164,14 @@ def record_review(
     (by, at, english) in its strings.yaml. The translation must follow today's English (no
     `outdated` finding), so the recorded hash names the text that was read."""
     clear_caches()
-    lang: Language = language(code, templates)
+    lang: Language = load_language(code, templates)
     path = lang.folder / STRINGS
     if code == langcheck.SOURCE:
         raise InputError("English is the source; review a translation", Place(path))
     name = " ".join(by.split())
     if not name or any(c in name for c in "\n:#\"'"):
         raise InputError(f"--by {by!r}: give the reviewer's name as plain words")
-    outdated = list(_source(lang, language(langcheck.SOURCE, templates)))
+    outdated = list(_source(lang, load_language(langcheck.SOURCE, templates)))
     if outdated:
         raise InputError(
             f"{code} does not follow today's English text: {outdated[0].message}",
@@ -195,7 +194,7 @@ def record_review(
         )
     else:
         text = "status: reviewed\n" + block + text
-    yamlio.atomic_write(path, text)
+    files.atomic_write(path, text)
     clear_caches()
     return record
 

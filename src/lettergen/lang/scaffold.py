@@ -14,7 +14,7 @@ from lettergen import paths
 from lettergen.errors import InputError, Place
 from lettergen.lang.codes import FILES, SOURCE
 from lettergen.language.languages import BODY_TEMPLATE, LAYOUT, STRINGS
-from lettergen.util import yamlio
+from lettergen.util import files, yamlio
 
 
 def source_hashes(templates: Path | None = None) -> dict[str, str]:
@@ -112,5 +112,5 @@ def mark_current(code: str, templates: Path | None = None) -> dict[str, str]:
         )
     else:
         text = block + text
-    yamlio.atomic_write(path, text)
+    files.atomic_write(path, text)
     return hashes

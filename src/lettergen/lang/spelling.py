@@ -33,9 +33,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from lettergen import paths
+from lettergen.campaign import Sender
+from lettergen.compose.composer import Recipient, compose_letter
 from lettergen.compose.letter import Letter, Paragraph
+from lettergen.directory.model import Head, load_states
+from lettergen.directory.routing import route, serving_office
 from lettergen.errors import LettergenError, Place
-from lettergen.findings import ERROR, NOTE, WARNING, Codes, Finding
+from lettergen.findings import Finding
+from lettergen.lang.codes import SPELLING
+from lettergen.lang.trials import trial_campaign as stand_in
 from lettergen.language.languages import BODY_TEMPLATE, STRINGS, Language
 
 log = logging.getLogger(__name__)
@@ -44,20 +51,6 @@ ACCEPTED = "accepted-words.txt"
 
 #: Where Debian's hunspell-* packages put their dictionaries.
 DICTIONARY_FOLDERS = (Path("/usr/share/hunspell"), Path("/usr/share/myspell/dicts"))
-
-#: The codes this check adds to `lang check` (letter_templates/README.md lists them).
-CODES = Codes(
-    {
-        "glued-line": (
-            ERROR,
-            "a {% … %} tag ends a line of text without '+%}': the line break after it vanishes",
-        ),
-        "glued-word": (ERROR, "a trial letter holds two words run together"),
-        "unknown-word": (WARNING, "a word of a trial letter is not in the language's dictionary"),
-        "english-word": (WARNING, "a word of a non-English trial letter stayed English"),
-        "no-dictionary": (NOTE, "no hunspell dictionary for the language: spelling not checked"),
-    }
-)
 
 #: Languages that write compound nouns as one word, which hunspell's dictionaries know only in
 #: part: a noun and a lower-case word run together is not taken for glue there.
@@ -101,7 +94,7 @@ def template_lines(language: Language) -> Iterator[Finding]:
         return  # `lang check` reports an unreadable template already
     for number, line in enumerate(text.splitlines(), 1):
         if _LINE_END_TAG.search(line) and not line.lstrip().startswith(("{%", "{#")):
-            yield CODES.finding(
+            yield SPELLING.finding(
                 "glued-line",
                 "this line of text ends in a tag, which swallows the line break and glues the "
                 "next line's first word to it: end the tag with '+%}' (e.g. '{% endif +%}')",
@@ -194,8 +187,6 @@ def words_of(line: str) -> list[str]:
 def load_directories(directories: Path | None = None) -> list[Any]:
     """The directories the trial letters go to (default: the shipped ones), one per sending
     state; [] when they cannot be read (`missions validate` says why)."""
-    from lettergen import paths
-    from lettergen.directory.model import load_states
 
     folder = directories or paths.directories_dir()
     try:
@@ -240,7 +231,7 @@ def check(
     code = language.code
     dic = dictionary(language.locale)
     if dic is None:
-        yield CODES.finding(
+        yield SPELLING.finding(
             "no-dictionary",
             f"spelling not checked: no hunspell dictionary for {language.locale}",
             Place(language.folder / STRINGS),
@@ -281,7 +272,7 @@ def check(
         if (kind, word) in seen:
             continue
         seen.add((kind, word))
-        yield CODES.finding(
+        yield SPELLING.finding(
             kind,
             f"{message}, in the letter to {where}",
             place or found_in[word][0].office_place,
@@ -356,8 +347,6 @@ def source_place(language: Language, word: str) -> Place | None:
 def trial_campaign(code: str, campaign: Any | None = None) -> Any:
     """A campaign whose own texts are marks, so only the templates' words are checked; or a real
     campaign (its texts in the language are then checked too)."""
-    from lettergen.campaign import Sender
-    from lettergen.lang.trials import trial_campaign as stand_in
 
     if campaign is not None:
         return campaign
@@ -376,8 +365,6 @@ def representative(directory: Any) -> list[tuple[Any, str, str]]:
     """(office, country, how) for one office of each kind, an ambassador known by name (the
     named forms of address, female and male), an accredited head of mission, the UN mission and
     a country reached through an office abroad: the letters a translator's check writes."""
-    from lettergen.directory.model import Head
-    from lettergen.directory.routing import route, serving_office
 
     chosen: list[tuple[Any, str, str]] = []
     kinds: set[str] = set()
@@ -414,7 +401,6 @@ def representative(directory: Any) -> list[tuple[Any, str, str]]:
 def every_route(directory: Any) -> list[tuple[Any, str, str]]:
     """Every resident office, and for every country reached only from abroad the office a
     batch writes to about it: all the letters of a directory."""
-    from lettergen.directory.routing import route
 
     chosen = [(o, o.country, o.kind) for o in directory if o.resident]
     countries = {o.country for o in directory if not o.resident}
@@ -436,7 +422,6 @@ def compose_trials(
 ) -> list[Trial]:
     """Trial letters of a language to the targets (see representative()); one that cannot be
     composed is left out (`lang check` reports it as cannot-compose)."""
-    from lettergen.compose.composer import Recipient, compose_letter
 
     trials = []
     base = trial_campaign(language.code, campaign)

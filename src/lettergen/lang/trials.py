@@ -12,7 +12,8 @@ from typing import Any
 
 from lettergen import campaign as campaigns
 from lettergen import paths
-from lettergen.campaign import Campaign, Sender, Targets
+from lettergen.campaign import Campaign, Sender
+from lettergen.campaign.targets import Targets
 from lettergen.compose.composer import Recipient, compose_letter
 from lettergen.directory.model import DEFAULT_ROLE, Office, load_directories
 from lettergen.errors import LettergenError, Place

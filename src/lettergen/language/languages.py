@@ -84,7 +84,7 @@ def _usable(root: Path, stamps: tuple[int, ...]) -> frozenset[str]:
 
 def clear_caches() -> None:
     """Forget loaded languages and folder scans: a translator edits files between two checks."""
-    language.cache_clear()
+    load_language.cache_clear()
     _usable.cache_clear()
 
 
@@ -346,5 +346,5 @@ def _compile(env: jinja2.Environment, source: str) -> jinja2.Template:
 
 
 @cache
-def language(code: str, templates: Path | None = None) -> Language:
+def load_language(code: str, templates: Path | None = None) -> Language:
     return Language(code, templates)

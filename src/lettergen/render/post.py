@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lettergen.util.files import atomic_write
+
 #: The window area of a DL/C5 window envelope on the A4 sheet (DIN 5008 form B), in mm from the
 #: sheet's top left corner: (left, top, right, bottom).
 WINDOW_MM = (20.0, 45.0, 110.0, 90.0)
@@ -178,8 +180,6 @@ def write_print_batch(
     `<stem>-list.pdf`; each file whole or not at all, the list CSV last (it is what says that
     a letter is in the batch). The letters in the order written."""
     import pikepdf
-
-    from lettergen.util.yamlio import atomic_write
 
     ordered = envelope_order(letters)
     if not ordered:

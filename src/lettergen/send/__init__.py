@@ -20,9 +20,17 @@ from pathlib import Path
 from typing import Any
 
 from lettergen import paths
-from lettergen.errors import DataError, LettergenError
+from lettergen.batch import manifest
+from lettergen.batch import run as batch
+from lettergen.batch.plan import BatchOptions, directory_for, from_request, prepare
+from lettergen.campaign import load as load_campaign
+from lettergen.campaign.signers import load_signers
+from lettergen.errors import DataError, InputError, LettergenError, Place
+from lettergen.send import channels as ways
+from lettergen.send.channels import ways_from_directory
 from lettergen.send.config import SendConfig
-from lettergen.send.ledger import PENDING, Delivery, Ledger, Synced, utcnow
+from lettergen.send.ledger import PENDING, Delivery, Ledger, Synced
+from lettergen.send.report import write_reports
 from lettergen.send.runner import (
     Progress,
     Runner,
@@ -32,6 +40,8 @@ from lettergen.send.runner import (
 )
 from lettergen.send.runner import requeue as requeue
 from lettergen.send.transports import create
+from lettergen.send.transports.office_email import Covering
+from lettergen.util.clock import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +53,7 @@ def campaign_name(campaign: str | Path) -> str:
 
 
 def batch_folder(campaign: str | Path, out: Path | None = None) -> Path:
-    return (out or paths.output_dir()) / campaign_name(campaign)
+    return paths.batch_folder(campaign_name(campaign), out)
 
 
 def config_path(campaign: str | Path, given: Path | None) -> Path | None:
@@ -74,32 +84,29 @@ def render_first(
     Never a different set of letters: a folder whose manifest does not record its request
     (written by an older release, or with single letters merged in by `render`), or whose
     signers file changed, is an error that points to `lettergen batch` or `--no-render`."""
-    import lettergen
-    from lettergen.batch.plan import from_request
-
-    manifest = folder / "manifest.json"
-    if not manifest.is_file():
+    path = folder / manifest.JSON_NAME
+    if not path.is_file():
         # E-mail and post send the PDF, also to offices without a fax.
         wanted = tuple(dict.fromkeys((*formats[:1], "pdf"))) if beyond_fax else formats[:1]
-        options = lettergen.BatchOptions(
+        options = BatchOptions(
             campaign, formats=wanted, output=folder.parent, include_no_fax=beyond_fax
         )
     else:
         try:
-            head = json.loads(manifest.read_text("utf-8"))
+            head = json.loads(path.read_text("utf-8"))
             request = head.get("request") if isinstance(head, dict) else None
         except (OSError, ValueError) as exc:
-            raise DataError(f"{manifest}: cannot be read ({exc})") from None
+            raise DataError(f"{path}: cannot be read ({exc})") from None
         if not isinstance(request, dict):
             raise DataError(
-                f"{manifest}: the manifest does not say which letters the batch was asked for "
+                f"{path}: the manifest does not say which letters the batch was asked for "
                 "(it was written by an older lettergen, or single letters were rendered into "
                 "the folder)",
                 hint="run `lettergen batch` again with the options you want, or send the "
                 "letters as they are (--no-render)",
             )
-        options = from_request(campaign, request, str(manifest), output=folder.parent)
-    result = lettergen.run_batch(lettergen.prepare(options))
+        options = from_request(campaign, request, str(path), output=folder.parent)
+    result = batch.run(prepare(options))
     for failure in result.failures:
         log.warning("%s: not written: %s", failure.office_id, failure.message)
 
@@ -138,8 +145,6 @@ def send(
 ) -> Sent:
     """Send the batch's letters that are due, each by the first of the campaign's channels
     that can carry it; see the module runner for the loop and `channels` for the order."""
-    from lettergen.send import channels as ways
-
     folder = batch_folder(campaign, out)
     loaded = _campaign(campaign)
     orders = loaded.channels if loaded is not None else {"": ("fax",)}
@@ -199,8 +204,6 @@ def send(
             unresolved = ways.unresolved(working)
             reports = []
             if working is ledger:
-                from lettergen.send.report import write_reports
-
                 # The PDF summary waits for `status --report`: WeasyPrint takes seconds to load.
                 reports = write_reports(ledger, folder, campaign_name(campaign), pdf=False)
             else:
@@ -223,10 +226,8 @@ def send(
 def _campaign(campaign: str | Path) -> Any:
     """The campaign, for its channels, sender and dates; None when it cannot be read (the
     letters then go by fax alone, as the manifest lists them)."""
-    from lettergen.campaign import load
-
     try:
-        return load(campaign)
+        return load_campaign(campaign)
     except LettergenError as exc:
         log.info("the campaign cannot be read (%s): sending by fax only", exc)
         return None
@@ -236,9 +237,6 @@ def _ways(campaign: Any) -> dict[str, Any]:
     """What the campaign's directory offers each office (e-mail, post, fax problems)."""
     if campaign is None:
         return {}
-    from lettergen.batch.plan import directory_for
-    from lettergen.send.channels import ways_from_directory
-
     try:
         return ways_from_directory(directory_for(campaign))
     except LettergenError as exc:
@@ -279,7 +277,7 @@ def _skipped_warnings(folder: Path, used: set[str]) -> list[str]:
     if not used - {"fax"}:
         return []
     try:
-        skipped = json.loads((folder / "manifest.json").read_text("utf-8")).get("skipped", [])
+        skipped = json.loads((folder / manifest.JSON_NAME).read_text("utf-8")).get("skipped", [])
     except (OSError, ValueError, AttributeError):
         return []
     no_fax = [s.get("office_id", "") for s in skipped if "no fax" in str(s.get("reason", ""))]
@@ -326,8 +324,6 @@ def _channel_transports(
 
 
 def _covering(campaign: Any, folder: Path) -> Any:
-    from lettergen.send.transports.office_email import Covering
-
     if campaign is None:
         return Covering()
     supporters: dict[str, str] = {}
@@ -346,10 +342,8 @@ def _covering(campaign: Any, folder: Path) -> Any:
 
 def _supporter_addresses(folder: Path) -> dict[str, str]:
     """Signer name → e-mail address, from the signers file the batch was made from."""
-    from lettergen.campaign.signers import load_signers
-
     try:
-        request = json.loads((folder / "manifest.json").read_text("utf-8")).get("request") or {}
+        request = json.loads((folder / manifest.JSON_NAME).read_text("utf-8")).get("request") or {}
         path = (request.get("signers") or {}).get("path")
         if not path:
             return {}
@@ -362,7 +356,6 @@ def _supporter_addresses(folder: Path) -> dict[str, str]:
 def open_ledger(campaign: str | Path, out: Path | None = None) -> Ledger:
     """The campaign's ledger for reading (`lettergen status`)."""
     folder = batch_folder(campaign, out)
-    from lettergen.errors import InputError, Place
 
     if not (folder / "ledger.sqlite").is_file():
         raise InputError(

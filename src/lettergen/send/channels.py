@@ -25,6 +25,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from lettergen.directory import countries, phones
+from lettergen.directory.emails import email_problem
+from lettergen.directory.model import Directory
 from lettergen.errors import InputError, Place
 from lettergen.send.ledger import Attempt, Delivery, Ledger, Outgoing, letter_key
 
@@ -115,10 +118,6 @@ class Ways:
 
 def ways_from_directory(directory: object) -> dict[str, Ways]:
     """Every office's ways, from a lettergen Directory."""
-    from lettergen.directory import countries, phones
-    from lettergen.directory.emails import email_problem
-    from lettergen.directory.model import Directory
-
     assert isinstance(directory, Directory)
     found = {}
     for office in directory:

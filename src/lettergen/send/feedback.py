@@ -16,7 +16,9 @@ from pathlib import Path
 
 from lettergen.directory.model import Directory, load_directory
 from lettergen.directory.phones import international
-from lettergen.directory.update import Change, Diff, OfficeDiff, hand_corrected
+from lettergen.directory.update import Change, Diff, OfficeDiff, hand_corrected, write_diff
+from lettergen.send import open_ledger
+from lettergen.send.report import records
 from lettergen.util import yamlio
 
 #: What the note tells a person to check; the office's own page comes first.
@@ -33,8 +35,6 @@ class DeadNumber:
 
 def dead_numbers(campaign: str, out: Path | None = None) -> list[DeadNumber]:
     """The campaign's dead fax numbers, read from its ledger (one per office and number)."""
-    from lettergen.send import open_ledger
-    from lettergen.send.report import records
 
     with open_ledger(campaign, out) as ledger:
         rows = records(ledger)
@@ -88,7 +88,6 @@ def compare(directory: Directory, dead: list[DeadNumber], path: Path) -> tuple[D
 def update_from_delivery(
     path: Path, campaign: str, out: Path | None = None, write: bool = False
 ) -> tuple[Diff, list[str]]:
-    from lettergen.directory.update import write_diff
 
     directory = load_directory(path)
     diff, unplaced = compare(directory, dead_numbers(campaign, out), path)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from lettergen.errors import DataError, InputError
+from lettergen.util.clock import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -151,10 +152,6 @@ CHANNEL_COLUMNS = (
     "remote_id",
     "pages_sent",
 )
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def stamp(moment: datetime) -> str:

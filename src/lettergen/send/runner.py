@@ -21,10 +21,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
 
+from lettergen.batch import manifest
 from lettergen.errors import DataError, InputError, LettergenError, Place
-from lettergen.send.ledger import PENDING, Delivery, Ledger, Outgoing, utcnow
+from lettergen.send.ledger import PENDING, Delivery, Ledger, Outgoing
 from lettergen.send.schedule import Policy
 from lettergen.send.transports import Job, Outcome, Transport, TransportError
+from lettergen.util.clock import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +39,7 @@ WAIT_FOR_LINE = timedelta(minutes=1)
 def read_manifest(folder: Path, formats: Iterable[str] = ("tiff", "pdf")) -> list[Outgoing]:
     """The batch's letters with a fax number, one file each: the first of `formats` the batch
     wrote for it. Only the manifest's documented keys are read."""
-    path = folder / "manifest.json"
+    path = folder / manifest.JSON_NAME
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
         rows = document["letters"]
@@ -450,9 +452,9 @@ def in_memory_copy(ledger: Ledger) -> Ledger:
 
 
 def check_folder(folder: Path) -> None:
-    if not (folder / "manifest.json").is_file():
+    if not (folder / manifest.JSON_NAME).is_file():
         raise DataError(
             "no letters to send: the batch has not been written",
-            Place(folder / "manifest.json"),
+            Place(folder / manifest.JSON_NAME),
             hint="run 'lettergen batch CAMPAIGN --format pdf,tiff' first",
         )

@@ -21,7 +21,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from lettergen.send.ledger import Delivery, Ledger, stamp
-from lettergen.util import yamlio
+from lettergen.send.schedule import zone_for
+from lettergen.util import files
 
 #: The JSON's keys: stable, only ever added to.
 FIELDS = (
@@ -52,8 +53,6 @@ def office_zone(number: str, country: str, city: str = "") -> ZoneInfo:
     """The office's time zone: its city's, when the time zone database names a zone after it
     (Europe/Moscow, Asia/Karachi); else its fax number's; else its country's (a guess for
     countries with several)."""
-    from lettergen.send.schedule import zone_for
-
     wanted = city.strip().replace(" ", "_").casefold()
     if wanted:
         for name in _zones():
@@ -204,8 +203,8 @@ def write_transmission_reports(ledger: Ledger, folder: Path, campaign: str) -> l
         )
         if json_path.is_file() and pdf_path.is_file() and json_path.read_text("utf-8") == text:
             continue
-        yamlio.atomic_write(pdf_path, report_pdf(report))
-        yamlio.atomic_write(json_path, text)
+        files.atomic_write(pdf_path, report_pdf(report))
+        files.atomic_write(json_path, text)
         written += [pdf_path, json_path]
     return written
 

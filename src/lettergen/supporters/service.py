@@ -22,14 +22,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lettergen import paths
+from lettergen import send as sending
 from lettergen.errors import DataError, InputError, LettergenError, Place
 from lettergen.send import config as configs
 from lettergen.send.config import SendConfig
-from lettergen.send.ledger import utcnow
 from lettergen.send.runner import Busy, Runner, lock
 from lettergen.send.transports import create
+from lettergen.send.transports.email import Email
 from lettergen.supporters.rules import Rules
 from lettergen.supporters.store import Supporters
+from lettergen.util.clock import utcnow
 
 if TYPE_CHECKING:
     from lettergen.send.transports.email import Email
@@ -62,7 +64,6 @@ def settings(campaign: str | Path, config_path: Path | None = None) -> Settings:
     """The send configuration (--config, else <campaign>.send.toml) and its rules; checked
     at once (transport, e-mail settings for confirmations), so a mistake stops the server at
     start, not the first supporter."""
-    from lettergen import send as sending
 
     path = sending.config_path(campaign, config_path)
     if path is None:
@@ -85,7 +86,7 @@ def settings(campaign: str | Path, config_path: Path | None = None) -> Settings:
                 Place(path),
             )
         _mailer(config)  # its TLS settings (a ca_file that cannot be read) are checked now
-    folder = rules.folder or paths.output_dir() / sending.campaign_name(campaign) / "supporters"
+    folder = rules.folder or paths.batch_folder(sending.campaign_name(campaign)) / "supporters"
     return Settings(folder, config, rules, path, letter_format)
 
 
@@ -150,7 +151,6 @@ def run_sender(
 def _mailer(config: SendConfig) -> Email:
     """The e-mail transport's connection (TLS, login) without its gateway, for mail to a
     person: whatever the letters are sent with, confirmations go through ``[email]``."""
-    from lettergen.send.transports.email import Email
 
     settings_ = dict(config.settings.get("email", {}))
     settings_["gateway"] = "{number}@gateway.invalid"

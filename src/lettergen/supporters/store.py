@@ -33,9 +33,10 @@ from pathlib import Path
 from typing import Any
 
 from lettergen.errors import DataError
-from lettergen.send.ledger import Ledger, parse_stamp, stamp, utcnow
+from lettergen.send.ledger import Ledger, parse_stamp, stamp
 from lettergen.send.schedule import Policy
 from lettergen.supporters.rules import Rules
+from lettergen.util.clock import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,8 @@ from lettergen.campaign.signers import Signer
 from lettergen.compose.letter import Letter, Runs
 from lettergen.compose.markdown import to_blocks
 from lettergen.errors import LettergenError
-from lettergen.send.ledger import utcnow
 from lettergen.supporters.service import Settings
+from lettergen.util.clock import utcnow
 from lettergen.web import fax, security
 from lettergen.web.counts import Counts
 from lettergen.web.forms import SignerForm, read_form

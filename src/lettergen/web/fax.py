@@ -23,9 +23,10 @@ from typing import Any
 from flask import Flask, Response, abort, redirect, request, url_for
 
 from lettergen.errors import DataError
-from lettergen.send.ledger import utcnow
+from lettergen.send.transmission import report_pdf, transmission
 from lettergen.supporters.service import Settings, send_mail
 from lettergen.supporters.store import Refused, Request, Supporters, keyed
+from lettergen.util.clock import utcnow
 from lettergen.web.forms import SignerForm
 from lettergen.web.site import Choice, Site
 from lettergen.web.strings import Strings
@@ -182,8 +183,6 @@ def install(
         personal data in it: office, number, times, pages, the fax server's word)."""
         if setup is None:
             abort(404)
-        from lettergen.send.transmission import report_pdf, transmission
-
         with store() as supporters:
             found = supporters.find(token)
             if found is None or found.shown_state != "sent":

@@ -21,7 +21,7 @@ import phonenumbers
 
 from lettergen.directory import countries
 from lettergen.directory.model import KINDS, Directory, Office, merge
-from lettergen.directory.sources.spreadsheet import read_rows
+from lettergen.directory.sources.spreadsheet import column_letter, read_rows
 from lettergen.errors import InputError, LettergenError, ManyErrors, Place
 from lettergen.util import yamlio
 from lettergen.util.slugs import ascii_slug
@@ -323,7 +323,6 @@ def _entry(
     where: dict[str, int],
     errors: list[LettergenError],
 ) -> HostEntry | None:
-    from lettergen.directory.sources.spreadsheet import column_letter
 
     def at(target: str) -> Place:
         column = where.get(target)

@@ -30,7 +30,7 @@ from lettergen.directory.model import (
     office_from_record,
 )
 from lettergen.errors import InputError, LettergenError, ManyErrors, Place
-from lettergen.util import yamlio
+from lettergen.util import files, yamlio
 
 log = logging.getLogger(__name__)
 
@@ -117,9 +117,9 @@ def export(directory: Directory, path: Path) -> None:
     """Write the directory to path, as CSV or XLSX by its suffix (whole or not at all)."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        yamlio.atomic_write(path, to_csv(directory))
+        files.atomic_write(path, to_csv(directory))
     elif suffix == ".xlsx":
-        yamlio.atomic_write(path, to_xlsx(directory))
+        files.atomic_write(path, to_xlsx(directory))
     else:
         raise InputError(
             f"cannot write {suffix or 'a file without suffix'}",

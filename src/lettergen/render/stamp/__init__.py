@@ -44,7 +44,16 @@ from markupsafe import escape
 from lettergen import paths
 from lettergen.compose.letter import Letter
 from lettergen.errors import RenderError
-from lettergen.render.pdf import CHUNK, FONTS, RenderedPDF, css_string, render_chunk
+from lettergen.render.fonts import faces
+from lettergen.render.pdf import (
+    CHUNK,
+    FONTS,
+    RenderedPDF,
+    _layout_one,
+    _weasy,
+    css_string,
+    render_chunk,
+)
 from lettergen.render.stamp import direct
 from lettergen.render.stamp.direct import LineSpec
 from lettergen.util.lru import LRU
@@ -175,8 +184,6 @@ def _line_specs(
     plain (one text per line, in a face of the letter's fonts, at one edge) is left out."""
     from weasyprint.formatting_structure.boxes import BlockBox
 
-    from lettergen.render.fonts import faces
-
     expected = {"signature": len(letter.signature)}
     found: dict[str, tuple[LineSpec, ...]] = {}
     for part, box in boxes.items():
@@ -226,7 +233,6 @@ def _line_specs(
 
 def lay_out_office(letter: Letter, templates: Path | None = None) -> OfficeLayout:
     """Lay out and write the office's letter once, with the signer's parts left blank."""
-    from lettergen.render.pdf import _layout_one
 
     root = (templates or paths.templates_dir()).resolve()
     free = signer_free(letter)
@@ -324,8 +330,6 @@ def render_parts(
     """Lay out and write the signer's parts of many letters in one WeasyPrint pass: one page
     per letter. Returns the PDF, where each part landed on each page, and the page heights."""
     import weasyprint
-
-    from lettergen.render.pdf import _weasy
 
     root = (templates or paths.templates_dir()).resolve()
     font_config, css, fetcher = _weasy(root)

@@ -18,6 +18,7 @@ from email.utils import formataddr, formatdate
 from typing import Any
 
 from lettergen.errors import DataError, LettergenError
+from lettergen.language.languages import load_language
 from lettergen.send.transports import Job, register
 from lettergen.send.transports.email import Email
 
@@ -107,11 +108,9 @@ class _Texts:
 
 def covering_texts(code: str) -> _Texts:
     """The covering message's strings in `code`, else in English."""
-    from lettergen.language.languages import language
-
     for candidate in (code, "en"):
         try:
-            chosen = language(candidate)
+            chosen = load_language(candidate)
         except LettergenError:
             continue
         if chosen.has("email.body"):

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from lettergen.render.post import PostLetter, write_print_batch
 from lettergen.send.transports import Job, Outcome, register
 
 log = logging.getLogger(__name__)
@@ -46,8 +47,6 @@ class Post:
         """Write the batch of the letters collected so far."""
         if not self._pending:
             return
-        from lettergen.render.post import PostLetter, write_print_batch
-
         letters = [
             PostLetter(
                 reference=job.tag,
