@@ -54,6 +54,8 @@ TEXT_FIELDS: dict[str, frozenset[str]] = {
     "labels.date_line": frozenset({"city", "date"}),
     "country_in": frozenset({"country"}),
     "joint.": frozenset({"count"}),
+    # the covering message of a letter e-mailed to an office (send.transports.office_email)
+    "email.": frozenset({"pages", "subject", "reply_to"}),
     BODY_TEMPLATE: CONTEXT_FIELDS
     | {
         "accredited",

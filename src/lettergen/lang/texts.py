@@ -64,8 +64,14 @@ def _leaves(node: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
 
 def _own(key: str) -> bool:
     # A named form of address (addressees.<role>.named) is optional: without it a letter to a
-    # head known by name uses the office's form.
-    return key.split(".")[0] in OWN or key.startswith("countries_in.") or ".named." in f"{key}."
+    # head known by name uses the office's form. So is the covering message of a letter sent
+    # by e-mail (email.*): without it the message is in English.
+    return (
+        key.split(".")[0] in OWN
+        or key.startswith(("countries_in.", "email."))
+        or key == "email"
+        or ".named." in f"{key}."
+    )
 
 
 def _line(language: Language, key: str) -> int | None:

@@ -122,6 +122,40 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX requests_signer ON requests (signer_key, created_at);
     CREATE INDEX requests_address ON requests (address_key, created_at);
     """,
+    # 3: channels (see CHANNEL_COLUMNS): fax, e-mail or post, one row per letter and channel.
+    """
+    ALTER TABLE deliveries ADD COLUMN channel TEXT NOT NULL DEFAULT 'fax'
+        CHECK (channel IN ('fax','email','post'));
+    ALTER TABLE deliveries ADD COLUMN letter TEXT NOT NULL DEFAULT '';
+    ALTER TABLE deliveries ADD COLUMN address TEXT NOT NULL DEFAULT '';
+    ALTER TABLE deliveries ADD COLUMN fallback_from INTEGER REFERENCES deliveries (id);
+    ALTER TABLE deliveries ADD COLUMN why TEXT NOT NULL DEFAULT '';
+    ALTER TABLE deliveries ADD COLUMN reply TEXT;
+    ALTER TABLE deliveries ADD COLUMN remote_id TEXT;
+    ALTER TABLE deliveries ADD COLUMN pages_sent INTEGER;
+    UPDATE deliveries SET letter = office_id || '|' || signer || '|' || language;
+    CREATE INDEX deliveries_by_letter ON deliveries (letter);
+    """,
+)
+
+#: What migration 3 added to a delivery row, for the channels (lettergen.send.channels):
+#: - channel: fax, email or post; `fax` then holds where the attempt goes: the number dialled,
+#:   the office's e-mail address, or "post" (one row per letter file and channel);
+#: - letter: the letter's key, office|signer|language — every attempt at one letter, whatever
+#:   its channel, shares it, so the letter is delivered to its office once;
+#: - address: the e-mail address or the postal address (lines joined by "; ");
+#: - fallback_from, why: the attempt this one falls back from, and why;
+#: - reply, remote_id, pages_sent: the proof for the transmission report (SMTP reply, the fax
+#:   machine's station id as HylaFAX recorded it, pages that went through).
+CHANNEL_COLUMNS = (
+    "channel",
+    "letter",
+    "address",
+    "fallback_from",
+    "why",
+    "reply",
+    "remote_id",
+    "pages_sent",
 )
 
 
@@ -169,6 +203,23 @@ class Delivery:
     updated_at: datetime
     sent_at: datetime | None
     last_error: str | None
+    channel: str = "fax"
+    letter: str = ""
+    address: str = ""
+    fallback_from: int | None = None
+    why: str = ""
+    reply: str | None = None
+    remote_id: str | None = None
+    pages_sent: int | None = None
+
+    @property
+    def letter_key(self) -> str:
+        return self.letter or letter_key(self.office_id, self.signer, self.language)
+
+    @property
+    def to(self) -> str:
+        """Where this attempt goes: the fax number, the e-mail address or the postal address."""
+        return self.address or self.fax
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Delivery:
@@ -176,6 +227,30 @@ class Delivery:
         for key in ("next_at", "created_at", "updated_at", "sent_at"):
             values[key] = parse_stamp(values[key])
         return cls(**values)
+
+
+def letter_key(office_id: str, signer: str, language: str) -> str:
+    """What makes attempts on several channels one letter: its office, signer and language."""
+    return f"{office_id}|{signer}|{language}"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A row to add for one letter on one channel (Ledger.add_attempt)."""
+
+    office_id: str
+    channel: str
+    fax: str  # the number, the e-mail address, or "post"
+    address: str  # the e-mail address or the postal address, for people
+    file: str
+    sha256: str
+    letter: str
+    pages: int = 0
+    signer: str = ""
+    country: str = ""
+    language: str = ""
+    fallback_from: int | None = None
+    why: str = ""
 
 
 @dataclass
@@ -430,6 +505,82 @@ class Ledger:
         """An event that changes nothing (a job id learnt, a reconciliation looked at)."""
         with self.transaction() as db:
             self._event(db, delivery.id, delivery.state, detail)
+
+    # --- channels (lettergen.send.channels) ------------------------------------------------
+
+    def attempts_at(self, letter: str) -> list[Delivery]:
+        """Every row of one letter, whatever its channel, oldest first."""
+        rows = self.db.execute(
+            "SELECT * FROM deliveries WHERE letter = ? OR (letter = '' AND"
+            " office_id || '|' || signer || '|' || language = ?) ORDER BY id",
+            (letter, letter),
+        )
+        return [Delivery.from_row(r) for r in rows]
+
+    def add_attempt(self, attempt: Attempt) -> Delivery | None:
+        """A row for one letter on one channel (a first channel other than fax, or a fallback),
+        added only while no attempt at the letter has reached or may have reached its office
+        and none is waiting: the check and the insert are one transaction. None when the row
+        exists already or the letter needs no other attempt."""
+        now = stamp(utcnow())
+        with self.transaction() as db:
+            if db.execute(
+                "SELECT 1 FROM deliveries WHERE sha256 = ? AND fax = ?",
+                (attempt.sha256, attempt.fax),
+            ).fetchone():
+                return None
+            busy = db.execute(
+                "SELECT 1 FROM deliveries WHERE (letter = ? OR (letter = '' AND"
+                " office_id || '|' || signer || '|' || language = ?))"
+                " AND state IN ('queued','retry','sending','sent','unknown')",
+                (attempt.letter, attempt.letter),
+            ).fetchone()
+            if busy:
+                return None
+            cursor = db.execute(
+                "INSERT INTO deliveries (office_id, signer, fax, country, language, file, sha256,"
+                " pages, created_at, updated_at, channel, letter, address, fallback_from, why)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    attempt.office_id,
+                    attempt.signer,
+                    attempt.fax,
+                    attempt.country,
+                    attempt.language,
+                    attempt.file,
+                    attempt.sha256,
+                    attempt.pages,
+                    now,
+                    now,
+                    attempt.channel,
+                    attempt.letter,
+                    attempt.address,
+                    attempt.fallback_from,
+                    attempt.why,
+                ),
+            )
+            assert cursor.lastrowid is not None
+            row_id = cursor.lastrowid
+            detail = f"by {attempt.channel} to {attempt.address or attempt.fax}"
+            self._event(db, row_id, "queued", f"{detail}: {attempt.why}" if attempt.why else detail)
+        return self.get(row_id)
+
+    def set_proof(
+        self,
+        delivery: Delivery,
+        *,
+        reply: str | None = None,
+        remote_id: str | None = None,
+        pages_sent: int | None = None,
+    ) -> None:
+        """What the transport said when the letter went (for its transmission report)."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE deliveries SET reply = coalesce(?, reply),"
+                " remote_id = coalesce(?, remote_id), pages_sent = coalesce(?, pages_sent)"
+                " WHERE id = ?",
+                (reply, remote_id, pages_sent, delivery.id),
+            )
 
     @staticmethod
     def _event(

@@ -25,6 +25,7 @@ from flask import Flask, Response, abort, redirect, request, url_for
 from lettergen.errors import DataError
 from lettergen.send.identity import LedgerLost
 from lettergen.send.ledger import FILENAME, LedgerUnusable, ledger_errors
+from lettergen.send.transmission import report_pdf, transmission
 from lettergen.supporters.service import Settings, send_mail
 from lettergen.supporters.store import Refused, Request, Supporters, keyed
 from lettergen.util.clock import utcnow
@@ -203,6 +204,27 @@ def install(
         if found is None:
             return message(language(), 404, "fax_link_gone")
         return status_page(found, token)
+
+    @app.get("/fax/<token>/report.pdf")
+    def transmission_report(token: str) -> Response:
+        """The supporter's proof: the transmission report of the letter sent for her (no
+        personal data in it: office, number, times, pages, the fax server's word)."""
+        if setup is None:
+            abort(404)
+        with store() as supporters:
+            found = supporters.find(token)
+            if found is None or found.shown_state != "sent":
+                return message(language(), 404, "fax_link_gone")
+            row = supporters.ledger.db.execute(
+                "SELECT delivery_id FROM requests WHERE id = ?", (found.id,)
+            ).fetchone()
+            delivery = supporters.ledger.get(int(row["delivery_id"]))
+        report = transmission(delivery, site.campaign.name)
+        report["letter"] = None  # the supporter's file name is no business of the report
+        response = Response(report_pdf(report), mimetype="application/pdf")
+        response.headers["Content-Disposition"] = 'attachment; filename="transmission-report.pdf"'
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     @app.post("/fax/<token>/delete")
     def delete(token: str) -> Response:
