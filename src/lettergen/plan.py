@@ -434,6 +434,7 @@ class Prepared:
             sender=self.sender,
             templates=self.templates,
             cover=self.options.cover,
+            signatories=len(planned.signatories),
         )
         if planned.signatories:
             from lettergen.i18n import language

@@ -50,6 +50,7 @@ OWN = (
     "date_format_first",
     "cities",
     "name_titles",
+    "typography",
     "review",
 )
 
@@ -65,7 +66,13 @@ def _leaves(node: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
 def _own(key: str) -> bool:
     # A named form of address (addressees.<role>.named) is optional: without it a letter to a
     # head known by name uses the office's form.
-    return key.split(".")[0] in OWN or key.startswith("countries_in.") or ".named." in f"{key}."
+    # A language counts small numbers in words as far as its grammar allows (joint.count_words).
+    return (
+        key.split(".")[0] in OWN
+        or key.startswith("countries_in.")
+        or ".named." in f"{key}."
+        or key == "joint.count_words"
+    )
 
 
 def _line(language: Language, key: str) -> int | None:
