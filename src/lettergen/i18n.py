@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import re
 from collections.abc import Collection, Iterable
 from functools import cache
 from pathlib import Path

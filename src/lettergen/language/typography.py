@@ -100,15 +100,16 @@ class Typography:
         for mark, space in self.space_before:
             if mark in text:
                 # Only punctuation that ends a word or phrase: never inside "10:30" or a URL.
-                pattern = rf"(?<=[^\s{_ISOLATES}]){_ANY_SPACE}*({re.escape(mark)})(?=[\s{_ISOLATES}\"»”)\]]|$)"
+                ends = rf"(?=[\s{_ISOLATES}\"»”)\]]|$)"
+                pattern = rf"(?<=[^\s{_ISOLATES}]){_ANY_SPACE}*({re.escape(mark)}){ends}"
                 if mark in "»”":
                     pattern = rf"(?<=[^\s{_ISOLATES}]){_ANY_SPACE}*({re.escape(mark)})"
-                text = re.sub(pattern, lambda m, s=space: s + m.group(1), text)
+                text = re.sub(pattern, space.replace("\\", "\\\\") + r"\1", text)
         for mark, space in self.space_after:
             if mark in text:
                 text = re.sub(
                     rf"({re.escape(mark)}){_ANY_SPACE}*(?=\S)",
-                    lambda m, s=space: m.group(1) + s,
+                    r"\1" + space.replace("\\", "\\\\"),
                     text,
                 )
         return text
@@ -120,7 +121,9 @@ class Typography:
             return text
         pattern = _titles_pattern(self.titles)
         # Only before a name (a capital): "Monsieur le Consul" keeps its ordinary spaces.
-        return pattern.sub(lambda m: m.group(1) + NBSP if m.group(2).isupper() else m.group(0), text)
+        return pattern.sub(
+            lambda m: m.group(1) + NBSP if m.group(2).isupper() else m.group(0), text
+        )
 
 
 def _spaces(value: Any) -> tuple[tuple[str, str], ...]:
