@@ -151,7 +151,7 @@ def compose(
         page_size="Letter" if office.country in LETTER_PAPER else "A4",
         direction="rtl" if language_.direction == "rtl" else "ltr",
         sender=_sender_block(language_, sender),
-        addressee=(*to, *map(language_.isolate, office.address)),
+        addressee=(*to, *map(language_.isolate, _postal_address(office, sender))),
         # The place the letter is written from is the letterhead's: every letter goes out under
         # the campaign sender's letterhead, so its city, not the signer's town (which the
         # signature shows), stands in the date line.
@@ -448,6 +448,61 @@ def _cover(
     ]
     return tuple(
         (language_.string(f"cover.{key}", **context), value) for key, value in rows if value
+    )
+
+
+#: Short forms directories use for a country in an address line, beyond CLDR's names.
+COUNTRY_ABBREVIATIONS = {
+    "DE": ("BRD", "Deutschland"),
+    "GB": ("UK", "U.K."),
+    "US": ("USA", "U.S.A."),
+    "AE": ("UAE", "U.A.E."),
+    "KR": ("Korea",),
+    "TR": ("Turkey", "Türkiye"),
+}
+
+
+def _postal_address(office: Office, sender: Sender) -> tuple[str, ...]:
+    """The office's address as a letter posted from the sender's country needs it: with the
+    country's name in capitals on a last line of its own (UPU: in English, a language every
+    postal service reads) where the directory's lines do not name it and the sender writes from
+    another country. A letter faxed carries it too: the same block goes in a window envelope."""
+    address = tuple(office.address)
+    if not address or office.kind == "non-resident":
+        return address
+    if _names_country(" ".join(sender.address[-1:]), office.country):
+        return address  # posted within the country
+    if _names_country(" ".join(address), office.country):
+        return address
+    from babel import Locale
+
+    name = Locale.parse("en").territories.get(office.country, office.country)
+    return (*address, name.upper())
+
+
+@functools.cache
+def _country_names(code: str) -> tuple[str, ...]:
+    """The names a country goes by in an address line: CLDR's in English, French, German,
+    Spanish, Russian and its own official languages, and common abbreviations."""
+    from babel import Locale
+    from babel.languages import get_official_languages
+
+    names = set(COUNTRY_ABBREVIATIONS.get(code, ()))
+    for lang in ("en", "fr", "de", "es", "ru", *get_official_languages(code)):
+        try:
+            name = Locale.parse(lang).territories.get(code)
+        except (ValueError, LookupError):
+            continue
+        if name:
+            names.add(name)
+    return tuple(sorted(names, key=len, reverse=True))
+
+
+def _names_country(text: str, code: str) -> bool:
+    words = text.casefold()
+    return any(
+        re.search(rf"(?<!\w){re.escape(name.casefold())}(?!\w)", words)
+        for name in _country_names(code)
     )
 
 
