@@ -151,7 +151,7 @@ def compose(
         page_size="Letter" if office.country in LETTER_PAPER else "A4",
         direction="rtl" if language_.direction == "rtl" else "ltr",
         sender=_sender_block(language_, sender),
-        addressee=(*to, *map(language_.isolate, _postal_address(office, sender))),
+        addressee=(*to, *map(language_.isolate, postal_address(office, sender))),
         # The place the letter is written from is the letterhead's: every letter goes out under
         # the campaign sender's letterhead, so its city, not the signer's town (which the
         # signature shows), stands in the date line.
@@ -462,7 +462,7 @@ COUNTRY_ABBREVIATIONS = {
 }
 
 
-def _postal_address(office: Office, sender: Sender) -> tuple[str, ...]:
+def postal_address(office: Office, sender: Sender) -> tuple[str, ...]:
     """The office's address as a letter posted from the sender's country needs it: with the
     country's name in capitals on a last line of its own (UPU: in English, a language every
     postal service reads) where the directory's lines do not name it and the sender writes from

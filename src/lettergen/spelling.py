@@ -436,7 +436,7 @@ def compose_trials(
 ) -> list[Trial]:
     """Trial letters of a language to the targets (see representative()); one that cannot be
     composed is left out (`lang check` reports it as cannot-compose)."""
-    from lettergen.compose import Recipient, compose
+    from lettergen.compose import Recipient, compose, postal_address
 
     trials = []
     base = trial_campaign(language.code, campaign)
@@ -454,7 +454,8 @@ def compose_trials(
             except LettergenError:
                 continue
             label = office.id + (f" for {country}" if country != office.country else "")
-            lines = checked_lines(letter, len(office.address))
+            # The postal address as printed: the directory's lines, and a country line if added.
+            lines = checked_lines(letter, len(postal_address(office, base.sender)))
             trials.append(Trial(f"{label} ({how})", letter, office.place(), lines))
     return trials
 

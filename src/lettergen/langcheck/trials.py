@@ -13,11 +13,12 @@ from typing import Any
 from lettergen import campaign as campaigns
 from lettergen import paths
 from lettergen.campaign import Campaign, Sender, Targets
-from lettergen.compose import Recipient, compose
+from lettergen.compose import Recipient, compose, state_names
 from lettergen.directory.model import DEFAULT_ROLE, Office, load_directories
 from lettergen.errors import LettergenError, Place
 from lettergen.findings import Finding
 from lettergen.i18n import Language
+from lettergen.langcheck import rules
 from lettergen.langcheck.codes import CODES
 
 
@@ -114,12 +115,13 @@ def trials(
         for office, country in offices:
             for letter_date in (campaign.letter_date, campaign.action_date):
                 try:
-                    compose(
+                    letter = compose(
                         replace(campaign, letter_date=letter_date),
                         Recipient(office, country),
                         lang=code,
                         state=state,
                         templates=root,
+                        cover=True,
                     )
                 except LettergenError as exc:
                     field = (exc.place.field or "") if exc.place else ""
@@ -137,6 +139,14 @@ def trials(
                         yield CODES.finding(
                             kind, message, exc.place or Place(translation.folder), code
                         )
+                    continue
+                protected = state_names(translation, state).values()
+                for found in rules.findings(letter, translation, protected):
+                    rule, _, message = found.partition(": ")
+                    message = f"a letter to a {office.kind} from {state}: {message}"
+                    if message not in seen:
+                        seen.add(message)
+                        yield CODES.finding(rule, message, Place(translation.folder), code)
 
 
 def load_campaigns(names: list[str | Path]) -> list[tuple[Path, Any]]:
