@@ -93,7 +93,7 @@ def _plain(text: str) -> str:
     return flat(text.replace("\u00a0", " ").replace("\u202f", " "))
 
 
-# --- an ambassador accredited from abroad is addressed in that capacity ------------------------
+# --- an ambassador accredited from abroad is addressed in that capacity --------------------------
 
 
 @pytest.mark.parametrize(
@@ -135,7 +135,7 @@ def test_an_accredited_woman_is_ambassadress_in_the_prose() -> None:
         assert word in _plain(pdf_text(letter))
 
 
-# --- facts as the appeal states them ------------------------------------------------------------
+# --- facts as the appeal states them -------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -156,7 +156,7 @@ def test_facts_are_as_the_appeal_states_them(lang: str, wrong: str, right: str) 
         assert right in text
 
 
-# --- named heads: every role, both genders, six languages ---------------------------------------
+# --- named heads: every role, both genders, six languages ----------------------------------------
 
 
 def _named(role: str, gender: str) -> tuple[Any, str]:
@@ -222,7 +222,7 @@ def test_a_named_woman_reads_right_in_the_pdf_and_docx() -> None:
                 assert word in text
 
 
-# --- the cover sheet -------------------------------------------------------------------------------
+# --- the cover sheet -----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -247,7 +247,7 @@ def test_the_cover_is_from_whoever_signs() -> None:
         assert "From Anna Weber" not in text
 
 
-# --- joint letters ----------------------------------------------------------------------------------
+# --- joint letters -------------------------------------------------------------------------------
 
 
 SIGNERS = [
@@ -294,7 +294,7 @@ def test_arabic_signatories_are_isolated_field_by_field_with_the_arabic_comma() 
     ).replace("\u2069", "") or "Maria Lopez" in pdf_text(letter)
 
 
-# --- typography --------------------------------------------------------------------------------------
+# --- typography ----------------------------------------------------------------------------------
 
 
 def test_french_guillemets_hold_their_non_breaking_spaces() -> None:
@@ -347,7 +347,7 @@ def test_mixed_phone_styles_are_caught() -> None:
     assert list(rules._phones(mixed))
 
 
-# --- strings the reviewer flagged --------------------------------------------------------------------
+# --- strings the reviewer flagged ----------------------------------------------------------------
 
 
 def test_a_german_consulate_letter_greets_as_it_addresses() -> None:
@@ -371,7 +371,7 @@ def test_spanish_neutral_greeting_french_notice_russian_cover_arabic_closing() -
     assert not _plain(pdf_text(ar)).count("والتقدير،")
 
 
-# --- the directory, corrected ---------------------------------------------------------------------
+# --- the directory, corrected --------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
