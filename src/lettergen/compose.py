@@ -184,7 +184,7 @@ def compose(
         )
         if cover
         else (),
-        cover_title=language_.string("cover.title") if cover else "",
+        cover_title=language_.string("cover.title", **context) if cover else "",
         locale=language_.locale.replace("_", "-"),
         title=campaign.subject[lang],
         author=signer.name,

@@ -34,7 +34,9 @@ SAME = {"country_in": "country", "country_code": "country"}
 
 
 #: Fields English uses that a translation may leave out (the city is in the postal address).
-OPTIONAL = frozenset({"city"})
+# `joint`: a language whose joint letters may keep the singular (or whose prose has no person)
+# need not use it; the translator's guide asks for "we" where the language has it.
+OPTIONAL = frozenset({"city", "joint"})
 
 
 #: Strings that are the language's own data, not translations of English: never "missing".
