@@ -121,7 +121,6 @@ def trials(
                         lang=code,
                         state=state,
                         templates=root,
-                        cover=True,
                     )
                 except LettergenError as exc:
                     field = (exc.place.field or "") if exc.place else ""
@@ -140,6 +139,17 @@ def trials(
                             kind, message, exc.place or Place(translation.folder), code
                         )
                     continue
+                try:  # the rules read the cover sheet too (a broken one is reported apart)
+                    letter = compose(
+                        replace(campaign, letter_date=letter_date),
+                        Recipient(office, country),
+                        lang=code,
+                        state=state,
+                        templates=root,
+                        cover=True,
+                    )
+                except LettergenError:
+                    pass
                 protected = state_names(translation, state).values()
                 for found in rules.findings(letter, translation, protected):
                     rule, _, message = found.partition(": ")
