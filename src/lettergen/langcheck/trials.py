@@ -3,6 +3,7 @@ batch would, and the campaigns' texts in the language."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Iterator
@@ -139,7 +140,8 @@ def trials(
                             kind, message, exc.place or Place(translation.folder), code
                         )
                     continue
-                try:  # the rules read the cover sheet too (a broken one is reported apart)
+                # The rules read the cover sheet too (a broken one is reported apart).
+                with contextlib.suppress(LettergenError):
                     letter = compose(
                         replace(campaign, letter_date=letter_date),
                         Recipient(office, country),
@@ -148,8 +150,6 @@ def trials(
                         templates=root,
                         cover=True,
                     )
-                except LettergenError:
-                    pass
                 protected = state_names(translation, state).values()
                 for found in rules.findings(letter, translation, protected):
                     rule, _, message = found.partition(": ")
