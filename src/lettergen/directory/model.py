@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lettergen import yamlio
+from lettergen import paths
 from lettergen.errors import DataError, InputError, LettergenError, ManyErrors, Place
+from lettergen.util import yamlio
 
 log = logging.getLogger(__name__)
 
@@ -455,7 +456,6 @@ def load_directories(path: Path | None = None, state: str | None = None) -> Dire
 def load_states(path: Path | None = None, state: str | None = None) -> list[Directory]:
     """One Directory per sending state of a file or folder (default: data/directories/), in
     the order of the states' codes; only `state`'s if given."""
-    from lettergen import paths
 
     target = path or paths.directories_dir()
     if target.is_dir():

@@ -21,8 +21,8 @@ import jinja2
 from markupsafe import Markup, escape
 
 from lettergen import paths
+from lettergen.compose.letter import Letter, Runs
 from lettergen.errors import RenderError
-from lettergen.letter import Letter, Runs
 from lettergen.render.fonts import faces
 
 log = logging.getLogger(__name__)

@@ -23,10 +23,12 @@ from collections import deque
 from collections.abc import Generator, Iterable, Iterator
 from typing import Any, TypeVar
 
-from lettergen import formats
+from lettergen.compose.letter import Letter
 from lettergen.errors import LettergenError
-from lettergen.formats import Output, WriteSettings
-from lettergen.letter import Letter
+from lettergen.render import formats
+from lettergen.render.formats import Output, WriteSettings
+from lettergen.render.pdf import CHUNK, render_pdfs
+from lettergen.render.stamp import render_stamped
 
 __all__ = ["Output", "Task", "render_files"]
 
@@ -45,7 +47,6 @@ def render_files(
 ) -> Generator[tuple[K, Letter, list[Output]], None, None]:
     """(key, letter, outputs) for every letter to render, in order: in this process, or in
     chunks spread over `workers` processes (a few chunks in flight, so memory stays bounded)."""
-    from lettergen.render.pdf import CHUNK
 
     source = iter(todo)
     chunks = iter(lambda: list(itertools.islice(source, CHUNK)), [])
@@ -164,9 +165,6 @@ def render_chunk(
     """Every asked-for file of a chunk of letters. The PDFs are rendered together (one write,
     then split); the formats made from a PDF get their letter's PDF."""
     from dataclasses import replace
-
-    from lettergen.render.pdf import render_pdfs
-    from lettergen.render.stamp import render_stamped
 
     def needs_pdf(wanted: tuple[str, ...]) -> bool:
         return any(formats.get(name).needs_pdf for name in wanted)

@@ -20,12 +20,12 @@ from flask import Flask, Response, abort, render_template, request
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
+from lettergen.campaign.signers import Signer
+from lettergen.compose.letter import Letter, Runs
+from lettergen.compose.markdown import to_blocks
 from lettergen.errors import LettergenError
-from lettergen.letter import Letter, Runs
-from lettergen.markdown import to_blocks
-from lettergen.send.fax_for_me import Settings
-from lettergen.send.ledger import utcnow
-from lettergen.signers import Signer
+from lettergen.supporters.service import Settings
+from lettergen.util.clock import utcnow
 from lettergen.web import fax, security
 from lettergen.web.counts import Counts
 from lettergen.web.forms import SignerForm, read_form

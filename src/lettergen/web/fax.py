@@ -23,9 +23,9 @@ from typing import Any
 from flask import Flask, Response, abort, redirect, request, url_for
 
 from lettergen.errors import DataError
-from lettergen.send.fax_for_me import Settings, send_mail
-from lettergen.send.ledger import utcnow
-from lettergen.send.supporters import Refused, Request, Supporters, keyed
+from lettergen.supporters.service import Settings, send_mail
+from lettergen.supporters.store import Refused, Request, Supporters, keyed
+from lettergen.util.clock import utcnow
 from lettergen.web.forms import SignerForm
 from lettergen.web.site import Choice, Site
 from lettergen.web.strings import Strings

@@ -16,18 +16,29 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lettergen import i18n
+from lettergen.batch.plan import directory_for
 from lettergen.campaign import Campaign, check_sender
 from lettergen.campaign import load as load_campaign
-from lettergen.compose import Recipient, compose
+from lettergen.campaign.signers import Signer
+from lettergen.compose.composer import Recipient, compose_letter
+from lettergen.compose.letter import Letter
 from lettergen.directory import phones
-from lettergen.directory.countries import country_name
+from lettergen.directory.countries import country_codes, country_name
 from lettergen.directory.model import Directory, Office
 from lettergen.directory.routing import Route, route
 from lettergen.errors import DataError
-from lettergen.letter import Letter
-from lettergen.lru import LRU
-from lettergen.signers import Signer
+from lettergen.language import languages as i18n
+from lettergen.render.docx import render_docx
+from lettergen.render.stamp import (
+    BLEED_PT,
+    CACHE_SIZE,
+    PT_PER_PX,
+    StampCache,
+    layout_key,
+    stamped_pdf,
+)
+from lettergen.render.tiff import pdf_to_tiff
+from lettergen.util.lru import LRU
 
 if TYPE_CHECKING:
     from lettergen.render.stamp import OfficeLayout, StampCache
@@ -72,7 +83,6 @@ class Site:
         directory: Path | None = None,
         templates: Path | None = None,
     ):
-        from lettergen.plan import directory_for
 
         self.campaign: Campaign = load_campaign(campaign)
         check_sender(self.campaign.sender, self.campaign)
@@ -105,13 +115,12 @@ class Site:
         return self.languages[0]
 
     def language(self, code: str) -> i18n.Language:
-        return i18n.language(code, self.templates)
+        return i18n.load_language(code, self.templates)
 
     @cached_property
     def country_codes(self) -> frozenset[str]:
         """Every country a supporter may say they write from: those routing knows (ISO 3166
         codes with a CLDR name), so every choice in the list finds its office or says why."""
-        from lettergen.directory.countries import country_codes
 
         return country_codes()
 
@@ -158,7 +167,7 @@ class Site:
         return Choice(Recipient(first.office, first.country), first)
 
     def compose(self, choice: Choice, signer: Signer, lang: str) -> Letter:
-        return compose(
+        return compose_letter(
             self.campaign,
             choice.recipient,
             lang=lang,
@@ -171,7 +180,6 @@ class Site:
         """The letter's PDF through the stamped path: the office's letter is laid out once per
         worker (kept in a bounded cache), each supporter's signature stamped in.
         A signer whose parts do not fit the reserved boxes gets a letter laid out in full."""
-        from lettergen.render.stamp import StampCache, stamped_pdf
 
         if self._stamps is None:
             # Office layouts only: a supporter's signature is set for their request and not
@@ -180,13 +188,11 @@ class Site:
         return stamped_pdf(letter, self.templates, cache=self._stamps)
 
     def docx(self, letter: Letter) -> bytes:
-        from lettergen.render.docx import render_docx
 
         return render_docx(letter, self.templates).data
 
     @staticmethod
     def tiff(pdf: bytes) -> bytes:
-        from lettergen.render.fax import pdf_to_tiff
 
         return pdf_to_tiff(pdf).data
 
@@ -198,7 +204,6 @@ class Site:
         letter but its signature is the office's: those parts are drawn from the office's
         layout once and kept (`_office_tiles`), and only the strip from the signature down
         is drawn and encoded for each supporter. A letter laid out in full is drawn whole."""
-        from lettergen.render.stamp import layout_key
 
         layout = self._stamps.layouts.get(layout_key(letter)) if self._stamps else None
         if layout is None or b"/LettergenSignature" not in pdf:
@@ -212,7 +217,6 @@ class Site:
         """The office's part of each page as PNG, made once and kept: every page but the
         signature's whole, and the signature's page down to the pixel row above the
         signature's box and its bleed (returned with the tiles)."""
-        from lettergen.render.stamp import BLEED_PT, PT_PER_PX
 
         box = layout.boxes["signature"]
         row = max(1, int((box.y * PT_PER_PX - BLEED_PT - 1) * _scale(layout.data, box.page, width)))
@@ -236,7 +240,6 @@ class Site:
         and such a letter costs milliseconds. About 80 ms each, a few seconds per worker
         process (each calls this before it takes requests); other languages and signatures
         are laid out on first use."""
-        from lettergen.render.stamp import CACHE_SIZE
 
         office = self.offices[0]
         choice = Choice(Recipient(office, office.country))

@@ -27,9 +27,8 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from PIL import ImageFont
 
+from lettergen.compose.letter import Letter, ListBlock, Paragraph, Run, Runs
 from lettergen.errors import LettergenError, RenderError
-from lettergen.i18n import language
-from lettergen.letter import Letter, ListBlock, Paragraph, Run, Runs
 from lettergen.render.docx.layout import MM_PER_PT, Layout, layout
 from lettergen.render.docx.ooxml import (
     COMPLEX_SCRIPT_FONT,
@@ -55,6 +54,7 @@ from lettergen.render.docx.styles import (
     table_properties,
 )
 from lettergen.render.fonts import faces
+from lettergen.render.pdf import page_count
 
 if TYPE_CHECKING:
     from docx.document import Document
@@ -103,8 +103,6 @@ def render_docx(
         fit = letter_fit(letter, templates)
     page = layout(letter.page_size, templates, fit)
     if pages is None and letter.cover:
-        from lettergen.render.pdf import page_count  # WeasyPrint: only for cover sheets
-
         pages = page_count(letter, templates)
     try:
         if cached:
@@ -142,17 +140,10 @@ def render_docxs(
         yield render_docx(letter, templates)
 
 
-def word_language(code: str) -> str:
-    """The tag Word's proofing tools know for a letter language: a bare "en" becomes the locale
-    its translators declared in strings.yaml ("en-GB"); a tag with a region stays as it is."""
-    if "-" in code or "_" in code:
-        return code.replace("_", "-")
-
-    try:
-        locale = language(code).locale
-    except LettergenError:
-        return code
-    return locale.replace("_", "-") if locale.split("_")[0] == code else code
+def word_language(locale: str) -> str:
+    """The tag Word's proofing tools know for a letter's locale (`Letter.locale`, "en-GB"),
+    with a hyphen: composition has already chosen it from the language's strings.yaml."""
+    return locale.replace("_", "-")
 
 
 #: Word's fields for the page numbers of Letter.header_parts().

@@ -1,0 +1,554 @@
+"""Composition: Campaign × Office × Signer × language → Letter, the one content model.
+
+Every word of a letter is decided here, from the language's strings and prose template. The
+writers (PDF, DOCX, TIFF) only lay out what this returns.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from lettergen.campaign import Campaign, Sender
+from lettergen.campaign.signers import Signer
+from lettergen.compose.letter import Block, Letter, ListBlock, Paragraph, Run
+from lettergen.compose.markdown import to_blocks
+from lettergen.directory.model import Head, Office
+from lettergen.errors import Place, TemplateError
+from lettergen.language.languages import BODY_TEMPLATE, CountryIn, Language, load_language
+from lettergen.language.markup import MarkdownText
+from lettergen.language.typography import phone, protected_phrase, written_groups
+
+log = logging.getLogger(__name__)
+
+#: Stands for the campaign's case in the prose until the case's own blocks replace it.
+CASE_MARK = "lettergencasetext"
+
+#: Countries whose offices use US Letter paper (CLDR's paperSize data: the Americas mostly).
+LETTER_PAPER = frozenset(
+    {"US", "CA", "MX", "PR", "CL", "CO", "VE", "PH", "GT", "CR", "PA", "DO", "SV", "NI", "BZ"}
+)
+
+
+# --- the fields each text of a language gets ---------------------------------------------------
+
+#: What _context() gives every string that names the office or its addressee, and the prose.
+CONTEXT_FIELDS = frozenset(
+    {"state", "country", "country_in", "country_code", "city", "organisation", "head", "joint"}
+)
+#: The fields of each text, by strings.yaml key (a key ending in "." stands for every key under
+#: it) or BODY_TEMPLATE for the prose; other texts take none. compose_letter() passes exactly
+#: these (tests/compose/test_compose_fields.py records its calls to check), and `lettergen lang
+#: check` reads them here, so a new field is added once. `country_in` is the pattern
+#: `languages` fills.
+TEXT_FIELDS: dict[str, frozenset[str]] = {
+    "offices.": CONTEXT_FIELDS,
+    "addressees.": CONTEXT_FIELDS,
+    "closing": CONTEXT_FIELDS,
+    "labels.header": CONTEXT_FIELDS | {"fax"},
+    "labels.header_post": CONTEXT_FIELDS | {"office"},
+    "labels.fax_notice": CONTEXT_FIELDS | {"fax", "contact", "office_kind"},
+    "labels.date_line": frozenset({"city", "date"}),
+    "country_in": frozenset({"country"}),
+    "joint.": frozenset({"count"}),
+    "cover.": CONTEXT_FIELDS,
+    BODY_TEMPLATE: CONTEXT_FIELDS
+    | {
+        "accredited",
+        "office",
+        "sender",
+        "signer",
+        "case",
+        "demands",
+        "action_date",
+        "letter_date",
+        "action_date_text",
+    },
+}
+
+
+def fields(key: str) -> frozenset[str]:
+    """The fields a text gets when a letter is composed: `key` is a strings.yaml key
+    ("addressees.ambassador.salutation") or BODY_TEMPLATE for the prose."""
+    if key in TEXT_FIELDS:
+        return TEXT_FIELDS[key]
+    for prefix, names in TEXT_FIELDS.items():
+        if prefix.endswith(".") and key.startswith(prefix):
+            return names
+    return frozenset()
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Where one letter goes: the office, and the country it is written about (the office's own
+    country, or a country its head is accredited to from there)."""
+
+    office: Office
+    country: str
+    fax: str | None = None  # which of the office's faxes; default its first
+
+    @property
+    def accredited(self) -> bool:
+        return self.country != self.office.country
+
+    @property
+    def fax_number(self) -> str | None:
+        return self.fax or self.office.fax
+
+
+def compose_letter(
+    campaign: Campaign,
+    recipient: Recipient,
+    *,
+    lang: str,
+    state: str,
+    signer: Signer | None = None,
+    sender: Sender | None = None,
+    templates: Path | None = None,
+    cover: bool = False,
+    signatories: int = 0,
+) -> Letter:
+    """Compose one letter. `state` is the sending state's ISO code (the directory's); `cover`
+    adds a fax cover sheet; `signatories`: the number of people a joint letter speaks for
+    (joint.make_joint adds their list), whose letter says "we"."""
+    language = load_language(lang, templates)
+    campaign.require_language(lang)
+    sender = sender or campaign.sender
+    signer = signer or sender.signer()
+    office = recipient.office
+    context = _context(language, recipient, state, signatories)
+    written = _written_numbers(office.file)
+    role = (
+        "accredited"
+        if recipient.accredited and office.role in ("ambassador", "permanent-representative")
+        else office.role
+    )
+    office_line = language.string(f"offices.{office.kind}", **context)
+    head = office.head
+    to = (
+        *(
+            language.bind_titles(line)
+            for line in language.lines(_form(language, role, "lines", head), **context)
+        ),
+        office_line,
+    )
+    fax = recipient.fax_number
+    fax_display = phone(fax, written) if fax else ""
+    date_text = language.format_date(campaign.letter_date)
+    header, notice = _fax_lines(language, recipient, sender, office_line, context, fax_display)
+    letter = Letter(
+        campaign=campaign.name,
+        office_id=office.id,
+        country=recipient.country,
+        office_country=office.country,
+        language=lang,
+        signer_slug="" if signer == sender.signer() else signer.slug,
+        fax=fax,
+        fax_display=fax_display,
+        page_size="Letter" if office.country in LETTER_PAPER else "A4",
+        direction="rtl" if language.direction == "rtl" else "ltr",
+        sender=_sender_block(language, sender),
+        addressee=(*to, *map(language.isolate, postal_address(office, sender))),
+        # The place the letter is written from is the letterhead's: every letter goes out under
+        # the campaign sender's letterhead, so its city, not the signer's town (which the
+        # signature shows), stands in the date line.
+        date=_date_line(language, date_text, sender.city),
+        fax_notice=notice,
+        subject=(
+            language.string("labels.subject") + " " + language.bind_titles(campaign.subject[lang])
+        ).strip(),
+        salutation=language.string(_form(language, role, "salutation", head), **context),
+        body=_body(language, campaign, recipient, sender, signer, context),
+        # A language may close differently by addressee (French repeats the form of address).
+        closing=language.string(_form(language, role, "closing", head), **context),
+        signature=tuple(
+            language.isolate(line)
+            for line in (signer.name, signer.organisation, _place(language, signer))
+            if line
+        ),
+        header=header,
+        page_label=language.raw("labels.page"),
+        # A fax cover names the addressee and office, not the postal address.
+        cover=_cover(
+            language,
+            to,
+            language.isolate(fax_display),
+            sender,
+            signer,
+            date_text,
+            campaign.subject[lang],
+            context,
+        )
+        if cover
+        else (),
+        cover_title=language.string("cover.title", **context) if cover else "",
+        locale=language.locale.replace("_", "-"),
+        title=campaign.subject[lang],
+        author=signer.name,
+    )
+    return typeset(letter, language, state_names(language, state).values())
+
+
+def typeset(letter: Letter, language: Language, protected: Iterable[str] = ()) -> Letter:
+    """Typography as the last step of composition: every text the letter prints, the
+    campaign's as well as the templates', set by the language's rules (language/typography.py)
+    — its quotation marks, its non-breaking spaces, the sending state's name kept on one line."""
+    phrases = tuple(dict.fromkeys(protected_phrase(name) for name in protected))
+    rules = language.typography
+
+    def text(value: str) -> str:
+        return rules(value, phrases)
+
+    def texts(values: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(text(v) for v in values)
+
+    def runs(items: tuple[Run, ...]) -> tuple[Run, ...]:
+        return tuple(replace(run, text=text(run.text)) for run in items)
+
+    body: list[Block] = []
+    for block in letter.body:
+        if isinstance(block, Paragraph):
+            body.append(replace(block, runs=runs(block.runs)))
+        else:
+            body.append(replace(block, items=tuple(runs(item) for item in block.items)))
+    return replace(
+        letter,
+        sender=texts(letter.sender),
+        addressee=texts(letter.addressee),
+        date=text(letter.date),
+        fax_notice=text(letter.fax_notice),
+        subject=text(letter.subject),
+        salutation=text(letter.salutation),
+        body=tuple(body),
+        closing=text(letter.closing),
+        signature=texts(letter.signature),
+        header=text(letter.header),
+        cover=tuple((text(label), text(value)) for label, value in letter.cover),
+        cover_title=text(letter.cover_title),
+        signatories_heading=text(letter.signatories_heading),
+        signatories=texts(letter.signatories),
+        title=text(letter.title),
+    )
+
+
+@functools.cache
+def _written_numbers(directory_file: Path | None) -> dict[str, str]:
+    """The numbers of a directory's source text as it groups them (E.164 → "+7 095 208 26 50"),
+    for numbers today's numbering plan no longer knows: the directory's `source:`, found next
+    to the directory file or above it, or from the working folder; {} without one."""
+    if directory_file is None:
+        return {}
+    try:
+        head = directory_file.read_text(encoding="utf-8")[:4000]
+    except OSError:
+        return {}
+    found = re.search(r"^source:\s*['\"]?([^'\"#\n]+?)['\"]?\s*(?:#.*)?$", head, re.M)
+    if not found:
+        return {}
+    name = Path(found.group(1).strip())
+    for base in (Path.cwd(), *directory_file.resolve().parents):
+        candidate = base / name
+        if candidate.is_file():
+            try:
+                return written_groups(candidate.read_text(encoding="utf-8", errors="replace"))
+            except OSError:
+                return {}
+    return {}
+
+
+def state_names(language: Language, state: str) -> dict[str, str]:
+    """The sending state's names in a language: `states.<code>` of its strings; where the
+    language lacks them, CLDR's name of the country in every form the language's other states
+    use, with a warning (no grammar is guessed: the translator should add them)."""
+    states = language.raw("states")
+    if isinstance(states, dict) and isinstance(states.get(state), dict):
+        return dict(states[state])
+    _warn_cldr_state(language.code, state, str(language.folder / "strings.yaml"))
+    name = language.country_name(state)
+    forms = {"name", "short"}
+    for names in (states or {}).values() if isinstance(states, dict) else ():
+        if isinstance(names, dict):
+            forms.update(str(key) for key in names)
+    return {form: name for form in sorted(forms)}
+
+
+@functools.cache
+def _warn_cldr_state(lang: str, state: str, strings: str) -> None:
+    # Once per language and state, not once per letter.
+    log.warning(
+        "language %r has no names for the sending state %s: CLDR's country name is used in "
+        "every form (add states.%s to %s)",
+        lang,
+        state,
+        state,
+        strings,
+    )
+
+
+def _context(
+    language: Language, recipient: Recipient, state: str, signatories: int = 0
+) -> dict[str, Any]:
+    """The fields every string naming the office and the prose get (CONTEXT_FIELDS): see
+    letter_templates/README.md."""
+    context = {
+        "state": state_names(language, state),
+        "country": language.country_name(recipient.country),
+        "country_code": recipient.country,
+        "city": recipient.office.city,
+        "organisation": _organisation(language, recipient.office),
+        "country_in": CountryIn(language, recipient.country),
+        # A head of office the directory knows by name (the office's `head:`); "" otherwise.
+        "head": {
+            "name": recipient.office.head.name if recipient.office.head else "",
+            "gender": recipient.office.head.gender if recipient.office.head else "",
+        },
+        # A joint letter speaks for its signatories: "we", not "I" (0 for a letter of one).
+        "joint": signatories,
+    }
+    assert context.keys() == CONTEXT_FIELDS, "keep CONTEXT_FIELDS in step"
+    return context
+
+
+def _form(language: Language, role: str, part: str, head: Head | None) -> str:
+    """The strings key of a part of the form of address ("lines", "salutation", "closing").
+
+    For a head of office the directory knows by name, the language's named form for the
+    head's gender (`addressees.<role>.named.female.salutation`), then its named form for any
+    gender (`addressees.<role>.named.salutation`); else, and for an office whose head is not
+    known, the office's form (`addressees.<role>.salutation`), and for a closing the
+    language's general `closing`. A language without named forms addresses a known head by
+    the office, as for any other.
+    """
+    keys = [f"addressees.{role}.{part}"]
+    if head is not None:
+        named = f"addressees.{role}.named"
+        keys[:0] = [f"{named}.{head.gender}.{part}"] if head.gender else []
+        keys.insert(len(keys) - 1, f"{named}.{part}")
+    if part == "closing":
+        keys.append("closing")
+    return next((key for key in keys if language.has(key)), keys[-1])
+
+
+def _fax_lines(
+    language: Language,
+    recipient: Recipient,
+    sender: Sender,
+    office_line: str,
+    context: dict[str, Any],
+    fax_display: str,
+) -> tuple[str, str]:
+    """The running header ("Fax to …") and the first page's note asking to report an
+    outdated number; a letter for post is headed by its office and has no note."""
+    fax = recipient.fax_number
+    if not fax:
+        return language.string("labels.header_post", office=office_line, **context), ""
+    shown = language.isolate(fax_display)
+    contact = sender.email or phone(sender.fax)
+    header = language.string("labels.header", fax=shown, **context)
+    notice = language.string(
+        "labels.fax_notice",
+        fax=shown,
+        contact=language.isolate(contact),
+        office_kind=language.string(f"labels.office_kinds.{recipient.office.kind}"),
+        **context,
+    )
+    return header, notice
+
+
+def _date_line(language: Language, date: str, city: str) -> str:
+    if not city:
+        return date
+    return language.string(
+        "labels.date_line", city=language.isolate(language.city_name(city)), date=date
+    )
+
+
+def _body(
+    language: Language,
+    campaign: Campaign,
+    recipient: Recipient,
+    sender: Sender,
+    signer: Signer,
+    context: dict[str, Any],
+) -> tuple[Block, ...]:
+    """The prose template filled with the campaign's case and demands, as blocks.
+
+    The case is Markdown of its own: it is parsed on its own and its blocks put where the
+    template's {{ case }} paragraph stands, so nothing in it (an unclosed code fence, say) can
+    reach into the template's text or the demands.
+    """
+    lang = language.code
+    markdown = language.render_body(
+        **context,
+        accredited=recipient.accredited,
+        office=recipient.office,
+        sender=sender,
+        signer=signer,
+        case=MarkdownText(CASE_MARK),
+        demands=tuple(language.bind_titles(d) for d in campaign.demands[lang]),
+        action_date=campaign.action_date,
+        letter_date=campaign.letter_date,
+        action_date_text=language.format_date(campaign.action_date),
+    )
+    blocks: list[Block] = []
+    for block in to_blocks(markdown):
+        if isinstance(block, Paragraph) and CASE_MARK in block.text:
+            if block.text.strip() != CASE_MARK:
+                raise TemplateError(
+                    "{{ case }} must stand in a paragraph of its own",
+                    Place(language.folder / BODY_TEMPLATE),
+                )
+            blocks.extend(to_blocks(language.bind_titles(campaign.case[lang])))
+        else:
+            blocks.append(block)
+    marked = _mark_demands(
+        tuple(blocks), tuple(language.bind_titles(d) for d in campaign.demands[lang])
+    )
+    if not any(isinstance(b, ListBlock) and b.role == "demands" for b in marked):
+        raise TemplateError(
+            "the letter does not list the campaign's demands (a '- {{ demand }}' list)",
+            Place(language.folder / BODY_TEMPLATE),
+        )
+    return marked
+
+
+def _cover(
+    language: Language,
+    to: tuple[str, ...],
+    fax: str,
+    sender: Sender,
+    signer: Signer,
+    date: str,
+    subject: str,
+    context: dict[str, Any],
+) -> tuple[tuple[str, str], ...]:
+    """The cover sheet's rows: To (addressee and office), Fax, From, Date, Pages, Re. "From"
+    is whoever signs the letter, then where replies go (the sender's numbers and address)."""
+    pages = language.raw("cover.pages_value")
+    if not isinstance(pages, str) or "{pages}" not in pages:
+        raise TemplateError(
+            "cover.pages_value must be a text holding {pages}",
+            hint=f"see cover.pages_value in {language.folder / 'strings.yaml'}",
+        )
+    names = [
+        language.isolate(line)
+        for line in dict.fromkeys((signer.name, signer.organisation or sender.organisation))
+        if line
+    ]
+    rows = [
+        ("to", "\n".join(to)),
+        ("fax", fax),
+        ("from", "\n".join([*names, *_contact_lines(language, sender)])),
+        ("date", date),
+        ("pages", pages),
+        ("re", subject),
+    ]
+    return tuple(
+        (language.string(f"cover.{key}", **context), value) for key, value in rows if value
+    )
+
+
+#: Short forms directories use for a country in an address line, beyond CLDR's names.
+COUNTRY_ABBREVIATIONS = {
+    "DE": ("BRD", "Deutschland"),
+    "GB": ("UK", "U.K."),
+    "US": ("USA", "U.S.A."),
+    "AE": ("UAE", "U.A.E."),
+    "KR": ("Korea",),
+    "TR": ("Turkey", "Türkiye"),
+}
+
+
+def postal_address(office: Office, sender: Sender) -> tuple[str, ...]:
+    """The office's address as a letter posted from the sender's country needs it: with the
+    country's name in capitals on a last line of its own (UPU: in English, a language every
+    postal service reads) where the directory's lines do not name it and the sender writes from
+    another country. A letter faxed carries it too: the same block goes in a window envelope."""
+    address = tuple(office.address)
+    if not address or office.kind == "non-resident":
+        return address
+    if _names_country(" ".join(sender.address[-1:]), office.country):
+        return address  # posted within the country
+    if _names_country(" ".join(address), office.country):
+        return address
+    from babel import Locale
+
+    name = Locale.parse("en").territories.get(office.country, office.country)
+    return (*address, name.upper())
+
+
+@functools.cache
+def _country_names(code: str) -> tuple[str, ...]:
+    """The names a country goes by in an address line: CLDR's in English, French, German,
+    Spanish, Russian and its own official languages, and common abbreviations."""
+    from babel import Locale
+    from babel.languages import get_official_languages
+
+    names = set(COUNTRY_ABBREVIATIONS.get(code, ()))
+    for lang in ("en", "fr", "de", "es", "ru", *get_official_languages(code)):
+        try:
+            name = Locale.parse(lang).territories.get(code)
+        except (ValueError, LookupError):
+            continue
+        if name:
+            names.add(name)
+    return tuple(sorted(names, key=len, reverse=True))
+
+
+def _names_country(text: str, code: str) -> bool:
+    words = text.casefold()
+    return any(
+        re.search(rf"(?<!\w){re.escape(name.casefold())}(?!\w)", words)
+        for name in _country_names(code)
+    )
+
+
+def _organisation(language: Language, office: Office) -> str:
+    if not office.organisation:
+        return ""
+    key = f"organisations.{office.organisation}"
+    return language.string(key) if language.has(key) else office.organisation
+
+
+def _place(language: Language, signer: Signer) -> str:
+    """The signer's town and country, in the letter's language ("Madrid, Espagne")."""
+    country = signer.country
+    if len(country) == 2 and country.isalpha():  # an ISO code, as signer files give it
+        country = language.country_name(country.upper())
+    city = language.city_name(signer.city) if signer.city else ""
+    return ", ".join(part for part in (city, country) if part)
+
+
+def _sender_block(language: Language, sender: Sender) -> tuple[str, ...]:
+    lines = [
+        language.isolate(line) for line in (sender.organisation or sender.name, *sender.address)
+    ]
+    lines.extend(_contact_lines(language, sender))
+    return tuple(line for line in lines if line)
+
+
+def _contact_lines(language: Language, sender: Sender) -> list[str]:
+    """'Tel. …', 'Fax …', 'E-mail …' for what the sender has."""
+    lines = []
+    for label, value in (("phone", sender.phone), ("fax", sender.fax), ("email", sender.email)):
+        if value:
+            # Numbers as people dial them; one phonenumbers cannot read stays as written.
+            shown = value if label == "email" else phone(value)
+            lines.append(f"{language.string(f'labels.{label}')} {language.isolate(shown)}")
+    return lines
+
+
+def _mark_demands(blocks: tuple[Block, ...], demands: tuple[str, ...]) -> tuple[Block, ...]:
+    """Mark the list that holds the campaign's demands, so writers and checks can find it."""
+    wanted = [" ".join(d.split()) for d in demands]
+    marked: list[Block] = []
+    for block in blocks:
+        if isinstance(block, ListBlock) and [" ".join(t.split()) for t in block.texts] == wanted:
+            block = ListBlock(block.items, block.ordered, role="demands")
+        marked.append(block)
+    return tuple(marked)
