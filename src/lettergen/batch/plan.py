@@ -414,6 +414,7 @@ class Prepared:
             sender=self.sender,
             templates=self.templates,
             cover=self.options.cover,
+            signatories=len(planned.signatories),
         )
         if planned.signatories:
             letter = make_joint(

@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from lettergen.campaign import Campaign, Sender
 from lettergen.campaign.signers import Signer
-from lettergen.compose.letter import Block, Letter, ListBlock, Paragraph
+from lettergen.compose.letter import Block, Letter, ListBlock, Paragraph, Run
 from lettergen.compose.markdown import to_blocks
 from lettergen.directory.model import Head, Office
-from lettergen.directory.phones import international as display_number
 from lettergen.errors import Place, TemplateError
 from lettergen.language.languages import BODY_TEMPLATE, CountryIn, Language, load_language
 from lettergen.language.markup import MarkdownText
+from lettergen.language.typography import phone, protected_phrase, written_groups
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +39,7 @@ LETTER_PAPER = frozenset(
 
 #: What _context() gives every string that names the office or its addressee, and the prose.
 CONTEXT_FIELDS = frozenset(
-    {"state", "country", "country_in", "country_code", "city", "organisation", "head"}
+    {"state", "country", "country_in", "country_code", "city", "organisation", "head", "joint"}
 )
 #: The fields of each text, by strings.yaml key (a key ending in "." stands for every key under
 #: it) or BODY_TEMPLATE for the prose; other texts take none. compose_letter() passes exactly
@@ -56,6 +58,7 @@ TEXT_FIELDS: dict[str, frozenset[str]] = {
     "joint.": frozenset({"count"}),
     # the covering message of a letter e-mailed to an office (send.transports.office_email)
     "email.": frozenset({"pages", "subject", "reply_to"}),
+    "cover.": CONTEXT_FIELDS,
     BODY_TEMPLATE: CONTEXT_FIELDS
     | {
         "accredited",
@@ -110,15 +113,18 @@ def compose_letter(
     sender: Sender | None = None,
     templates: Path | None = None,
     cover: bool = False,
+    signatories: int = 0,
 ) -> Letter:
     """Compose one letter. `state` is the sending state's ISO code (the directory's); `cover`
-    adds a fax cover sheet."""
+    adds a fax cover sheet; `signatories`: the number of people a joint letter speaks for
+    (joint.make_joint adds their list), whose letter says "we"."""
     language = load_language(lang, templates)
     campaign.require_language(lang)
     sender = sender or campaign.sender
     signer = signer or sender.signer()
     office = recipient.office
-    context = _context(language, recipient, state)
+    context = _context(language, recipient, state, signatories)
+    written = _written_numbers(office.file)
     role = (
         "accredited"
         if recipient.accredited and office.role in ("ambassador", "permanent-representative")
@@ -134,10 +140,10 @@ def compose_letter(
         office_line,
     )
     fax = recipient.fax_number
-    fax_display = display_number(fax) if fax else ""
+    fax_display = phone(fax, written) if fax else ""
     date_text = language.format_date(campaign.letter_date)
-    header, notice = _fax_lines(language, recipient, sender, office_line, context)
-    return Letter(
+    header, notice = _fax_lines(language, recipient, sender, office_line, context, fax_display)
+    letter = Letter(
         campaign=campaign.name,
         office_id=office.id,
         country=recipient.country,
@@ -149,7 +155,7 @@ def compose_letter(
         page_size="Letter" if office.country in LETTER_PAPER else "A4",
         direction="rtl" if language.direction == "rtl" else "ltr",
         sender=_sender_block(language, sender),
-        addressee=(*to, *map(language.isolate, office.address)),
+        addressee=(*to, *map(language.isolate, postal_address(office, sender))),
         # The place the letter is written from is the letterhead's: every letter goes out under
         # the campaign sender's letterhead, so its city, not the signer's town (which the
         # signature shows), stands in the date line.
@@ -171,15 +177,90 @@ def compose_letter(
         page_label=language.raw("labels.page"),
         # A fax cover names the addressee and office, not the postal address.
         cover=_cover(
-            language, to, language.isolate(fax_display), sender, date_text, campaign.subject[lang]
+            language,
+            to,
+            language.isolate(fax_display),
+            sender,
+            signer,
+            date_text,
+            campaign.subject[lang],
+            context,
         )
         if cover
         else (),
-        cover_title=language.string("cover.title") if cover else "",
+        cover_title=language.string("cover.title", **context) if cover else "",
         locale=language.locale.replace("_", "-"),
         title=campaign.subject[lang],
         author=signer.name,
     )
+    return typeset(letter, language, state_names(language, state).values())
+
+
+def typeset(letter: Letter, language: Language, protected: Iterable[str] = ()) -> Letter:
+    """Typography as the last step of composition: every text the letter prints, the
+    campaign's as well as the templates', set by the language's rules (language/typography.py)
+    — its quotation marks, its non-breaking spaces, the sending state's name kept on one line."""
+    phrases = tuple(dict.fromkeys(protected_phrase(name) for name in protected))
+    rules = language.typography
+
+    def text(value: str) -> str:
+        return rules(value, phrases)
+
+    def texts(values: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(text(v) for v in values)
+
+    def runs(items: tuple[Run, ...]) -> tuple[Run, ...]:
+        return tuple(replace(run, text=text(run.text)) for run in items)
+
+    body: list[Block] = []
+    for block in letter.body:
+        if isinstance(block, Paragraph):
+            body.append(replace(block, runs=runs(block.runs)))
+        else:
+            body.append(replace(block, items=tuple(runs(item) for item in block.items)))
+    return replace(
+        letter,
+        sender=texts(letter.sender),
+        addressee=texts(letter.addressee),
+        date=text(letter.date),
+        fax_notice=text(letter.fax_notice),
+        subject=text(letter.subject),
+        salutation=text(letter.salutation),
+        body=tuple(body),
+        closing=text(letter.closing),
+        signature=texts(letter.signature),
+        header=text(letter.header),
+        cover=tuple((text(label), text(value)) for label, value in letter.cover),
+        cover_title=text(letter.cover_title),
+        signatories_heading=text(letter.signatories_heading),
+        signatories=texts(letter.signatories),
+        title=text(letter.title),
+    )
+
+
+@functools.cache
+def _written_numbers(directory_file: Path | None) -> dict[str, str]:
+    """The numbers of a directory's source text as it groups them (E.164 → "+7 095 208 26 50"),
+    for numbers today's numbering plan no longer knows: the directory's `source:`, found next
+    to the directory file or above it, or from the working folder; {} without one."""
+    if directory_file is None:
+        return {}
+    try:
+        head = directory_file.read_text(encoding="utf-8")[:4000]
+    except OSError:
+        return {}
+    found = re.search(r"^source:\s*['\"]?([^'\"#\n]+?)['\"]?\s*(?:#.*)?$", head, re.M)
+    if not found:
+        return {}
+    name = Path(found.group(1).strip())
+    for base in (Path.cwd(), *directory_file.resolve().parents):
+        candidate = base / name
+        if candidate.is_file():
+            try:
+                return written_groups(candidate.read_text(encoding="utf-8", errors="replace"))
+            except OSError:
+                return {}
+    return {}
 
 
 def state_names(language: Language, state: str) -> dict[str, str]:
@@ -211,7 +292,9 @@ def _warn_cldr_state(lang: str, state: str, strings: str) -> None:
     )
 
 
-def _context(language: Language, recipient: Recipient, state: str) -> dict[str, Any]:
+def _context(
+    language: Language, recipient: Recipient, state: str, signatories: int = 0
+) -> dict[str, Any]:
     """The fields every string naming the office and the prose get (CONTEXT_FIELDS): see
     letter_templates/README.md."""
     context = {
@@ -226,6 +309,8 @@ def _context(language: Language, recipient: Recipient, state: str) -> dict[str, 
             "name": recipient.office.head.name if recipient.office.head else "",
             "gender": recipient.office.head.gender if recipient.office.head else "",
         },
+        # A joint letter speaks for its signatories: "we", not "I" (0 for a letter of one).
+        "joint": signatories,
     }
     assert context.keys() == CONTEXT_FIELDS, "keep CONTEXT_FIELDS in step"
     return context
@@ -257,14 +342,15 @@ def _fax_lines(
     sender: Sender,
     office_line: str,
     context: dict[str, Any],
+    fax_display: str,
 ) -> tuple[str, str]:
     """The running header ("Fax to …") and the first page's note asking to report an
     outdated number; a letter for post is headed by its office and has no note."""
     fax = recipient.fax_number
     if not fax:
         return language.string("labels.header_post", office=office_line, **context), ""
-    shown = language.isolate(display_number(fax))
-    contact = sender.email or display_number(sender.fax)
+    shown = language.isolate(fax_display)
+    contact = sender.email or phone(sender.fax)
     header = language.string("labels.header", fax=shown, **context)
     notice = language.string(
         "labels.fax_notice",
@@ -334,16 +420,28 @@ def _body(
 
 
 def _cover(
-    language: Language, to: tuple[str, ...], fax: str, sender: Sender, date: str, subject: str
+    language: Language,
+    to: tuple[str, ...],
+    fax: str,
+    sender: Sender,
+    signer: Signer,
+    date: str,
+    subject: str,
+    context: dict[str, Any],
 ) -> tuple[tuple[str, str], ...]:
-    """The cover sheet's rows: To (addressee and office), Fax, From, Date, Pages, Re."""
+    """The cover sheet's rows: To (addressee and office), Fax, From, Date, Pages, Re. "From"
+    is whoever signs the letter, then where replies go (the sender's numbers and address)."""
     pages = language.raw("cover.pages_value")
     if not isinstance(pages, str) or "{pages}" not in pages:
         raise TemplateError(
             "cover.pages_value must be a text holding {pages}",
             hint=f"see cover.pages_value in {language.folder / 'strings.yaml'}",
         )
-    names = [language.isolate(line) for line in (sender.name, sender.organisation) if line]
+    names = [
+        language.isolate(line)
+        for line in dict.fromkeys((signer.name, signer.organisation or sender.organisation))
+        if line
+    ]
     rows = [
         ("to", "\n".join(to)),
         ("fax", fax),
@@ -352,7 +450,64 @@ def _cover(
         ("pages", pages),
         ("re", subject),
     ]
-    return tuple((language.string(f"cover.{key}"), value) for key, value in rows if value)
+    return tuple(
+        (language.string(f"cover.{key}", **context), value) for key, value in rows if value
+    )
+
+
+#: Short forms directories use for a country in an address line, beyond CLDR's names.
+COUNTRY_ABBREVIATIONS = {
+    "DE": ("BRD", "Deutschland"),
+    "GB": ("UK", "U.K."),
+    "US": ("USA", "U.S.A."),
+    "AE": ("UAE", "U.A.E."),
+    "KR": ("Korea",),
+    "TR": ("Turkey", "Türkiye"),
+}
+
+
+def postal_address(office: Office, sender: Sender) -> tuple[str, ...]:
+    """The office's address as a letter posted from the sender's country needs it: with the
+    country's name in capitals on a last line of its own (UPU: in English, a language every
+    postal service reads) where the directory's lines do not name it and the sender writes from
+    another country. A letter faxed carries it too: the same block goes in a window envelope."""
+    address = tuple(office.address)
+    if not address or office.kind == "non-resident":
+        return address
+    if _names_country(" ".join(sender.address[-1:]), office.country):
+        return address  # posted within the country
+    if _names_country(" ".join(address), office.country):
+        return address
+    from babel import Locale
+
+    name = Locale.parse("en").territories.get(office.country, office.country)
+    return (*address, name.upper())
+
+
+@functools.cache
+def _country_names(code: str) -> tuple[str, ...]:
+    """The names a country goes by in an address line: CLDR's in English, French, German,
+    Spanish, Russian and its own official languages, and common abbreviations."""
+    from babel import Locale
+    from babel.languages import get_official_languages
+
+    names = set(COUNTRY_ABBREVIATIONS.get(code, ()))
+    for lang in ("en", "fr", "de", "es", "ru", *get_official_languages(code)):
+        try:
+            name = Locale.parse(lang).territories.get(code)
+        except (ValueError, LookupError):
+            continue
+        if name:
+            names.add(name)
+    return tuple(sorted(names, key=len, reverse=True))
+
+
+def _names_country(text: str, code: str) -> bool:
+    words = text.casefold()
+    return any(
+        re.search(rf"(?<!\w){re.escape(name.casefold())}(?!\w)", words)
+        for name in _country_names(code)
+    )
 
 
 def _organisation(language: Language, office: Office) -> str:
@@ -385,7 +540,7 @@ def _contact_lines(language: Language, sender: Sender) -> list[str]:
     for label, value in (("phone", sender.phone), ("fax", sender.fax), ("email", sender.email)):
         if value:
             # Numbers as people dial them; one phonenumbers cannot read stays as written.
-            shown = value if label == "email" else display_number(value)
+            shown = value if label == "email" else phone(value)
             lines.append(f"{language.string(f'labels.{label}')} {language.isolate(shown)}")
     return lines
 

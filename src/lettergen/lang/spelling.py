@@ -35,7 +35,7 @@ from typing import Any
 
 from lettergen import paths
 from lettergen.campaign import Sender
-from lettergen.compose.composer import Recipient, compose_letter
+from lettergen.compose.composer import Recipient, compose_letter, postal_address
 from lettergen.compose.letter import Letter, Paragraph
 from lettergen.directory.model import Head, load_states
 from lettergen.directory.routing import route, serving_office
@@ -439,7 +439,8 @@ def compose_trials(
             except LettergenError:
                 continue
             label = office.id + (f" for {country}" if country != office.country else "")
-            lines = checked_lines(letter, len(office.address))
+            # The postal address as printed: the directory's lines, and a country line if added.
+            lines = checked_lines(letter, len(postal_address(office, base.sender)))
             trials.append(Trial(f"{label} ({how})", letter, office.place(), lines))
     return trials
 

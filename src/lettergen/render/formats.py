@@ -132,14 +132,16 @@ def _write_pdf(letter: Letter, pdf: RenderedPDF | None, settings: WriteSettings)
 
 def _write_docx(letter: Letter, pdf: RenderedPDF | None, settings: WriteSettings) -> Output:
     from lettergen.render.docx import render_docx
-    from lettergen.render.pdf import page_count
+    from lettergen.render.pdf import letter_fit, page_count
 
     # A DOCX's page count is its PDF's: the two share margins and metric-compatible fonts, and
     # LibreOffice agrees on every seed letter (tests/render/test_docx.py checks it). Without a PDF
     # in this run, the PDF's layout is made (not written) to count. The writer stores it as the
     # result of its NUMPAGES fields (a cover sheet's "Pages: N").
     pages = pdf.pages if pdf is not None else page_count(letter, settings.templates)
-    docx = render_docx(letter, settings.templates, pages=pages)
+    # Set as its PDF is (a tighter setting where that keeps the letter on one page).
+    fit = pdf.fit if pdf is not None else letter_fit(letter, settings.templates)
+    docx = render_docx(letter, settings.templates, pages=pages, fit=fit)
     return Output("docx", docx.data, docx.pages or pages, docx.pages_source)
 
 

@@ -52,6 +52,7 @@ from lettergen.render.pdf import (
     _layout_one,
     _weasy,
     css_string,
+    fit_of,
     render_chunk,
 )
 from lettergen.render.stamp import direct
@@ -102,6 +103,8 @@ class OfficeLayout:
     #: Each part's reserved lines, for setting a signer's lines directly; a part whose lines
     #: could not be read from the layout is missing, and its signers take the WeasyPrint path.
     lines: dict[str, tuple[LineSpec, ...]] = field(default_factory=dict)
+    #: The tighter setting (letter.css .fit-N) the office's letter took to stay on one page.
+    fit: int = 0
 
 
 @dataclass
@@ -248,12 +251,13 @@ def lay_out_office(letter: Letter, templates: Path | None = None) -> OfficeLayou
         page_heights=tuple(page.height for page in document.pages),
         boxes=boxes,
         lines=_line_specs(document, boxes, letter),
+        fit=fit_of(document),
     )
 
 
 #: What a signer's parts look like: their text, language, direction, the width they are set
 #: in and the reserved lines. Letters to offices of one paper size and language share them.
-PartsKey = tuple[tuple[str, ...], str, str, float, tuple[Any, ...]]
+PartsKey = tuple[tuple[str, ...], str, str, float, tuple[Any, ...], int]
 
 
 def parts_key(letter: Letter, layout: OfficeLayout) -> PartsKey:
@@ -263,6 +267,7 @@ def parts_key(letter: Letter, layout: OfficeLayout) -> PartsKey:
         letter.direction,
         round(layout.boxes["signature"].width, 3),
         tuple(sorted(layout.lines.items())),
+        layout.fit,
     )
 
 
@@ -310,9 +315,10 @@ def _parts_html(items: list[tuple[Letter, OfficeLayout]]) -> str:
         )
         # Each signature on a page of its own: a form XObject carries its whole page's text
         # (its bounding box clips what is drawn, not what text extraction reads).
+        fit = f" fit-{layout.fit}" if layout.fit else ""  # the office letter's setting
         section = (
-            f'<section class="stamp-page stamp-{letter.direction}" lang="{escape(letter.language)}"'
-            f' dir="{letter.direction}">'
+            f'<section class="stamp-page stamp-{letter.direction}{fit}"'
+            f' lang="{escape(letter.language)}" dir="{letter.direction}">'
         )
         pages.append(
             f'{section}<div class="closing" style="width: {signature.width:.4f}px">'
@@ -602,7 +608,7 @@ def _stamp_chunk(
             log.debug("stamping %s failed", letter.office_id, exc_info=True)
             full[index] = f"could not stamp: {exc}"
             continue
-        results[index] = RenderedPDF(letter, data, layout.pages)
+        results[index] = RenderedPDF(letter, data, layout.pages, fit=layout.fit)
         report.stamped += 1
     if full:
         order = sorted(full)
