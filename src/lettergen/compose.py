@@ -50,6 +50,7 @@ TEXT_FIELDS: dict[str, frozenset[str]] = {
     "labels.header_post": CONTEXT_FIELDS | {"office"},
     "labels.fax_notice": CONTEXT_FIELDS | {"fax", "contact", "office_kind"},
     "labels.date_line": frozenset({"city", "date"}),
+    "labels.replies": frozenset({"contact"}),
     "country_in": frozenset({"country"}),
     "joint.": frozenset({"count"}),
     BODY_TEMPLATE: CONTEXT_FIELDS
@@ -113,6 +114,10 @@ def compose(
     campaign.require_language(lang)
     sender = sender or campaign.sender
     signer = signer or sender.signer()
+    # A supporter's letter is hers (`letterhead: signer`): her block and place head it; the
+    # group's letters, and every letter of a campaign whose group signs for all, carry the
+    # sender's.
+    own = campaign.letterhead == "signer" and signer != sender.signer()
     office = recipient.office
     context = _context(language_, recipient, state)
     role = (
@@ -144,12 +149,11 @@ def compose(
         fax_display=fax_display,
         page_size="Letter" if office.country in LETTER_PAPER else "A4",
         direction="rtl" if language_.direction == "rtl" else "ltr",
-        sender=_sender_block(language_, sender),
+        sender=_signer_block(language_, signer) if own else _sender_block(language_, sender),
         addressee=(*to, *map(language_.isolate, office.address)),
-        # The place the letter is written from is the letterhead's: every letter goes out under
-        # the campaign sender's letterhead, so its city, not the signer's town (which the
-        # signature shows), stands in the date line.
-        date=_date_line(language_, date_text, sender.city),
+        # The place the letter is written from is the letterhead's: the signer's town under
+        # her own letterhead, else the sender's city.
+        date=_date_line(language_, date_text, signer.city if own else sender.city),
         fax_notice=notice,
         subject=(
             language_.string("labels.subject") + " " + language_.bind_titles(campaign.subject[lang])
@@ -172,6 +176,8 @@ def compose(
         if cover
         else (),
         cover_title=language_.string("cover.title") if cover else "",
+        signer_letterhead=own,
+        replies=_replies(language_, sender) if own and campaign.replies_to_sender else "",
         locale=language_.locale.replace("_", "-"),
         title=campaign.subject[lang],
         author=signer.name,
@@ -373,6 +379,28 @@ def _sender_block(language_: Language, sender: Sender) -> tuple[str, ...]:
     ]
     lines.extend(_contact_lines(language_, sender))
     return tuple(line for line in lines if line)
+
+
+def _signer_block(language_: Language, signer: Signer) -> tuple[str, ...]:
+    """The signer's own letterhead: name, organisation, town and country, each on its line, in
+    the letter's language ("Köln", "Deutschland")."""
+    country = signer.country
+    if len(country) == 2 and country.isalpha():  # an ISO code, as signer files give it
+        country = language_.country_name(country.upper())
+    city = language_.city_name(signer.city) if signer.city else ""
+    lines = (signer.name, signer.organisation, city, country)
+    return tuple(language_.isolate(line) for line in lines if line)
+
+
+def _replies(language_: Language, sender: Sender) -> str:
+    """'Replies may also be sent to <the group>, <its e-mail or fax>.', or '' when the sender
+    has no way to be reached."""
+    contact = sender.email or (display_number(sender.fax) if sender.fax else "")
+    if not contact:
+        return ""
+    who = sender.organisation or sender.name
+    shown = ", ".join(language_.isolate(part) for part in (who, contact) if part)
+    return language_.string("labels.replies", contact=shown)
 
 
 def _contact_lines(language_: Language, sender: Sender) -> list[str]:

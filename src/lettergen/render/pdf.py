@@ -140,12 +140,14 @@ def to_html(
 ) -> str:
     """The letter as HTML. With `pages`, the page count is printed as that number; without,
     it is left to CSS counters (which cost WeasyPrint a second layout pass). `reserved` keeps
-    the signature as blank space of its size, to be stamped in (stamp.py)."""
+    the signature — and a signer's own letterhead and date line — as blank space of its size,
+    to be stamped in (stamp.py)."""
     return _layout(templates or paths.templates_dir()).render(
         letter=letter,
         page_css=Markup(page_css(letter, pages)),
         pages=pages,
         reserve_signature=reserved,
+        reserve_letterhead=reserved and letter.signer_letterhead,
     )
 
 
@@ -270,6 +272,8 @@ def page_count(letter: Letter, templates: Path | None = None) -> int:
     unsigned = replace(
         letter, signature=tuple("X" for _ in letter.signature), author="", signer_slug=""
     )
+    if letter.signer_letterhead:  # her block and place: lines of their own count, as above
+        unsigned = replace(unsigned, sender=tuple("X" for _ in letter.sender), date="X")
     return _page_count(unsigned, root)
 
 
