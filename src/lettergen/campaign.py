@@ -260,7 +260,9 @@ def load(name_or_path: str | Path) -> Campaign:
         )
     replies = data.get("replies_to_sender", True)
     if not isinstance(replies, bool):
-        errors.append(InputError("replies_to_sender must be true or false", at("replies_to_sender")))
+        errors.append(
+            InputError("replies_to_sender must be true or false", at("replies_to_sender"))
+        )
     if subject and default_language not in subject:
         errors.append(
             InputError(

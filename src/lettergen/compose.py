@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from lettergen.campaign import Campaign, Sender
+from lettergen.directory.countries import country_name
 from lettergen.directory.model import Head, Office
 from lettergen.directory.phones import international as display_number
 from lettergen.errors import Place, TemplateError
@@ -386,7 +387,8 @@ def _signer_block(language_: Language, signer: Signer) -> tuple[str, ...]:
     the letter's language ("Köln", "Deutschland")."""
     country = signer.country
     if len(country) == 2 and country.isalpha():  # an ISO code, as signer files give it
-        country = language_.country_name(country.upper())
+        # The name as an address gives it (CLDR's), not as the prose does ("the United Kingdom").
+        country = country_name(country.upper(), language_.locale) or country
     city = language_.city_name(signer.city) if signer.city else ""
     lines = (signer.name, signer.organisation, city, country)
     return tuple(language_.isolate(line) for line in lines if line)
