@@ -185,6 +185,13 @@ def compose(
     )
 
 
+def office_line(language_: Language, recipient: Recipient, state: str) -> str:
+    """The office as the letter's address names it ("Embassy of the Republic of Kazakhstan"),
+    for a page that says where a letter goes in the same words."""
+    context = _context(language_, recipient, state)
+    return language_.string(f"offices.{recipient.office.kind}", **context)
+
+
 def state_names(language_: Language, state: str) -> dict[str, str]:
     """The sending state's names in a language: `states.<code>` of its strings; where the
     language lacks them, CLDR's name of the country in every form the language's other states

@@ -21,8 +21,9 @@ from markupsafe import Markup, escape
 
 from lettergen import paths
 from lettergen.errors import RenderError
-from lettergen.letter import Letter, Runs
+from lettergen.letter import Letter
 from lettergen.render.fonts import faces
+from lettergen.render.html import runs_html
 
 log = logging.getLogger(__name__)
 
@@ -88,18 +89,6 @@ def page_css(letter: Letter, pages: int | None = None) -> str:
     )
 
 
-def _runs(runs: Runs) -> Markup:
-    html = []
-    for run in runs:
-        text = escape(run.text).replace("\n", Markup("<br>"))
-        if run.italic:
-            text = Markup("<em>%s</em>") % text
-        if run.bold:
-            text = Markup("<strong>%s</strong>") % text
-        html.append(text)
-    return Markup("").join(html)
-
-
 def _cover_value(value: str, pages: int | None = None) -> Markup:
     """A cover sheet value: its lines, and {pages} as the page count — the known one, or the
     number of the page the letter ends on (the #end anchor after its last line)."""
@@ -126,7 +115,7 @@ def _layout(templates: Path) -> jinja2.Template:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals["runs"] = _runs
+    env.globals["runs"] = runs_html
     env.globals["cover_value"] = _cover_value
     return env.get_template("letter.html.j2")
 
