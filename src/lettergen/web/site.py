@@ -39,6 +39,8 @@ PREVIEW_WIDTH = 794
 #: Preview tiles kept per worker (PNG, 40–70 kB each, so at most about 15 MB): the office's
 #: part of every page, one or two per office layout, as many as the layouts kept.
 PREVIEW_TILES = 256
+#: Bands of the signer's parts closer than this (pixels) are drawn as one.
+MERGE_PX = 16
 
 
 @dataclass(frozen=True)
@@ -307,7 +309,7 @@ class Site:
                 mine.append((start, end))
             merged: list[list[int]] = []
             for start, end in sorted(mine):
-                if merged and start <= merged[-1][1]:
+                if merged and start <= merged[-1][1] + MERGE_PX:  # one band, not a sliver
                     merged[-1][1] = max(merged[-1][1], end)
                 else:
                     merged.append([start, end])
