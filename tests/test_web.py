@@ -167,7 +167,9 @@ def test_every_country_in_the_list_finds_its_office_or_says_why(client: Any) -> 
         response = client.get(f"/?country={code}&lang=en")
         assert response.status_code == 200, code
         text = flat(response.text)
-        assert found(response.text).startswith(("Your letter will go to:", "No office handles")), code
+        assert found(response.text).startswith(("Your letter will go to:", "No office handles")), (
+            code
+        )
 
 
 def test_every_office_is_in_the_list(client: Any, site: Site) -> None:
@@ -371,7 +373,9 @@ def test_preview_shows_the_whole_letter_and_the_fax_numbers(client: Any) -> None
     # "Fax it for me" is not offered where the group did not turn it on.
     assert "Fax it for me" not in text
     # The letter's words as text, for a phone's screen and a screen reader.
-    letter = flat(re.sub(r"<[^>]+>", " ", text.split('<div class="letter"')[1].split("</section>")[0]))
+    letter = flat(
+        re.sub(r"<[^>]+>", " ", text.split('<div class="letter"')[1].split("</section>")[0])
+    )
     for words in (NAME, "Köln", "Germany", "7 September 2002", "Release Saken Zhanusov"):
         assert words in letter, words
     pdf = post(client, "/letter.pdf", name=NAME, town="Köln", country="DE").data

@@ -101,13 +101,13 @@ def ask() -> Response:
     if made is None:
         return form_page(lang, form, 400)
     choice, letter = made
+    fax = choice.recipient.fax_number
+    if not fax:
+        return message(lang, 400, "no_fax")
     if not hmac.compare_digest(request.form.get("letter", ""), letter_digest(letter)):
         # Not the letter she saw (the directory or the campaign changed meanwhile): she
         # checks the new one first.
         return message(lang, 409, "letter_changed")
-    fax = choice.recipient.fax_number
-    if not fax:
-        return message(lang, 400, "no_fax")
     if setup.rules.confirm and not form.email:
         form.errors["email"] = "email_for_fax"
         return form_page(lang, form, 400)
