@@ -166,7 +166,6 @@ def test_every_country_in_the_list_finds_its_office_or_says_why(client: Any) -> 
     for code in offered:
         response = client.get(f"/?country={code}&lang=en")
         assert response.status_code == 200, code
-        text = flat(response.text)
         assert found(response.text).startswith(("Your letter will go to:", "No office handles")), (
             code
         )
@@ -419,7 +418,11 @@ def test_the_preview_keeps_the_offices_bands_and_draws_the_supporters(client: An
     first, second = tiles("Anna Weber"), tiles("Jonas Berg")
     assert [len(page) for page in first] == [len(page) for page in second]
     assert len(first[0]) >= 3  # the office's head, her letterhead, the office's text …
-    pairs = [(a, b) for one, other in zip(first, second, strict=True) for a, b in zip(one, other)]
+    pairs = [
+        (a, b)
+        for one, other in zip(first, second, strict=True)
+        for a, b in zip(one, other, strict=True)
+    ]
     assert first[0][0] == second[0][0]  # the office's: kept
     assert first[0][1] != second[0][1] and first[-1][-1] != second[-1][-1]  # hers
     assert sum(a == b for a, b in pairs) == len(pairs) - sum(a != b for a, b in pairs) >= 2
