@@ -35,7 +35,6 @@
     if (!chosen.value && (!place || !place.value)) { say([]); return; }
     if (!id) {
       say([[found.getAttribute("data-none").replace("{country}", place.text)]]);
-      office.closest("details").open = true;
       return;
     }
     var target = office.querySelector('option[value="' + id + '"]');
