@@ -34,9 +34,10 @@ DIRECTORY = ROOT / "data" / "directories" / "kazakhstan.yaml"
 def prepared(count: int):  # type: ignore[no-untyped-def]
     """The seed campaign to every office with a fax, signed by enough generated signers to
     make `count` letters."""
-    from lettergen import batch
-    from lettergen.plan import BatchOptions, Targets
-    from lettergen.signers import Signer
+    from lettergen.batch import run as batch
+    from lettergen.batch.plan import BatchOptions, Plan
+    from lettergen.campaign.signers import Signer
+    from lettergen.campaign.targets import Targets
 
     base = batch.prepare(BatchOptions(CAMPAIGN, Targets(everyone=True), directory=DIRECTORY))
     per_signer = len(base.plan.recipients)
@@ -46,7 +47,7 @@ def prepared(count: int):  # type: ignore[no-untyped-def]
     full, rest = divmod(count, per_signer)
     if rest:
         base.plan.signers = signers[:full]
-        extra = batch.Plan(base.plan.recipients[:rest], signers[full:], [])
+        extra = Plan(base.plan.recipients[:rest], signers[full:], [])
         return base, extra
     return base, None
 
@@ -86,19 +87,22 @@ def naive_docx(letters) -> float:  # type: ignore[no-untyped-def]
 
 
 def batch_run(work, fmt: str, workers: int) -> float:  # type: ignore[no-untyped-def]
-    from lettergen import batch
+    from lettergen.batch import run as batch
+    from lettergen.batch.plan import Prepared
 
     base, extra = work
     elapsed = 0.0
     for part in (base.plan, extra):
         if part is None:
             continue
-        prepared = batch.Prepared(
+        prepared = Prepared(
             base.campaign, base.directory, part, base.sender, base.options, base.templates
         )
         with tempfile.TemporaryDirectory() as out:
             start = time.perf_counter()
-            result = prepared.run(formats=[fmt], output=Path(out), workers=workers, force=True)
+            result = batch.run(
+                prepared, formats=[fmt], output=Path(out), workers=workers, force=True
+            )
             elapsed += time.perf_counter() - start
         assert not result.failures, result.failures
     return elapsed

@@ -5,7 +5,7 @@
 Both paths render the same PDF pages with pypdfium2 and encode them with libtiff through
 Pillow; they differ only in thresholding: the previous path ran the rule through PIL's
 ImageMath (four shifted copies of the page, a Python lambda over them), the current one is
-`lettergen.render.fax.binarize` (NumPy). The benchmark first proves that both give the same
+`lettergen.render.tiff.binarize` (NumPy). The benchmark first proves that both give the same
 pixels, then times whole letters (render + threshold + encode + TIFF structure) and reports
 pages per second and the ratio.
 """
@@ -20,7 +20,7 @@ from typing import Any
 
 from PIL import Image, ImageChops, ImageMath
 
-from lettergen.render import fax
+from lettergen.render import tiff as fax
 
 
 def binarize_previous(grey: Image.Image) -> Image.Image:
@@ -56,15 +56,17 @@ def pages_per_second(pdfs: list[bytes], threshold: Callable[[Image.Image], Image
 
 def sample_letters(count: int) -> list[bytes]:
     """The seed campaign's letters to the first `count` offices, in German (two pages each)."""
-    from lettergen import compose, load_campaign, load_directories
-    from lettergen.compose import Recipient
+    from lettergen import load_campaign, load_directories
+    from lettergen.compose.composer import Recipient, compose_letter
     from lettergen.render.pdf import render_pdfs
 
     campaign = load_campaign("free-zhanusov-2002")
     directory = load_directories()
     offices = [o for o in directory.resident_offices if o.faxes][:count]
     letters = [
-        compose(campaign, Recipient(o, o.country, o.faxes[0]), lang="de", state=directory.state)
+        compose_letter(
+            campaign, Recipient(o, o.country, o.faxes[0]), lang="de", state=directory.state
+        )
         for o in offices
     ]
     return [pdf.data for pdf in render_pdfs(letters)]

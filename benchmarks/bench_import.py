@@ -16,7 +16,7 @@ import contextlib
 import sys
 import time
 
-from lettergen.directory import importer
+from lettergen.directory.sources import text as importer
 from lettergen.errors import LettergenError
 
 HEADING = "Germany – Embassy (Berlin)"

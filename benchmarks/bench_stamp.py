@@ -44,7 +44,7 @@ TOWNS = ("Leeds", "Lyon", "Graz", "Bilbao", "Tartu", "Kraków", "Aarhus")
 def texts(count: int) -> list[tuple[Any, Any, str]]:
     """`count` letter texts: (prepared batch, recipient, language), office by office, in the
     seed campaign's languages in turn."""
-    from lettergen import batch
+    from lettergen.batch import run as batch
 
     work = batch.prepare(CAMPAIGN, everyone=True, directory=DIRECTORY)
     recipients = [job.recipient for job in work.plan.jobs]
@@ -53,7 +53,7 @@ def texts(count: int) -> list[tuple[Any, Any, str]]:
 
 
 def signers(count: int, start: int = 0) -> list[Any]:
-    from lettergen.signers import Signer
+    from lettergen.campaign.signers import Signer
 
     return [
         Signer(f"Supporter {i:05d}", city=TOWNS[i % len(TOWNS)])
@@ -63,13 +63,13 @@ def signers(count: int, start: int = 0) -> list[Any]:
 
 def compose_drive(n_signers: int, m_texts: int) -> list[Any]:
     """The drive's letters, signer by signer (as a batch orders them)."""
-    from lettergen import batch
+    from lettergen.batch.plan import PlannedLetter
 
     letters = []
     targets = texts(m_texts)
     for signer in signers(n_signers):
         for work, recipient, lang in targets:
-            letters.append(work.compose(batch.Job(recipient, signer, lang)))
+            letters.append(work.compose(PlannedLetter(recipient, signer, lang)))
     return letters
 
 
@@ -124,7 +124,7 @@ def batch_drive(n_signers: int, workers: int) -> tuple[int, float, int]:
     import csv
     import tempfile
 
-    from lettergen import batch
+    from lettergen.batch import run as batch
 
     with tempfile.TemporaryDirectory() as folder:
         signers_csv = Path(folder) / "signers.csv"
@@ -146,7 +146,7 @@ def single_latencies(
     """Milliseconds per `stamped_pdf` with every office layout cached: new signers each time,
     or (`returning`) signers whose parts are cached too; `set_direct=False` lays every new
     signer's parts out with WeasyPrint, as before render/direct.py."""
-    from lettergen import batch
+    from lettergen.batch.plan import PlannedLetter
     from lettergen.render import stamp
 
     cache = stamp.StampCache()
@@ -154,7 +154,7 @@ def single_latencies(
     regulars = signers(20, start=50_000)
     for work, recipient, lang in targets:  # warm: every office's layout, regulars' parts
         for signer in regulars if returning else regulars[:1]:
-            letter = work.compose(batch.Job(recipient, signer, lang))
+            letter = work.compose(PlannedLetter(recipient, signer, lang))
             stamp.stamped_pdf(letter, cache=cache, set_direct=set_direct)
     picks = random.Random(13)
     newcomers = signers(requests, start=60_000)
@@ -162,7 +162,7 @@ def single_latencies(
     for index in range(requests):
         work, recipient, lang = picks.choice(targets)
         signer = picks.choice(regulars) if returning else newcomers[index]
-        letter = work.compose(batch.Job(recipient, signer, lang))
+        letter = work.compose(PlannedLetter(recipient, signer, lang))
         start = time.perf_counter()
         stamp.stamped_pdf(letter, cache=cache, set_direct=set_direct)
         times.append((time.perf_counter() - start) * 1000)

@@ -17,8 +17,8 @@ from conftest import ROOT
 from lettergen.cli import cli
 from lettergen.directory.validate import CODES as DIRECTORY_CODES
 from lettergen.findings import Codes
-from lettergen.langcheck import CODES as LANGUAGE_CODES
-from lettergen.render.faxcheck import CODES as FAX_CODES
+from lettergen.lang import CODES as LANGUAGE_CODES
+from lettergen.render.checks import CODES as FAX_CODES
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 REGISTRIES: dict[str, Codes] = {

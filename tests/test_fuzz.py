@@ -26,13 +26,13 @@ from PIL import Image
 
 from conftest import ROOT, SHIPPED_DIRECTORY
 from lettergen import campaign as campaigns
-from lettergen import i18n
+from lettergen.campaign.signers import load_signers
 from lettergen.cli import cli
-from lettergen.directory import importer
 from lettergen.directory.model import load_directory
+from lettergen.directory.sources import text as importer
 from lettergen.errors import LettergenError
-from lettergen.render.faxcheck import check_file
-from lettergen.signers import load_signers
+from lettergen.language import languages as i18n
+from lettergen.render.checks import check_file
 
 LIBRARY = settings(
     max_examples=150,

@@ -17,11 +17,11 @@ from click.testing import CliRunner
 
 from conftest import SHIPPED_DIRECTORY, pdftotext
 from lettergen import campaign as campaigns
-from lettergen import yamlio
+from lettergen.campaign.signers import load_signers
 from lettergen.cli import cli
-from lettergen.directory import importer
+from lettergen.directory.sources import text as importer
 from lettergen.errors import InputError, LettergenError
-from lettergen.signers import load_signers
+from lettergen.util import yamlio
 
 CAMPAIGN = """\
 directory: kazakhstan

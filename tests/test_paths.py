@@ -10,8 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import SEED_CAMPAIGN
-from lettergen import i18n, paths
+from lettergen import paths
 from lettergen.cli import cli
+from lettergen.language import languages as i18n
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from conftest import ROOT, pdftotext
 
 #: Lines not run here, and why (each has tests of its own).
 NOT_RUN = {
-    "lettergen serve": "a server that runs until stopped (tests/test_web_browser.py)",
-    "--transport hylafax": "needs a fax server (tests/test_send_hylafax.py)",
+    "lettergen serve": "a server that runs until stopped (tests/web/test_web_browser.py)",
+    "--transport hylafax": "needs a fax server (tests/send/test_send_hylafax.py)",
 }
 
 

@@ -2,12 +2,14 @@
 
 The library behind the `lettergen` command::
 
-    from lettergen import load_campaign, load_directories, route, compose, Recipient, render_pdfs
+    from lettergen import Recipient, compose_letter, load_campaign, load_directories
+    from lettergen import render_pdfs, route
 
     campaign = load_campaign("free-zhanusov-2002")
     directory = load_directories()
     (first, *_) = route(directory, "NL")  # the embassy in Brussels, accredited to NL
-    letter = compose(campaign, Recipient(first.office, "NL"), lang="en", state=directory.state)
+    recipient = Recipient(first.office, "NL")
+    letter = compose_letter(campaign, recipient, lang="en", state=directory.state)
     (pdf,) = render_pdfs([letter])
 
     # A whole batch, with its manifest, into output/free-zhanusov-2002/:
@@ -23,41 +25,38 @@ from typing import Any
 
 from lettergen._version import __version__
 
-# Imported now, not on first use like the rest: the submodule lettergen.compose would otherwise
-# take the name `compose` from the function the moment anything imports it.
-from lettergen.compose import compose
-
 #: Public names and where they live. Imported on first use, so that `lettergen --help` does
 #: not pay for Jinja, Babel, WeasyPrint's and python-docx's modules.
 _EXPORTS: dict[str, tuple[str, str]] = {
-    "BatchOptions": ("lettergen.plan", "BatchOptions"),
+    "BatchOptions": ("lettergen.batch.plan", "BatchOptions"),
     "Campaign": ("lettergen.campaign", "Campaign"),
+    "compose_letter": ("lettergen.compose.composer", "compose_letter"),
     "DataError": ("lettergen.errors", "DataError"),
     "Directory": ("lettergen.directory.model", "Directory"),
     "InputError": ("lettergen.errors", "InputError"),
-    "Letter": ("lettergen.letter", "Letter"),
+    "Letter": ("lettergen.compose.letter", "Letter"),
     "LettergenError": ("lettergen.errors", "LettergenError"),
-    "ListBlock": ("lettergen.letter", "ListBlock"),
+    "ListBlock": ("lettergen.compose.letter", "ListBlock"),
     "Office": ("lettergen.directory.model", "Office"),
-    "Paragraph": ("lettergen.letter", "Paragraph"),
-    "Plan": ("lettergen.plan", "Plan"),
-    "Prepared": ("lettergen.plan", "Prepared"),
-    "Recipient": ("lettergen.compose", "Recipient"),
+    "Paragraph": ("lettergen.compose.letter", "Paragraph"),
+    "Plan": ("lettergen.batch.plan", "Plan"),
+    "Prepared": ("lettergen.batch.plan", "Prepared"),
+    "Recipient": ("lettergen.compose.composer", "Recipient"),
     "RenderError": ("lettergen.errors", "RenderError"),
-    "Result": ("lettergen.batch", "Result"),
+    "Result": ("lettergen.batch.run", "Result"),
     "Route": ("lettergen.directory.routing", "Route"),
-    "Run": ("lettergen.letter", "Run"),
+    "Run": ("lettergen.compose.letter", "Run"),
     "Sender": ("lettergen.campaign", "Sender"),
-    "Signer": ("lettergen.signers", "Signer"),
-    "Targets": ("lettergen.plan", "Targets"),
+    "Signer": ("lettergen.campaign.signers", "Signer"),
+    "Targets": ("lettergen.campaign.targets", "Targets"),
     "TemplateError": ("lettergen.errors", "TemplateError"),
     "load_campaign": ("lettergen.campaign", "load"),
     "load_directories": ("lettergen.directory.model", "load_directories"),
-    "load_signers": ("lettergen.signers", "load_signers"),
-    "pdf_to_tiff": ("lettergen.render.fax", "pdf_to_tiff"),
-    "prepare": ("lettergen.batch", "prepare"),
-    "render_one": ("lettergen.batch", "render_one"),
-    "run_batch": ("lettergen.batch", "run"),
+    "load_signers": ("lettergen.campaign.signers", "load_signers"),
+    "pdf_to_tiff": ("lettergen.render.tiff", "pdf_to_tiff"),
+    "prepare": ("lettergen.batch.run", "prepare"),
+    "render_one": ("lettergen.batch.run", "render_one"),
+    "run_batch": ("lettergen.batch.run", "run"),
     "render_docx": ("lettergen.render.docx", "render_docx"),
     "render_docxs": ("lettergen.render.docx", "render_docxs"),
     "render_pdf": ("lettergen.render.pdf", "render_pdf"),
@@ -80,4 +79,4 @@ def __dir__() -> list[str]:
     return sorted([*globals(), *_EXPORTS])
 
 
-__all__ = ["__version__", "compose", *sorted(_EXPORTS)]
+__all__ = ["__version__", *sorted(_EXPORTS)]

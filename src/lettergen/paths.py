@@ -82,6 +82,12 @@ def output_dir() -> Path:
     return home() / "output"
 
 
+def batch_folder(campaign: str, output: Path | None = None) -> Path:
+    """A campaign's batch folder, `output/<campaign>/` (or under `output` when given): its
+    letters, manifest, delivery ledger and the supporter page's files."""
+    return (output or output_dir()) / campaign
+
+
 def user_templates_dir() -> Path:
     """Where a user's own languages live (and `lettergen lang new` writes):
     $LETTERGEN_TEMPLATES; else, working in the source checkout itself, the shipped templates

@@ -7,11 +7,11 @@ from typing import Any
 
 import click
 
-from lettergen.cli import cli
 from lettergen.cli.options import DIRECTORY_OPTION
-from lettergen.yamlio import atomic_write
+from lettergen.cli.root import cli
+from lettergen.util.files import atomic_write
 
-#: Suffixes 'directory import' reads as a spreadsheet (lettergen.directory.spreadsheet).
+#: Suffixes 'directory import' reads as a spreadsheet (lettergen.directory.sources.spreadsheet).
 SHEET_SUFFIXES = (".csv", ".xlsx", ".ods")
 
 
@@ -30,7 +30,7 @@ def directory_import(source: Path, output: Path, state: str, force: bool) -> Non
 
     SOURCE may also be a spreadsheet (.csv, .xlsx, .ods) with the
     columns 'directory export' writes (docs/directories.md)."""
-    from lettergen.directory import importer
+    from lettergen.directory.sources import text as importer
 
     if source.suffix.lower() in SHEET_SUFFIXES:
         _import_sheet(source, output, state, force)
@@ -44,8 +44,9 @@ def directory_import(source: Path, output: Path, state: str, force: bool) -> Non
 
 
 def _import_sheet(source: Path, output: Path, state: str, force: bool) -> None:
-    from lettergen.directory import importer, spreadsheet
     from lettergen.directory.model import dump_directory
+    from lettergen.directory.sources import spreadsheet
+    from lettergen.directory.sources import text as importer
 
     importer.refuse_overwrite(output, force)
     directory = spreadsheet.import_sheet(source, state)
@@ -67,8 +68,8 @@ def _import_sheet(source: Path, output: Path, state: str, force: bool) -> None:
 @click.option("--state", help="The sending state whose directory to write, e.g. KZ.")
 def directory_export(directory_path: Path | None, output: Path, state: str | None) -> None:
     """Write the directory as a spreadsheet, one row per office, to edit and import back."""
-    from lettergen.directory import spreadsheet
     from lettergen.directory.model import load_directories
+    from lettergen.directory.sources import spreadsheet
 
     directory = load_directories(directory_path, state)
     spreadsheet.export(directory, output)
@@ -96,8 +97,9 @@ def directory_hostlist(
 ) -> None:
     """Read a foreign ministry's list of the missions in its country (CSV, XLSX, ODS): the
     states and organisations in it, and with --state that state's offices, numbers in E.164."""
-    from lettergen.directory import hostlist, importer, spreadsheet
     from lettergen.directory.model import dump_directory
+    from lettergen.directory.sources import hostlist, spreadsheet
+    from lettergen.directory.sources import text as importer
 
     if output and not state:
         raise click.UsageError("-o needs --state: whose offices to write")
@@ -166,7 +168,7 @@ def directory_update(
     if (newer is None) == (campaign is None):
         raise click.UsageError("give either NEWER or --from-delivery CAMPAIGN")
     if campaign is not None:
-        from lettergen.directory.delivery import update_from_delivery
+        from lettergen.send.feedback import update_from_delivery
 
         diff, unplaced = update_from_delivery(directory_file, campaign, out, write)
         for line in unplaced:

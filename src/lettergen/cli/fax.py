@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from lettergen.cli import cli
+from lettergen.cli.root import cli
 
 
 @cli.group("fax")
@@ -21,7 +21,7 @@ def fax_check(files: tuple[Path, ...]) -> None:
     """Check PDFs and TIFFs for faxing: clear top and edges, black only, text size, every
     "Page x of N", TIFF Class F tags. One line per finding, `file: page N: code: message`, or
     `file: ok`; exits 1 on an error (warnings alone exit 0)."""
-    from lettergen.render.faxcheck import check_file, finding_line
+    from lettergen.render.checks import check_file, finding_line
 
     checks = [check_file(path) for path in files]
     for check in checks:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from lettergen.cli import cli
+from lettergen.cli.root import cli
 
 
 @cli.command("init")
@@ -17,7 +17,7 @@ from lettergen.cli import cli
 def init_command(folder: Path) -> None:
     """Make FOLDER (default: the current folder) a working folder: an example campaign and
     directory under data/, a signers.csv example and output/. Never overwrites."""
-    from lettergen import workfolder
+    from lettergen.util import workfolder
 
     made = workfolder.init(folder)
     click.echo(f"created a working folder in {folder}/:")

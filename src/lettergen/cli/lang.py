@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from lettergen.cli import cli
+from lettergen.cli.root import cli
 
 
 @cli.group("lang")
@@ -19,7 +19,7 @@ def lang_group() -> None:
 @click.argument("code")
 def lang_new(code: str) -> None:
     """Start the language CODE (e.g. pt, uk, pt_BR) as a copy of English, marked draft."""
-    from lettergen import langcheck
+    from lettergen import lang as langcheck
 
     folder = langcheck.new_language(code)
     click.echo(f"created {folder}/ (strings.yaml, letter.md.j2): translate them, then run")
@@ -38,7 +38,7 @@ def lang_new(code: str) -> None:
 def lang_check(codes: tuple[str, ...], campaigns: tuple[str, ...]) -> None:
     """Report what the languages (default: all) lack: string keys, {{ fields }}, updates of the
     English text, campaign texts. Exits 1 if a letter in one of them could not be made."""
-    from lettergen import langcheck
+    from lettergen import lang as langcheck
 
     findings = langcheck.check(codes, campaigns=campaigns)
     for finding in findings:
@@ -53,7 +53,8 @@ def lang_check(codes: tuple[str, ...], campaigns: tuple[str, ...]) -> None:
 @click.argument("code")
 def lang_mark_current(code: str) -> None:
     """Record that CODE follows today's English text (after bringing it up to date)."""
-    from lettergen import langcheck, outdir
+    from lettergen import lang as langcheck
+    from lettergen.batch import folder as outdir
 
     # CODE names a folder under letter_templates/: a path ("../x") would rewrite files anywhere.
     outdir.check_language(code, "language")
@@ -72,7 +73,7 @@ def lang_mark_current(code: str) -> None:
 def lang_proof(code: str, output: Path | None) -> None:
     """Write a reviewer's proof of CODE: for each kind of office, the English letter and then
     the translated one, with what the strings fill in from data highlighted."""
-    from lettergen import proof
+    from lettergen.lang import proof
 
     target = output or proof.default_output(code)
     pages = proof.write_proof(code, target)
@@ -86,7 +87,7 @@ def lang_proof(code: str, output: Path | None) -> None:
 def lang_review(code: str, by: str) -> None:
     """Record that a native speaker reviewed CODE against today's English text (sets
     status: reviewed, with who, when and the English text's hash, in its strings.yaml)."""
-    from lettergen import proof
+    from lettergen.lang import proof
 
     record = proof.record_review(code, by)
     click.echo(

@@ -11,8 +11,8 @@ from typing import Any
 
 import click
 
-from lettergen.cli import cli
 from lettergen.cli.options import CAMPAIGN_ARGUMENT, letter_options, letter_settings, split_list
+from lettergen.cli.root import cli
 
 
 @cli.command()
@@ -36,8 +36,8 @@ def render(
     **letter: Any,
 ) -> None:
     """Write one letter of CAMPAIGN (a name under data/campaigns/ or a file) to one office."""
-    from lettergen import batch
-    from lettergen.plan import BatchOptions
+    from lettergen.batch import run as batch
+    from lettergen.batch.plan import BatchOptions
 
     options = BatchOptions(**letter_settings(campaign_name, **letter), signer=signer)
     for path, pages in batch.render_one(options, office_id, output):
@@ -109,8 +109,9 @@ def batch_command(
     keeps the files whose inputs have not changed (see the manifest's input_hash), and never
     replaces or removes a file changed since lettergen wrote it (see docs/files.md).
     """
-    from lettergen import batch
-    from lettergen.plan import BatchOptions, Targets
+    from lettergen.batch import run as batch
+    from lettergen.batch.plan import BatchOptions
+    from lettergen.campaign.targets import Targets
 
     options = BatchOptions(
         **letter_settings(campaign_name, **letter),

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from lettergen.cli import cli, echo_json
 from lettergen.cli.options import DIRECTORY_OPTION
+from lettergen.cli.root import cli, echo_json
 from lettergen.directory import report
 from lettergen.directory.model import KINDS, Directory, load_states
 from lettergen.directory.routing import country_code, route

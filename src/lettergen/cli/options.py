@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from lettergen import formats
 from lettergen.errors import LettergenError
+from lettergen.render import formats
 
 if TYPE_CHECKING:
-    from lettergen.render.fax import FaxSettings
+    from lettergen.render.tiff import FaxSettings
 
 DIRECTORY_OPTION = click.option(
     "--directory",
@@ -102,7 +102,7 @@ def letter_options(command: F) -> F:
 
 
 def fax_settings(resolution: str, compression: str) -> FaxSettings:
-    from lettergen.render.fax import FaxSettings
+    from lettergen.render.tiff import FaxSettings
 
     return FaxSettings(resolution, compression)
 

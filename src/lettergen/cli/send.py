@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from lettergen.cli import cli, echo_json
 from lettergen.cli.options import CAMPAIGN_ARGUMENT
+from lettergen.cli.root import cli, echo_json
 
 if TYPE_CHECKING:
     from lettergen.send.runner import Progress

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from lettergen.cli import cli
 from lettergen.cli.options import CAMPAIGN_ARGUMENT
+from lettergen.cli.root import cli
 
 if TYPE_CHECKING:
-    from lettergen.send.fax_for_me import Settings
-    from lettergen.send.keeper import SenderKeeper
+    from lettergen.supporters.keeper import SenderKeeper
+    from lettergen.supporters.service import Settings
 
 ADMIN_PASSWORD_VARIABLE = "LETTERGEN_ADMIN_PASSWORD"
 #: Keys the hashes of client addresses for the fax limits; a random one per start when unset.
@@ -95,7 +95,7 @@ def serve(
     if config_path is not None and not fax_for_me:
         raise click.UsageError("--config goes with --fax-for-me")
     setup = fax_settings(campaign_name, config_path) if fax_for_me else None
-    counts = paths.output_dir() / site.campaign.name / "serve-counts.sqlite" if admin else None
+    counts = paths.batch_folder(site.campaign.name) / "serve-counts.sqlite" if admin else None
     secret = os.environ.get(SECRET_VARIABLE, "").encode()
     app = create_app(
         site,
@@ -126,8 +126,8 @@ def serve(
 
 def fax_settings(campaign_name: str, config_path: Path | None) -> Settings:
     """The send settings and rules, checked; the folder purged once before serving."""
-    from lettergen.send.fax_for_me import settings
-    from lettergen.send.supporters import Supporters
+    from lettergen.supporters.service import settings
+    from lettergen.supporters.store import Supporters
 
     setup = settings(campaign_name, config_path)
     with Supporters.open(setup.folder, setup.rules) as store:
@@ -147,7 +147,7 @@ def keep_sender(campaign_name: str, config_path: Path | None) -> SenderKeeper:
     """`lettergen supporters send` as a process of its own, kept running: a fax line or an
     SMTP server that hangs never holds up the page, the page's workers never send, and a
     sender that stops is started again (send/keeper.py)."""
-    from lettergen.send.keeper import SenderKeeper
+    from lettergen.supporters.keeper import SenderKeeper
 
     command = [sys.executable, "-m", "lettergen", "supporters", "send", campaign_name]
     if config_path is not None:

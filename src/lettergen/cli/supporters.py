@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
-from lettergen.cli import cli, echo_json
 from lettergen.cli.options import CAMPAIGN_ARGUMENT
+from lettergen.cli.root import cli, echo_json
 
 CONFIG_OPTION = click.option(
     "--config",
@@ -43,7 +43,7 @@ def send_command(
 ) -> None:
     """Fax supporters' letters as they come, until stopped (SIGTERM or Ctrl-C finish the
     letter in hand first). `lettergen serve --fax-for-me` runs this for you."""
-    from lettergen.send.fax_for_me import run_sender, settings
+    from lettergen.supporters.service import run_sender, settings
 
     setup = settings(campaign_name, config_path)
     stop = threading.Event()
@@ -75,8 +75,8 @@ def _stop_without(parent_pid: int, stop: threading.Event) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Counts and the held requests as JSON.")
 def list_command(campaign_name: str, config_path: Path | None, as_json: bool) -> None:
     """Requests per state, faxes per state, and the requests waiting for review."""
-    from lettergen.send.fax_for_me import settings
-    from lettergen.send.supporters import Supporters
+    from lettergen.supporters.service import settings
+    from lettergen.supporters.store import Supporters
 
     setup = settings(campaign_name, config_path)
     with Supporters.open(setup.folder, setup.rules) as store:
@@ -113,8 +113,8 @@ def list_command(campaign_name: str, config_path: Path | None, as_json: bool) ->
 
 
 def _moderate(campaign_name: str, config_path: Path | None, ids: tuple[int, ...], how: str) -> None:
-    from lettergen.send.fax_for_me import settings
-    from lettergen.send.supporters import Supporters
+    from lettergen.supporters.service import settings
+    from lettergen.supporters.store import Supporters
 
     setup = settings(campaign_name, config_path)
     with Supporters.open(setup.folder, setup.rules) as store:
@@ -148,8 +148,8 @@ def purge_command(campaign_name: str, config_path: Path | None) -> None:
     """Delete the letters and personal data no longer needed (the sender does this every
     few minutes too): unconfirmed requests past their time, letters sent, anything past the
     retention period."""
-    from lettergen.send.fax_for_me import settings
-    from lettergen.send.supporters import Supporters
+    from lettergen.supporters.service import settings
+    from lettergen.supporters.store import Supporters
 
     setup = settings(campaign_name, config_path)
     with Supporters.open(setup.folder, setup.rules) as store:

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lettergen import yamlio
 from lettergen.errors import DataError, InputError, LettergenError, ManyErrors, Place
+from lettergen.util import yamlio
 
 log = logging.getLogger(__name__)
 

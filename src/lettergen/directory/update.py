@@ -24,10 +24,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from lettergen import yamlio
 from lettergen.directory import countries, phones
 from lettergen.directory.model import Directory, Office, load_directory
 from lettergen.errors import InputError, Place
+from lettergen.util import files, yamlio
 
 log = logging.getLogger(__name__)
 
@@ -354,11 +354,11 @@ def write_diff(path: Path, diff: Diff, date: datetime.date | None) -> None:
     text = apply(path, diff, date or datetime.date.today())
     tmp = path.with_name(f".{path.name}.check.yaml")
     try:
-        yamlio.atomic_write(tmp, text)
+        files.atomic_write(tmp, text)
         load_directory(tmp)  # never replace a directory with one that does not load
     finally:
         tmp.unlink(missing_ok=True)
-    yamlio.atomic_write(path, text)
+    files.atomic_write(path, text)
 
 
 @dataclass
@@ -374,7 +374,7 @@ class Newer:
 def read_newer(path: Path, state: str, mapping: Path | None = None) -> Newer:
     """A directory YAML or an exported spreadsheet (a whole directory: an office missing from
     it is closed), or with a mapping a host-country list (it covers its host only)."""
-    from lettergen.directory import hostlist, spreadsheet
+    from lettergen.directory.sources import hostlist, spreadsheet
 
     if mapping is not None:
         found = hostlist.read(path, mapping)

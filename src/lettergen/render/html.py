@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-from lettergen.letter import Runs
+from lettergen.compose.letter import Runs
 
 
 def runs_html(runs: Runs) -> Markup:

@@ -20,8 +20,8 @@ import jinja2
 from markupsafe import Markup, escape
 
 from lettergen import paths
+from lettergen.compose.letter import Letter
 from lettergen.errors import RenderError
-from lettergen.letter import Letter
 from lettergen.render.fonts import faces
 from lettergen.render.html import runs_html
 

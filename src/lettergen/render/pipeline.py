@@ -23,10 +23,10 @@ from collections import deque
 from collections.abc import Generator, Iterable, Iterator
 from typing import Any, TypeVar
 
-from lettergen import formats
+from lettergen.compose.letter import Letter
 from lettergen.errors import LettergenError
-from lettergen.formats import Output, WriteSettings
-from lettergen.letter import Letter
+from lettergen.render import formats
+from lettergen.render.formats import Output, WriteSettings
 
 __all__ = ["Output", "Task", "render_files"]
 

@@ -19,9 +19,12 @@ from datetime import datetime
 from pathlib import Path
 
 from lettergen import paths
+from lettergen.batch import manifest
+from lettergen.batch import run as batch
+from lettergen.batch.plan import BatchOptions, from_request, prepare
 from lettergen.errors import DataError
 from lettergen.send.config import SendConfig
-from lettergen.send.ledger import PENDING, Delivery, Ledger, Synced, utcnow
+from lettergen.send.ledger import PENDING, Delivery, Ledger, Synced
 from lettergen.send.runner import (
     Progress,
     Runner,
@@ -32,6 +35,7 @@ from lettergen.send.runner import (
 )
 from lettergen.send.runner import requeue as requeue
 from lettergen.send.transports import create
+from lettergen.util.clock import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +47,7 @@ def campaign_name(campaign: str | Path) -> str:
 
 
 def batch_folder(campaign: str | Path, out: Path | None = None) -> Path:
-    return (out or paths.output_dir()) / campaign_name(campaign)
+    return paths.batch_folder(campaign_name(campaign), out)
 
 
 def config_path(campaign: str | Path, given: Path | None) -> Path | None:
@@ -68,28 +72,25 @@ def render_first(campaign: str | Path, folder: Path, formats: tuple[str, ...]) -
     Never a different set of letters: a folder whose manifest does not record its request
     (written by an older release, or with single letters merged in by `render`), or whose
     signers file changed, is an error that points to `lettergen batch` or `--no-render`."""
-    import lettergen
-    from lettergen.plan import from_request
-
-    manifest = folder / "manifest.json"
-    if not manifest.is_file():
-        options = lettergen.BatchOptions(campaign, formats=tuple(formats[:1]), output=folder.parent)
+    path = folder / manifest.JSON_NAME
+    if not path.is_file():
+        options = BatchOptions(campaign, formats=tuple(formats[:1]), output=folder.parent)
     else:
         try:
-            head = json.loads(manifest.read_text("utf-8"))
+            head = json.loads(path.read_text("utf-8"))
             request = head.get("request") if isinstance(head, dict) else None
         except (OSError, ValueError) as exc:
-            raise DataError(f"{manifest}: cannot be read ({exc})") from None
+            raise DataError(f"{path}: cannot be read ({exc})") from None
         if not isinstance(request, dict):
             raise DataError(
-                f"{manifest}: the manifest does not say which letters the batch was asked for "
+                f"{path}: the manifest does not say which letters the batch was asked for "
                 "(it was written by an older lettergen, or single letters were rendered into "
                 "the folder)",
                 hint="run `lettergen batch` again with the options you want, or send the "
                 "letters as they are (--no-render)",
             )
-        options = from_request(campaign, request, str(manifest), output=folder.parent)
-    result = lettergen.run_batch(lettergen.prepare(options))
+        options = from_request(campaign, request, str(path), output=folder.parent)
+    result = batch.run(prepare(options))
     for failure in result.failures:
         log.warning("%s: not written: %s", failure.office_id, failure.message)
 

@@ -70,7 +70,7 @@ KNOWN = {
         "timeout",
     },
     "dry-run": {"concurrency"},
-    # checked by lettergen.send.supporters.Rules
+    # checked by lettergen.supporters.store.Rules
     "fax_for_me": {
         "retention_days",
         "confirm",

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from lettergen.errors import DataError, InputError
+from lettergen.util.clock import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -117,10 +118,6 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX requests_address ON requests (address_key, created_at);
     """,
 )
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def stamp(moment: datetime) -> str:

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from lettergen import yamlio
 from lettergen.send.ledger import STATES, Delivery, Ledger, stamp
+from lettergen.util import files
 
 FIELDS = (
     "id",
@@ -116,11 +116,11 @@ def write_reports(ledger: Ledger, folder: Path, campaign: str, pdf: bool = True)
     at all."""
     rows = records(ledger)
     written = [folder / "delivery.csv", folder / "dead-numbers.csv"]
-    yamlio.atomic_write(written[0], delivery_csv(rows))
-    yamlio.atomic_write(written[1], dead_csv(rows))
+    files.atomic_write(written[0], delivery_csv(rows))
+    files.atomic_write(written[1], dead_csv(rows))
     if pdf:
         written.append(folder / "delivery.pdf")
-        yamlio.atomic_write(written[2], summary_pdf(campaign, rows))
+        files.atomic_write(written[2], summary_pdf(campaign, rows))
     return written
 
 

@@ -21,10 +21,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
+from lettergen.batch import manifest
 from lettergen.errors import DataError, InputError, LettergenError, Place
-from lettergen.send.ledger import PENDING, Delivery, Ledger, Outgoing, utcnow
+from lettergen.send.ledger import PENDING, Delivery, Ledger, Outgoing
 from lettergen.send.schedule import Policy
 from lettergen.send.transports import Job, Outcome, Transport, TransportError
+from lettergen.util.clock import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +37,7 @@ POLL_SECONDS = 5.0
 def read_manifest(folder: Path, formats: Iterable[str] = ("tiff", "pdf")) -> list[Outgoing]:
     """The batch's letters with a fax number, one file each: the first of `formats` the batch
     wrote for it. Only the manifest's documented keys are read."""
-    path = folder / "manifest.json"
+    path = folder / manifest.JSON_NAME
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
         rows = document["letters"]
@@ -312,9 +314,9 @@ def in_memory_copy(ledger: Ledger) -> Ledger:
 
 
 def check_folder(folder: Path) -> None:
-    if not (folder / "manifest.json").is_file():
+    if not (folder / manifest.JSON_NAME).is_file():
         raise DataError(
             "no letters to send: the batch has not been written",
-            Place(folder / "manifest.json"),
+            Place(folder / manifest.JSON_NAME),
             hint="run 'lettergen batch CAMPAIGN --format pdf,tiff' first",
         )

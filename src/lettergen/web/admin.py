@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, redirect, url_for
 
 from lettergen.errors import DataError
-from lettergen.send.supporters import Supporters
+from lettergen.supporters.store import Supporters
 from lettergen.web.pages import language, office_label, page, served
 
 bp = Blueprint("admin", __name__)

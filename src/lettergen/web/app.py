@@ -23,8 +23,8 @@ from werkzeug.exceptions import HTTPException
 
 from lettergen.errors import LettergenError
 from lettergen.render.html import runs_html
-from lettergen.send.fax_for_me import Settings
-from lettergen.send.ledger import utcnow
+from lettergen.supporters.service import Settings
+from lettergen.util.clock import utcnow
 from lettergen.web import admin, campaign, downloads, fax, security
 from lettergen.web.counts import Counts
 from lettergen.web.pages import EXTENSION, Served, language, page

@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass
 
 from flask import Blueprint, Response, abort, request
 
-from lettergen.letter import Letter
-from lettergen.markdown import to_blocks
-from lettergen.signers import Signer
+from lettergen.campaign.signers import Signer
+from lettergen.compose.letter import Letter
+from lettergen.compose.markdown import to_blocks
 from lettergen.web.forms import SignerForm, read_form
 from lettergen.web.pages import language, office_label, page, served
 from lettergen.web.site import Choice

@@ -2,14 +2,14 @@
 
 Each download posts the form's fields again (the preview carries them) and makes the very
 letter the preview showed, through the stamped path; nothing is kept. The formats and their
-media types are the format registry's (lettergen.formats).
+media types are the format registry's (lettergen.render.formats).
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, request
 
-from lettergen.formats import REGISTRY
+from lettergen.render.formats import REGISTRY
 from lettergen.web.campaign import form_page, read_letter
 from lettergen.web.pages import language, served
 

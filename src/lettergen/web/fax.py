@@ -23,8 +23,8 @@ from contextlib import contextmanager
 from flask import Blueprint, Response, abort, redirect, request, url_for
 
 from lettergen.errors import DataError
-from lettergen.send.fax_for_me import send_mail
-from lettergen.send.supporters import Refused, Request, Supporters, keyed
+from lettergen.supporters.service import send_mail
+from lettergen.supporters.store import Refused, Request, Supporters, keyed
 from lettergen.web.campaign import form_page, letter_digest, read_letter
 from lettergen.web.pages import language, message, office_label, page, served
 from lettergen.web.strings import Strings

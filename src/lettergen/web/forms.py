@@ -1,7 +1,7 @@
 """The supporter's form: what they type, cleaned and checked as a signers file row is.
 
 The page and the signers CSV accept and refuse the same names: both clean through
-lettergen.text (NFC, zero-width characters dropped, bidirectional controls refused, a length a
+lettergen.util.text (NFC, zero-width characters dropped, bidirectional controls refused, a length a
 letter can carry). Every problem is reported beside its field, all at once.
 """
 
@@ -11,7 +11,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from lettergen import text as hygiene
+from lettergen.util import text as hygiene
 
 #: C0 controls but tab and line breaks, DEL, U+FFFE/U+FFFF: what the signers file refuses.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
@@ -36,7 +36,7 @@ class Problem(ValueError):
 
 
 def clean(value: str, limit: int) -> str:
-    """A text as the letter will carry it (lettergen.text.clean, then stripped). Control and
+    """A text as the letter will carry it (lettergen.util.text.clean, then stripped). Control and
     bidirectional-control characters are refused (Problem 'control' / 'bidi'), as is text
     longer than `limit` ('too_long')."""
     text = hygiene.clean(value).strip()

@@ -15,7 +15,7 @@ from typing import Any
 from flask import Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from lettergen.send.fax_for_me import Settings
+from lettergen.supporters.service import Settings
 from lettergen.web import security
 from lettergen.web.counts import Counts
 from lettergen.web.site import Site

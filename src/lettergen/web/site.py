@@ -16,18 +16,18 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lettergen import i18n
 from lettergen.campaign import Campaign, check_sender
 from lettergen.campaign import load as load_campaign
-from lettergen.compose import Recipient, compose, office_line
+from lettergen.campaign.signers import Signer
+from lettergen.compose.composer import Recipient, compose_letter, office_line
+from lettergen.compose.letter import Letter
 from lettergen.directory import phones
 from lettergen.directory.countries import country_name
 from lettergen.directory.model import Directory, Office
 from lettergen.directory.routing import Route, route
 from lettergen.errors import DataError
-from lettergen.letter import Letter
-from lettergen.lru import LRU
-from lettergen.signers import Signer
+from lettergen.language import languages as i18n
+from lettergen.util.lru import LRU
 
 if TYPE_CHECKING:
     from lettergen.render.stamp import OfficeLayout, StampCache
@@ -105,7 +105,7 @@ class Site:
         directory: Path | None = None,
         templates: Path | None = None,
     ):
-        from lettergen.plan import directory_for
+        from lettergen.batch.plan import directory_for
 
         self.campaign: Campaign = load_campaign(campaign)
         check_sender(self.campaign.sender, self.campaign)
@@ -222,7 +222,7 @@ class Site:
         return self._office_names[key]
 
     def compose(self, choice: Choice, signer: Signer, lang: str) -> Letter:
-        return compose(
+        return compose_letter(
             self.campaign,
             choice.recipient,
             lang=lang,
@@ -250,7 +250,7 @@ class Site:
 
     @staticmethod
     def tiff(pdf: bytes) -> bytes:
-        from lettergen.render.fax import pdf_to_tiff
+        from lettergen.render.tiff import pdf_to_tiff
 
         return pdf_to_tiff(pdf).data
 

@@ -27,9 +27,9 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from PIL import ImageFont
 
+from lettergen.compose.letter import Letter, ListBlock, Paragraph, Run, Runs
 from lettergen.errors import LettergenError, RenderError
-from lettergen.i18n import language
-from lettergen.letter import Letter, ListBlock, Paragraph, Run, Runs
+from lettergen.language.languages import language
 from lettergen.render.docx.layout import MM_PER_PT, Layout, layout
 from lettergen.render.docx.ooxml import (
     COMPLEX_SCRIPT_FONT,

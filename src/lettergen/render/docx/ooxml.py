@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
-from lettergen.letter import Letter
+from lettergen.compose.letter import Letter
 
 if TYPE_CHECKING:
     from docx.document import Document

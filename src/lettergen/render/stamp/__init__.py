@@ -1,0 +1,669 @@
+"""Letters that differ only in who signs them: one layout per letter text, the signers stamped in.
+
+In a supporter drive (N signers × M offices) and on the supporter page, the letters to one
+office differ only in the signer's parts: the signature (name, organisation, place) and, under
+the signer's own letterhead (`Letter.signer_letterhead`), the sender block and the date line
+with her town. Laying each
+letter out in full costs ~25 ms; here the office's letter is laid out once with those parts
+left as blank boxes of their own size (`visibility: hidden`, so the geometry is the letter's
+own), and each signer's PDF is the office's pages with the signer's parts placed into the
+boxes as form XObjects (pikepdf) carrying their own font resources, so every PDF stays
+self-contained. Everything else is in the office's layout and in its key; a part's line count
+is in the key too (its placeholders), so a signer without an organisation shares the layout of
+every other such signer.
+
+A signer whose signature does not take exactly the reserved height (an organisation name that
+wraps, a script whose font makes a line taller) would move the text below; such a letter is
+laid out in full instead — a fallback, counted in `StampReport` and logged.
+
+Office layouts and signers' parts are kept in bounded LRU caches (`StampCache`), layouts keyed
+by the hash of the letter's signer-independent content, parts by their text and widths: a drive
+lays out a signer's parts once per paper size and language, and a single letter for the
+supporter page (`stamped_pdf`) costs one small parts layout and the assembly once its office has
+been laid out. docs/speed.md tells the whole story with measurements.
+
+A signature is set without WeasyPrint where that cannot change it (`render.direct`): the
+office's layout records each reserved line's baseline, edges, face and size, and HarfBuzz
+shapes the signer's words into it. Signatures it declines (mixed scripts, a character outside
+the face, a line that would wrap) are laid out by WeasyPrint, many signers in one pass, each on
+a small page of its own in a box of the reserved width with the letter's fonts and styles;
+`StampReport` counts both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import threading
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from markupsafe import escape
+
+from lettergen import paths
+from lettergen.compose.letter import Letter
+from lettergen.errors import RenderError
+from lettergen.render.pdf import CHUNK, FONTS, RenderedPDF, css_string, render_chunk
+from lettergen.render.stamp import direct
+from lettergen.render.stamp.direct import LineSpec
+from lettergen.util.lru import LRU
+
+log = logging.getLogger(__name__)
+
+
+#: The parts of a letter that may come from its signer, by the CSS class of their box: the
+#: signature always, the letterhead (sender block) and the date line under her own letterhead.
+PARTS = ("letterhead", "date", "signature")
+#: A line's stand-in in the office layout: a letter of the script the direction's first font
+#: sets, so its line is as tall as a line of the letter's own script.
+PLACEHOLDER = {"ltr": "X", "rtl": "\u0627"}
+#: Heights may differ by rounding only; anything more moves the text below.
+TOLERANCE_PX = 0.01
+#: Slack around a part's box in its form XObject, in points: glyphs may overhang their box.
+BLEED_PT = 4.0
+#: CSS px to PDF points, as WeasyPrint writes them.
+PT_PER_PX = 0.75
+#: Office layouts a process keeps by default (a few tens of KiB each).
+CACHE_SIZE = 256
+#: Signers' laid-out parts a process keeps: a drive reuses a signer's parts for every office of
+#: one paper size and language.
+PARTS_CACHE_SIZE = 256
+
+
+@dataclass(frozen=True)
+class Box:
+    """Where a part sits: page index and border box in CSS px from the page's top left."""
+
+    page: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True)
+class OfficeLayout:
+    """An office's letter written once with its signer's parts reserved as blank boxes."""
+
+    key: str
+    data: bytes
+    pages: int
+    page_heights: tuple[float, ...]  # CSS px
+    boxes: dict[str, Box]
+    #: Each part's reserved lines, for setting a signer's lines directly; a part whose lines
+    #: could not be read from the layout is missing, and its signers take the WeasyPrint path.
+    lines: dict[str, tuple[LineSpec, ...]] = field(default_factory=dict)
+
+
+@dataclass
+class StampReport:
+    """What a run of the stamped path did: letters stamped, laid out in full, and why."""
+
+    stamped: int = 0
+    layouts: int = 0  # office layouts made (cache misses)
+    parts: int = 0  # signers' parts laid out by WeasyPrint (cache misses)
+    direct: int = 0  # signers' parts set directly (cache misses)
+    declined: list[tuple[str, str]] = field(default_factory=list)  # not set directly, and why
+    fallbacks: list[tuple[str, str]] = field(default_factory=list)  # ('office/signer', why)
+
+    @property
+    def fallback_count(self) -> int:
+        return len(self.fallbacks)
+
+
+def part_texts(letter: Letter) -> dict[str, tuple[str, ...]]:
+    """The lines of each of the letter's signer's parts, by part (in PARTS order)."""
+    if letter.signer_letterhead:
+        return {"letterhead": letter.sender, "date": (letter.date,), "signature": letter.signature}
+    return {"signature": letter.signature}
+
+
+def signer_free(letter: Letter) -> Letter:
+    """The letter without its signer: the signer's parts replaced by placeholders of the same
+    line count, and the signer's metadata dropped."""
+    mark = PLACEHOLDER[letter.direction]
+    free = replace(
+        letter,
+        signature=tuple(mark for _ in letter.signature),
+        author="",
+        signer_slug="",
+    )
+    if letter.signer_letterhead:
+        free = replace(free, sender=tuple(mark for _ in letter.sender), date=mark)
+    return free
+
+
+def layout_key(letter: Letter) -> str:
+    """The hash of the letter's signer-independent content: letters with the same key share
+    an office layout."""
+    return hashlib.sha256(repr(signer_free(letter)).encode("utf-8")).hexdigest()
+
+
+def _part_boxes(document: Any) -> tuple[dict[str, Box], list[dict[str, Box]]]:
+    """The boxes of every part, by page: (first found per part, per page found)."""
+    from weasyprint.formatting_structure.boxes import BlockBox
+
+    first: dict[str, Box] = {}
+    per_page: list[dict[str, Box]] = []
+    for index, page in enumerate(document.pages):
+        found: dict[str, Box] = {}
+        for box in page._page_box.descendants():
+            element = getattr(box, "element", None)
+            if not isinstance(box, BlockBox) or element is None or element.tag != "div":
+                continue
+            classes = (element.get("class") or "").split()
+            for part in PARTS:
+                if part in classes and part not in found:
+                    found[part] = Box(
+                        index,
+                        box.border_box_x(),
+                        box.border_box_y(),
+                        box.border_width(),
+                        box.border_height(),
+                    )
+        per_page.append(found)
+        for part, box in found.items():
+            first.setdefault(part, box)
+    return first, per_page
+
+
+def _text_boxes(node: Any, block: Any) -> Iterator[tuple[Any, Any]]:
+    """Every text box under `node`, in order, with the block whose content box holds it."""
+    from weasyprint.formatting_structure.boxes import BlockBox, TextBox
+
+    for child in getattr(node, "children", ()):
+        if isinstance(child, TextBox):
+            yield child, block
+        else:
+            yield from _text_boxes(child, child if isinstance(child, BlockBox) else block)
+
+
+def _line_specs(
+    document: Any, boxes: dict[str, Box], letter: Letter
+) -> dict[str, tuple[LineSpec, ...]]:
+    """Each part's reserved lines as the layout set them: baseline, the edges the line is
+    aligned between, face and size, relative to the part's box. A part whose lines are not
+    plain (one text per line, in a face of the letter's fonts, at one edge) is left out."""
+    from weasyprint.formatting_structure.boxes import BlockBox
+
+    from lettergen.render.fonts import faces
+
+    expected = {part: len(lines) for part, lines in part_texts(letter).items()}
+    found: dict[str, tuple[LineSpec, ...]] = {}
+    for part, box in boxes.items():
+        root = next(
+            (
+                b
+                for b in document.pages[box.page]._page_box.descendants()
+                if isinstance(b, BlockBox)
+                and getattr(b, "element", None) is not None
+                and part in (b.element.get("class") or "").split()
+            ),
+            None,
+        )
+        if root is None:
+            continue
+        texts = list(_text_boxes(root, root))
+        specs = []
+        for text_box, block in texts:
+            style = text_box.style
+            family = style["font_family"][0]
+            weight = "bold" if style["font_weight"] >= 600 else "normal"
+            face = next(
+                (f for f in faces(family) if f.weight == weight and f.style == "normal"), None
+            )
+            left = block.content_box_x()
+            right = left + block.width
+            at_left = abs(text_box.position_x - left) < 0.01
+            at_right = abs(text_box.position_x + text_box.width - right) < 0.01
+            if face is None or style["font_style"] != "normal" or at_left == at_right:
+                break
+            specs.append(
+                LineSpec(
+                    baseline=text_box.position_y + text_box.baseline - box.y,
+                    left=left - box.x,
+                    right=right - box.x,
+                    size=style["font_size"],
+                    font=face.path,
+                    align="left" if at_left else "right",
+                    rtl=letter.direction == "rtl",
+                )
+            )
+        else:
+            if len(specs) == expected[part]:
+                found[part] = tuple(specs)
+    return found
+
+
+def lay_out_office(letter: Letter, templates: Path | None = None) -> OfficeLayout:
+    """Lay out and write the office's letter once, with the signer's parts left blank."""
+    from lettergen.render.pdf import _layout_one
+
+    root = (templates or paths.templates_dir()).resolve()
+    free = signer_free(letter)
+    document = _layout_one(free, root, reserved=True)
+    found, _ = _part_boxes(document)
+    boxes = {part: found[part] for part in part_texts(letter) if part in found}
+    missing = [part for part in part_texts(letter) if part not in boxes]
+    if missing:
+        raise RenderError(f"the layout has no box for {', '.join(missing)}")
+    return OfficeLayout(
+        key=layout_key(letter),
+        data=document.write_pdf(),
+        pages=len(document.pages),
+        page_heights=tuple(page.height for page in document.pages),
+        boxes=boxes,
+        lines=_line_specs(document, boxes, letter),
+    )
+
+
+#: What a signer's parts look like: their texts, language, direction, the widths they are set
+#: in and the reserved lines. Letters to offices of one paper size and language share them.
+PartsKey = tuple[tuple[Any, ...], str, str, tuple[Any, ...], tuple[Any, ...]]
+
+
+def parts_key(letter: Letter, layout: OfficeLayout) -> PartsKey:
+    return (
+        tuple(part_texts(letter).items()),
+        letter.language,
+        letter.direction,
+        tuple((part, round(box.width, 3)) for part, box in sorted(layout.boxes.items())),
+        tuple(sorted(layout.lines.items())),
+    )
+
+
+class StampCache:
+    """Office layouts (keyed by `layout_key`) and signers' laid-out parts (keyed by
+    `parts_key`), each bounded: the memory a long-running process (the supporter page, a batch
+    worker) gives to stamping stays fixed."""
+
+    def __init__(self, layouts: int = CACHE_SIZE, parts: int = PARTS_CACHE_SIZE) -> None:
+        self.layouts: LRU[str, OfficeLayout] = LRU(layouts)
+        self.parts: LRU[PartsKey, _LaidOut | _SetDirectly] = LRU(parts)
+
+    def layout(self, letter: Letter, templates: Path | None = None) -> tuple[OfficeLayout, bool]:
+        """The letter's office layout, and whether it had to be made. Made outside the lock:
+        two threads may both make a missing layout, and the second one kept is as good."""
+        key = layout_key(letter)
+        layout = self.layouts.get(key)
+        if layout is not None:
+            return layout, False
+        layout = lay_out_office(letter, templates)
+        self.layouts.put(key, layout)
+        return layout, True
+
+
+def _part_html(part: str, lines: tuple[str, ...], width: float) -> str:
+    """One part in a box as wide as the one reserved for it, inside the classes (and so with
+    the fonts, sizes and alignment) the letter sets it in."""
+    rows = "".join(
+        f"<div{' class=' + ('signer' if part == 'signature' else 'name') if i == 0 else ''}>"
+        f"{escape(line)}</div>"
+        for i, line in enumerate(lines)
+    )
+    if part == "signature":
+        return (
+            f'<div class="closing" style="width: {width:.4f}px">'
+            f'<div class="signature">{rows}</div></div>'
+        )
+    inner = (
+        f'<div class="letterhead">{rows}</div>'
+        if part == "letterhead"
+        else f'<div class="date">{"".join(escape(line) for line in lines)}</div>'
+    )
+    return (
+        f'<div class="head"><div class="sender" style="float: none; width: {width:.4f}px">'
+        f"{inner}</div></div>"
+    )
+
+
+def _parts_html(items: list[tuple[Letter, OfficeLayout]]) -> str:
+    """One page per signer's part, in a box as wide as the one reserved for it, with the
+    classes (and so the fonts and sizes) of the letter."""
+    families = {d: ", ".join(css_string(f) for f in fams) for d, fams in FONTS.items()}
+    style = "\n".join(
+        [
+            "@page { size: 600mm 300mm; margin: 10mm; }",
+            # No page background: a part's form would paint it over its neighbours' edges.
+            "html, body { background: none !important; }",
+            ".stamp-page { break-after: page; }",
+            ".stamp-page .closing, .stamp-page .head, .stamp-page .date { margin: 0; }",
+            *(f".stamp-{d} {{ font-family: {f}; }}" for d, f in families.items()),
+        ]
+    )
+    pages = []
+    for letter, layout in items:
+        # Each part on a page of its own: a form XObject carries its whole page's text
+        # (its bounding box clips what is drawn, not what text extraction reads).
+        section = (
+            f'<section class="stamp-page stamp-{letter.direction}" lang="{escape(letter.language)}"'
+            f' dir="{letter.direction}">'
+        )
+        for part, lines in part_texts(letter).items():
+            width = layout.boxes[part].width
+            pages.append(f"{section}{_part_html(part, lines, width)}</section>")
+    return (
+        f"<!DOCTYPE html><html><head><meta charset=utf-8><style>{style}</style></head>"
+        f"<body>{''.join(pages)}</body></html>"
+    )
+
+
+def render_parts(
+    items: list[tuple[Letter, OfficeLayout]], templates: Path | None = None
+) -> tuple[bytes, list[dict[str, Box]], list[float]]:
+    """Lay out and write the signer's parts of many letters in one WeasyPrint pass: one page
+    per part. Returns the PDF, where each letter's parts landed, and the page heights."""
+    import weasyprint
+
+    from lettergen.render.pdf import _weasy
+
+    root = (templates or paths.templates_dir()).resolve()
+    font_config, css, fetcher = _weasy(root)
+    html = weasyprint.HTML(
+        string=_parts_html(items), base_url=str(root / "layout") + "/", url_fetcher=fetcher
+    )
+    document = html.render(font_config=font_config, stylesheets=[css])
+    _, per_page = _part_boxes(document)
+    counts = [len(part_texts(letter)) for letter, _ in items]
+    if len(per_page) != sum(counts):
+        raise RenderError(f"{len(per_page)} pages of signers' parts for {len(items)} letters")
+    per_letter = []
+    start = 0
+    for count in counts:
+        per_letter.append(
+            {part: box for page in per_page[start : start + count] for part, box in page.items()}
+        )
+        start += count
+    heights = [page.height for page in document.pages]
+    return document.write_pdf(), per_letter, heights
+
+
+def misfit(layout: OfficeLayout, parts: dict[str, Box]) -> str:
+    """Why these parts cannot be stamped into the layout ("" when they can)."""
+    for part in layout.boxes:
+        want, got = layout.boxes[part], parts.get(part)
+        if got is None:
+            return f"no {part} box"
+        if abs(want.height - got.height) > TOLERANCE_PX or abs(want.width - got.width) > 0.5:
+            return (
+                f"the {part} takes {got.height * PT_PER_PX:.2f} pt, "
+                f"{want.height * PT_PER_PX:.2f} pt reserved"
+            )
+    return ""
+
+
+def _rect(box: Box, page_height: float) -> tuple[float, float, float, float]:
+    """A box in PDF points (origin bottom left), widened by BLEED_PT on every side."""
+    x0 = box.x * PT_PER_PX - BLEED_PT
+    y1 = (page_height - box.y) * PT_PER_PX + BLEED_PT
+    return (
+        x0,
+        y1 - box.height * PT_PER_PX - 2 * BLEED_PT,
+        x0 + box.width * PT_PER_PX + 2 * BLEED_PT,
+        y1,
+    )
+
+
+class _Parts:
+    """The written parts PDF, open while any of its parts is cached, with a form XObject per
+    part made on first use."""
+
+    def __init__(self, data: bytes, heights: list[float]):
+        import pikepdf
+
+        self.pdf = pikepdf.open(io.BytesIO(data))
+        self.heights = heights
+        self._forms: dict[int, Any] = {}
+        # One PDF object is not for two threads at once: forms are made and copied under it.
+        self.lock = threading.Lock()
+
+    def form(self, box: Box) -> Any:
+        """The part's page as a form XObject clipped to the part (with its bleed)."""
+        import pikepdf
+
+        if box.page not in self._forms:
+            page = self.pdf.pages[box.page]
+            page.contents_coalesce()
+            form = pikepdf.Stream(self.pdf, zlib.compress(page.Contents.read_bytes()))
+            form.Filter = pikepdf.Name.FlateDecode
+            form.Type = pikepdf.Name.XObject
+            form.Subtype = pikepdf.Name.Form
+            form.BBox = pikepdf.Array(_rect(box, self.heights[box.page]))
+            form.Resources = page.Resources
+            self._forms[box.page] = form
+        return self._forms[box.page]
+
+
+#: A part's form XObject in the letter's PDF, and where to move it: (form, dx, dy) in points.
+Placed = tuple[Any, float, float]
+
+
+@dataclass(frozen=True)
+class _LaidOut:
+    """A signer's parts as WeasyPrint laid them out: pages of a shared parts PDF."""
+
+    parts: _Parts
+    boxes: dict[str, Box]
+
+    def misfit(self, layout: OfficeLayout) -> str:
+        return misfit(layout, self.boxes)
+
+    def forms(self, pdf: Any, layout: OfficeLayout) -> dict[str, Placed]:
+        placed = {}
+        for part in layout.boxes:
+            source, target = self.boxes[part], layout.boxes[part]
+            x0, y0, _, _ = _rect(source, self.parts.heights[source.page])
+            to_x, to_y, _, _ = _rect(target, layout.page_heights[target.page])
+            with self.parts.lock:
+                form = pdf.copy_foreign(self.parts.form(source))
+            placed[part] = (form, to_x - x0, to_y - y0)
+        return placed
+
+
+@dataclass(frozen=True)
+class _SetDirectly:
+    """A signer's parts set by `render.direct`: lines relative to each part's top left, and
+    the glyphs of each face they use."""
+
+    lines: dict[str, tuple[direct.SetLine, ...]]
+    faces: tuple[direct.EmbeddedFace, ...]
+
+    def misfit(self, layout: OfficeLayout) -> str:
+        return ""  # set into the layout's own lines: nothing can move
+
+    def forms(self, pdf: Any, layout: OfficeLayout) -> dict[str, Placed]:
+        import pikepdf
+
+        names = {embedded.path: f"LgF{i}" for i, embedded in enumerate(self.faces)}
+        fonts = pikepdf.Dictionary(
+            {"/" + names[e.path]: direct.font_dictionary(pdf, e) for e in self.faces}
+        )
+        placed = {}
+        for part in self.lines:
+            box = layout.boxes[part]
+            width, height = box.width * PT_PER_PX, box.height * PT_PER_PX
+            form = pdf.make_stream(zlib.compress(direct.draw(self.lines[part], names)))
+            form.Filter = pikepdf.Name.FlateDecode
+            form.Type = pikepdf.Name.XObject
+            form.Subtype = pikepdf.Name.Form
+            form.BBox = pikepdf.Array([-BLEED_PT, -height - BLEED_PT, width + BLEED_PT, BLEED_PT])
+            form.Resources = pikepdf.Dictionary(Font=fonts)
+            top = (layout.page_heights[box.page] - box.y) * PT_PER_PX
+            placed[part] = (form, box.x * PT_PER_PX, top)
+        return placed
+
+
+def set_directly(letter: Letter, layout: OfficeLayout) -> _SetDirectly | str:
+    """The signer's parts set by `render.direct` into the layout's reserved lines, or why
+    they cannot be."""
+    texts = part_texts(letter)
+    lines: dict[str, tuple[direct.SetLine, ...]] = {}
+    for part in texts:
+        specs = layout.lines.get(part)
+        if specs is None or len(specs) != len(texts[part]):
+            return f"the layout's {part} lines are not plain"
+        set_lines = []
+        for text, spec in zip(texts[part], specs, strict=True):
+            made = direct.set_line(text, spec, letter.language)
+            if isinstance(made, str):
+                return f"{part}: {made}"
+            set_lines.append(made)
+        lines[part] = tuple(set_lines)
+    every = [line for part_lines in lines.values() for line in part_lines]
+    faces = tuple(direct.embed(path, every) for path in dict.fromkeys(line.font for line in every))
+    return _SetDirectly(lines, faces)
+
+
+def assemble(letter: Letter, layout: OfficeLayout, parts: _LaidOut | _SetDirectly) -> bytes:
+    """The office's pages with this signer's parts placed into their boxes, as one PDF with the
+    letter's own title, author and language. Resource names are fixed (not pikepdf's random
+    ones), so the same letter gives the same bytes."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(layout.data)) as pdf:
+        for part, (form, dx, dy) in parts.forms(pdf, layout).items():
+            page = pdf.pages[layout.boxes[part].page]
+            if pikepdf.Name.Resources not in page.obj:
+                page.obj.Resources = pikepdf.Dictionary()
+            if pikepdf.Name.XObject not in page.obj.Resources:
+                page.obj.Resources.XObject = pikepdf.Dictionary()
+            name = pikepdf.Name(f"/Lettergen{part.capitalize()}")
+            page.obj.Resources.XObject[name] = form
+            # The page's own drawing in q … Q, so no state it leaves set reaches the part.
+            page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
+            move = f"Q\nq 1 0 0 1 {dx:.4f} {dy:.4f} cm {name} Do Q\n"
+            page.contents_add(pdf.make_stream(move.encode("ascii")))
+        pdf.docinfo["/Title"] = letter.title
+        pdf.docinfo["/Author"] = letter.author
+        pdf.docinfo["/Producer"] = "lettergen"
+        pdf.Root.Lang = pikepdf.String(letter.language)
+        buffer = io.BytesIO()
+        # Streams as they are: the office's and the parts' are compressed already.
+        pdf.save(
+            buffer,
+            deterministic_id=True,
+            compress_streams=False,
+            stream_decode_level=pikepdf.StreamDecodeLevel.none,
+        )
+        return buffer.getvalue()
+
+
+_default_cache = StampCache()
+
+
+def render_stamped(
+    letters: Iterable[Letter],
+    templates: Path | None = None,
+    *,
+    cache: StampCache | None = None,
+    report: StampReport | None = None,
+    chunk: int = CHUNK,
+    set_direct: bool = True,
+) -> Iterator[RenderedPDF]:
+    """Render many letters through the stamped path; yields one RenderedPDF per letter, in
+    order. Office layouts and signers' parts come from `cache` (the process's own by default);
+    the parts missing from it are set directly (`set_direct`) or, where that is declined, laid
+    out in one WeasyPrint pass per chunk; letters whose parts do not fit are laid out in full.
+    `report` counts all of it."""
+    cache = cache or _default_cache
+    report = report if report is not None else StampReport()
+    batch: list[Letter] = []
+    for letter in letters:
+        batch.append(letter)
+        if len(batch) >= chunk:
+            yield from _stamp_chunk(batch, templates, cache, report, set_direct)
+            batch = []
+    if batch:
+        yield from _stamp_chunk(batch, templates, cache, report, set_direct)
+
+
+def _stamp_chunk(
+    letters: list[Letter],
+    templates: Path | None,
+    cache: StampCache,
+    report: StampReport,
+    set_direct: bool,
+) -> list[RenderedPDF]:
+    root = (templates or paths.templates_dir()).resolve()
+    results: dict[int, RenderedPDF] = {}
+    full: dict[int, str] = {}  # index → why it is laid out in full
+    items: list[tuple[int, Letter, OfficeLayout, PartsKey]] = []
+    for index, letter in enumerate(letters):
+        try:
+            layout, made = cache.layout(letter, root)
+        except Exception as exc:  # the full layout will report the letter's own error
+            log.debug("no office layout for %s", letter.office_id, exc_info=True)
+            full[index] = f"no office layout: {exc}"
+            continue
+        report.layouts += made
+        items.append((index, letter, layout, parts_key(letter, layout)))
+    found: dict[PartsKey, _LaidOut | _SetDirectly | None] = {
+        key: cache.parts.get(key) for key in dict.fromkeys(item[3] for item in items)
+    }
+    missing = {key: item for item in items if found[key := item[3]] is None}
+    if set_direct:
+        for key, (_, letter, layout, _) in list(missing.items()):
+            setting = set_directly(letter, layout)
+            if isinstance(setting, str):
+                log.debug("%s: parts not set directly: %s", letter.signer_slug, setting)
+                report.declined.append((f"{letter.office_id}/{letter.signer_slug}", setting))
+                continue
+            found[key] = setting
+            cache.parts.put(key, setting)
+            report.direct += 1
+            del missing[key]
+    if missing:
+        data, boxes, heights = render_parts([(i[1], i[2]) for i in missing.values()], root)
+        parts = _Parts(data, heights)
+        for key, part_boxes in zip(missing, boxes, strict=True):
+            found[key] = _LaidOut(parts, part_boxes)
+            cache.parts.put(key, found[key])  # type: ignore[arg-type]
+        report.parts += len(missing)
+    for index, letter, layout, key in items:
+        source = found[key]
+        assert source is not None
+        why = source.misfit(layout)
+        if why:
+            full[index] = why
+            continue
+        try:
+            data = assemble(letter, layout, source)
+        except Exception as exc:  # pikepdf raises many kinds; the full layout is the remedy
+            log.debug("stamping %s failed", letter.office_id, exc_info=True)
+            full[index] = f"could not stamp: {exc}"
+            continue
+        results[index] = RenderedPDF(letter, data, layout.pages)
+        report.stamped += 1
+    if full:
+        order = sorted(full)
+        for index in order:
+            letter = letters[index]
+            log.info(
+                "%s (%s): laid out in full: %s", letter.office_id, letter.signer_slug, full[index]
+            )
+            report.fallbacks.append((f"{letter.office_id}/{letter.signer_slug}", full[index]))
+        rendered = render_chunk([letters[i] for i in order], root)
+        results.update(
+            (i, replace(pdf, fallback=full[i])) for i, pdf in zip(order, rendered, strict=True)
+        )
+    return [results[index] for index in range(len(letters))]
+
+
+def stamped_pdf(
+    letter: Letter,
+    templates: Path | None = None,
+    *,
+    cache: StampCache | None = None,
+    set_direct: bool = True,
+) -> bytes:
+    """One letter's PDF through the stamped path, for the supporter page: the office's layout
+    from the cache (made on a miss), this signer's parts set (or laid out), placed, written.
+    Raises RenderError if the letter cannot be rendered."""
+    rendered = next(render_stamped([letter], templates, cache=cache, set_direct=set_direct))
+    if rendered.error:
+        raise RenderError(rendered.error, hint=f"office {letter.office_id}")
+    return rendered.data

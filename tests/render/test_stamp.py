@@ -1,0 +1,239 @@
+"""Stamped letters (render/stamp.py) read, look and measure like the same letters laid out alone."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pypdfium2
+import pytest
+
+from conftest import FIXTURES, SEED_CAMPAIGN, SHIPPED_DIRECTORY, pdffonts, pdftotext
+from lettergen import campaign as campaigns
+from lettergen.batch import run as batch
+from lettergen.campaign.signers import Signer
+from lettergen.compose.composer import Recipient, compose_letter
+from lettergen.compose.letter import Letter
+from lettergen.directory.model import load_directories
+from lettergen.render import stamp
+from lettergen.render.pdf import render_pdf
+
+SIGNERS = [
+    Signer("Maria López", "Amnesty International, Leeds group", "Leeds", "GB"),
+    Signer("Анна Смирнова", city="Москва"),
+    Signer("Jo Bloggs"),
+]
+ARABIC_SIGNER = Signer("محمد الأحمد", city="عمان")
+WORD = re.compile(
+    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>'
+)
+
+
+def letter(campaign: Any, office: Any, lang: str = "en", **kw: Any) -> Letter:
+    return compose_letter(campaign, Recipient(office, office.country), lang=lang, state="KZ", **kw)
+
+
+@pytest.fixture(scope="module")
+def letters(campaign, directory) -> list[Letter]:  # type: ignore[no-untyped-def]
+    """Every signer to Berlin (A4) with and without a cover, and to New York (US Letter)."""
+    berlin, new_york = directory.get("de-berlin-embassy"), directory.get("us-new-york-consulate")
+    made = [
+        letter(campaign, office, signer=signer, cover=cover)
+        for office, cover in ((berlin, False), (berlin, True), (new_york, False))
+        for signer in SIGNERS
+    ]
+    arabic = campaigns.load(FIXTURES / "campaign-ar.yaml")
+    cairo = load_directories(FIXTURES / "lang" / "offices.yaml").get("eg-cairo-embassy")
+    made += [letter(arabic, cairo, "ar", signer=ARABIC_SIGNER, cover=c) for c in (False, True)]
+    return made
+
+
+@pytest.fixture(scope="module", params=[True, False], ids=["set-directly", "weasyprint-parts"])
+def stamped(
+    letters: list[Letter], request: pytest.FixtureRequest
+) -> tuple[list[bytes], stamp.StampReport]:
+    """The letters stamped, their signers' parts set directly where they can be (HarfBuzz,
+    render/direct.py) or all laid out by WeasyPrint: every test below holds for both."""
+    report = stamp.StampReport()
+    rendered = list(
+        stamp.render_stamped(
+            letters, cache=stamp.StampCache(), report=report, set_direct=request.param
+        )
+    )
+    assert all(not r.error for r in rendered)
+    return [r.data for r in rendered], report
+
+
+def words(data: bytes) -> list[tuple[str, tuple[float, ...]]]:
+    """Every word pdftotext reads, with its box in points."""
+    out = subprocess.run(
+        ["pdftotext", "-bbox", "-enc", "UTF-8", "-", "-"], input=data, capture_output=True
+    ).stdout.decode("utf-8")
+    return [(m[4], tuple(float(v) for v in m[:4])) for m in WORD.findall(out)]
+
+
+def pages(data: bytes) -> int:
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        return len(pdf.pages)
+
+
+def ink_difference(one: bytes, other: bytes) -> float:
+    """The share of pixels that differ clearly when pdfium draws both PDFs at 80 dpi."""
+    share = []
+    for a, b in zip(pypdfium2.PdfDocument(one), pypdfium2.PdfDocument(other), strict=True):
+        image_a = a.render(scale=80 / 72).to_pil().convert("L")
+        image_b = b.render(scale=80 / 72).to_pil().convert("L")
+        assert image_a.size == image_b.size
+        pa, pb = image_a.tobytes(), image_b.tobytes()
+        share.append(sum(abs(x - y) > 64 for x, y in zip(pa, pb, strict=True)) / len(pa))
+    return max(share)
+
+
+def test_every_letter_was_stamped(stamped: tuple[list[bytes], stamp.StampReport]) -> None:
+    _, report = stamped
+    assert report.fallbacks == []
+    assert report.stamped == 11
+    # One layout per letter text and signature length: Berlin, Berlin with a cover, New York
+    # and Cairo with and without a cover, for 3-line, 2-line and 1-line signatures.
+    assert report.layouts == 3 + 3 + 3 + 2
+    # A signature is made once per signer and box width (A4, US Letter): 3 × 2, and the
+    # Arabic signer's once; set directly (HarfBuzz) when the test runs with that, else by
+    # WeasyPrint.
+    assert report.direct + report.parts == 3 * 2 + 1
+    # Only date lines are declined: a town in another script than the date ("Москва, 7
+    # September 2002"), or digits in a right-to-left line; their parts are laid out by
+    # WeasyPrint.
+    assert {why for _, why in report.declined} <= {
+        "date: more than one script",
+        "date: a control or format character",
+        "date: text of the other direction, or digits in a right-to-left line",
+    }
+    assert report.direct in (0, 7 - len(report.declined))
+
+
+@pytest.mark.parametrize("index", range(11))
+def test_stamped_letter_equals_the_letter_alone(
+    letters: list[Letter], stamped: tuple[list[bytes], stamp.StampReport], index: int
+) -> None:
+    one = letters[index]
+    data, alone = stamped[0][index], render_pdf(one).data
+    assert pdftotext(data) == pdftotext(alone)
+    assert pages(data) == pages(alone)
+    got, want = words(data), words(alone)
+    assert [w for w, _ in got] == [w for w, _ in want]
+    for (word, box), (_, expected) in zip(got, want, strict=True):
+        assert max(abs(a - b) for a, b in zip(box, expected, strict=True)) <= 1.0, word
+    # The signer's name is among the words read back (Arabic ones in visual order).
+    name = one.signature[0].strip("\u2066\u2067\u2068\u2069").split()[0]
+    assert any(name in (w, w[::-1]) for w, _ in got)
+    # pdfium draws the same letter: the signer's glyphs are embedded, not missing boxes.
+    assert ink_difference(data, alone) < 0.001
+
+
+def test_stamped_letter_is_self_contained(
+    letters: list[Letter], stamped: tuple[list[bytes], stamp.StampReport], tmp_path: Path
+) -> None:
+    for index in (1, 10):  # Cyrillic; Arabic with a cover
+        path = tmp_path / f"{index}.pdf"
+        path.write_bytes(stamped[0][index])
+        fonts = pdffonts(path)
+        assert fonts and all(row["emb"] == "yes" for row in fonts), fonts
+        with pikepdf.open(path) as pdf:  # every font the page uses lives in this file
+            assert pdf.docinfo["/Author"] == letters[index].author
+            assert str(pdf.Root.Lang) == letters[index].language
+            for page in pdf.pages:
+                for _, xobject in page.Resources.get("/XObject", {}).items():
+                    assert xobject.Resources.Font  # a part's form carries its own fonts
+    text = pdftotext(stamped[0][1])
+    assert "Анна Смирнова" in text and "Москва" in text
+    assert "محمد" in pdftotext(stamped[0][9])
+
+
+def test_a_too_long_organisation_falls_back_and_is_reported(campaign, directory) -> None:  # type: ignore[no-untyped-def]
+    berlin = directory.get("de-berlin-embassy")
+    short = letter(campaign, berlin, signer=Signer("Ann Lee", "Short group", "Leeds"))
+    long_name = "Committee for the Defence of Workers' Rights " * 3
+    long = letter(campaign, berlin, signer=Signer("Ann Lee", long_name.strip(), "Leeds"))
+    report = stamp.StampReport()
+    rendered = list(stamp.render_stamped([short, long], cache=stamp.StampCache(), report=report))
+    assert report.stamped == 1
+    assert len(report.fallbacks) == 1
+    who, why = report.fallbacks[0]
+    # Her organisation heads the letter and signs it: the first part that does not fit is named.
+    assert who.startswith("de-berlin-embassy/") and why.startswith("the letterhead takes")
+    assert pdftotext(rendered[1].data) == pdftotext(render_pdf(long).data)
+
+
+def test_the_cache_is_bounded_and_refills(campaign, directory) -> None:  # type: ignore[no-untyped-def]
+    offices = [o for o in directory.offices if o.fax][:4]
+    cache = stamp.StampCache(layouts=2, parts=1)
+    report = stamp.StampReport()
+    signer = Signer("Ann Lee", city="Leeds")
+    for office in [*offices, offices[0], offices[0]]:
+        one = letter(campaign, office, signer=signer)
+        (rendered,) = stamp.render_stamped([one], cache=cache, report=report)
+        assert "Ann Lee" in pdftotext(rendered.data)
+    assert len(cache.layouts) == 2 and len(cache.parts) == 1
+    # Four layouts, then the first office's again: it had been dropped for newer ones. Asked
+    # for once more, it is kept.
+    assert report.layouts == 5
+    assert report.stamped == 6
+
+
+def test_same_letter_same_bytes(campaign, directory) -> None:  # type: ignore[no-untyped-def]
+    one = letter(campaign, directory.get("de-berlin-embassy"), signer=SIGNERS[0])
+    first = stamp.stamped_pdf(one, cache=stamp.StampCache())
+    assert stamp.stamped_pdf(one, cache=stamp.StampCache()) == first
+
+
+def test_layout_key_ignores_only_the_signer(campaign, directory) -> None:  # type: ignore[no-untyped-def]
+    berlin = directory.get("de-berlin-embassy")
+    ann, bob = (
+        letter(campaign, berlin, signer=Signer(n, city=c))
+        for n, c in [("Ann", "Graz"), ("Bob", "Lyon")]
+    )
+    assert stamp.layout_key(ann) == stamp.layout_key(bob)
+    assert stamp.layout_key(ann) != stamp.layout_key(replace(ann, subject="Another subject"))
+
+
+@pytest.mark.parametrize("name", ['<b>Ann</b> & "</style>', "{{ 7 * 7 }} {% raw %}"])
+def test_signer_text_stays_text(campaign, directory, name: str) -> None:  # type: ignore[no-untyped-def]
+    one = letter(campaign, directory.get("de-berlin-embassy"), signer=Signer(name))
+    assert name in pdftotext(stamp.stamped_pdf(one, cache=stamp.StampCache()))
+
+
+def test_a_batch_of_signers_is_stamped_and_reports_fallbacks(tmp_path: Path) -> None:
+    """Through the batch: every letter reads like the letter laid out alone, and the one
+    whose organisation does not fit is named in the summary."""
+    long_name = "Committee for the Defence of Workers' Rights " * 3
+    signers_csv = tmp_path / "signers.csv"
+    signers_csv.write_text(
+        "name,organisation,city\nAnn Lee,,Leeds\nАнна Смирнова,,Москва\n"
+        f'Bo Ek,"{long_name}",Umeå\n',
+        encoding="utf-8",
+    )
+    work = batch.prepare(
+        SEED_CAMPAIGN,
+        offices=["de-berlin-embassy", "at-vienna-embassy"],
+        signers=signers_csv,
+        directory=SHIPPED_DIRECTORY,
+    )
+    result = batch.run(work, output=tmp_path / "out", formats=["pdf"], force=True)
+    assert not result.failures and result.letters == 6
+    assert len(result.laid_out_in_full) == 2
+    assert all("Bo Ek" in line and "letterhead" in line for line in result.laid_out_in_full)
+    assert any("Laid out in full" in line for line in batch.summary(result))
+    for row in result.rows:
+        data = (result.folder / row.file).read_bytes()
+        planned = next(
+            p
+            for p in work.plan.letters()
+            if p.recipient.office.id == row.office_id and p.signer and p.signer.name == row.signer
+        )
+        alone = render_pdf(work.compose(planned)).data
+        assert pdftotext(data) == pdftotext(alone), row.file
