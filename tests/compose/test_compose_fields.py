@@ -53,6 +53,14 @@ def test_compose_passes_each_text_exactly_its_declared_fields(
                 campaign, Recipient(resident, resident.country), lang=lang, state="KZ"
             )
             make_joint(letter, i18n.language(lang), [Signer("A. Supporter"), Signer("B. Other")])
+            # A supporter's letter under her own letterhead: the reply line (labels.replies).
+            compose_letter(
+                campaign,
+                Recipient(resident, resident.country),
+                lang=lang,
+                state="KZ",
+                signer=Signer("A. Supporter", city="Leeds"),
+            )
     finally:
         i18n.clear_caches()
     assert len(kinds) > 3
