@@ -65,6 +65,14 @@ def test_compose_passes_each_text_exactly_its_declared_fields(
             mailer.message(
                 Job("t", "", pdf, pages=1, channel="email", to="mission@example.org", language=lang)
             )
+            # A supporter's letter under her own letterhead: the reply line (labels.replies).
+            compose_letter(
+                campaign,
+                Recipient(resident, resident.country),
+                lang=lang,
+                state="KZ",
+                signer=Signer("A. Supporter", city="Leeds"),
+            )
     finally:
         i18n.clear_caches()
     assert len(kinds) > 3

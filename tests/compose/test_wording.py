@@ -5,6 +5,7 @@ bound to names, and the place line read right in every language."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import shutil
@@ -229,10 +230,17 @@ def test_the_place_line_is_the_letterheads_city_in_the_letters_language(
         "en": ("London,", "Madrid, Spain"),
         "es": ("Londres,", "Madrid, España"),
     }
+    group = dataclasses.replace(seed, letterhead="group")
     for code, (date_line, place) in expected.items():
-        letter = compose_letter(seed, Recipient(office, "ES"), lang=code, state="KZ", signer=signer)
+        # Under the group's letterhead the place is the group's city; under hers, her town.
+        letter = compose_letter(
+            group, Recipient(office, "ES"), lang=code, state="KZ", signer=signer
+        )
         assert letter.date.startswith(date_line), letter.date
         assert letter.signature[-1] == place
+        own = compose_letter(seed, Recipient(office, "ES"), lang=code, state="KZ", signer=signer)
+        assert own.date.startswith(place.split(",")[0] + ","), own.date
+        assert own.signature[-1] == place
 
 
 def test_british_closings_follow_the_greeting(directory: Any, seed: Any) -> None:

@@ -28,6 +28,8 @@ KEYS = (
     "case",
     "demands",
     "sender",
+    "letterhead",
+    "replies_to_sender",
     "targets",
     "channels",
     "reply_to",
@@ -36,6 +38,10 @@ KEYS = (
 #: letter sent by e-mail goes to.
 CHANNELS = ("fax", "email", "post")
 REPLY_TO = ("group", "supporter")
+#: Whose block heads a letter a supporter signs (`letterhead:`): the signer's own (name,
+#: organisation, town, country; her town on the date line), or the group's sender on every
+#: letter, as for the letters the group signs itself.
+LETTERHEADS = ("signer", "group")
 #: The longest text each field may hold (sender fields: lettergen.util.text.MAX_NAME each, address
 #: lines too). Longer is a pasting mistake, and would not fit the page it is printed on.
 LIMITS = {"subject": 300, "case": 20_000, "demands": 2_000}
@@ -101,6 +107,12 @@ class Campaign:
     demands: dict[str, tuple[str, ...]]
     sender: Sender
     targets: Targets
+    #: "signer": a letter a supporter signs carries her sender block and place; "group": the
+    #: sender's block heads every letter (see LETTERHEADS).
+    letterhead: str = "signer"
+    #: With the signer's letterhead: a line after the signature giving the sender's contact
+    #: for replies ("Replies may also be sent to …").
+    replies_to_sender: bool = True
     lines: dict[str, int] = field(default_factory=dict, compare=False)
     #: The channels to try, in order, per office id; "" is every other office's order.
     channels: dict[str, tuple[str, ...]] = field(default_factory=lambda: {"": ("fax",)})
@@ -256,6 +268,20 @@ def load(name_or_path: str | Path) -> Campaign:
         errors.append(
             InputError(f"reply_to {reply_to!r}: write group or supporter", at("reply_to"))
         )
+    letterhead = data.get("letterhead", "signer")
+    if letterhead not in LETTERHEADS:
+        errors.append(
+            InputError(
+                f"letterhead must be {' or '.join(LETTERHEADS)}, not {letterhead!r}",
+                at("letterhead"),
+                hint="signer: each supporter's own block; group: the sender's on every letter",
+            )
+        )
+    replies = data.get("replies_to_sender", True)
+    if not isinstance(replies, bool):
+        errors.append(
+            InputError("replies_to_sender must be true or false", at("replies_to_sender"))
+        )
     if subject and default_language not in subject:
         errors.append(
             InputError(
@@ -277,6 +303,8 @@ def load(name_or_path: str | Path) -> Campaign:
         demands=demands,
         sender=sender,
         targets=targets,
+        letterhead=str(letterhead),
+        replies_to_sender=bool(replies),
         lines={key: data.line_of(key) for key in data},
         channels=channels,
         reply_to=str(reply_to),

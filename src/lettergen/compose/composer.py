@@ -18,6 +18,7 @@ from lettergen.campaign import Campaign, Sender
 from lettergen.campaign.signers import Signer
 from lettergen.compose.letter import Block, Letter, ListBlock, Paragraph, Run
 from lettergen.compose.markdown import to_blocks
+from lettergen.directory.countries import country_name
 from lettergen.directory.model import Head, Office
 from lettergen.errors import Place, TemplateError
 from lettergen.language.languages import BODY_TEMPLATE, CountryIn, Language, load_language
@@ -54,6 +55,7 @@ TEXT_FIELDS: dict[str, frozenset[str]] = {
     "labels.header_post": CONTEXT_FIELDS | {"office"},
     "labels.fax_notice": CONTEXT_FIELDS | {"fax", "contact", "office_kind"},
     "labels.date_line": frozenset({"city", "date"}),
+    "labels.replies": frozenset({"contact"}),
     "country_in": frozenset({"country"}),
     "joint.": frozenset({"count"}),
     # the covering message of a letter e-mailed to an office (send.transports.office_email)
@@ -122,6 +124,10 @@ def compose_letter(
     campaign.require_language(lang)
     sender = sender or campaign.sender
     signer = signer or sender.signer()
+    # A supporter's letter is hers (`letterhead: signer`): her block and place head it; the
+    # group's letters, and every letter of a campaign whose group signs for all, carry the
+    # sender's.
+    own = campaign.letterhead == "signer" and signer != sender.signer()
     office = recipient.office
     context = _context(language, recipient, state, signatories)
     written = _written_numbers(office.file)
@@ -154,12 +160,11 @@ def compose_letter(
         fax_display=fax_display,
         page_size="Letter" if office.country in LETTER_PAPER else "A4",
         direction="rtl" if language.direction == "rtl" else "ltr",
-        sender=_sender_block(language, sender),
+        sender=_signer_block(language, signer) if own else _sender_block(language, sender),
         addressee=(*to, *map(language.isolate, postal_address(office, sender))),
-        # The place the letter is written from is the letterhead's: every letter goes out under
-        # the campaign sender's letterhead, so its city, not the signer's town (which the
-        # signature shows), stands in the date line.
-        date=_date_line(language, date_text, sender.city),
+        # The place the letter is written from is the letterhead's: the signer's town under
+        # her own letterhead, else the sender's city.
+        date=_date_line(language, date_text, signer.city if own else sender.city),
         fax_notice=notice,
         subject=(
             language.string("labels.subject") + " " + language.bind_titles(campaign.subject[lang])
@@ -189,6 +194,8 @@ def compose_letter(
         if cover
         else (),
         cover_title=language.string("cover.title", **context) if cover else "",
+        signer_letterhead=own,
+        replies=_replies(language, sender) if own and campaign.replies_to_sender else "",
         locale=language.locale.replace("_", "-"),
         title=campaign.subject[lang],
         author=signer.name,
@@ -261,6 +268,13 @@ def _written_numbers(directory_file: Path | None) -> dict[str, str]:
             except OSError:
                 return {}
     return {}
+
+
+def office_line(language: Language, recipient: Recipient, state: str) -> str:
+    """The office as the letter's address names it ("Embassy of the Republic of Kazakhstan"),
+    for a page that says where a letter goes in the same words."""
+    context = _context(language, recipient, state)
+    return language.string(f"offices.{recipient.office.kind}", **context)
 
 
 def state_names(language: Language, state: str) -> dict[str, str]:
@@ -532,6 +546,29 @@ def _sender_block(language: Language, sender: Sender) -> tuple[str, ...]:
     ]
     lines.extend(_contact_lines(language, sender))
     return tuple(line for line in lines if line)
+
+
+def _signer_block(language: Language, signer: Signer) -> tuple[str, ...]:
+    """The signer's own letterhead: name, organisation, town and country, each on its line, in
+    the letter's language ("Köln", "Deutschland")."""
+    country = signer.country
+    if len(country) == 2 and country.isalpha():  # an ISO code, as signer files give it
+        # The name as an address gives it (CLDR's), not as the prose does ("the United Kingdom").
+        country = country_name(country.upper(), language.locale) or country
+    city = language.city_name(signer.city) if signer.city else ""
+    lines = (signer.name, signer.organisation, city, country)
+    return tuple(language.isolate(line) for line in lines if line)
+
+
+def _replies(language: Language, sender: Sender) -> str:
+    """'Replies may also be sent to <the group>, <its e-mail or fax>.', or '' when the sender
+    has no way to be reached."""
+    contact = sender.email or (phone(sender.fax) if sender.fax else "")
+    if not contact:
+        return ""
+    who = sender.organisation or sender.name
+    shown = ", ".join(language.isolate(part) for part in (who, contact) if part)
+    return language.string("labels.replies", contact=shown)
 
 
 def _contact_lines(language: Language, sender: Sender) -> list[str]:

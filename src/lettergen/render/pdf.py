@@ -21,9 +21,10 @@ import jinja2
 from markupsafe import Markup, escape
 
 from lettergen import paths
-from lettergen.compose.letter import Letter, Runs
+from lettergen.compose.letter import Letter
 from lettergen.errors import RenderError
 from lettergen.render.fonts import faces
+from lettergen.render.html import runs_html
 
 log = logging.getLogger(__name__)
 
@@ -92,18 +93,6 @@ def page_css(letter: Letter, pages: int | None = None) -> str:
     )
 
 
-def _runs(runs: Runs) -> Markup:
-    html = []
-    for run in runs:
-        text = escape(run.text).replace("\n", Markup("<br>"))
-        if run.italic:
-            text = Markup("<em>%s</em>") % text
-        if run.bold:
-            text = Markup("<strong>%s</strong>") % text
-        html.append(text)
-    return Markup("").join(html)
-
-
 def _cover_value(value: str, pages: int | None = None) -> Markup:
     """A cover sheet value: its lines, and {pages} as the page count — the known one, or the
     number of the page the letter ends on (the #end anchor after its last line)."""
@@ -144,7 +133,7 @@ def _layout(templates: Path) -> jinja2.Template:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals["runs"] = _runs
+    env.globals["runs"] = runs_html
     env.globals["cover_value"] = _cover_value
     env.globals["bidi"] = _bidi
     return env.get_template("letter.html.j2")
@@ -160,14 +149,16 @@ def to_html(
 ) -> str:
     """The letter as HTML. With `pages`, the page count is printed as that number; without,
     it is left to CSS counters (which cost WeasyPrint a second layout pass). `reserved` keeps
-    the signature as blank space of its size, to be stamped in (stamp.py). `fit`: the step of
-    tighter setting (letter.css `.fit-1`, `.fit-2`; 0 the ordinary one)."""
+    the signature — and a signer's own letterhead and date line — as blank space of its size,
+    to be stamped in (stamp.py). `fit`: the step of tighter setting (letter.css `.fit-1`,
+    `.fit-2`; 0 the ordinary one)."""
     return _layout(templates or paths.templates_dir()).render(
         letter=letter,
         page_css=Markup(page_css(letter, pages)),
         pages=pages,
         reserve_signature=reserved,
         fit=fit,
+        reserve_letterhead=reserved and letter.signer_letterhead,
     )
 
 
@@ -321,6 +312,8 @@ def page_count(letter: Letter, templates: Path | None = None) -> int:
     unsigned = replace(
         letter, signature=tuple("X" for _ in letter.signature), author="", signer_slug=""
     )
+    if letter.signer_letterhead:  # her block and place: lines of their own count, as above
+        unsigned = replace(unsigned, sender=tuple("X" for _ in letter.sender), date="X")
     return _page_fit(unsigned, root)[0]
 
 

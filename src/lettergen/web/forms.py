@@ -80,6 +80,7 @@ def read_form(
     form.office = values.get("office", "").strip()
     if form.office and form.office not in offices:
         form.errors["office"] = "office_unknown"
-    if not form.office and not form.country:
-        form.errors["office"] = "office_missing"
+    if not form.office and not form.country and "country" not in form.errors:
+        # The country is asked first: it is what needs her, not the list she may never open.
+        form.errors["country"] = "country_missing"
     return form
