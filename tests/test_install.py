@@ -110,7 +110,7 @@ def test_the_docs_install_the_wheel_make_dist_builds(wheel: Path) -> None:
 
 def test_the_shipped_examples_are_the_checkouts_seed_files() -> None:
     # `lettergen init` gives pipx users the same campaign and directory as the checkout's data/:
-    # after changing data/, copy the file into src/lettergen/examples/ as well.
+    # src/lettergen/examples/ links to them, and the wheel carries the files themselves.
     examples = paths.examples_dir()
     assert (examples / "campaigns" / SEED_CAMPAIGN.name).read_bytes() == SEED_CAMPAIGN.read_bytes()
     assert (examples / "directories" / SHIPPED_DIRECTORY.name).read_bytes() == (
