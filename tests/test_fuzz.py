@@ -225,9 +225,7 @@ def test_directory_text(text: str) -> None:
     clear_or_done(lambda: importer.to_yaml(importer.import_text(text, "KZ")))
 
 
-STRINGS = (ROOT / "letter_templates" / "en" / "strings.yaml").read_text(
-    encoding="utf-8"
-)
+STRINGS = (ROOT / "letter_templates" / "en" / "strings.yaml").read_text(encoding="utf-8")
 
 
 @settings(LIBRARY, max_examples=60)
