@@ -3,67 +3,53 @@ SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
 
-# Debian packages the tests and the renderers use: poppler (pdftotext, pdffonts, pdftoppm),
-# libtiff tools (tiffinfo), LibreOffice Writer (DOCX -> PDF), embedded fonts, WeasyPrint's Pango;
-# hunspell and the dictionaries of the shipped letter languages (`lang check` spell-checks
-# letters); Chromium (the supporter page's browser tests drive it through Playwright); for the
-# fax transmission test: HylaFAX (server and client), iaxmodem, iproute2 (ip netns).
-DEB_PACKAGES := poppler-utils libtiff-tools libreoffice-writer-nogui fonts-dejavu-core \
-	fonts-liberation2 fonts-noto-core fontconfig libpango-1.0-0 libpangoft2-1.0-0 \
-	libharfbuzz-subset0 python3-venv \
-	hunspell hunspell-en-gb hunspell-en-us hunspell-de-de hunspell-fr hunspell-es hunspell-ru \
-	hunspell-ar \
-	chromium hylafax-server hylafax-client iaxmodem iproute2
-DEB_COMMANDS := pdftotext pdffonts pdftoppm tiffinfo soffice fc-match hunspell chromium \
-	sendfax faxstat faxq hfaxd faxgetty iaxmodem ip
-HUNSPELL_DICTS := en_GB en_US de_DE fr_FR es_ES ru_RU ar_EG
+DEV_STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
+DIST := dist
 
-.PHONY: install demo test lint bench bench-serve clean system-packages
+# Debian packages, installed when missing and when run as root (otherwise the apt-get line to
+# run is printed): `demo` what writing letters needs, `test` also what the tests use. The list
+# and the reasons are in scripts/system-packages.
+.PHONY: install demo test lint bench bench-serve clean dist bare-check \
+	system-packages-demo system-packages-test
 
-install: system-packages $(STAMP)
+# Everything for development: every Debian package the tests use, and lettergen (editable)
+# with its development tools in .venv.
+install: system-packages-test $(DEV_STAMP)
 
-system-packages:
-	@missing=""; for c in $(DEB_COMMANDS); do command -v $$c >/dev/null || missing="$$missing $$c"; done; \
-	fc-list 2>/dev/null | grep -q DejaVuSans.ttf || missing="$$missing fonts"; \
-	fc-list 2>/dev/null | grep -q LiberationSans-Regular || missing="$$missing fonts"; \
-	fc-list 2>/dev/null | grep -q NotoNaskhArabic || missing="$$missing fonts"; \
-	$(PY) -c "import ensurepip, venv" 2>/dev/null || missing="$$missing python3-venv"; \
-	for d in $(HUNSPELL_DICTS); do test -e /usr/share/hunspell/$$d.dic || missing="$$missing hunspell-$$d"; done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing Debian packages (missing:$$missing)"; \
-	    blocker=""; if [ ! -e /usr/sbin/policy-rc.d ]; then \
-	      printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; blocker=1; \
-	    fi; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEB_PACKAGES) >/dev/null; \
-	    status=$$?; [ -n "$$blocker" ] && rm -f /usr/sbin/policy-rc.d; [ "$$status" = 0 ] || exit $$status; \
-	  else \
-	    echo "Missing:$$missing. Install as root: apt-get install $(DEB_PACKAGES)" >&2; exit 1; \
-	  fi; \
-	fi
+system-packages-demo system-packages-test: system-packages-%:
+	@scripts/system-packages $*
 
-$(STAMP): pyproject.toml
+$(RUN_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e .
+	touch $(RUN_STAMP)
+
+$(DEV_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
-	touch $(STAMP)
+	touch $(DEV_STAMP) $(RUN_STAMP)
 
 # The main job: import the seed directory text into a scratch file (to show what the importer
 # reads), check the shipped, hand-reviewed directories, then write the seed campaign's letters
 # and those of the second example, about another sending state (Belarus; letters by post too).
-demo: install
+demo: system-packages-demo $(RUN_STAMP)
 	$(BIN)/lettergen directory import data/sources/kazakhstan-2002.txt \
 	  -o output/kazakhstan-imported.yaml --state KZ --force
 	$(BIN)/lettergen missions validate
 	$(BIN)/lettergen batch free-zhanusov-2002 --all
 	$(BIN)/lettergen batch free-bialiatski-2023 --all --include-no-fax
 
+# Python before 3.11.8 can crash while pytest prints a failure's traceback in its own format
+# ("SystemError: AST constructor recursion depth mismatch", CPython gh-106905): there, failures
+# are printed as Python prints them.
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest $$($(BIN)/python -c 'import sys; print("--tb=native" if sys.version_info < (3, 11, 8) else "")')
 
-lint: install
+lint: system-packages-demo $(DEV_STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
@@ -80,5 +66,15 @@ bench: install
 bench-serve: install
 	$(BIN)/python benchmarks/bench_serve.py --preview
 
+# A wheel of lettergen in dist/, to install without a clone: pipx install dist/lettergen-*.whl
+dist: system-packages-demo $(DEV_STAMP)
+	$(BIN)/python scripts/build-wheel $(DIST)
+
+# Proof on a bare system (not part of `make test`; root, 30-45 minutes on 2 cores): a minimal
+# Debian root made with mmdebstrap, a clean clone of this repository's HEAD in it, `make demo`
+# then `make test` run there as root. See scripts/bare-check.
+bare-check:
+	scripts/bare-check
+
 clean:
-	rm -rf $(VENV) output/*/ .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DIST) build output/*/ .pytest_cache .mypy_cache .ruff_cache

@@ -191,7 +191,9 @@ def plan_memory(signers: int) -> tuple[float, float]:
         csv_path = _signers_csv(Path(folder), signers)
         code = (
             "import itertools, resource, time; t = time.perf_counter();"
-            "from lettergen import batch; from lettergen.plan import BatchOptions, Targets;"
+            "from lettergen.batch import run as batch;"
+            "from lettergen.batch.plan import BatchOptions;"
+            "from lettergen.campaign.targets import Targets;"
             f"p = batch.prepare(BatchOptions({str(CAMPAIGN)!r}, "
             f"Targets(offices=('de-berlin-embassy',)), signers=__import__('pathlib').Path("
             f"{str(csv_path)!r})));"

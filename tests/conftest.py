@@ -51,6 +51,12 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
+def plain(text: str) -> str:
+    """Text as typed, before the letter's typography: non-breaking spaces as spaces, the
+    typographic apostrophe as a straight one (quotation marks stay the language's)."""
+    return text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2019", "'")
+
+
 @pytest.fixture(scope="session")
 def campaign():  # type: ignore[no-untyped-def]
     from lettergen import campaign as campaigns

@@ -102,7 +102,7 @@ def problems_in(text: str) -> list[str]:
         if not words or not re.match(r"[a-z-]", words[0]):
             continue  # "lettergen ..." stands for any command
         path, command = _resolve(words)
-        unknown = not path or (len(words) > len(path) and not words[len(path)].startswith("-"))
+        unknown = len(words) > len(path) and not words[len(path)].startswith("-")
         if isinstance(command, click.Group) and unknown:
             problems.append(f"{line!r}: no command {' '.join(words[: len(path) + 1])!r}")
             continue

@@ -225,16 +225,14 @@ def test_directory_text(text: str) -> None:
     clear_or_done(lambda: importer.to_yaml(importer.import_text(text, "KZ")))
 
 
-STRINGS = (ROOT / "src" / "lettergen" / "letter_templates" / "en" / "strings.yaml").read_text(
-    encoding="utf-8"
-)
+STRINGS = (ROOT / "letter_templates" / "en" / "strings.yaml").read_text(encoding="utf-8")
 
 
 @settings(LIBRARY, max_examples=60)
 @given(mutated(STRINGS))
 def test_strings_yaml(text: str) -> None:
     with folder() as where:
-        shutil.copytree(ROOT / "src" / "lettergen" / "letter_templates" / "en", where / "xx")
+        shutil.copytree(ROOT / "letter_templates" / "en", where / "xx")
         write(where / "xx", "strings.yaml", text)
         i18n.clear_caches()
         clear_or_done(lambda: i18n.Language("xx", where))
@@ -327,7 +325,7 @@ def test_directory_text_on_the_command_line(text: str) -> None:
 @given(mutated(STRINGS))
 def test_strings_yaml_on_the_command_line(text: str) -> None:
     with folder() as where:
-        shutil.copytree(ROOT / "src" / "lettergen" / "letter_templates", where / "templates")
+        shutil.copytree(ROOT / "letter_templates", where / "templates")
         write(where / "templates" / "en", "strings.yaml", text)
         i18n.clear_caches()
         try:

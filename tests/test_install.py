@@ -1,16 +1,18 @@
 """lettergen installed from its wheel, as pipx would: templates and examples are package data,
 and a working folder made by `lettergen init` outside the checkout writes real letters.
 
-The wheel is built from this checkout (`pip wheel --no-build-isolation`, with the project venv's
-setuptools) and installed without its dependencies into a fresh venv; a .pth file lends it the
-project venv's site-packages for those, so the test runs offline. The installed lettergen must
-be the wheel's, not the checkout's: the test asserts where it was imported from.
+The wheel is built as `make dist` builds it (scripts/build-wheel: `pip wheel --no-build-isolation`
+from a copy of this checkout, with the project venv's setuptools) and installed without its
+dependencies into a fresh venv; a .pth file lends it the project venv's site-packages for
+those, so the test runs offline. The installed lettergen must be the wheel's, not the
+checkout's: the test asserts where it was imported from.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import os
-import shutil
+import re
 import subprocess
 import sys
 import sysconfig
@@ -33,21 +35,16 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Complete
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
-    # From a copy of what the build reads, so it leaves no build/ or egg-info in the checkout.
-    source = tmp_path_factory.mktemp("source")
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copyfile(ROOT / name, source / name)
-    shutil.copytree(
-        ROOT / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
-    )
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(out), str(source)],
+    """The wheel `make dist` builds (scripts/build-wheel), the file README tells pipx users to
+    install."""
+    out = tmp_path_factory.mktemp("dist")
+    built = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "build-wheel"), str(out)],
         check=True, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
-    (built,) = out.glob("lettergen-*.whl")
-    return built
+    (wheel,) = out.glob("lettergen-*.whl")
+    assert built.stdout.strip() == str(wheel.resolve())
+    return wheel
 
 
 @pytest.fixture(scope="module")
@@ -94,9 +91,26 @@ def test_the_wheel_ships_templates_and_examples(wheel: Path) -> None:
     assert "lettergen/examples/signers.csv" in names
 
 
+def test_the_docs_install_the_wheel_make_dist_builds(wheel: Path) -> None:
+    # lettergen is on no package index: every pip or pipx install the docs show names the file
+    # `make dist` writes (this wheel), and no other.
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "DIST := dist" in makefile
+    assert "scripts/build-wheel $(DIST)" in makefile
+    built = f"dist/{wheel.name}"
+    for doc in ("README.md", "docs/install.md"):
+        text = (ROOT / doc).read_text(encoding="utf-8")
+        installs = re.findall(r"\bpipx? install ([^\s`,]+)", text)
+        assert installs, f"{doc} shows no pipx install"
+        for target in installs:
+            assert fnmatch.fnmatch(built, target), f"{doc}: pip(x) install {target}"
+        for named in re.findall(r"dist/lettergen-[^\s`*]+\.whl", text):
+            assert named == built, f"{doc} names {named}, make dist writes {built}"
+
+
 def test_the_shipped_examples_are_the_checkouts_seed_files() -> None:
     # `lettergen init` gives pipx users the same campaign and directory as the checkout's data/:
-    # after changing data/, copy the file into src/lettergen/examples/ as well.
+    # src/lettergen/examples/ links to them, and the wheel carries the files themselves.
     examples = paths.examples_dir()
     assert (examples / "campaigns" / SEED_CAMPAIGN.name).read_bytes() == SEED_CAMPAIGN.read_bytes()
     assert (examples / "directories" / SHIPPED_DIRECTORY.name).read_bytes() == (
@@ -136,3 +150,30 @@ def test_a_wheel_install_writes_letters_outside_the_checkout(
     assert "Zhanusov" in text
     assert "Berlin" in text
     assert not list(ROOT.glob("output/work*"))
+
+
+def test_without_hylafax_the_fax_transport_names_the_debian_package(
+    installed: Path, tmp_path: Path
+) -> None:
+    # A pipx install on a machine without HylaFAX's client: one line naming the package to
+    # install, before any letter is rendered or the page served.
+    env = _env(installed)
+    env["PATH"] = str(installed / "bin")  # no sendfax, no faxstat
+    lettergen = str(installed / "bin" / "lettergen")
+    _run([lettergen, "init", "work"], tmp_path, env)
+    work = tmp_path / "work"
+    (work / "hylafax.send.toml").write_text('transport = "hylafax"\n[fax_for_me]\n')
+    for command in (
+        ["send", "free-zhanusov-2002", "--transport", "hylafax"],
+        ["serve", "free-zhanusov-2002", "--fax-for-me", "--config", "hylafax.send.toml"],
+    ):
+        result = subprocess.run(
+            [lettergen, *command], cwd=work, env=env, capture_output=True, text=True,
+            timeout=120, check=False,
+        )  # fmt: skip
+        assert result.returncode == 1, (command, result.stdout, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, (command, result.stderr)
+        assert "sendfax and faxstat not found" in lines[0]
+        assert "apt-get install hylafax-client" in lines[0]
+        assert not (work / "output" / "free-zhanusov-2002").exists(), "letters were rendered"

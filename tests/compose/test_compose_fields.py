@@ -1,10 +1,11 @@
-"""compose.fields is what compose_letter() (and the joint letter) really pass to each text, so
-`lang check` can rely on it."""
+"""compose.fields is what compose_letter() (the joint letter, the e-mail covering message)
+really pass to each text, so `lang check` can rely on it."""
 
 from __future__ import annotations
 
 import dataclasses
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,10 +15,12 @@ from lettergen.compose.composer import TEXT_FIELDS, Recipient, compose_letter, f
 from lettergen.compose.joint import make_joint
 from lettergen.language import languages as i18n
 from lettergen.language.languages import BODY_TEMPLATE
+from lettergen.send.transports import Job
+from lettergen.send.transports.office_email import OfficeEmail
 
 
 def test_compose_passes_each_text_exactly_its_declared_fields(
-    campaign: Any, directory: Any, monkeypatch: pytest.MonkeyPatch
+    campaign: Any, directory: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     seen: dict[str, set[frozenset[str]]] = {}
     render_string, render_body = i18n.Language.render_string, i18n.Language.render_body
@@ -54,6 +57,21 @@ def test_compose_passes_each_text_exactly_its_declared_fields(
             )
             make_joint(
                 letter, i18n.load_language(lang), [Signer("A. Supporter"), Signer("B. Other")]
+            )
+            # The covering message of a letter e-mailed to an office: the email.* strings.
+            pdf = tmp_path / "letter.pdf"
+            pdf.write_bytes(b"%PDF-1.4\n")
+            mailer = OfficeEmail({"from": "group@example.org", "host": "127.0.0.1"})
+            mailer.message(
+                Job("t", "", pdf, pages=1, channel="email", to="mission@example.org", language=lang)
+            )
+            # A supporter's letter under her own letterhead: the reply line (labels.replies).
+            compose_letter(
+                campaign,
+                Recipient(resident, resident.country),
+                lang=lang,
+                state="KZ",
+                signer=Signer("A. Supporter", city="Leeds"),
             )
     finally:
         i18n.clear_caches()

@@ -162,7 +162,11 @@ def test_row_errors_name_file_row_and_column(tmp_path: Path) -> None:
     )
     with pytest.raises(ManyErrors) as caught:
         spreadsheet.read_offices(path)
-    lines = [str(error) for error in caught.value.errors]
+    *lines, last = [str(error) for error in caught.value.errors]
+    assert last == (
+        "2 rows cannot be read exactly: nothing written "
+        "(correct them, or pass --skip-bad-rows to leave them out)"
+    )
     assert lines == [
         f"{path}:3: column A (id): id 'De Berlin' is not a slug (lower-case letters and digits "
         "in words joined by single hyphens, e.g. de-berlin-embassy)",
@@ -179,7 +183,10 @@ def test_duplicate_ids_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "offices.csv"
     row = ["de-berlin-embassy", "DE", "embassy"]
     path.write_text(_csv([["id", "country", "kind"], row, row]), encoding="utf-8")
-    with pytest.raises(ManyErrors, match="duplicate office id 'de-berlin-embassy'"):
+    with pytest.raises(
+        ManyErrors,
+        match=r"offices.csv:3: column A \(id\): id 'de-berlin-embassy' is also the id of row 2",
+    ):
         spreadsheet.import_sheet(path, "KZ")
 
 

@@ -138,10 +138,11 @@ def test_without_apply_nothing_is_written(kazakhstan: Path, tmp_path: Path) -> N
     assert "           faxes: +49 30 47007125 -> +49 30 47007199" in lines
     assert (
         "           address: BRD, Morserstraße 57, 40667 Meerbusch -> Morserstrabe 57; "
-        "40667 Meerbusch  [kept: corrected by hand]"
+        "40667 Meerbusch  [conflict: corrected by hand; the first value is kept]"
     ) in lines
     assert "closed   th-bangkok-mission (TH, Bangkok, mission): not in the newer list" in lines
     assert "1 new, 1 closed, 3 changed, 44 unchanged (countries compared:" in result.output
+    assert "conflicts to decide: 1 (shown above, not applied)" in lines
     assert "nothing written: pass --apply" in result.output
     assert kazakhstan.read_text(encoding="utf-8") == text
 

@@ -19,7 +19,7 @@ import yaml
 from click.testing import CliRunner
 from fontTools.ttLib import TTFont
 
-from conftest import FIXTURES, SEED_CAMPAIGN, flat, pdftotext
+from conftest import FIXTURES, SEED_CAMPAIGN, flat, pdftotext, plain
 from lettergen import campaign as campaigns
 from lettergen import lang as langcheck
 from lettergen import paths
@@ -97,7 +97,7 @@ def test_pdf_shows_salutation_date_and_every_demand(
     lang: str, rendered: dict[str, tuple[Letter, bytes]], seed: Any
 ) -> None:
     _, addressee, salutation, closing, date = EXPECTED[lang]
-    text = flat(pdftotext(rendered[lang][1]))
+    text = plain(flat(pdftotext(rendered[lang][1])))
     assert addressee in text
     assert salutation in text
     assert closing in text
@@ -105,7 +105,7 @@ def test_pdf_shows_salutation_date_and_every_demand(
     assert f"{city}, {'le ' if lang == 'fr' else ''}{date}" in text
     assert seed.subject[lang] in text
     for demand in seed.demands[lang]:
-        assert flat(demand) in text, demand
+        assert plain(flat(demand)) in text, demand
 
 
 def test_arabic_letter_says_it_all(rendered: dict[str, tuple[Letter, bytes]]) -> None:
@@ -122,7 +122,7 @@ FORMS = [
      "Seiner Exzellenz dem Ständigen Vertreter der Republik Kasachstan"
      " beim Büro der Vereinten Nationen in Genf", "Exzellenz,"),
     ("de", "de-frankfurt-consulate-general", None,
-     "An den Generalkonsul der Republik Kasachstan", "Sehr geehrte Damen und Herren,"),
+     "Generalkonsulat der Republik Kasachstan", "Sehr geehrte Damen und Herren,"),
     ("de", "be-brussels-embassy", "NL",
      "Seiner Exzellenz dem Botschafter der Republik Kasachstan in den Niederlanden", "Exzellenz,"),
     ("fr", "ch-geneva-un-mission", None,
@@ -138,7 +138,7 @@ FORMS = [
      " ante las Naciones Unidas", "Excelentísimo Señor Embajador:"),
     ("es", "cz-prague-mission", None,
      "A la atención de la dirección de la Misión de la República de Kazajistán",
-     "Estimados señores:"),
+     "Señoras y señores:"),
     ("ru", "ch-geneva-un-mission", None,
      "Постоянному представителю Республики Казахстан при Отделении ООН"
      " и других международных организациях в Женеве", "Ваше Превосходительство!"),
@@ -162,8 +162,10 @@ def test_forms_of_address(
     offices: Any,
 ) -> None:
     letter = letter_to(seed, offices, office_id, lang, country)
-    assert letter.addressee[0] == line
-    assert letter.salutation == salutation
+    assert plain(letter.addressee[0]) == line
+    assert letter.salutation == plain(letter.salutation) == salutation or (
+        plain(letter.salutation) == salutation
+    )
 
 
 def test_accredited_letters_name_the_country_in_its_grammatical_form(
@@ -175,10 +177,20 @@ def test_accredited_letters_name_the_country_in_its_grammatical_form(
         )  # type: ignore[union-attr]
         for lang in ("de", "fr", "es", "ru")
     }
-    assert "als Botschafter der Republik Kasachstan in Algerien" in body["de"]
-    assert "en votre qualité d'ambassadeur de la République du Kazakhstan en Algérie" in body["fr"]
-    assert "en su calidad de embajador de la República de Kazajistán en Argelia" in body["es"]
-    assert "как к Послу Республики Казахстан в Алжире" in body["ru"]
+    body = {lang: plain(text) for lang, text in body.items()}
+    assert (
+        "in Ihrer Eigenschaft als Botschafter der Republik Kasachstan, akkreditiert in Algerien"
+        in body["de"]
+    )
+    assert (
+        "en votre qualité d'ambassadeur de la République du Kazakhstan accrédité en Algérie"
+        in body["fr"]
+    )
+    assert (
+        "en su calidad de embajador de la República de Kazajistán acreditado en Argelia"
+        in body["es"]
+    )
+    assert "как к Послу Республики Казахстан, аккредитованному в Алжире" in body["ru"]
 
 
 def test_german_prose_starts_lower_case_after_the_salutation(
@@ -338,17 +350,20 @@ def test_arabic_pdf_is_right_to_left_with_numbers_in_order(
     assert 'dir="rtl"' in to_html(letter)
     lines = visual_lines(pdf)
     # The Latin fax number reads left to right inside the Arabic sentence and the header.
-    assert sum("+20 2 3598421" in text for _, _, text in lines) >= 2, lines
+    # (Compared without its spaces: pdfium places a space's box by its own rules in RTL lines;
+    # pdftotext's word boxes and the rendered page show "+20 2 359 84 21".)
+    assert sum("+2023598421" in re.sub(r"\s", "", text) for _, _, text in lines) >= 2, lines
     # The salutation and the closing end at the right margin (A4: 210 mm, margin 20 mm).
     right_margin = (210 - 20) / 25.4 * 72
-    for wanted in ("،ةداعسلا بحاص", "،ريدقتلاو مارتحالا قئاف لوبقب اولضفتو"):
+    # (The Arabic closing formula stands without a comma.)
+    for wanted in ("،ةداعسلا بحاص", "ريدقتلاو مارتحالا قئاف لوبقب اولضفتو"):
         left, right, _ = next(
-            line for line in lines if line[2].replace(" ", "") == wanted.replace(" ", "")
+            line for line in lines if re.sub(r"\s", "", line[2]) == wanted.replace(" ", "")
         )
         assert abs(right - right_margin) < 6, (wanted, right, right_margin)
         assert left > 250
     # The date keeps its day, month and year in Arabic order: "1 سبتمبر 2002", read right to left.
-    assert any("2002ربمتبس1،ندنل" in text.replace(" ", "") for _, _, text in lines), lines
+    assert any("2002ربمتبس1،ندنل" in re.sub(r"\s", "", text) for _, _, text in lines), lines
 
 
 def test_english_pdf_is_left_to_right(rendered: dict[str, tuple[Letter, bytes]]) -> None:
@@ -393,7 +408,9 @@ def test_lang_auto_picks_each_office_language(seed: Any) -> None:
     assert by_country["FR"] == by_country["BE"] == {"fr"}
     assert by_country["ES"] == {"es"}
     assert by_country["RU"] == by_country["BY"] == by_country["KG"] == {"ru"}
-    for country in ("EG", "US", "UA", "CZ", "CN"):
+    # Arabic now that the seed campaign has Arabic texts.
+    assert by_country["EG"] == {"ar"}
+    for country in ("US", "UA", "CZ", "CN"):
         assert by_country[country] == {"en"}, country
     assert chosen["ch-geneva-un-mission"] == "de"
 
@@ -592,6 +609,12 @@ def test_lang_check_exit_code_and_summary() -> None:
     assert "ru (draft): 0 errors, 0 warnings, 0 notes: clean" in result.output
     result = runner.invoke(
         cli, ["lang", "check", "ar", "--campaign", str(SEED_CAMPAIGN)], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output  # the seed campaign has Arabic texts now
+    result = runner.invoke(
+        cli,
+        ["lang", "check", "ar", "--campaign", str(FIXTURES / "lang" / "campaign-pt.yaml")],
+        catch_exceptions=False,
     )
     assert result.exit_code == 1
     assert "demands.ar is missing" in result.output

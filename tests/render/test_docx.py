@@ -396,10 +396,12 @@ def converted(campaign, directory, tmp_path_factory):  # type: ignore[no-untyped
         )
         files[f"{office_id}+cover"] = folder / f"{office_id}+cover.docx"
         files[f"{office_id}+cover"].write_bytes(render_docx(letter).data)
-    # Letters of several pages: German and Russian, with a cover.
+    # Letters of several pages: German and Russian, with a cover, their body twice over (a
+    # letter that only just runs over is set tighter to fit one page, render/pdf.py).
     for office_id, lang in (("de-berlin-embassy", "de"), ("ru-moscow-embassy", "ru")):
         key = f"{office_id}+{lang}"
-        letters[key] = letter = letter_for(campaign, directory, office_id, cover=True, lang=lang)
+        letter = letter_for(campaign, directory, office_id, cover=True, lang=lang)
+        letters[key] = letter = dataclasses.replace(letter, body=letter.body * 2)
         files[key] = folder / f"{key}.docx"
         files[key].write_bytes(render_docx(letter).data)
     pdfs = soffice_to_pdf(list(files.values()), folder)

@@ -46,7 +46,7 @@ def test_dry_run_says_what_when_and_records_nothing(tmp_path: Path) -> None:
     write_batch(tmp_path / "c", 2)
     code, output = invoke("send", "c", "-o", str(tmp_path), "--no-render", "--transport", "dry-run")
     assert code == 0, output
-    assert "would send en/office-00.pdf to +493012340000 (office-00) at " in output
+    assert "would send en/office-00.pdf by fax to +493012340000 (office-00) at " in output
     assert "dry run, nothing sent or recorded" in output
     code, status = invoke("status", "c", "-o", str(tmp_path), "--json")
     assert [r["state"] for r in json.loads(status)["letters"]] == ["queued", "queued"]
@@ -83,8 +83,8 @@ def test_status_table_json_and_reports(tmp_path: Path) -> None:
     code, table = invoke("status", "c", "-o", str(tmp_path))
     assert code == 0
     lines = table.splitlines()
-    assert lines[0].split()[:5] == ["office", "fax", "state", "tries", "pages"]
-    assert lines[3].split()[:3] == ["office-02", "+493012340002", "failed"]
+    assert lines[0].split()[:6] == ["office", "via", "to", "state", "tries", "pages"]
+    assert lines[3].split()[:4] == ["office-02", "fax", "+493012340002", "failed"]
     assert "550 5.1.1 number disconnected" in lines[3]
     code, text = invoke("status", "c", "-o", str(tmp_path), "--json", "--report")
     document = json.loads(text[text.index("{") :])
@@ -94,7 +94,11 @@ def test_status_table_json_and_reports(tmp_path: Path) -> None:
     assert set(document["letters"][0]) == {
         "id", "office_id", "country", "fax", "signer", "language", "file", "pages", "state",
         "attempts", "transport", "job_id", "next_at", "sent_at", "updated_at", "last_error",
+        # added with channels
+        "channel", "to", "why", "reply", "remote_id", "pages_sent",
     }  # fmt: skip
+    assert document["letters"][0]["channel"] == "fax"
+    assert document["letters"][0]["to"] == document["letters"][0]["fax"]
     folder = tmp_path / "c"
     dead = list(csv.DictReader(io.StringIO((folder / "dead-numbers.csv").read_text())))
     assert [(d["office_id"], d["fax"]) for d in dead] == [("office-02", "+493012340002")]
@@ -102,8 +106,8 @@ def test_status_table_json_and_reports(tmp_path: Path) -> None:
     report = list(csv.DictReader(io.StringIO((folder / "delivery.csv").read_text())))
     assert [r["state"] for r in report] == ["sent", "sent", "failed"]
     summary = " ".join(pdftotext(folder / "delivery.pdf").split())
-    assert "2 of 3 offices reached by fax" in summary
-    assert "office-02 +493012340002 failed 550 5.1.1 number disconnected" in summary
+    assert "2 of 3 offices reached (2 by fax)" in summary
+    assert "office-02 fax +493012340002 failed 550 5.1.1 number disconnected" in summary
 
 
 def _batch_with_signers(tmp_path: Path) -> tuple[Path, Path]:

@@ -6,6 +6,7 @@ tested without a modem in test_send_ledger.py.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -138,8 +139,36 @@ def test_a_letter_is_faxed_and_arrives_as_written(idle_line, tmp_path: Path) -> 
     assert_same_letter(folder / row.file, received)
     sends = [line for line in idle_line.xferfaxlog().splitlines() if f'"{tag}"' in line]
     assert len(sends) == 1 and "\tSEND\t" in sends[0]
+    # The proof: the remote station id (CSID) and pages as HylaFAX recorded the call, in the
+    # ledger and in the letter's transmission report.
+    fields = sends[0].split("\t")
+    csid, logged_pages = fields[8].strip('"'), int(fields[10])
+    assert csid == "lettergen 2000"  # the receiving modem's LocalIdentifier
+    assert (row.remote_id, row.pages_sent, row.last_error) == (csid, logged_pages, None)
+    assert logged_pages == row.pages
+    report_run = idle_line.run(
+        [sys.executable, "-m", "lettergen", "status", NAME, "-o", str(tmp_path), "--report"]
+    )
+    assert report_run.returncode == 0, report_run.stdout + report_run.stderr
+    stem = folder / "reports" / "en" / "de-berlin-embassy--fax"
+    report = json.loads(stem.with_suffix(".json").read_text())
+    assert (report["remote_id"], report["pages_sent"], report["job_id"]) == (
+        csid,
+        logged_pages,
+        row.job_id,
+    )
+    assert report["to"] == "+493047007125" and report["time_zone"] == "Europe/Berlin"
+    text = " ".join(
+        subprocess.run(
+            ["pdftotext", str(stem.with_suffix(".pdf")), "-"], capture_output=True, text=True
+        ).stdout.split()
+    )
+    assert f"Remote station id (CSID) {csid}" in text
+    assert f"Pages {logged_pages} of {row.pages}" in text
+    assert f"Fax server job {row.job_id}" in text
     sys.stderr.write(
-        f"hylafax loopback: {row.pages} page(s) sent and confirmed in {elapsed:.0f} s\n"
+        f"hylafax loopback: {row.pages} page(s) sent and confirmed in {elapsed:.0f} s, "
+        f"remote station {csid!r}\n"
     )
 
 

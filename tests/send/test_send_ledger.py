@@ -368,17 +368,26 @@ def test_watch_keeps_going_until_the_retry_is_sent_and_stops_on_request(tmp_path
 def test_hylafax_job_states_become_ledger_outcomes() -> None:
     from lettergen.send.transports.hylafax import _outcome
 
-    assert _outcome("7", "t", "D", "1", "").state == "sent"
-    assert _outcome("7", "t", "R", "0", "").state == "sending"
-    assert _outcome("7", "t", "W", "0", "").state == "sending"
-    busy = _outcome("7", "t", "F", "0", "Busy signal detected")
+    assert _outcome("7", "t", "D", "1", "00000042", "").state == "sent"
+    assert _outcome("7", "t", "R", "0", "00000042", "").state == "sending"
+    assert _outcome("7", "t", "W", "0", "00000042", "").state == "sending"
+    busy = _outcome("7", "t", "F", "0", "00000042", "Busy signal detected")
     assert (busy.state, busy.error) == ("retry", "Busy signal detected")
-    assert _outcome("7", "t", "F", "0", "No answer from remote").state == "retry"
-    assert _outcome("7", "t", "F", "0", "No carrier detected").state == "retry"
-    assert _outcome("7", "t", "F", "0", "Phone number rejected by dial rules").state == "failed"
-    assert _outcome("7", "t", "F", "0", "Remote does not support T.30: not a fax").state == "failed"
-    partial = _outcome("7", "t", "F", "1", "Communication failure during Phase C")
+    assert _outcome("7", "t", "F", "0", "00000042", "No answer from remote").state == "retry"
+    assert _outcome("7", "t", "F", "0", "00000042", "No carrier detected").state == "retry"
+    assert (
+        _outcome("7", "t", "F", "0", "00000042", "Phone number rejected by dial rules").state
+        == "failed"
+    )
+    assert (
+        _outcome("7", "t", "F", "0", "00000042", "Remote does not support T.30: not a fax").state
+        == "failed"
+    )
+    partial = _outcome("7", "t", "F", "1", "00000042", "Communication failure during Phase C")
     assert partial.state == "unknown" and "1 page(s) sent" in partial.error
+    # Our own modem, busy with another of our calls, has no dial tone: wait, not a failed try.
+    own = _outcome("7", "t", "F", "0", "00000042", "No local dialtone; too many attempts to dial")
+    assert (own.state, own.wait) == ("retry", True)
 
 
 def test_a_hand_over_without_a_job_id_is_reconciled_on_the_next_run(tmp_path: Path) -> None:

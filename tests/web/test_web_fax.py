@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import json
 import re
 import sqlite3
@@ -71,8 +72,23 @@ def app_for(site: Site, setup: Settings | None, clock: Clock) -> Any:
     ).test_client()
 
 
+FAX_FORM = re.compile(r'<form method="post" action="/fax">(.*?)</form>', re.S)
+HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+
+
 def ask(client: Any, name: str = NAME, **fields: str) -> Any:
-    return post(client, "/fax", name=name, **({"country": "DE"} | fields))
+    """As a browser does: the preview, then its "Fax it for me" form as the page filled it
+    in (the letter's fields and the fingerprint of the letter shown), with the e-mail typed
+    into the form's own field where it asks for one."""
+    values = {"country": "DE"} | fields
+    preview = post(client, "/letter", name=name, **values)
+    form = FAX_FORM.search(preview.text)
+    if form is None:  # the preview offers none: the request a page without it would send
+        return post(client, "/fax", name=name, **values)
+    sent = {key: html.unescape(value) for key, value in HIDDEN.findall(form.group(1))}
+    if 'name="email" type="email"' in form.group(1) and "email" in values:
+        sent["email"] = values["email"]
+    return client.post("/fax", data=sent)
 
 
 def token_of(response: Any) -> str:
@@ -90,13 +106,33 @@ def rows(setup: Settings, table: str = "requests") -> list[dict[str, Any]]:
 # The switch
 
 
-def test_off_by_default_the_section_says_why_and_fax_is_refused(site: Site, clock: Clock) -> None:
+def test_off_by_default_it_is_not_offered_and_fax_is_refused(site: Site, clock: Clock) -> None:
     client = app_for(site, None, clock)
     preview = post(client, "/letter", name=NAME, country="DE")
-    assert "This server does not send faxes for supporters" in preview.text
-    assert 'action="/fax"' not in preview.text
-    assert ask(client).status_code == 503
+    assert "Fax it for me" not in preview.text and 'action="/fax"' not in preview.text
+    refused = post(client, "/fax", name=NAME, country="DE")
+    assert refused.status_code == 503
+    assert "This server does not send faxes for supporters" in refused.text
     assert client.get("/fax/" + "a" * 32).status_code == 404
+
+
+def test_only_the_letter_seen_is_faxed(site: Site, clock: Clock, tmp_path: Path) -> None:
+    """The request carries the fingerprint of the letter on the preview: a request for
+    another letter (another office, another name than the one shown) is refused, and nothing
+    is kept."""
+    setup = settings(tmp_path)
+    client = app_for(site, setup, clock)
+    preview = post(client, "/letter", name=NAME, country="DE")
+    form = FAX_FORM.search(preview.text)
+    assert form
+    sent = {key: html.unescape(value) for key, value in HIDDEN.findall(form.group(1))}
+    for changed in ({"country": "AT"}, {"name": "Someone Else"}, {"letter": ""}):
+        refused = client.post("/fax", data=sent | changed)
+        assert refused.status_code == 409, changed
+        assert "<title>Error:" in refused.text and "has changed since you saw it" in refused.text
+    assert not (setup.folder / "ledger.sqlite").exists() or rows(setup) == []
+    assert client.post("/fax", data=sent).status_code == 200
+    assert [row["office_id"] for row in rows(setup)] == ["de-berlin-embassy"]
 
 
 def test_on_the_preview_offers_it_and_says_what_is_kept(
@@ -230,7 +266,7 @@ def test_the_status_link_speaks_the_supporters_language(
     site: Site, clock: Clock, tmp_path: Path
 ) -> None:
     client = app_for(site, settings(tmp_path), clock)
-    response = post(client, "/fax", name=NAME, country="DE", lang="de")
+    response = ask(client, lang="de")
     token = token_of(response)
     assert "Bewahren Sie diesen privaten Link auf" in response.text
     page = client.get(f"/fax/{token}")
@@ -536,7 +572,7 @@ def test_an_old_ledger_gains_the_requests_table(tmp_path: Path) -> None:
         db.executescript(MIGRATIONS[0])
         db.execute("PRAGMA user_version = 1")
     with Ledger(path) as ledger:
-        assert ledger.schema_version == 2
+        assert ledger.schema_version == len(MIGRATIONS)  # every migration since, in order
         assert ledger.db.execute("SELECT count(*) FROM requests").fetchone()[0] == 0
 
 

@@ -69,7 +69,8 @@ def test_the_letter_is_faxed_once_after_the_supporter_opens_the_link(
         client = app_for(site, setup, clock)
         preview = post(client, "/letter", name=NAME, country="DE")
         assert "We send a link to your e-mail address" in preview.text
-        assert "give your e-mail address" in preview.text and 'action="/fax"' not in preview.text
+        # No address in the form: the offer asks for one in its own field.
+        assert 'action="/fax"' in preview.text and 'id="fax-email" name="email"' in preview.text
         refused = ask(client)
         assert refused.status_code == 400
         assert "please give your e-mail address for the confirmation link" in refused.text

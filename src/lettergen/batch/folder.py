@@ -35,9 +35,10 @@ SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 LANGUAGE_CODE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
 MAX_NAME = 100  # characters of a campaign name, a language code or an office id
 MAX_FILE_NAME = 200  # bytes of one file name; most file systems allow 255
-#: Files beside the manifest that are the folder's records, not letters: the sending ledger
-#: (`lettergen send`, SQLite with its -wal and -shm files).
-COMPANIONS = ("ledger.sqlite",)
+#: Files beside the manifest that are the folder's records, not letters (prefixes): what
+#: `lettergen send` keeps — the ledger (SQLite with its -wal and -shm files), its id, journal
+#: and lock — and the print batches for post and the transmission reports it writes.
+COMPANIONS = ("ledger.", "post/", "reports/")
 TEMP_PATTERN = ".*.tmp"  # what atomic_write leaves when killed between write and rename
 
 

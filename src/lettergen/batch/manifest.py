@@ -31,7 +31,7 @@ from lettergen.batch import folder as outdir
 from lettergen.compose.letter import Letter
 from lettergen.render import fonts, formats
 from lettergen.render.pdf import FONTS
-from lettergen.util import files
+from lettergen.util import files, spreadsheet
 
 if TYPE_CHECKING:
     from lettergen.render.tiff import FaxSettings
@@ -168,7 +168,7 @@ def _csv_rows(path: Path) -> dict[str, Row]:
         with path.open(encoding="utf-8", newline="") as handle:
             rows = {}
             for record in csv.DictReader(handle):
-                record = {k: v for k, v in record.items() if k in ROW_KEYS}
+                record = {k: spreadsheet.original(v) for k, v in record.items() if k in ROW_KEYS}
                 record["warnings"] = [w for w in (record.get("warnings") or "").split("; ") if w]
                 record["pages"] = int(record.get("pages") or 0)
                 record["input_hash"] = ""  # not trusted: render again
@@ -255,7 +255,9 @@ def write(
         writer = csv.DictWriter(buffer, fieldnames=list(ROW_KEYS), lineterminator="\n")
         writer.writeheader()
         for record in spool.records():
-            writer.writerow({**record, "warnings": "; ".join(record["warnings"])})
+            writer.writerow(
+                spreadsheet.record({**record, "warnings": "; ".join(record["warnings"])})
+            )
             if buffer.tell() > 1 << 16:
                 yield buffer.getvalue()
                 buffer.seek(0)

@@ -424,6 +424,7 @@ class Prepared:
             sender=self.sender,
             templates=self.templates,
             cover=self.options.cover,
+            signatories=len(planned.signatories),
             choice=_choice(planned),
         )
         if planned.signatories:

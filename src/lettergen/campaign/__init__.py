@@ -28,8 +28,20 @@ KEYS = (
     "case",
     "demands",
     "sender",
+    "letterhead",
+    "replies_to_sender",
     "targets",
+    "channels",
+    "reply_to",
 )
+#: How a letter may reach an office (lettergen.send.channels), and whom an office's reply to a
+#: letter sent by e-mail goes to.
+CHANNELS = ("fax", "email", "post")
+REPLY_TO = ("group", "supporter")
+#: Whose block heads a letter a supporter signs (`letterhead:`): the signer's own (name,
+#: organisation, town, country; her town on the date line), or the group's sender on every
+#: letter, as for the letters the group signs itself.
+LETTERHEADS = ("signer", "group")
 #: The longest text each field may hold (sender fields: lettergen.util.text.MAX_NAME each, address
 #: lines too). Longer is a pasting mistake, and would not fit the page it is printed on.
 LIMITS = {"subject": 300, "case": 20_000, "demands": 2_000}
@@ -95,10 +107,24 @@ class Campaign:
     demands: dict[str, tuple[str, ...]]  # the first (or only) wording of each demand
     sender: Sender
     targets: Targets
+    #: "signer": a letter a supporter signs carries her sender block and place; "group": the
+    #: sender's block heads every letter (see LETTERHEADS).
+    letterhead: str = "signer"
+    #: With the signer's letterhead: a line after the signature giving the sender's contact
+    #: for replies ("Replies may also be sent to …").
+    replies_to_sender: bool = True
     lines: dict[str, int] = field(default_factory=dict, compare=False)
     #: Reviewed alternatives of the demands, by language: one tuple per demand, its first
     #: item the wording in `demands`. Only languages whose demands have alternatives.
     demand_variants: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+
+    #: The channels to try, in order, per office id; "" is every other office's order.
+    channels: dict[str, tuple[str, ...]] = field(default_factory=lambda: {"": ("fax",)})
+    reply_to: str = "group"  # an office's reply to an e-mailed letter: the sender, or the signer
+    letter_date_today: bool = False  # letter_date: today (the day the letters are rendered)
+
+    def channels_for(self, office_id: str) -> tuple[str, ...]:
+        return self.channels.get(office_id) or self.channels.get("") or ("fax",)
 
     def demand_alternatives(self, lang: str) -> tuple[tuple[str, ...], ...]:
         """Each demand's wordings in a language (one, unless the campaign gives variants)."""
@@ -240,11 +266,16 @@ def load(name_or_path: str | Path) -> Campaign:
     elif not isinstance(action_date, dt.date):
         errors.append(InputError("date is missing or not a date (YYYY-MM-DD)", at("date")))
     letter_date = data.get("letter_date", action_date)
+    dated_today = isinstance(letter_date, str) and letter_date.strip().lower() == "today"
+    if dated_today:
+        letter_date = dt.date.today()
     if isinstance(letter_date, dt.datetime):
         if "letter_date" in data:
             errors.append(_datetime_error("letter_date", at("letter_date")))
     elif not isinstance(letter_date, dt.date):
-        errors.append(InputError("letter_date is not a date (YYYY-MM-DD)", at("letter_date")))
+        errors.append(
+            InputError("letter_date is not a date (YYYY-MM-DD, or today)", at("letter_date"))
+        )
     subject = _texts(data, "subject", at("subject"), errors)
     case = _texts(data, "case", at("case"), errors)
     worded = _demands(data, at("demands"), errors)
@@ -252,6 +283,26 @@ def load(name_or_path: str | Path) -> Campaign:
     default_language = str(data.get("default_language") or "en")
     sender = _sender(data.get("sender"), at("sender"), errors)
     targets = _targets(data.get("targets"), at("targets"), errors)
+    channels = _channels(data.get("channels"), at("channels"), errors)
+    reply_to = data.get("reply_to", "group")
+    if reply_to not in REPLY_TO:
+        errors.append(
+            InputError(f"reply_to {reply_to!r}: write group or supporter", at("reply_to"))
+        )
+    letterhead = data.get("letterhead", "signer")
+    if letterhead not in LETTERHEADS:
+        errors.append(
+            InputError(
+                f"letterhead must be {' or '.join(LETTERHEADS)}, not {letterhead!r}",
+                at("letterhead"),
+                hint="signer: each supporter's own block; group: the sender's on every letter",
+            )
+        )
+    replies = data.get("replies_to_sender", True)
+    if not isinstance(replies, bool):
+        errors.append(
+            InputError("replies_to_sender must be true or false", at("replies_to_sender"))
+        )
     if subject and default_language not in subject:
         errors.append(
             InputError(
@@ -273,11 +324,53 @@ def load(name_or_path: str | Path) -> Campaign:
         demands=demands,
         sender=sender,
         targets=targets,
+        letterhead=str(letterhead),
+        replies_to_sender=bool(replies),
         lines={key: data.line_of(key) for key in data},
         demand_variants={
             lang: items for lang, items in worded.items() if any(len(d) > 1 for d in items)
         },
+        channels=channels,
+        reply_to=str(reply_to),
+        letter_date_today=dated_today,
     )
+
+
+def _channels(value: Any, place: Place, errors: list[LettergenError]) -> dict[str, tuple[str, ...]]:
+    """`channels: [fax, email, post]` (every office), or a mapping of office ids to such lists
+    with `default` for the others."""
+    if value is None:
+        return {"": ("fax",)}
+    named = value.items() if isinstance(value, yamlio.Mapping) else [("default", value)]
+    result: dict[str, tuple[str, ...]] = {}
+    for key, order in named:
+        where = (
+            Place(place.path, value.line_of(key), f"channels.{key}")
+            if isinstance(value, yamlio.Mapping)
+            else place
+        )
+        if isinstance(order, str):
+            order = [order]
+        if (
+            not isinstance(order, list)
+            or not order
+            or not all(isinstance(c, str) and c in CHANNELS for c in order)
+        ):
+            errors.append(
+                InputError(
+                    f"channels: {order!r} must list channels from {', '.join(CHANNELS)}, in the "
+                    "order to try them",
+                    where,
+                    hint="e.g. channels: [fax, email, post]",
+                )
+            )
+            continue
+        if len(set(order)) != len(order):
+            errors.append(InputError("channels: a channel is listed twice", where))
+            continue
+        result["" if key == "default" else str(key)] = tuple(order)
+    result.setdefault("", ("fax",))
+    return result
 
 
 def _datetime_error(key: str, place: Place) -> InputError:

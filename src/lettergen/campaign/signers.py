@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -13,9 +12,6 @@ from lettergen.errors import InputError, LettergenError, ManyErrors, Place
 from lettergen.util import text as hygiene
 from lettergen.util import yamlio
 from lettergen.util.slugs import ascii_slug
-
-#: Characters no letter can carry (C0 controls but tab and line breaks, and U+FFFE/U+FFFF).
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 COLUMNS = ("name", "organisation", "city", "country", "email")
 
@@ -65,11 +61,9 @@ def signer_named(name: str, option: str = "--signer") -> Signer:
     """The one signer given on the command line, cleaned and checked like a CSV row's name
     (lettergen.util.text): the same letter, whichever way the name came in."""
     cleaned = hygiene.clean(name.strip())
-    index = hygiene.find_bidi(cleaned)
-    if index is not None:
-        raise InputError(hygiene.bidi_message(cleaned[index]), Place(None, None, option))
-    if _CONTROL.search(cleaned):
-        raise InputError("holds a control character", Place(None, None, option))
+    refused = hygiene.refusal(cleaned)
+    if refused is not None:
+        raise InputError(refused[2], Place(None, None, option))
     if not cleaned:
         raise InputError("the name is empty", Place(None, None, option))
     if len(cleaned) > hygiene.MAX_NAME:
@@ -83,26 +77,41 @@ def signer_named(name: str, option: str = "--signer") -> Signer:
 def load_signers(path: Path) -> list[Signer]:
     """Read a signers CSV (header row: name, and optional organisation, city, country, email).
     UTF-8, with or without the byte order mark Excel writes. Every field is cleaned
-    (lettergen.util.text: NFC, zero-width characters removed) and refused with its place when it
-    holds a bidi control or is longer than a letter can carry. A name may appear once (compared
-    on the cleaned, case-folded form); every signer gets a slug of its own."""
+    (lettergen.util.text: NFC, zero-width characters removed) and refused with its place when
+    it holds what a one-line field cannot carry (lettergen.util.text.refusal) or is longer than
+    a letter can carry. A name may appear once (compared with lettergen.util.text.key, the one
+    folding of "same signer"); every signer gets a slug of its own. Malformed quoting (a quote
+    that never closes, which would make the rest of the file one name) is reported with the
+    line where the row starts."""
     content = yamlio.read_text(path).removeprefix("\ufeff")
-    reader = csv.DictReader(io.StringIO(content))
+    reader = csv.DictReader(io.StringIO(content), strict=True)
+    row_start = [1]
     try:
-        return _read_rows(path, content, reader)
+        return _read_rows(path, content, reader, row_start)
     except csv.Error as exc:
         # The csv module's own limit (131,072 characters by default, a process-wide setting
-        # we leave alone) and malformed quoting end here, with the line reached.
-        line = max(reader.reader.line_num, 1)  # the DictReader counts whole rows only
+        # we leave alone) and malformed quoting end here, with the line the row starts on.
         if "field limit" in str(exc):
             message = f"a field is longer than {csv.field_size_limit():,} characters"
+        elif "unexpected end of data" in str(exc):
+            message = (
+                'a quote (") opens a field that is never closed, so the rest of the file would '
+                'be one field (close it; a quote inside a quoted field is written "")'
+            )
         else:
             message = f"not a readable CSV row ({exc})"
-        raise InputError(message, Place(path, line)) from None
+        raise InputError(message, Place(path, row_start[0])) from None
 
 
-def _read_rows(path: Path, content: str, reader: csv.DictReader[str]) -> list[Signer]:
+def _read_rows(
+    path: Path, content: str, reader: csv.DictReader[str], row_start: list[int]
+) -> list[Signer]:
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    twice = sorted({h for h in header if h and header.count(h) > 1})
+    if twice:
+        raise InputError(
+            f"the column {twice[0]!r} is named twice in the first row (keep one)", Place(path, 1)
+        )
     if "name" not in header:
         raise InputError(
             "the first row must name the columns, with at least 'name'", Place(path, 1)
@@ -118,7 +127,12 @@ def _read_rows(path: Path, content: str, reader: csv.DictReader[str]) -> list[Si
     errors: list[LettergenError] = []
     seen: dict[str, int] = {}
     end = reader.line_num
-    for row in reader:
+    while True:
+        row_start[0] = end + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
         start, end = end + 1, reader.line_num
         line = end
         if None in row:
@@ -160,22 +174,23 @@ def _read_rows(path: Path, content: str, reader: csv.DictReader[str]) -> list[Si
 
 
 def _refused(path: Path, values: dict[str, str], raw: list[str], start: int) -> InputError | None:
-    """Why a row cannot become a signer (a control character, a bidi control, a field too
-    long), or None. raw: the file's lines of the row, the first being line start."""
+    """Why a row cannot become a signer (what lettergen.util.text.refusal refuses: a bidi or other
+    control, a line break, a character that prints as nothing; a field too long), or None.
+    raw: the file's lines of the row, the first being line start."""
     line = start + len(raw) - 1
-    bad = [k for k, v in values.items() if _CONTROL.search(v)]
-    if bad:
-        # A DOCX cannot hold them, and no name needs them: refuse before any letter is made.
-        return InputError("holds a control character", Place(path, line, bad[0]))
-    bidi = [k for k, v in values.items() if hygiene.find_bidi(v) is not None]
-    if bidi:
-        value = values[bidi[0]]
-        char = value[hygiene.find_bidi(value) or 0]
+    for key, value in values.items():
+        refused = hygiene.refusal(value)
+        if refused is None:
+            continue
+        # A DOCX cannot hold controls, a line break prints as another line of the signature,
+        # and no name needs either: refuse before any letter is made.
+        kind, index, message = refused
+        char = value[index]
         for offset, text in enumerate(raw):
-            if char in text:
-                where = Place(path, start + offset, bidi[0], column=text.index(char) + 1)
-                return InputError(hygiene.bidi_message(char), where)
-        return InputError(hygiene.bidi_message(char), Place(path, line, bidi[0]))
+            if char in text and kind in ("bidi", "invisible"):
+                where = Place(path, start + offset, key, column=text.index(char) + 1)
+                return InputError(message, where)
+        return InputError(message, Place(path, start if kind == "line_break" else line, key))
     for key, value in values.items():
         if len(value) > hygiene.MAX_NAME:
             return InputError(

@@ -9,10 +9,25 @@ import click
 
 from lettergen.cli.options import DIRECTORY_OPTION
 from lettergen.cli.root import cli
+from lettergen.errors import LettergenError
 from lettergen.util.files import atomic_write
 
 #: Suffixes 'directory import' reads as a spreadsheet (lettergen.directory.sources.spreadsheet).
 SHEET_SUFFIXES = (".csv", ".xlsx", ".ods")
+
+SKIP_OPTION = click.option(
+    "--skip-bad-rows",
+    is_flag=True,
+    help="Leave out the rows that cannot be read exactly, and list them "
+    "(without it, one such row and nothing is written).",
+)
+
+
+def _echo_skipped(skipped: list[Any]) -> None:
+    for row in skipped:
+        click.echo(str(row))
+    if skipped:
+        click.echo(f"skipped rows: {len(skipped)}")
 
 
 @cli.group("directory")
@@ -25,15 +40,19 @@ def directory_group() -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="The YAML.")
 @click.option("--state", required=True, help="ISO code of the sending state, e.g. KZ.")
 @click.option("--force", is_flag=True, help="Overwrite OUTPUT, losing any hand corrections in it.")
-def directory_import(source: Path, output: Path, state: str, force: bool) -> None:
+@SKIP_OPTION
+def directory_import(
+    source: Path, output: Path, state: str, force: bool, skip_bad_rows: bool
+) -> None:
     """Read the directory text SOURCE into OUTPUT; print what was read and what was not.
 
     SOURCE may also be a spreadsheet (.csv, .xlsx, .ods) with the
-    columns 'directory export' writes (docs/directories.md)."""
+    columns 'directory export' writes (docs/directories.md): nothing is
+    written unless every row can be read exactly, or --skip-bad-rows is given."""
     from lettergen.directory.sources import text as importer
 
     if source.suffix.lower() in SHEET_SUFFIXES:
-        _import_sheet(source, output, state, force)
+        _import_sheet(source, output, state, force, skip_bad_rows)
         return
     importer.refuse_overwrite(output, force)
     result = importer.import_file(source, state)
@@ -43,15 +62,33 @@ def directory_import(source: Path, output: Path, state: str, force: bool) -> Non
     click.echo("\n".join(importer.summary(result)))
 
 
-def _import_sheet(source: Path, output: Path, state: str, force: bool) -> None:
-    from lettergen.directory.model import dump_directory
+def _import_sheet(source: Path, output: Path, state: str, force: bool, skip: bool) -> None:
+    import datetime
+    from dataclasses import replace
+
+    from lettergen.directory.model import dump_directory, load_directory
     from lettergen.directory.sources import spreadsheet
     from lettergen.directory.sources import text as importer
 
     importer.refuse_overwrite(output, force)
-    directory = spreadsheet.import_sheet(source, state)
+    skipped: list[spreadsheet.SkippedRow] = []
+    directory = spreadsheet.import_sheet(source, state, skip_bad_rows=skip, skipped=skipped)
+    if not directory.offices:
+        _echo_skipped(skipped)
+        raise click.ClickException(f"{source}: no office left to write: nothing written")
+    sheet = f"{source.name} ({datetime.date.today().isoformat()})"
+    directory = replace(directory, source=sheet)
+    if output.exists():
+        # Replacing a directory keeps where it came from; the sheet is a further source.
+        try:
+            before = load_directory(output).sources
+        except LettergenError:
+            before = ()
+        if before:
+            directory = replace(directory, source=before[0], further_sources=(*before[1:], sheet))
     header = f"# Imported with: lettergen directory import {source} -o {output} --state {state}\n"
     atomic_write(output, header + dump_directory(directory))
+    _echo_skipped(skipped)
     click.echo(f"wrote {output}")
     click.echo(f"offices: {len(directory)}")
 
@@ -82,7 +119,8 @@ def directory_export(directory_path: Path | None, output: Path, state: str | Non
     "--mapping",
     type=click.Path(path_type=Path, dir_okay=False),
     required=True,
-    help="The YAML telling which column holds what (docs/directories.md).",
+    help="The YAML telling which column holds what (docs/directories.md; examples in "
+    "data/mappings/).",
 )
 @click.option("--state", help="Take this sending state's offices (ISO code, e.g. KZ).")
 @click.option(
@@ -92,18 +130,26 @@ def directory_export(directory_path: Path | None, output: Path, state: str | Non
     help="Write the state's offices: .yaml, .csv or .xlsx (needs --state).",
 )
 @click.option("--force", is_flag=True, help="Overwrite OUTPUT.")
+@SKIP_OPTION
 def directory_hostlist(
-    source: Path, mapping: Path, state: str | None, output: Path | None, force: bool
+    source: Path,
+    mapping: Path,
+    state: str | None,
+    output: Path | None,
+    force: bool,
+    skip_bad_rows: bool,
 ) -> None:
     """Read a foreign ministry's list of the missions in its country (CSV, XLSX, ODS): the
-    states and organisations in it, and with --state that state's offices, numbers in E.164."""
+    states and organisations in it, and with --state what was read for that state's offices,
+    numbers in E.164 and in international form."""
     from lettergen.directory.model import dump_directory
     from lettergen.directory.sources import hostlist, spreadsheet
     from lettergen.directory.sources import text as importer
 
     if output and not state:
         raise click.UsageError("-o needs --state: whose offices to write")
-    found = hostlist.read(source, mapping)
+    found = hostlist.read(source, mapping, skip_bad_rows)
+    _echo_skipped(found.skipped)
     if output and state:
         importer.refuse_overwrite(output, force)
         directory = found.directory(state)
@@ -147,8 +193,9 @@ def directory_hostlist(
 @click.option(
     "--date",
     type=click.DateTime(["%Y-%m-%d"]),
-    help="The verified date of changed and new records (default: today).",
+    help="The verified date of changed and new records the list gives none for (default: today).",
 )
+@SKIP_OPTION
 def directory_update(
     directory_file: Path,
     newer: Path | None,
@@ -158,9 +205,11 @@ def directory_update(
     out: Path | None,
     write: bool,
     date: Any,
+    skip_bad_rows: bool,
 ) -> None:
     """Compare DIRECTORY_FILE with a NEWER list (.yaml, .csv, .xlsx, .ods) office by office and
-    print what is new, closed and changed; --apply writes it, keeping hand corrections."""
+    print what is new, closed, changed and in conflict; --apply writes it, keeping hand
+    corrections, and never writes what 'missions validate' calls an error."""
     from lettergen.directory import update
     from lettergen.directory.model import load_directory
     from lettergen.directory.routing import country_code
@@ -176,10 +225,20 @@ def directory_update(
     else:
         assert newer is not None
         state = load_directory(directory_file).state
-        found = update.read_newer(newer, state, mapping)
+        found = update.read_newer(newer, state, mapping, skip_bad_rows)
+        _echo_skipped(found.skipped)
         day = date.date() if date else None
         scope = {country_code(c) for c in covered} or found.countries
-        diff = update.update(directory_file, found.directory, found.fields, day, write, scope)
+        diff = update.update(
+            directory_file,
+            found.directory,
+            found.fields,
+            day,
+            write,
+            scope,
+            newer.name,
+            found.kinds,
+        )
     click.echo("\n".join(update.diff_lines(diff)))
     if diff.empty:
         click.echo("nothing to change")

@@ -101,18 +101,33 @@ def missions_for(
     metavar="AGE",
     help="Also warn about records never verified or verified longer ago than AGE (2y, 18m, 90d).",
 )
+@click.option(
+    "--check-mail",
+    is_flag=True,
+    help="Also look up each e-mail domain's mail server (MX, else A): needs the network.",
+)
 @DIRECTORY_OPTION
 @STATE_OPTION
 def missions_validate(
-    strict: bool, max_age: str | None, directory_path: Path | None, state: str | None
+    strict: bool,
+    max_age: str | None,
+    check_mail: bool,
+    directory_path: Path | None,
+    state: str | None,
 ) -> None:
     """Check the directory: one line per finding, `file:line: office-id: code: message`.
 
-    Exits 0 if there are only warnings, 1 on errors (or on warnings with --strict)."""
+    E-mail addresses are checked for their form; with --check-mail their domains are looked
+    up as well (lettergen otherwise works offline). Exits 0 if there are only warnings, 1 on
+    errors (or on warnings with --strict)."""
+    from lettergen.directory.emails import domain_problem
     from lettergen.directory.validate import finding_line, parse_age, validate
 
     age = parse_age(max_age) if max_age else None
-    findings = [f for d in load_states(directory_path, state) for f in validate(d, age)]
+    lookup = domain_problem if check_mail else None
+    findings = [
+        f for d in load_states(directory_path, state) for f in validate(d, age, check_mail=lookup)
+    ]
     for finding in findings:
         click.echo(finding_line(finding))
     errors = sum(f.is_error for f in findings)

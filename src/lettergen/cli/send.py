@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import signal
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +59,14 @@ OUTPUT_OPTION = click.option(
 @click.option(
     "--changed-is-new", is_flag=True, help="A letter changed since it was sent goes out again."
 )
+@click.option(
+    "--i-know-the-ledger-was-lost",
+    "ledger_lost",
+    is_flag=True,
+    help="The folder's delivery ledger is missing or was replaced, and you cannot restore it: "
+    "start a new one (the file found is kept as ledger.sqlite.lost-N; letters the journal "
+    "records as handed over are still never sent again).",
+)
 def send_command(
     campaign_name: str,
     config_path: Path | None,
@@ -75,12 +85,16 @@ def send_command(
     resend_unknown: bool,
     retry_failed: bool,
     changed_is_new: bool,
+    ledger_lost: bool,
 ) -> None:
-    """Fax the letters a batch of CAMPAIGN wrote, each once, within office hours.
+    """Send the letters a batch of CAMPAIGN wrote, each once: by fax within office hours, or
+    by e-mail to the office or by post, in the order the campaign's `channels` gives, falling
+    back to the next channel when a number is invalid today or dead.
 
     Every letter goes through the delivery ledger (output/CAMPAIGN/ledger.sqlite): a letter
-    that was sent is never sent again; one whose outcome is unknown after an interruption
-    waits for --resend-unknown. See 'lettergen status CAMPAIGN'.
+    that was sent is never sent again, by any channel; one whose outcome is unknown after an
+    interruption waits for --resend-unknown. Without a terminal (cron, systemd) each change
+    of a letter's state is logged as one line. See 'lettergen status CAMPAIGN'.
     """
     from dataclasses import replace
 
@@ -101,6 +115,8 @@ def send_command(
     if ignore_hours:
         config.policy = replace(config.policy, ignore_hours=True)
     stop = threading.Event()
+    if config.transport != "dry-run":  # a dry run prints its plan instead
+        _log_changes_without_terminal()
     with _stop_on_signals(stop), _progress_line() as show:
         done = sending.send(
             campaign_name,
@@ -111,24 +127,30 @@ def send_command(
             resend_unknown=resend_unknown,
             retry_failed=retry_failed,
             changed_is_new=changed_is_new,
+            ledger_lost=ledger_lost,
             stop=stop,
             on_change=show,
         )
     if config.transport == "dry-run":
         for delivery, when in done.plan:
+            why = f" — {delivery.why}" if delivery.why else ""
             click.echo(
-                f"would send {delivery.file} to {delivery.fax} ({delivery.office_id}) "
-                f"at {when:%Y-%m-%d %H:%M} UTC"
+                f"would send {delivery.file} by {delivery.channel} to {delivery.to} "
+                f"({delivery.office_id}) at {when:%Y-%m-%d %H:%M} UTC{why}"
             )
+    for office_id, why in done.no_channel:
+        click.echo(f"{office_id}: no channel can carry its letter ({why})", err=True)
     from lettergen.send.report import counts_line
 
-    summary = counts_line(done.counts) or "no letters with a fax number"
+    summary = counts_line(done.counts) or "no letters to send"
+    if done.progress.fallbacks:
+        summary += f"; {done.progress.fallbacks} fell back to another channel"
     if config.transport == "dry-run":
         summary = f"dry run, nothing sent or recorded; it would leave {summary}"
     click.echo(f"{done.folder}: {summary}")
     if done.progress.stopped:
         click.echo("stopped; letters in flight are recorded, run 'lettergen send' to go on")
-    if done.counts["failed"] or done.counts["unknown"]:
+    if done.unresolved or done.no_channel:
         click.echo(
             "some letters failed or need a check: see 'lettergen status "
             f"{campaign_name}' and {done.folder / 'dead-numbers.csv'}",
@@ -153,16 +175,19 @@ def status_command(
     """What reached whom: one line per letter of CAMPAIGN, from the delivery ledger."""
     from lettergen import send as sending
     from lettergen.send import report as reports
-    from lettergen.send.ledger import TRANSITIONS
+    from lettergen.send.ledger import FILENAME, TRANSITIONS, ledger_errors
 
     if states:
         for state, following in TRANSITIONS.items():
             click.echo(f"{state:8} → {', '.join(following) or '(final)'}")
         return
-    with sending.open_ledger(campaign_name, output) as ledger:
+    path = sending.batch_folder(campaign_name, output) / FILENAME
+    with ledger_errors(path), sending.open_ledger(campaign_name, output) as ledger:
         if report:
             for path in reports.write_reports(
-                ledger, sending.batch_folder(campaign_name, output), campaign_name
+                ledger,
+                sending.batch_folder(campaign_name, output),
+                sending.campaign_name(campaign_name),
             ):
                 click.echo(f"wrote {path}", err=True)
         if as_json:
@@ -170,6 +195,29 @@ def status_command(
             return
         click.echo(reports.table(reports.records(ledger)))
         click.echo(reports.counts_line(ledger.counts()))
+
+
+class _StampedHandler(logging.Handler):
+    """One line per change of state, with its time: what cron mails and journald keeps."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        moment = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        click.echo(f"{moment} {record.levelname.lower()}: {record.getMessage()}", err=True)
+
+
+def _log_changes_without_terminal() -> None:
+    """With no terminal to draw a progress line on, the sender's changes of state are logged
+    (unless -q asked for errors only)."""
+    if sys.stderr.isatty():
+        return
+    root = click.get_current_context().find_root()
+    if root.params.get("quiet"):
+        return
+    runner = logging.getLogger("lettergen.send.runner")
+    if not any(isinstance(h, _StampedHandler) for h in runner.handlers):
+        runner.addHandler(_StampedHandler())
+    runner.setLevel(min(logging.INFO, logging.getLogger("lettergen").level or logging.INFO))
+    runner.propagate = False
 
 
 @contextlib.contextmanager

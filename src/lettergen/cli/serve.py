@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from pathlib import Path
@@ -18,8 +17,6 @@ if TYPE_CHECKING:
     from lettergen.supporters.service import Settings
 
 ADMIN_PASSWORD_VARIABLE = "LETTERGEN_ADMIN_PASSWORD"
-#: Keys the hashes of client addresses for the fax limits; a random one per start when unset.
-SECRET_VARIABLE = "LETTERGEN_SERVER_SECRET"
 
 
 @cli.command()
@@ -65,6 +62,22 @@ SECRET_VARIABLE = "LETTERGEN_SERVER_SECRET"
     help="Send settings for --fax-for-me (default: data/campaigns/CAMPAIGN.send.toml).",
 )
 @click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    metavar="ADDRESS",
+    help="A reverse proxy in front of the page (an address or network, e.g. 127.0.0.1; "
+    "repeat for more): its X-Forwarded-For names the client for the rate limits. Without it "
+    "the header is ignored.",
+)
+@click.option(
+    "--i-know-the-ledger-was-lost",
+    "ledger_lost",
+    is_flag=True,
+    help="With --fax-for-me: the supporter folder's ledger is missing or was replaced and "
+    "cannot be restored; start a new one.",
+)
+@click.option(
     "--directory",
     "directory_path",
     type=click.Path(path_type=Path, exists=True),
@@ -79,6 +92,8 @@ def serve(
     admin: bool,
     fax_for_me: bool,
     config_path: Path | None,
+    trusted_proxies: tuple[str, ...],
+    ledger_lost: bool,
     directory_path: Path | None,
 ) -> None:
     """Serve the supporter page of CAMPAIGN: pick an office, sign, download the letter.
@@ -86,24 +101,33 @@ def serve(
     Listens on 127.0.0.1 (this machine only) unless --host says otherwise; put a TLS proxy in
     front of it to serve the public (see docs/serving.md)."""
     from lettergen import paths
-    from lettergen.web import Site, create_app, server
+    from lettergen.send.secret import server_secret
+    from lettergen.web import Site, create_app, security, server
 
     password = os.environ.get(ADMIN_PASSWORD_VARIABLE, "") if admin else ""
     if admin and not password:
         raise click.UsageError(f"--admin needs a password in ${ADMIN_PASSWORD_VARIABLE}")
+    try:
+        security.networks(trusted_proxies)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--trusted-proxy") from None
     site = Site(campaign_name, directory_path)
     if config_path is not None and not fax_for_me:
         raise click.UsageError("--config goes with --fax-for-me")
-    setup = fax_settings(campaign_name, config_path) if fax_for_me else None
+    if ledger_lost and not fax_for_me:
+        raise click.UsageError("--i-know-the-ledger-was-lost goes with --fax-for-me")
+    setup = fax_settings(campaign_name, config_path, ledger_lost) if fax_for_me else None
     counts = paths.batch_folder(site.campaign.name) / "serve-counts.sqlite" if admin else None
-    secret = os.environ.get(SECRET_VARIABLE, "").encode()
     app = create_app(
         site,
         letters_per_minute=letters_per_minute,
         admin_password=password or None,
         counts=counts,
         fax_for_me=setup,
-        secret=hashlib.sha256(secret).digest() if secret else None,
+        # Keys the hashes the fax limits keep (signers, client addresses): from the
+        # environment, else a file of its own outside the supporter folder (send/secret.py).
+        secret=server_secret() if setup else None,
+        trusted_proxies=trusted_proxies,
     )
     sender = keep_sender(campaign_name, config_path) if setup else None
     try:
@@ -124,13 +148,20 @@ def serve(
             sender.stop()
 
 
-def fax_settings(campaign_name: str, config_path: Path | None) -> Settings:
-    """The send settings and rules, checked; the folder purged once before serving."""
+def fax_settings(
+    campaign_name: str, config_path: Path | None, ledger_lost: bool = False
+) -> Settings:
+    """The send settings and rules, checked; the folder's ledger checked (send/identity.py)
+    and purged once before serving."""
+    from lettergen.send.ledger import FILENAME, ledger_errors
     from lettergen.supporters.service import settings
     from lettergen.supporters.store import Supporters
 
     setup = settings(campaign_name, config_path)
-    with Supporters.open(setup.folder, setup.rules) as store:
+    with (
+        ledger_errors(setup.folder / FILENAME),
+        Supporters.open(setup.folder, setup.rules, accept_new=ledger_lost) as store,
+    ):
         store.purge()
     rules = setup.rules
     click.echo(

@@ -38,8 +38,19 @@ def supporters() -> None:
     hidden=True,
     help="Stop (after the letter in hand) when this process is gone: set by `serve`.",
 )
+@click.option(
+    "--i-know-the-ledger-was-lost",
+    "ledger_lost",
+    is_flag=True,
+    help="The supporter folder's ledger is missing or was replaced, and cannot be restored: "
+    "start a new one (the requests it held are lost; their letters are deleted).",
+)
 def send_command(
-    campaign_name: str, config_path: Path | None, once: bool, parent_pid: int | None
+    campaign_name: str,
+    config_path: Path | None,
+    once: bool,
+    parent_pid: int | None,
+    ledger_lost: bool,
 ) -> None:
     """Fax supporters' letters as they come, until stopped (SIGTERM or Ctrl-C finish the
     letter in hand first). `lettergen serve --fax-for-me` runs this for you."""
@@ -56,7 +67,7 @@ def send_command(
             signal.signal(number, ask)
     if parent_pid is not None:
         threading.Thread(target=_stop_without, args=(parent_pid, stop), daemon=True).start()
-    run_sender(setup, stop=stop, once=once)
+    run_sender(setup, stop=stop, once=once, ledger_lost=ledger_lost)
 
 
 def _stop_without(parent_pid: int, stop: threading.Event) -> None:
@@ -75,11 +86,15 @@ def _stop_without(parent_pid: int, stop: threading.Event) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Counts and the held requests as JSON.")
 def list_command(campaign_name: str, config_path: Path | None, as_json: bool) -> None:
     """Requests per state, faxes per state, and the requests waiting for review."""
+    from lettergen.send.ledger import FILENAME, ledger_errors
     from lettergen.supporters.service import settings
     from lettergen.supporters.store import Supporters
 
     setup = settings(campaign_name, config_path)
-    with Supporters.open(setup.folder, setup.rules) as store:
+    with (
+        ledger_errors(setup.folder / FILENAME),
+        Supporters.open(setup.folder, setup.rules) as store,
+    ):
         requests, faxes = store.counts(), store.ledger.counts()
         held = store.requests("held")
     if as_json:
@@ -113,11 +128,15 @@ def list_command(campaign_name: str, config_path: Path | None, as_json: bool) ->
 
 
 def _moderate(campaign_name: str, config_path: Path | None, ids: tuple[int, ...], how: str) -> None:
+    from lettergen.send.ledger import FILENAME, ledger_errors
     from lettergen.supporters.service import settings
     from lettergen.supporters.store import Supporters
 
     setup = settings(campaign_name, config_path)
-    with Supporters.open(setup.folder, setup.rules) as store:
+    with (
+        ledger_errors(setup.folder / FILENAME),
+        Supporters.open(setup.folder, setup.rules) as store,
+    ):
         for request_id in ids:
             done = getattr(store, how)(store.get(request_id))
             click.echo(f"request {request_id}: {done.state}")
@@ -148,11 +167,15 @@ def purge_command(campaign_name: str, config_path: Path | None) -> None:
     """Delete the letters and personal data no longer needed (the sender does this every
     few minutes too): unconfirmed requests past their time, letters sent, anything past the
     retention period."""
+    from lettergen.send.ledger import FILENAME, ledger_errors
     from lettergen.supporters.service import settings
     from lettergen.supporters.store import Supporters
 
     setup = settings(campaign_name, config_path)
-    with Supporters.open(setup.folder, setup.rules) as store:
+    with (
+        ledger_errors(setup.folder / FILENAME),
+        Supporters.open(setup.folder, setup.rules) as store,
+    ):
         done = store.purge()
     click.echo(
         f"expired {done['expired']}, sent {done['sent']}, past retention {done['retention']}, "

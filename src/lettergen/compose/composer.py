@@ -8,20 +8,23 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from lettergen.campaign import Campaign, Sender
 from lettergen.campaign.signers import Signer
 from lettergen.compose import variants
-from lettergen.compose.letter import Block, Letter, ListBlock, Paragraph
+from lettergen.compose.letter import Block, Letter, ListBlock, Paragraph, Run
 from lettergen.compose.markdown import to_blocks
+from lettergen.directory.countries import country_name
 from lettergen.directory.model import Head, Office
-from lettergen.directory.phones import international as display_number
 from lettergen.errors import Place, TemplateError
 from lettergen.language.languages import BODY_TEMPLATE, CountryIn, Language, load_language
 from lettergen.language.markup import MarkdownText
+from lettergen.language.typography import phone, protected_phrase, written_groups
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +41,7 @@ LETTER_PAPER = frozenset(
 
 #: What _context() gives every string that names the office or its addressee, and the prose.
 CONTEXT_FIELDS = frozenset(
-    {"state", "country", "country_in", "country_code", "city", "organisation", "head"}
+    {"state", "country", "country_in", "country_code", "city", "organisation", "head", "joint"}
 )
 #: The fields of each text, by strings.yaml key (a key ending in "." stands for every key under
 #: it) or BODY_TEMPLATE for the prose; other texts take none. compose_letter() passes exactly
@@ -53,8 +56,12 @@ TEXT_FIELDS: dict[str, frozenset[str]] = {
     "labels.header_post": CONTEXT_FIELDS | {"office"},
     "labels.fax_notice": CONTEXT_FIELDS | {"fax", "contact", "office_kind"},
     "labels.date_line": frozenset({"city", "date"}),
+    "labels.replies": frozenset({"contact"}),
     "country_in": frozenset({"country"}),
     "joint.": frozenset({"count"}),
+    # the covering message of a letter e-mailed to an office (send.transports.office_email)
+    "email.": frozenset({"pages", "subject", "reply_to"}),
+    "cover.": CONTEXT_FIELDS,
     BODY_TEMPLATE: CONTEXT_FIELDS
     | {
         "accredited",
@@ -109,17 +116,24 @@ def compose_letter(
     sender: Sender | None = None,
     templates: Path | None = None,
     cover: bool = False,
+    signatories: int = 0,
     choice: variants.Choice | None = None,
 ) -> Letter:
     """Compose one letter. `state` is the sending state's ISO code (the directory's); `cover`
-    adds a fax cover sheet; `choice` picks the phrasing variants (default: by a hash of the
-    office and the signer's name, see compose.variants)."""
+    adds a fax cover sheet; `signatories`: the number of people a joint letter speaks for
+    (joint.make_joint adds their list), whose letter says "we"; `choice` picks the phrasing
+    variants (default: by a hash of the office and the signer's name, see compose.variants)."""
     language = load_language(lang, templates)
     campaign.require_language(lang)
     sender = sender or campaign.sender
     signer = signer or sender.signer()
+    # A supporter's letter is hers (`letterhead: signer`): her block and place head it; the
+    # group's letters, and every letter of a campaign whose group signs for all, carry the
+    # sender's.
+    own = campaign.letterhead == "signer" and signer != sender.signer()
     office = recipient.office
-    context = _context(language, recipient, state)
+    context = _context(language, recipient, state, signatories)
+    written = _written_numbers(office.file)
     role = (
         "accredited"
         if recipient.accredited and office.role in ("ambassador", "permanent-representative")
@@ -135,10 +149,10 @@ def compose_letter(
         office_line,
     )
     fax = recipient.fax_number
-    fax_display = display_number(fax) if fax else ""
+    fax_display = phone(fax, written) if fax else ""
     date_text = language.format_date(campaign.letter_date)
-    header, notice = _fax_lines(language, recipient, sender, office_line, context)
-    return Letter(
+    header, notice = _fax_lines(language, recipient, sender, office_line, context, fax_display)
+    letter = Letter(
         campaign=campaign.name,
         office_id=office.id,
         country=recipient.country,
@@ -149,12 +163,11 @@ def compose_letter(
         fax_display=fax_display,
         page_size="Letter" if office.country in LETTER_PAPER else "A4",
         direction="rtl" if language.direction == "rtl" else "ltr",
-        sender=_sender_block(language, sender),
-        addressee=(*to, *map(language.isolate, office.address)),
-        # The place the letter is written from is the letterhead's: every letter goes out under
-        # the campaign sender's letterhead, so its city, not the signer's town (which the
-        # signature shows), stands in the date line.
-        date=_date_line(language, date_text, sender.city),
+        sender=_signer_block(language, signer) if own else _sender_block(language, sender),
+        addressee=(*to, *map(language.isolate, postal_address(office, sender))),
+        # The place the letter is written from is the letterhead's: the signer's town under
+        # her own letterhead, else the sender's city.
+        date=_date_line(language, date_text, signer.city if own else sender.city),
         fax_notice=notice,
         subject=(
             language.string("labels.subject") + " " + language.bind_titles(campaign.subject[lang])
@@ -174,15 +187,99 @@ def compose_letter(
         page_label=language.raw("labels.page"),
         # A fax cover names the addressee and office, not the postal address.
         cover=_cover(
-            language, to, language.isolate(fax_display), sender, date_text, campaign.subject[lang]
+            language,
+            to,
+            language.isolate(fax_display),
+            sender,
+            signer,
+            date_text,
+            campaign.subject[lang],
+            context,
         )
         if cover
         else (),
-        cover_title=language.string("cover.title") if cover else "",
+        cover_title=language.string("cover.title", **context) if cover else "",
+        signer_letterhead=own,
+        replies=_replies(language, sender) if own and campaign.replies_to_sender else "",
         locale=language.locale.replace("_", "-"),
         title=campaign.subject[lang],
         author=signer.name,
     )
+    return typeset(letter, language, state_names(language, state).values())
+
+
+def typeset(letter: Letter, language: Language, protected: Iterable[str] = ()) -> Letter:
+    """Typography as the last step of composition: every text the letter prints, the
+    campaign's as well as the templates', set by the language's rules (language/typography.py)
+    — its quotation marks, its non-breaking spaces, the sending state's name kept on one line."""
+    phrases = tuple(dict.fromkeys(protected_phrase(name) for name in protected))
+    rules = language.typography
+
+    def text(value: str) -> str:
+        return rules(value, phrases)
+
+    def texts(values: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(text(v) for v in values)
+
+    def runs(items: tuple[Run, ...]) -> tuple[Run, ...]:
+        return tuple(replace(run, text=text(run.text)) for run in items)
+
+    body: list[Block] = []
+    for block in letter.body:
+        if isinstance(block, Paragraph):
+            body.append(replace(block, runs=runs(block.runs)))
+        else:
+            body.append(replace(block, items=tuple(runs(item) for item in block.items)))
+    return replace(
+        letter,
+        sender=texts(letter.sender),
+        addressee=texts(letter.addressee),
+        date=text(letter.date),
+        fax_notice=text(letter.fax_notice),
+        subject=text(letter.subject),
+        salutation=text(letter.salutation),
+        body=tuple(body),
+        closing=text(letter.closing),
+        signature=texts(letter.signature),
+        header=text(letter.header),
+        cover=tuple((text(label), text(value)) for label, value in letter.cover),
+        cover_title=text(letter.cover_title),
+        signatories_heading=text(letter.signatories_heading),
+        signatories=texts(letter.signatories),
+        title=text(letter.title),
+    )
+
+
+@functools.cache
+def _written_numbers(directory_file: Path | None) -> dict[str, str]:
+    """The numbers of a directory's source text as it groups them (E.164 → "+7 095 208 26 50"),
+    for numbers today's numbering plan no longer knows: the directory's `source:`, found next
+    to the directory file or above it, or from the working folder; {} without one."""
+    if directory_file is None:
+        return {}
+    try:
+        head = directory_file.read_text(encoding="utf-8")[:4000]
+    except OSError:
+        return {}
+    found = re.search(r"^source:\s*['\"]?([^'\"#\n]+?)['\"]?\s*(?:#.*)?$", head, re.M)
+    if not found:
+        return {}
+    name = Path(found.group(1).strip())
+    for base in (Path.cwd(), *directory_file.resolve().parents):
+        candidate = base / name
+        if candidate.is_file():
+            try:
+                return written_groups(candidate.read_text(encoding="utf-8", errors="replace"))
+            except OSError:
+                return {}
+    return {}
+
+
+def office_line(language: Language, recipient: Recipient, state: str) -> str:
+    """The office as the letter's address names it ("Embassy of the Republic of Kazakhstan"),
+    for a page that says where a letter goes in the same words."""
+    context = _context(language, recipient, state)
+    return language.string(f"offices.{recipient.office.kind}", **context)
 
 
 def state_names(language: Language, state: str) -> dict[str, str]:
@@ -214,7 +311,9 @@ def _warn_cldr_state(lang: str, state: str, strings: str) -> None:
     )
 
 
-def _context(language: Language, recipient: Recipient, state: str) -> dict[str, Any]:
+def _context(
+    language: Language, recipient: Recipient, state: str, signatories: int = 0
+) -> dict[str, Any]:
     """The fields every string naming the office and the prose get (CONTEXT_FIELDS): see
     letter_templates/README.md."""
     context = {
@@ -229,6 +328,8 @@ def _context(language: Language, recipient: Recipient, state: str) -> dict[str, 
             "name": recipient.office.head.name if recipient.office.head else "",
             "gender": recipient.office.head.gender if recipient.office.head else "",
         },
+        # A joint letter speaks for its signatories: "we", not "I" (0 for a letter of one).
+        "joint": signatories,
     }
     assert context.keys() == CONTEXT_FIELDS, "keep CONTEXT_FIELDS in step"
     return context
@@ -260,14 +361,15 @@ def _fax_lines(
     sender: Sender,
     office_line: str,
     context: dict[str, Any],
+    fax_display: str,
 ) -> tuple[str, str]:
     """The running header ("Fax to …") and the first page's note asking to report an
     outdated number; a letter for post is headed by its office and has no note."""
     fax = recipient.fax_number
     if not fax:
         return language.string("labels.header_post", office=office_line, **context), ""
-    shown = language.isolate(display_number(fax))
-    contact = sender.email or display_number(sender.fax)
+    shown = language.isolate(fax_display)
+    contact = sender.email or phone(sender.fax)
     header = language.string("labels.header", fax=shown, **context)
     notice = language.string(
         "labels.fax_notice",
@@ -446,16 +548,28 @@ def _warn_fewer(where: str, name: str, mine: int, theirs: int, reference: str) -
 
 
 def _cover(
-    language: Language, to: tuple[str, ...], fax: str, sender: Sender, date: str, subject: str
+    language: Language,
+    to: tuple[str, ...],
+    fax: str,
+    sender: Sender,
+    signer: Signer,
+    date: str,
+    subject: str,
+    context: dict[str, Any],
 ) -> tuple[tuple[str, str], ...]:
-    """The cover sheet's rows: To (addressee and office), Fax, From, Date, Pages, Re."""
+    """The cover sheet's rows: To (addressee and office), Fax, From, Date, Pages, Re. "From"
+    is whoever signs the letter, then where replies go (the sender's numbers and address)."""
     pages = language.raw("cover.pages_value")
     if not isinstance(pages, str) or "{pages}" not in pages:
         raise TemplateError(
             "cover.pages_value must be a text holding {pages}",
             hint=f"see cover.pages_value in {language.folder / 'strings.yaml'}",
         )
-    names = [language.isolate(line) for line in (sender.name, sender.organisation) if line]
+    names = [
+        language.isolate(line)
+        for line in dict.fromkeys((signer.name, signer.organisation or sender.organisation))
+        if line
+    ]
     rows = [
         ("to", "\n".join(to)),
         ("fax", fax),
@@ -464,7 +578,64 @@ def _cover(
         ("pages", pages),
         ("re", subject),
     ]
-    return tuple((language.string(f"cover.{key}"), value) for key, value in rows if value)
+    return tuple(
+        (language.string(f"cover.{key}", **context), value) for key, value in rows if value
+    )
+
+
+#: Short forms directories use for a country in an address line, beyond CLDR's names.
+COUNTRY_ABBREVIATIONS = {
+    "DE": ("BRD", "Deutschland"),
+    "GB": ("UK", "U.K."),
+    "US": ("USA", "U.S.A."),
+    "AE": ("UAE", "U.A.E."),
+    "KR": ("Korea",),
+    "TR": ("Turkey", "Türkiye"),
+}
+
+
+def postal_address(office: Office, sender: Sender) -> tuple[str, ...]:
+    """The office's address as a letter posted from the sender's country needs it: with the
+    country's name in capitals on a last line of its own (UPU: in English, a language every
+    postal service reads) where the directory's lines do not name it and the sender writes from
+    another country. A letter faxed carries it too: the same block goes in a window envelope."""
+    address = tuple(office.address)
+    if not address or office.kind == "non-resident":
+        return address
+    if _names_country(" ".join(sender.address[-1:]), office.country):
+        return address  # posted within the country
+    if _names_country(" ".join(address), office.country):
+        return address
+    from babel import Locale
+
+    name = Locale.parse("en").territories.get(office.country, office.country)
+    return (*address, name.upper())
+
+
+@functools.cache
+def _country_names(code: str) -> tuple[str, ...]:
+    """The names a country goes by in an address line: CLDR's in English, French, German,
+    Spanish, Russian and its own official languages, and common abbreviations."""
+    from babel import Locale
+    from babel.languages import get_official_languages
+
+    names = set(COUNTRY_ABBREVIATIONS.get(code, ()))
+    for lang in ("en", "fr", "de", "es", "ru", *get_official_languages(code)):
+        try:
+            name = Locale.parse(lang).territories.get(code)
+        except (ValueError, LookupError):
+            continue
+        if name:
+            names.add(name)
+    return tuple(sorted(names, key=len, reverse=True))
+
+
+def _names_country(text: str, code: str) -> bool:
+    words = text.casefold()
+    return any(
+        re.search(rf"(?<!\w){re.escape(name.casefold())}(?!\w)", words)
+        for name in _country_names(code)
+    )
 
 
 def _organisation(language: Language, office: Office) -> str:
@@ -491,13 +662,36 @@ def _sender_block(language: Language, sender: Sender) -> tuple[str, ...]:
     return tuple(line for line in lines if line)
 
 
+def _signer_block(language: Language, signer: Signer) -> tuple[str, ...]:
+    """The signer's own letterhead: name, organisation, town and country, each on its line, in
+    the letter's language ("Köln", "Deutschland")."""
+    country = signer.country
+    if len(country) == 2 and country.isalpha():  # an ISO code, as signer files give it
+        # The name as an address gives it (CLDR's), not as the prose does ("the United Kingdom").
+        country = country_name(country.upper(), language.locale) or country
+    city = language.city_name(signer.city) if signer.city else ""
+    lines = (signer.name, signer.organisation, city, country)
+    return tuple(language.isolate(line) for line in lines if line)
+
+
+def _replies(language: Language, sender: Sender) -> str:
+    """'Replies may also be sent to <the group>, <its e-mail or fax>.', or '' when the sender
+    has no way to be reached."""
+    contact = sender.email or (phone(sender.fax) if sender.fax else "")
+    if not contact:
+        return ""
+    who = sender.organisation or sender.name
+    shown = ", ".join(language.isolate(part) for part in (who, contact) if part)
+    return language.string("labels.replies", contact=shown)
+
+
 def _contact_lines(language: Language, sender: Sender) -> list[str]:
     """'Tel. …', 'Fax …', 'E-mail …' for what the sender has."""
     lines = []
     for label, value in (("phone", sender.phone), ("fax", sender.fax), ("email", sender.email)):
         if value:
             # Numbers as people dial them; one phonenumbers cannot read stays as written.
-            shown = value if label == "email" else display_number(value)
+            shown = value if label == "email" else phone(value)
             lines.append(f"{language.string(f'labels.{label}')} {language.isolate(shown)}")
     return lines
 

@@ -32,18 +32,35 @@ def signatory_line(language_: Language, signer: Signer) -> str:
     if re.fullmatch(r"[A-Z]{2}", code):
         code = Locale.parse(language_.locale).territories.get(code, code)
     country = code
-    parts = (signer.name, signer.organisation, signer.city, country)
-    return language_.isolate(", ".join(part for part in parts if part))
+    city = language_.city_name(signer.city) if signer.city else ""
+    # Each field in its own direction, joined by the language's comma ("، " in Arabic).
+    return language_.join((signer.name, signer.organisation, city, country))
+
+
+def count_text(language_: Language, count: int) -> str:
+    """A count as the letter's prose writes it: small numbers in words (`joint.count_words`
+    of strings.yaml, from one up), larger ones in figures as the language groups them."""
+    words = language_.raw("joint.count_words") if language_.has("joint.count_words") else None
+    if isinstance(words, list) and 0 < count <= len(words):
+        return str(words[count - 1])
+    return format_decimal(count, locale=language_.locale)
 
 
 def make_joint(letter: Letter, language_: Language, signers: Sequence[Signer]) -> Letter:
-    """The letter `letter` (composed for the campaign's sender) as the joint letter of
-    `signers`: the signature speaks for the undersigned, and the list follows it."""
-    count = format_decimal(len(signers), locale=language_.locale)
-    return replace(
+    """The letter `letter` (composed for the campaign's sender with `signatories=len(signers)`,
+    so that it says "we") as the joint letter of `signers`: the signature speaks for the
+    undersigned, and the list follows it. The list's heading counts in figures."""
+    from lettergen.compose.composer import typeset
+
+    figures = format_decimal(len(signers), locale=language_.locale)
+    joint = replace(
         letter,
         signer_slug=JOINT_SLUG,
-        signature=(*letter.signature, language_.string("joint.on_behalf", count=count)),
-        signatories_heading=language_.string("joint.heading", count=count),
+        signature=(
+            *letter.signature,
+            language_.string("joint.on_behalf", count=count_text(language_, len(signers))),
+        ),
+        signatories_heading=language_.string("joint.heading", count=figures),
         signatories=tuple(signatory_line(language_, signer) for signer in signers),
     )
+    return typeset(joint, language_)

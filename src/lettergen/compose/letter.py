@@ -92,6 +92,12 @@ class Letter:
     signatories_heading: str = ""
     signatories: tuple[str, ...] = ()
 
+    # A letter a supporter signs under her own letterhead: `sender` and the place on the date
+    # line are hers, so they are stamped in with the signature (render/stamp.py), and
+    # `replies` may give the campaign's sender as a contact ("Replies may also be sent to …").
+    signer_letterhead: bool = False
+    replies: str = ""
+
     # Document properties.
     locale: str = ""  # BCP 47 tag for spelling and dates, e.g. "en-GB" (default: `language`)
     title: str = ""
@@ -145,5 +151,6 @@ class Letter:
         ]
         for block in self.body:
             parts.extend([block.text] if isinstance(block, Paragraph) else block.texts)
-        parts.extend([self.closing, *self.signature, self.signatories_heading, *self.signatories])
+        parts.extend([self.closing, *self.signature, self.replies])
+        parts.extend([self.signatories_heading, *self.signatories])
         return "\n".join(p for p in parts if p)

@@ -192,8 +192,14 @@ class Directory:
 
     state: str  # ISO code of the sending state, e.g. KZ
     offices: list[Office]
-    source: str = ""
+    source: str = ""  # where the directory came from first
     files: tuple[Path, ...] = ()
+    # Lists it was updated from since, each with its date ("missions-in-korea.csv (2026-11-30)").
+    further_sources: tuple[str, ...] = ()
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.source, *self.further_sources) if s)
 
     def __post_init__(self) -> None:
         self._by_id = {office.id: office for office in self.offices}
@@ -393,10 +399,12 @@ def load_directory(path: Path) -> Directory:
         errors.append(_yes_no_error("state", state, where))
     elif not isinstance(state, str) or len(state) != 2 or not state.isalpha():
         errors.append(InputError("state must be the ISO code of the sending state", where))
+    sources = _strings("source", data.get("source"), Place(path, 1, "source"), errors)
     offices = [o for o in (office_from_record(r, path, errors) for r in data["offices"]) if o]
     if errors:
         raise ManyErrors(errors)
-    return Directory(str(state).upper(), offices, str(data.get("source") or ""), (path,))
+    first = sources[0] if sources else ""
+    return Directory(str(state).upper(), offices, first, (path,), tuple(sources[1:]))
 
 
 def merge(directories: Iterable[Directory]) -> Directory:
@@ -428,7 +436,11 @@ def merge(directories: Iterable[Directory]) -> Directory:
     if errors:
         raise ManyErrors(errors)
     return Directory(
-        parts[0].state, offices, parts[0].source, tuple(p for d in parts for p in d.files)
+        parts[0].state,
+        offices,
+        parts[0].source,
+        tuple(p for d in parts for p in d.files),
+        parts[0].further_sources,
     )
 
 
@@ -506,9 +518,12 @@ def dump_directory(directory: Directory, comments: dict[str, list[str]] | None =
         return text.strip().removesuffix("\n...")
 
     lines = [f"state: {scalar(directory.state)}"]
-    if directory.source:
+    if len(directory.sources) > 1:
+        lines.append("source:")
+        lines += [f"  - {scalar(source)}" for source in directory.sources]
+    elif directory.source:
         lines.append(f"source: {scalar(directory.source)}")
-    lines.append("offices:")
+    lines.append("offices:" if directory.offices else "offices: []")
     for office in directory.offices:
         for comment in (comments or {}).get(office.id, []):
             lines.append(f"  # {comment}")

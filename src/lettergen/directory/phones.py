@@ -117,6 +117,12 @@ def international(e164: str) -> str:
     return phonenumbers.format_number(parsed, PhoneNumberFormat.INTERNATIONAL) if parsed else e164
 
 
+def display(e164: str) -> str:
+    """ "+82 2 548 1416": the international form with spaces between the groups, one style for
+    every country (phonenumbers writes some with hyphens: "+82 2-548-1416")."""
+    return re.sub(r"[\s\-–.]+", " ", international(e164)).strip()
+
+
 def national(e164: str) -> str:
     """ "02 374 50 91": the form to dial inside the country; the number as stored if unparsable."""
     parsed = _parse(e164)

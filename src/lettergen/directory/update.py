@@ -9,8 +9,13 @@ e-mails or website differ is changed.
 Writing keeps the file as it is around the changed records: ruamel.yaml reads and writes it
 round trip (comments, quoting, flow lists, key order), since PyYAML drops comments and the
 file's '# corrected by hand' comments are the review work of a person. A field such a comment
-names is never overwritten: the diff says what the newer list holds instead. A changed record
-keeps its `source` and gains `verified: <date>`; a new one gets the newer list's source.
+names is never overwritten: the diff shows both values as a conflict to decide. An office
+matched by a shared number or its id whose country, city or kind the newer list gives
+differently is a conflict too: none of its changes is applied, nothing is dropped unseen. A
+changed record keeps its `source` and gains `verified` (the date the newer list gives for it,
+or the update's); a new one gets the newer list's source; the directory's `source` keeps the
+original and gains the newer list, with the date. What is written is read back and checked
+as `missions validate` would: an update that would write an error is refused, whole.
 """
 
 from __future__ import annotations
@@ -27,13 +32,16 @@ from typing import Any
 from lettergen.directory import countries, phones
 from lettergen.directory.model import Directory, Office, load_directory
 from lettergen.directory.sources import hostlist, spreadsheet
-from lettergen.errors import InputError, Place
+from lettergen.errors import DataError, InputError, ManyErrors, Place
 from lettergen.util import files, yamlio
 
 log = logging.getLogger(__name__)
 
 #: The fields an update compares and writes: the facts a newer list gives about an office.
 COMPARED: tuple[str, ...] = ("address", "phones", "faxes", "emails", "website")
+#: Where an office is: a newer record matched by number or id but placed elsewhere is a
+#: conflict for a person, not a change.
+PLACE: tuple[str, ...] = ("country", "city", "kind")
 HAND_MARK = "corrected by hand"
 #: How a hand-correction comment above a record names the fields an update writes.
 _FIELD_WORDS = {
@@ -56,14 +64,22 @@ class Change:
 @dataclass
 class OfficeDiff:
     office: Office  # the directory's office (for "new": the newer list's)
-    how: str  # "new", "closed", "closed-kept" (served_by points at it) or "changed"
+    how: str  # "new", "closed", "closed-kept" (served_by points at it), "changed", "conflict"
     changes: list[Change] = field(default_factory=list)
     matched_by: str = ""  # "place", "number", "id" (or "delivery": dead numbers)
     verify: bool = True  # applying it sets `verified` (not for a number that failed)
+    newer: Office | None = None  # the newer list's record of the office
+    conflicts: list[Change] = field(default_factory=list)  # the place the newer list gives
 
     @property
     def applied(self) -> list[Change]:
+        if self.how == "conflict":
+            return []
         return [c for c in self.changes if not c.kept]
+
+    @property
+    def to_decide(self) -> bool:
+        return self.how == "conflict" or any(c.kept for c in self.changes)
 
 
 @dataclass
@@ -71,6 +87,7 @@ class Diff:
     offices: list[OfficeDiff]
     unchanged: int
     scope: tuple[str, ...]  # the countries the newer list covers
+    kinds: tuple[str, ...] = ()  # the kinds of office it covers (empty: all)
 
     def of(self, how: str) -> list[OfficeDiff]:
         return [d for d in self.offices if d.how == how]
@@ -142,16 +159,22 @@ def compare(
     fields: Iterable[str] = COMPARED,
     protected: dict[str, set[str]] | None = None,
     countries_covered: Iterable[str] | None = None,
+    kinds_covered: Iterable[str] | None = None,
 ) -> Diff:
     """The diff from old to newer, office by office (non-resident entries are not compared:
     lists name offices, not the countries covered from abroad). The newer list covers
-    countries_covered (a host list: its host), by default every country of either."""
-    fields = [name for name in COMPARED if name in set(fields)]
+    countries_covered (a host list: its host), by default every country of either, and
+    kinds_covered (the UN's list: permanent missions), by default every kind."""
+    wanted = set(fields)
+    fields = [name for name in COMPARED if name in wanted]
     protected = protected or {}
     if countries_covered is None:
         countries_covered = {o.country for o in [*old, *newer] if o.resident}
     scope = tuple(sorted(countries_covered))
-    candidates = [o for o in old if o.resident and o.country in scope]
+    kinds = set(kinds_covered or ())
+    candidates = [
+        o for o in old if o.resident and o.country in scope and (not kinds or o.kind in kinds)
+    ]
     diffs: list[OfficeDiff] = []
     unchanged = 0
     for office in (o for o in newer if o.resident):
@@ -165,8 +188,19 @@ def compare(
             before, after = getattr(match, name), getattr(office, name)
             if before != after:
                 changes.append(Change(name, before, after, name in protected.get(match.id, ())))
-        if changes:
-            diffs.append(OfficeDiff(match, "changed", changes, how))
+        if "verified" in wanted and office.verified > match.verified:
+            changes.append(Change("verified", match.verified, office.verified))
+        conflicts = [
+            Change(name, getattr(match, name), getattr(office, name))
+            for name in PLACE
+            if how != "place" and not _same(name, getattr(match, name), getattr(office, name))
+        ]
+        if conflicts:
+            diffs.append(
+                OfficeDiff(match, "conflict", changes, how, newer=office, conflicts=conflicts)
+            )
+        elif changes:
+            diffs.append(OfficeDiff(match, "changed", changes, how, newer=office))
         else:
             unchanged += 1
     served = {o.served_by for o in old if o.served_by}
@@ -174,14 +208,22 @@ def compare(
         # An office that entries are served by stays until a person re-routes them.
         how = "closed-kept" if office.id in served else "closed"
         diffs.append(OfficeDiff(office, how))
-    return Diff(diffs, unchanged, scope)
+    return Diff(diffs, unchanged, scope, tuple(sorted(kinds)))
+
+
+def _same(name: str, a: str, b: str) -> bool:
+    return countries.same_city(a, b) if name == "city" else a == b
 
 
 def _shown(value: Any) -> str:
+    """A value as the diff shows it: numbers in one international style (+82 2 548 1416)."""
     if isinstance(value, tuple):
-        items = [phones.international(v) if phones.is_e164(v) else v for v in value]
+        items = [phones.display(v) if phones.is_e164(v) else v for v in value]
         return "; ".join(items) if items else "(none)"
     return str(value) if value else "(none)"
+
+
+KEPT = "  [conflict: corrected by hand; the first value is kept]"
 
 
 def diff_lines(diff: Diff) -> list[str]:
@@ -206,7 +248,17 @@ def diff_lines(diff: Diff) -> list[str]:
             how = (
                 "dead numbers" if item.matched_by == "delivery" else f"matched by {item.matched_by}"
             )
-            lines.append(f"changed  {office.id} ({place}; {how})")
+            if item.how == "conflict":
+                lines.append(
+                    f"conflict {office.id} ({place}; {how}): the newer list puts it elsewhere; "
+                    "nothing of it is applied (correct the record or the list by hand)"
+                )
+                lines += [
+                    f"           {c.field}: {_shown(c.old)} -> {_shown(c.new)}"
+                    for c in item.conflicts
+                ]
+            else:
+                lines.append(f"changed  {office.id} ({place}; {how})")
             for change in item.changes:
                 if change.field == "notes":  # a note added: the old ones stay
                     added = [n for n in change.new if n not in change.old]
@@ -214,14 +266,19 @@ def diff_lines(diff: Diff) -> list[str]:
                     continue
                 lines.append(
                     f"           {change.field}: {_shown(change.old)} -> {_shown(change.new)}"
-                    + ("  [kept: corrected by hand]" if change.kept else "")
+                    + (KEPT if change.kept else "")
                 )
     changed = sum(1 for d in diff.of("changed") if d.applied)
     compared = f" (countries compared: {', '.join(diff.scope)})" if diff.scope else ""
+    if diff.kinds:
+        compared = compared[:-1] + f"; kinds: {', '.join(diff.kinds)})"
     lines.append(
         f"{len(diff.of('new'))} new, {len(diff.of('closed'))} closed, {changed} changed, "
         f"{diff.unchanged} unchanged{compared}"
     )
+    decide = sum(1 for d in diff.offices if d.to_decide)
+    if decide:
+        lines.append(f"conflicts to decide: {decide} (shown above, not applied)")
     return lines
 
 
@@ -290,9 +347,27 @@ def _free_id(office_id: str, taken: set[str]) -> str:
     return f"{office_id}-{count}"
 
 
-def apply(path: Path, diff: Diff, date: datetime.date) -> str:
+def _add_source(data: Any, source: str) -> None:
+    """The directory's `source` keeps what it was and gains the newer list (a list of them)."""
+    from ruamel.yaml.comments import CommentedSeq
+
+    current = data.get("source")
+    items = list(current) if isinstance(current, list) else ([str(current)] if current else [])
+    if source in items:
+        return
+    sources = CommentedSeq([*items, source])
+    if "source" in data:
+        data["source"] = sources
+    else:
+        data.insert(
+            list(data.keys()).index("state") + 1 if "state" in data else 0, "source", sources
+        )
+
+
+def apply(path: Path, diff: Diff, date: datetime.date, source: str = "") -> str:
     """The directory file's new text: changed fields written in place (hand-corrected ones
-    kept), `verified` set on changed records, closed offices removed, new ones appended."""
+    kept), `verified` set on changed records (the newer list's date where it gives one),
+    closed offices removed, new ones appended, the newer list added to the sources."""
     yaml = _round_trip()
     data = yaml.load(yamlio.read_text(path))
     records = data["offices"]
@@ -302,13 +377,16 @@ def apply(path: Path, diff: Diff, date: datetime.date) -> str:
             continue
         record = by_id[item.office.id]
         for change in item.applied:
+            if change.field == "verified":
+                continue  # below
             value = list(change.new) if isinstance(change.new, tuple) else change.new
             if value in ([], ""):
                 record.pop(change.field, None)
             else:
                 record[change.field] = _flow(value) if isinstance(value, list) else value
         if item.verify:
-            record["verified"] = date.isoformat()
+            typed = item.newer.verified if item.newer else ""
+            record["verified"] = typed or date.isoformat()
     for item in diff.of("closed"):
         _remove(records, by_id[item.office.id])
     taken = set(by_id)
@@ -316,11 +394,13 @@ def apply(path: Path, diff: Diff, date: datetime.date) -> str:
         office = replace(
             item.office,
             id=_free_id(item.office.id, taken),
-            verified=date.isoformat(),
+            verified=item.office.verified or date.isoformat(),
             source_line=None,
         )
         taken.add(office.id)
         records.append(_record(office))
+    if source and not diff.empty:
+        _add_source(data, source)
     buffer = io.StringIO()
     yaml.dump(data, buffer)
     return buffer.getvalue()
@@ -333,9 +413,12 @@ def update(
     date: datetime.date | None = None,
     write: bool = False,
     countries_covered: Iterable[str] | None = None,
+    source: str = "",
+    kinds_covered: Iterable[str] | None = None,
 ) -> Diff:
     """Compare the directory file at path with newer; with write, apply the diff (the file is
-    replaced whole, and read back to prove it is still a valid directory)."""
+    replaced whole, and read back to prove it is still a valid directory). `source` names the
+    newer list; the directory's sources gain it, with the date."""
     old = load_directory(path)
     if newer.state != old.state:
         raise InputError(
@@ -343,22 +426,45 @@ def update(
             Place(path),
         )
     protected = hand_corrected(yamlio.read_text(path))
-    diff = compare(old, newer, fields, protected, countries_covered)
+    diff = compare(old, newer, fields, protected, countries_covered, kinds_covered)
     if write and not diff.empty:
-        write_diff(path, diff, date)
+        day = date or datetime.date.today()
+        write_diff(path, diff, day, f"{source} ({day.isoformat()})" if source else "")
     return diff
 
 
-def write_diff(path: Path, diff: Diff, date: datetime.date | None) -> None:
-    """Apply the diff to the file (the new text is read back as a directory first, then
-    replaces the file whole)."""
-    text = apply(path, diff, date or datetime.date.today())
+def write_diff(path: Path, diff: Diff, date: datetime.date | None, source: str = "") -> None:
+    """Apply the diff to the file. The new text is read back as a directory and checked as
+    `missions validate` checks it first: one that does not load, or holds an error the file
+    did not hold before, is refused and nothing is written. Then it replaces the file whole."""
+    from lettergen.directory.validate import validate
+
+    def errors(directory: Directory) -> set[tuple[str, str, str]]:
+        return {(f.subject, f.code, f.message) for f in validate(directory) if f.is_error}
+
+    before = errors(load_directory(path))
+    text = apply(path, diff, date or datetime.date.today(), source)
     tmp = path.with_name(f".{path.name}.check.yaml")
     try:
         files.atomic_write(tmp, text)
-        load_directory(tmp)  # never replace a directory with one that does not load
+        after = errors(load_directory(tmp))  # never replace a directory with one that does not load
     finally:
         tmp.unlink(missing_ok=True)
+    new = sorted(after - before)
+    if new:
+        raise ManyErrors(
+            [
+                DataError(f"{subject}: {message} ({code})", Place(path))
+                for subject, code, message in new
+            ]
+            + [
+                DataError(
+                    "the update would write what 'missions validate' calls an error: "
+                    "nothing written",
+                    hint="correct the newer list and update again",
+                )
+            ]
+        )
     files.atomic_write(path, text)
 
 
@@ -370,20 +476,27 @@ class Newer:
     directory: Directory
     fields: set[str]
     countries: set[str] | None = None
+    skipped: list[Any] = field(default_factory=list)  # rows left out (--skip-bad-rows)
+    kinds: set[str] | None = None  # the kinds of office it covers (None: all)
 
 
-def read_newer(path: Path, state: str, mapping: Path | None = None) -> Newer:
+def read_newer(
+    path: Path, state: str, mapping: Path | None = None, skip_bad_rows: bool = False
+) -> Newer:
     """A directory YAML or an exported spreadsheet (a whole directory: an office missing from
-    it is closed), or with a mapping a host-country list (it covers its host only)."""
-
+    it is closed), or with a mapping a host-country list (it covers its host only). A row that
+    cannot be read exactly stops it, or with skip_bad_rows is left out (Newer.skipped)."""
     if mapping is not None:
-        found = hostlist.read(path, mapping)
+        found = hostlist.read(path, mapping, skip_bad_rows)
         targets = set(found.mapping.columns)
         if "mobiles" in targets:
             targets.add("phones")
-        return Newer(found.directory(state), targets, {found.mapping.host})
+        covers = set(found.mapping.covers) or None
+        return Newer(found.directory(state), targets, {found.mapping.host}, found.skipped, covers)
     if path.suffix.lower() in (".yaml", ".yml"):
-        return Newer(load_directory(path), set(COMPARED))
+        return Newer(load_directory(path), {*COMPARED, "verified"})
     rows = spreadsheet.read_rows(path)
-    header = {str(cell).strip().lower() for cell in (rows[0] if rows else [])}
-    return Newer(spreadsheet.import_sheet(path, state), header)
+    header = {str(cell).strip().lower().replace(" ", "_") for cell in (rows[0] if rows else [])}
+    skipped: list[spreadsheet.SkippedRow] = []
+    directory = spreadsheet.import_sheet(path, state, skip_bad_rows=skip_bad_rows, skipped=skipped)
+    return Newer(directory, header, skipped=skipped)

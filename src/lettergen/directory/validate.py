@@ -12,8 +12,10 @@ from __future__ import annotations
 import datetime
 import logging
 import re
+from collections.abc import Callable
 
 from lettergen.directory import countries, phones
+from lettergen.directory.emails import email_problem
 from lettergen.directory.model import Directory, Office
 from lettergen.directory.routing import follow
 from lettergen.errors import InputError
@@ -40,6 +42,15 @@ CODES = Codes(
         "fax-shared": (WARNING, "the same fax number belongs to more than one office"),
         "fax-is-mobile": (WARNING, "a fax number is a mobile number"),
         "no-fax": (WARNING, "an office has no fax number"),
+        "email-syntax": (WARNING, "an e-mail address is not well formed"),
+        "email-domain": (
+            WARNING,
+            "an e-mail address's domain takes no mail (looked up only with --check-mail)",
+        ),
+        "no-channel": (
+            WARNING,
+            "an office has no working channel: no fax valid today, no usable e-mail, no address",
+        ),
         "no-address": (WARNING, "an office has no street address (none, or only its city)"),
         "no-city": (WARNING, "an office has no city"),
         # Only with a --max-age: the shipped 2002 directory is historical and was never checked.
@@ -162,13 +173,57 @@ def _served_by_findings(office: Office, directory: Directory) -> list[Finding]:
     return []
 
 
+def _email_findings(office: Office, lookup: Callable[[str], str | None] | None) -> list[Finding]:
+    """Each e-mail address well formed; with `lookup` (missions validate --check-mail), its
+    domain asked for a mail server too."""
+    found = []
+    for address in office.emails:
+        problem = email_problem(address)
+        if problem is None and lookup is not None:
+            problem = lookup(address)
+            if problem is not None:
+                found.append(_finding("email-domain", problem, office))
+            continue
+        if problem is not None:
+            found.append(_finding("email-syntax", problem, office))
+    return found
+
+
+def _channel_findings(office: Office, found: list[Finding]) -> list[Finding]:
+    """A resident office no letter can reach: every fax invalid today (or none), no e-mail that
+    passed the checks above, and no street address for post."""
+    if not office.resident:
+        return []
+    invalid = [f.message for f in found if f.code == "number-invalid-today"]
+    dead_faxes = {
+        number
+        for number in office.faxes
+        if not phones.is_e164(number) or any(m.startswith(f"fax {number} ") for m in invalid)
+    }
+    bad_mail = sum(1 for f in found if f.code in ("email-syntax", "email-domain"))
+    has_address = not any(f.code == "no-address" for f in found) and bool(office.address)
+    if set(office.faxes) - dead_faxes or len(office.emails) > bad_mail or has_address:
+        return []
+    return [
+        _finding(
+            "no-channel",
+            "no working channel: no fax valid today, no usable e-mail and no street address",
+            office,
+        )
+    ]
+
+
 def validate(
     directory: Directory,
     max_age: datetime.timedelta | None = None,
     today: datetime.date | None = None,
+    *,
+    check_mail: Callable[[str], str | None] | None = None,
 ) -> list[Finding]:
     """Every finding of the directory, errors and warnings, in office order. With max_age,
-    records never verified or verified longer ago than that are reported too."""
+    records never verified or verified longer ago than that are reported too; with check_mail
+    (an address → its domain's problem, e.g. emails.domain_problem), e-mail domains are looked
+    up."""
     by_office: dict[str, list[Finding]] = {}
     day = today or datetime.date.today()
     for office in directory:
@@ -176,6 +231,8 @@ def validate(
         found += _number_findings(office)
         found += _place_findings(office)
         found += _served_by_findings(office, directory)
+        found += _email_findings(office, check_mail)
+        found += _channel_findings(office, found)
         if max_age is not None:
             found += _age_findings(office, max_age, day)
         by_office.setdefault(office.id, []).extend(found)

@@ -51,6 +51,16 @@ CODES = Codes(
         ),
         "outdated": (WARNING, "the English text changed after the translation was made"),
         "cannot-compose": (ERROR, "a trial letter in this language could not be made"),
+        "cover-preposition": (
+            ERROR,
+            "a cover sheet's label is followed by a preposition of its own (label doubled)",
+        ),
+        "protected-break": (
+            ERROR,
+            "a line may break inside a protected phrase (a title and its name, the state's name)",
+        ),
+        "guillemet-space": (ERROR, "a guillemet without the non-breaking space its language wants"),
+        "phone-styles": (ERROR, "telephone numbers of one letter written in different styles"),
         "country-form": (ERROR, "no 'in <country>' form for a country a letter may be about"),
         "campaign-text": (NOTE, "a campaign has no subject, case or demands in this language"),
         "campaign-text-required": (

@@ -35,7 +35,7 @@ from typing import Any
 
 from lettergen import paths
 from lettergen.campaign import Sender
-from lettergen.compose.composer import Recipient, compose_letter
+from lettergen.compose.composer import Recipient, compose_letter, postal_address
 from lettergen.compose.composer import most_alternatives as alternatives_in
 from lettergen.compose.letter import Letter, Paragraph
 from lettergen.compose.variants import Choice
@@ -449,10 +449,10 @@ def compose_trials(
                 except LettergenError:
                     continue
                 label = office.id + (f" for {country}" if country != office.country else "")
-                lines = checked_lines(letter, len(office.address))
-                if k:
-                    how = f"{how}, wording {k + 1}"
-                trials.append(Trial(f"{label} ({how})", letter, office.place(), lines))
+                # The postal address as printed: the directory's lines, and a country line.
+                lines = checked_lines(letter, len(postal_address(office, base.sender)))
+                wording = f"{how}, wording {k + 1}" if k else how
+                trials.append(Trial(f"{label} ({wording})", letter, office.place(), lines))
     return trials
 
 

@@ -34,7 +34,9 @@ SAME = {"country_in": "country", "country_code": "country"}
 
 
 #: Fields English uses that a translation may leave out (the city is in the postal address).
-OPTIONAL = frozenset({"city"})
+# `joint`: a language whose joint letters may keep the singular (or whose prose has no person)
+# need not use it; the translator's guide asks for "we" where the language has it.
+OPTIONAL = frozenset({"city", "joint"})
 
 
 #: Strings that are the language's own data, not translations of English: never "missing".
@@ -50,6 +52,7 @@ OWN = (
     "date_format_first",
     "cities",
     "name_titles",
+    "typography",
     "review",
 )
 
@@ -64,8 +67,16 @@ def _leaves(node: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
 
 def _own(key: str) -> bool:
     # A named form of address (addressees.<role>.named) is optional: without it a letter to a
-    # head known by name uses the office's form.
-    return key.split(".")[0] in OWN or key.startswith("countries_in.") or ".named." in f"{key}."
+    # head known by name uses the office's form. So is the covering message of a letter sent
+    # by e-mail (email.*): without it the message is in English. A language counts small
+    # numbers in words as far as its grammar allows (joint.count_words).
+    return (
+        key.split(".")[0] in OWN
+        or key.startswith(("countries_in.", "email."))
+        or key == "email"
+        or ".named." in f"{key}."
+        or key == "joint.count_words"
+    )
 
 
 def _line(language: Language, key: str) -> int | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import re
 from collections.abc import Collection, Iterable
 from functools import cache
 from pathlib import Path
@@ -23,6 +22,7 @@ from babel.dates import format_date
 from lettergen import paths
 from lettergen.errors import InputError, Place, TemplateError
 from lettergen.language.markup import escape
+from lettergen.language.typography import Typography
 from lettergen.util import yamlio
 
 log = logging.getLogger(__name__)
@@ -124,6 +124,8 @@ class Language:
         self.locale: str = self._locale(strings.get("locale") or code)
         self.direction: str = str(strings.get("direction") or "ltr")
         self.status: str = str(strings.get("status") or "draft")
+        #: The language's typographic rules (`typography:` and `name_titles` of strings.yaml).
+        self.typography = Typography.from_strings(code, strings)
         # Prose: Markdown. Every value printed by {{ }} is escaped as plain text unless it is
         # MarkdownText (the campaign's case), so names and cities can never become markup.
         self.prose = jinja2.Environment(
@@ -232,6 +234,12 @@ class Language:
         languages the text is returned as it is."""
         return f"\u2068{text}\u2069" if text and self.direction == "rtl" else text
 
+    def join(self, parts: Iterable[str]) -> str:
+        """Fields of one list entry ("Maria Lopez, Union A, Madrid"), joined by the language's
+        comma; in a right-to-left letter each field is isolated in its own direction, so a
+        Latin name and an Arabic country keep their order and the comma stands between them."""
+        return self.typography.comma.join(self.isolate(part) for part in parts if part)
+
     def format_date(self, date: dt.date) -> str:
         """The date as the language writes it; `date_format_first` is the pattern for the 1st
         of a month where the language writes an ordinal there (French "1er septembre")."""
@@ -249,14 +257,7 @@ class Language:
     def bind_titles(self, text: str) -> str:
         """A non-breaking space after each courtesy title of `name_titles` that stands before
         a name ("Mr Zhanusov", "M. Zhanusov"), so a line never ends between them."""
-        titles = self.strings.get("name_titles") or ()
-        if not titles or not isinstance(titles, list):
-            return text
-        pattern = _titles_pattern(tuple(str(t) for t in titles))
-        # Only before a name (a capital): "Monsieur le Consul" keeps its ordinary spaces.
-        return pattern.sub(
-            lambda m: m.group(1) + "\u00a0" if m.group(2).isupper() else m.group(0), text
-        )
+        return self.typography.bind_titles(text)
 
     def country_name(self, code: str) -> str:
         """The country's name as the letter's prose uses it: an override from strings.yaml
@@ -332,12 +333,6 @@ def kind_of(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
     return f"a {type(value).__name__}"
-
-
-@cache
-def _titles_pattern(titles: tuple[str, ...]) -> re.Pattern[str]:
-    alternatives = "|".join(re.escape(t) for t in sorted(titles, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)({alternatives})(?:[ \t]+|[ \t]*\n[ \t]*)(?=(\w))")
 
 
 @cache

@@ -72,6 +72,8 @@ class Format:
     derived_from: str | None = None  # another format it is made from (TIFF from the PDF)
     libraries: tuple[str, ...] = ()  # distributions whose version changes the bytes
     uses_fax_settings: bool = False  # --fax-resolution/--fax-compression change the bytes
+    #: The file's media type, for a web page that offers it as a download.
+    media_type: str = "application/octet-stream"
     #: Further modules that can make the same bytes (the PDF: laid out alone by render.pdf, or
     #: stamped from its office's layout by render.stamp); hashed like `code`.
     also: tuple[str, ...] = ()
@@ -95,6 +97,7 @@ REGISTRY: dict[str, Format] = {
             "lettergen.render.pdf",
             "the letter as a PDF, fonts embedded",
             libraries=("weasyprint", "pikepdf"),
+            media_type="application/pdf",
             also=("lettergen.render.stamp",),
         ),
         Format(
@@ -104,6 +107,7 @@ REGISTRY: dict[str, Format] = {
             "lettergen.render.docx",
             "an editable Word document",
             libraries=("python-docx",),
+            media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         ),
         Format(
             "tiff",
@@ -114,6 +118,7 @@ REGISTRY: dict[str, Format] = {
             derived_from="pdf",
             libraries=("pypdfium2", "pillow"),
             uses_fax_settings=True,
+            media_type="image/tiff",
         ),
     )
 }
@@ -132,14 +137,16 @@ def _write_pdf(letter: Letter, pdf: RenderedPDF | None, settings: WriteSettings)
 
 def _write_docx(letter: Letter, pdf: RenderedPDF | None, settings: WriteSettings) -> Output:
     from lettergen.render.docx import render_docx
-    from lettergen.render.pdf import page_count
+    from lettergen.render.pdf import letter_fit, page_count
 
     # A DOCX's page count is its PDF's: the two share margins and metric-compatible fonts, and
     # LibreOffice agrees on every seed letter (tests/render/test_docx.py checks it). Without a PDF
     # in this run, the PDF's layout is made (not written) to count. The writer stores it as the
     # result of its NUMPAGES fields (a cover sheet's "Pages: N").
     pages = pdf.pages if pdf is not None else page_count(letter, settings.templates)
-    docx = render_docx(letter, settings.templates, pages=pages)
+    # Set as its PDF is (a tighter setting where that keeps the letter on one page).
+    fit = pdf.fit if pdf is not None else letter_fit(letter, settings.templates)
+    docx = render_docx(letter, settings.templates, pages=pages, fit=fit)
     return Output("docx", docx.data, docx.pages or pages, docx.pages_source)
 
 

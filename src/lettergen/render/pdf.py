@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import io
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
@@ -20,9 +21,10 @@ import jinja2
 from markupsafe import Markup, escape
 
 from lettergen import paths
-from lettergen.compose.letter import Letter, Runs
+from lettergen.compose.letter import Letter
 from lettergen.errors import RenderError
 from lettergen.render.fonts import faces
+from lettergen.render.html import runs_html
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,7 @@ class RenderedPDF:
     pages: int
     error: str = ""  # why this letter could not be rendered; data is empty then
     fallback: str = ""  # why a letter meant to be stamped (render/stamp.py) was laid out in full
+    fit: int = 0  # the tighter setting (letter.css .fit-N) that keeps the letter on one page
 
 
 def css_string(text: str) -> str:
@@ -80,24 +83,14 @@ def font_faces() -> str:
 def page_css(letter: Letter, pages: int | None = None) -> str:
     """The letter's own style: its running header and its fonts."""
     families = ", ".join(css_string(f) for f in FONTS[letter.direction])
+    # A right-to-left page is headed from the right, where its reader starts.
+    align = " direction: rtl; text-align: right;" if letter.direction == "rtl" else ""
     return "\n".join(
         [
-            f"@page {{ @top-left {{ content: {header_content(letter, pages)}; }} }}",
+            f"@page {{ @top-left {{ content: {header_content(letter, pages)};{align} }} }}",
             f"html {{ font-family: {families}; }}",
         ]
     )
-
-
-def _runs(runs: Runs) -> Markup:
-    html = []
-    for run in runs:
-        text = escape(run.text).replace("\n", Markup("<br>"))
-        if run.italic:
-            text = Markup("<em>%s</em>") % text
-        if run.bold:
-            text = Markup("<strong>%s</strong>") % text
-        html.append(text)
-    return Markup("").join(html)
 
 
 def _cover_value(value: str, pages: int | None = None) -> Markup:
@@ -113,6 +106,20 @@ def _cover_value(value: str, pages: int | None = None) -> Markup:
     return _lines(before) + total + _lines(after)
 
 
+def _bidi(text: str) -> Markup:
+    """Text with each isolated stretch of Latin data (i18n.isolate: FSI … PDI) marked, so a
+    right-to-left letter sets it in the size of its Naskh text (letter.css `.latin`)."""
+    if "\u2068" not in text:
+        return escape(text)
+    out = []
+    for index, part in enumerate(re.split("(\u2068[^\u2068\u2069]*\u2069)", text)):
+        if index % 2 and re.search("[A-Za-z]", part):
+            out.append(Markup('<span class="latin">%s</span>') % part)
+        else:
+            out.append(escape(part))
+    return Markup("").join(out)
+
+
 def _lines(text: str) -> Markup:
     return escape(text).replace("\n", Markup("<br>"))
 
@@ -126,8 +133,9 @@ def _layout(templates: Path) -> jinja2.Template:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals["runs"] = _runs
+    env.globals["runs"] = runs_html
     env.globals["cover_value"] = _cover_value
+    env.globals["bidi"] = _bidi
     return env.get_template("letter.html.j2")
 
 
@@ -137,15 +145,20 @@ def to_html(
     pages: int | None = None,
     *,
     reserved: bool = False,
+    fit: int = 0,
 ) -> str:
     """The letter as HTML. With `pages`, the page count is printed as that number; without,
     it is left to CSS counters (which cost WeasyPrint a second layout pass). `reserved` keeps
-    the signature as blank space of its size, to be stamped in (stamp.py)."""
+    the signature — and a signer's own letterhead and date line — as blank space of its size,
+    to be stamped in (stamp.py). `fit`: the step of tighter setting (letter.css `.fit-1`,
+    `.fit-2`; 0 the ordinary one)."""
     return _layout(templates or paths.templates_dir()).render(
         letter=letter,
         page_css=Markup(page_css(letter, pages)),
         pages=pages,
         reserve_signature=reserved,
+        fit=fit,
+        reserve_letterhead=reserved and letter.signer_letterhead,
     )
 
 
@@ -236,13 +249,15 @@ def _layout_one(letter: Letter, root: Path, *, reserved: bool = False) -> Any:
 
     font_config, css, fetcher = _weasy(root)
 
-    def lay_out(pages: int | None) -> Any:
+    def lay_out(pages: int | None, fit: int = 0) -> Any:
         html = weasyprint.HTML(
-            string=to_html(letter, root, pages, reserved=reserved),
+            string=to_html(letter, root, pages, reserved=reserved, fit=fit),
             base_url=str(root / "layout") + "/",
             url_fetcher=fetcher,
         )
-        return html.render(font_config=font_config, stylesheets=[css])
+        document = html.render(font_config=font_config, stylesheets=[css])
+        document.lettergen_fit = fit
+        return document
 
     if letter.signatories:
         # A joint letter's length depends on how its list wraps; a wrong guess would cost a
@@ -252,11 +267,38 @@ def _layout_one(letter: Letter, root: Path, *, reserved: bool = False) -> Any:
     document = lay_out(guess)
     if len(document.pages) == guess:
         return document
+    # One page where the text allows: the tighter steps of letter.css, measured, before the
+    # letter breaks onto another page. Nothing is cut: a letter no step holds keeps its setting.
+    for fit in range(1, FIT_STEPS + 1):
+        tighter = lay_out(guess, fit)
+        if len(tighter.pages) == guess:
+            log.debug("%s: one page in setting fit-%d", letter.office_id, fit)
+            return tighter
     log.debug("%s: %d pages, not %d: laid out again", letter.office_id, len(document.pages), guess)
     actual = len(document.pages)
     document = lay_out(actual)
     # The count sits where it cannot move text; should it ever, CSS counters settle it.
     return document if len(document.pages) == actual else lay_out(None)
+
+
+#: The tighter settings of letter.css (.fit-1 … .fit-N) tried before a letter takes a second
+#: page; the last is the house's smallest readable setting.
+FIT_STEPS = 2
+
+
+def fit_of(document: Any) -> int:
+    """The setting a laid-out letter took: 0 the ordinary one, else its .fit-N step."""
+    return int(getattr(document, "lettergen_fit", 0))
+
+
+def letter_fit(letter: Letter, templates: Path | None = None) -> int:
+    """The setting a letter's PDF is laid out in (0, or the step of letter.css `.fit-N` it
+    needed to stay on one page): the DOCX writer sets the same, so both break alike."""
+    root = (templates or paths.templates_dir()).resolve()
+    unsigned = replace(
+        letter, signature=tuple("X" for _ in letter.signature), author="", signer_slug=""
+    )
+    return _page_fit(unsigned, root)[1]
 
 
 def page_count(letter: Letter, templates: Path | None = None) -> int:
@@ -270,12 +312,15 @@ def page_count(letter: Letter, templates: Path | None = None) -> int:
     unsigned = replace(
         letter, signature=tuple("X" for _ in letter.signature), author="", signer_slug=""
     )
-    return _page_count(unsigned, root)
+    if letter.signer_letterhead:  # her block and place: lines of their own count, as above
+        unsigned = replace(unsigned, sender=tuple("X" for _ in letter.sender), date="X")
+    return _page_fit(unsigned, root)[0]
 
 
 @lru_cache(maxsize=4096)
-def _page_count(letter: Letter, root: Path) -> int:
-    return len(_layout_one(letter, root).pages)
+def _page_fit(letter: Letter, root: Path) -> tuple[int, int]:
+    document = _layout_one(letter, root)
+    return len(document.pages), fit_of(document)
 
 
 def render_chunk(letters: list[Letter], root: Path) -> list[RenderedPDF]:
@@ -307,7 +352,12 @@ def render_chunk(letters: list[Letter], root: Path) -> list[RenderedPDF]:
 
 def _write_one(document: Any, letter: Letter) -> RenderedPDF:
     try:
-        return RenderedPDF(letter, _finish(document.write_pdf(), [letter])[0], len(document.pages))
+        return RenderedPDF(
+            letter,
+            _finish(document.write_pdf(), [letter])[0],
+            len(document.pages),
+            fit=fit_of(document),
+        )
     except Exception as exc:
         return RenderedPDF(letter, b"", 0, f"could not write the PDF: {exc}")
 
@@ -319,9 +369,9 @@ def _write_split(documents: list[Any], letters: list[Letter]) -> list[RenderedPD
     combined = documents[0].copy(pages).write_pdf()
     counts = [len(document.pages) for document in documents]
     return [
-        RenderedPDF(letter, data, count)
-        for letter, data, count in zip(
-            letters, _finish(combined, letters, counts), counts, strict=True
+        RenderedPDF(letter, data, count, fit=fit_of(document))
+        for letter, data, count, document in zip(
+            letters, _finish(combined, letters, counts), counts, documents, strict=True
         )
     ]
 

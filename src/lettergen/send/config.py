@@ -68,6 +68,7 @@ KNOWN = {
         "interval",
         "format",
         "timeout",
+        "spool",
     },
     "dry-run": {"concurrency"},
     # checked by lettergen.supporters.store.Rules

@@ -12,7 +12,10 @@ transport, never blindly sent again.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
+import os
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator
@@ -22,12 +25,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from lettergen.errors import DataError, InputError
+from lettergen.errors import DataError, InputError, Place
 from lettergen.util.clock import utcnow
 
 log = logging.getLogger(__name__)
 
 FILENAME = "ledger.sqlite"
+#: Seconds a ledger waits for another process's write before it says the ledger is locked.
+BUSY_SECONDS = 30.0
 
 #: The state machine, printable (``lettergen status --states``): which state may follow which.
 #: ``sent`` has no way out: a letter that reached its office is never sent again.
@@ -117,6 +122,40 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX requests_signer ON requests (signer_key, created_at);
     CREATE INDEX requests_address ON requests (address_key, created_at);
     """,
+    # 3: channels (see CHANNEL_COLUMNS): fax, e-mail or post, one row per letter and channel.
+    """
+    ALTER TABLE deliveries ADD COLUMN channel TEXT NOT NULL DEFAULT 'fax'
+        CHECK (channel IN ('fax','email','post'));
+    ALTER TABLE deliveries ADD COLUMN letter TEXT NOT NULL DEFAULT '';
+    ALTER TABLE deliveries ADD COLUMN address TEXT NOT NULL DEFAULT '';
+    ALTER TABLE deliveries ADD COLUMN fallback_from INTEGER REFERENCES deliveries (id);
+    ALTER TABLE deliveries ADD COLUMN why TEXT NOT NULL DEFAULT '';
+    ALTER TABLE deliveries ADD COLUMN reply TEXT;
+    ALTER TABLE deliveries ADD COLUMN remote_id TEXT;
+    ALTER TABLE deliveries ADD COLUMN pages_sent INTEGER;
+    UPDATE deliveries SET letter = office_id || '|' || signer || '|' || language;
+    CREATE INDEX deliveries_by_letter ON deliveries (letter);
+    """,
+)
+
+#: What migration 3 added to a delivery row, for the channels (lettergen.send.channels):
+#: - channel: fax, email or post; `fax` then holds where the attempt goes: the number dialled,
+#:   the office's e-mail address, or "post" (one row per letter file and channel);
+#: - letter: the letter's key, office|signer|language — every attempt at one letter, whatever
+#:   its channel, shares it, so the letter is delivered to its office once;
+#: - address: the e-mail address or the postal address (lines joined by "; ");
+#: - fallback_from, why: the attempt this one falls back from, and why;
+#: - reply, remote_id, pages_sent: the proof for the transmission report (SMTP reply, the fax
+#:   machine's station id as HylaFAX recorded it, pages that went through).
+CHANNEL_COLUMNS = (
+    "channel",
+    "letter",
+    "address",
+    "fallback_from",
+    "why",
+    "reply",
+    "remote_id",
+    "pages_sent",
 )
 
 
@@ -164,6 +203,23 @@ class Delivery:
     updated_at: datetime
     sent_at: datetime | None
     last_error: str | None
+    channel: str = "fax"
+    letter: str = ""
+    address: str = ""
+    fallback_from: int | None = None
+    why: str = ""
+    reply: str | None = None
+    remote_id: str | None = None
+    pages_sent: int | None = None
+
+    @property
+    def letter_key(self) -> str:
+        return self.letter or letter_key(self.office_id, self.signer, self.language)
+
+    @property
+    def to(self) -> str:
+        """Where this attempt goes: the fax number, the e-mail address or the postal address."""
+        return self.address or self.fax
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Delivery:
@@ -171,6 +227,30 @@ class Delivery:
         for key in ("next_at", "created_at", "updated_at", "sent_at"):
             values[key] = parse_stamp(values[key])
         return cls(**values)
+
+
+def letter_key(office_id: str, signer: str, language: str) -> str:
+    """What makes attempts on several channels one letter: its office, signer and language."""
+    return f"{office_id}|{signer}|{language}"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A row to add for one letter on one channel (Ledger.add_attempt)."""
+
+    office_id: str
+    channel: str
+    fax: str  # the number, the e-mail address, or "post"
+    address: str  # the e-mail address or the postal address, for people
+    file: str
+    sha256: str
+    letter: str
+    pages: int = 0
+    signer: str = ""
+    country: str = ""
+    language: str = ""
+    fallback_from: int | None = None
+    why: str = ""
 
 
 @dataclass
@@ -189,17 +269,25 @@ class ConflictError(DataError):
 class Ledger:
     """The ledger of one batch folder. Use as a context manager, or call close()."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, busy_seconds: float | None = None):
         self.path = path
-        try:
-            self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise InputError(f"cannot open the delivery ledger: {exc}", hint=str(path)) from exc
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")  # a committed 'sending' survives power loss
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self._migrate()
+        with ledger_errors(path):
+            _create_private(path)
+            self.db = sqlite3.connect(
+                path,
+                timeout=BUSY_SECONDS if busy_seconds is None else busy_seconds,
+                isolation_level=None,
+            )
+            try:
+                self.db.row_factory = sqlite3.Row
+                self.db.execute("PRAGMA journal_mode=WAL")
+                # a committed 'sending' survives power loss
+                self.db.execute("PRAGMA synchronous=FULL")
+                self.db.execute("PRAGMA foreign_keys=ON")
+                self._migrate()
+            except BaseException:
+                self.db.close()
+                raise
 
     @classmethod
     def beside(cls, folder: Path) -> Ledger:
@@ -418,6 +506,82 @@ class Ledger:
         with self.transaction() as db:
             self._event(db, delivery.id, delivery.state, detail)
 
+    # --- channels (lettergen.send.channels) ------------------------------------------------
+
+    def attempts_at(self, letter: str) -> list[Delivery]:
+        """Every row of one letter, whatever its channel, oldest first."""
+        rows = self.db.execute(
+            "SELECT * FROM deliveries WHERE letter = ? OR (letter = '' AND"
+            " office_id || '|' || signer || '|' || language = ?) ORDER BY id",
+            (letter, letter),
+        )
+        return [Delivery.from_row(r) for r in rows]
+
+    def add_attempt(self, attempt: Attempt) -> Delivery | None:
+        """A row for one letter on one channel (a first channel other than fax, or a fallback),
+        added only while no attempt at the letter has reached or may have reached its office
+        and none is waiting: the check and the insert are one transaction. None when the row
+        exists already or the letter needs no other attempt."""
+        now = stamp(utcnow())
+        with self.transaction() as db:
+            if db.execute(
+                "SELECT 1 FROM deliveries WHERE sha256 = ? AND fax = ?",
+                (attempt.sha256, attempt.fax),
+            ).fetchone():
+                return None
+            busy = db.execute(
+                "SELECT 1 FROM deliveries WHERE (letter = ? OR (letter = '' AND"
+                " office_id || '|' || signer || '|' || language = ?))"
+                " AND state IN ('queued','retry','sending','sent','unknown')",
+                (attempt.letter, attempt.letter),
+            ).fetchone()
+            if busy:
+                return None
+            cursor = db.execute(
+                "INSERT INTO deliveries (office_id, signer, fax, country, language, file, sha256,"
+                " pages, created_at, updated_at, channel, letter, address, fallback_from, why)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    attempt.office_id,
+                    attempt.signer,
+                    attempt.fax,
+                    attempt.country,
+                    attempt.language,
+                    attempt.file,
+                    attempt.sha256,
+                    attempt.pages,
+                    now,
+                    now,
+                    attempt.channel,
+                    attempt.letter,
+                    attempt.address,
+                    attempt.fallback_from,
+                    attempt.why,
+                ),
+            )
+            assert cursor.lastrowid is not None
+            row_id = cursor.lastrowid
+            detail = f"by {attempt.channel} to {attempt.address or attempt.fax}"
+            self._event(db, row_id, "queued", f"{detail}: {attempt.why}" if attempt.why else detail)
+        return self.get(row_id)
+
+    def set_proof(
+        self,
+        delivery: Delivery,
+        *,
+        reply: str | None = None,
+        remote_id: str | None = None,
+        pages_sent: int | None = None,
+    ) -> None:
+        """What the transport said when the letter went (for its transmission report)."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE deliveries SET reply = coalesce(?, reply),"
+                " remote_id = coalesce(?, remote_id), pages_sent = coalesce(?, pages_sent)"
+                " WHERE id = ?",
+                (reply, remote_id, pages_sent, delivery.id),
+            )
+
     @staticmethod
     def _event(
         db: sqlite3.Connection, delivery_id: int, state: str, detail: str, at: str | None = None
@@ -426,6 +590,56 @@ class Ledger:
             "INSERT INTO events (delivery_id, at, state, detail) VALUES (?, ?, ?, ?)",
             (delivery_id, at or stamp(utcnow()), state, detail),
         )
+
+
+def _create_private(path: Path) -> None:
+    """A new ledger is created 0600: it holds signers' names (a batch's) or supporters'
+    requests; SQLite gives its -wal and -shm files the same mode."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+class LedgerUnusable(InputError):
+    """The ledger file cannot be used (damaged, locked, on a full disk): one line saying what,
+    where and what to do."""
+
+
+@contextmanager
+def ledger_errors(path: Path) -> Iterator[None]:
+    """SQLite's and the file system's errors while a ledger is used, as one line naming the
+    file and what to do (never a traceback)."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        text = str(exc)
+        if "not a database" in text or "malformed" in text or "corrupt" in text:
+            message = (
+                f"not a delivery ledger, or a damaged one ({text}): restore it from a backup, "
+                "or move it away (nothing it recorded will then be known)"
+            )
+        elif "locked" in text or "busy" in text:
+            message = (
+                "the delivery ledger is locked by another program (an SQLite browser, a backup "
+                "tool?): close it, then run again"
+            )
+        elif "full" in text:
+            message = (
+                f"the disk is full ({text}): free some space, then run again; what was sent "
+                "is recorded"
+            )
+        elif "readonly" in text or "read-only" in text:
+            message = f"the delivery ledger cannot be written ({text}): check its permissions"
+        else:
+            message = f"the delivery ledger cannot be used ({text})"
+        raise LedgerUnusable(message, Place(path)) from None
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise LedgerUnusable(
+                "no space left on the device: free some space, then run again; what was sent "
+                "is recorded",
+                Place(Path(exc.filename) if exc.filename else path),
+            ) from None
+        raise
 
 
 def _statements(script: str) -> list[str]:

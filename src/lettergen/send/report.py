@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from lettergen.send.ledger import STATES, Delivery, Ledger, stamp
-from lettergen.util import files
+from lettergen.send.transmission import write_transmission_reports
+from lettergen.util import files, spreadsheet
 
 FIELDS = (
     "id",
@@ -35,12 +36,21 @@ FIELDS = (
     "sent_at",
     "updated_at",
     "last_error",
+    # channels: added keys (lettergen.send.channels)
+    "channel",
+    "to",
+    "why",
+    "reply",
+    "remote_id",
+    "pages_sent",
 )
 DEAD_FIELDS = ("office_id", "fax", "error", "failed_at")
 
 
 def record(delivery: Delivery) -> dict[str, Any]:
     values = {name: getattr(delivery, name) for name in FIELDS}
+    # `fax` is the number dialled; an e-mail or post attempt has its address under `to`.
+    values["fax"] = delivery.fax if delivery.channel == "fax" else ""
     for key in ("next_at", "sent_at", "updated_at"):
         values[key] = stamp(values[key]) if values[key] else None
     return values
@@ -56,17 +66,19 @@ def status_json(ledger: Ledger, campaign: str) -> dict[str, Any]:
 
 
 def table(rows: Iterable[dict[str, Any]]) -> str:
-    """One line per letter: office, number, state, attempts, pages, when sent, last error."""
-    head = ("office", "fax", "state", "tries", "pages", "sent (UTC)", "last error")
+    """One line per attempt: office, channel and where to, state, attempts, pages, when sent,
+    last error (or, for a fallback, why it took this channel)."""
+    head = ("office", "via", "to", "state", "tries", "pages", "sent (UTC)", "last error / why")
     lines = [
         (
             r["office_id"],
-            r["fax"],
+            r["channel"],
+            _short(r["to"], 40),
             r["state"],
             str(r["attempts"]),
             str(r["pages"]),
             (r["sent_at"] or "")[:16].replace("T", " "),
-            _short(r["last_error"] or ""),
+            _short(r["last_error"] or (f"fallback: {r['why']}" if r["why"] else "")),
         )
         for r in rows
     ]
@@ -85,7 +97,7 @@ def delivery_csv(rows: Iterable[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(spreadsheet.record(row) for row in rows)
     return buffer.getvalue()
 
 
@@ -99,7 +111,7 @@ def dead_numbers(rows: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
             "failed_at": r["updated_at"] or "",
         }
         for r in rows
-        if r["state"] == "failed"
+        if r["state"] == "failed" and r["channel"] == "fax"
     ]
 
 
@@ -107,7 +119,7 @@ def dead_csv(rows: Iterable[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=DEAD_FIELDS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(dead_numbers(rows))
+    writer.writerows(spreadsheet.record(row) for row in dead_numbers(rows))
     return buffer.getvalue()
 
 
@@ -121,6 +133,7 @@ def write_reports(ledger: Ledger, folder: Path, campaign: str, pdf: bool = True)
     if pdf:
         written.append(folder / "delivery.pdf")
         files.atomic_write(written[2], summary_pdf(campaign, rows))
+        written += write_transmission_reports(ledger, folder, campaign)
     return written
 
 
@@ -129,17 +142,32 @@ def summary_html(campaign: str, rows: list[dict[str, Any]]) -> str:
     e = html.escape
     offices = Counter(r["office_id"] for r in rows)
     reached = sorted({r["office_id"] for r in rows if r["state"] == "sent"})
+    rows = [
+        {"channel": "fax", "to": r.get("fax", ""), "signer": "", "language": ""} | r for r in rows
+    ]
+    by_channel = Counter(r["channel"] for r in rows if r["state"] == "sent")
+    carried = ", ".join(f"{n} by {c}" for c, n in sorted(by_channel.items())) or "none yet"
+    # A letter that failed by fax and then went by e-mail is reached, not a problem.
+    reached_letters = {
+        (r["office_id"], r["signer"], r["language"]) for r in rows if r["state"] == "sent"
+    }
     counts = Counter(r["state"] for r in rows)
-    failed = [r for r in rows if r["state"] in ("failed", "unknown")]
+    failed = [
+        r
+        for r in rows
+        if r["state"] in ("failed", "unknown")
+        and (r["office_id"], r["signer"], r["language"]) not in reached_letters
+    ]
     waiting = counts["queued"] + counts["retry"] + counts["sending"]
     items = "".join(
-        f"<tr><td>{e(r['office_id'])}</td><td>{e(r['fax'])}</td><td>{e(r['state'])}</td>"
+        f"<tr><td>{e(r['office_id'])}</td><td>{e(r['channel'])} {e(r['to'])}</td>"
+        f"<td>{e(r['state'])}</td>"
         f"<td>{e(_short(r['last_error'] or '', 70))}</td></tr>"
         for r in failed[:25]
     )
     more = f"<p>… and {len(failed) - 25} more (see delivery.csv).</p>" if len(failed) > 25 else ""
     problems = (
-        f"<h2>Not reached</h2><table><tr><th>Office</th><th>Fax</th><th>State</th>"
+        f"<h2>Not reached</h2><table><tr><th>Office</th><th>Channel, to</th><th>State</th>"
         f"<th>Why</th></tr>{items}</table>{more}"
         if failed
         else "<p>No letter failed.</p>"
@@ -154,7 +182,8 @@ table {{ border-collapse: collapse; width: 100%; }}
 td, th {{ border-bottom: 0.3pt solid #888; padding: 1mm 2mm; text-align: left; }}
 </style></head><body>
 <h1>Delivery of “{e(campaign)}”</h1>
-<p><span class="big">{len(reached)} of {len(offices)}</span> offices reached by fax.</p>
+<p><span class="big">{len(reached)} of {len(offices)}</span> offices reached
+({e(carried)}).</p>
 <table>
 <tr><th>Sent</th><td>{counts["sent"]}</td></tr>
 <tr><th>Waiting (queued, retrying, being sent)</th><td>{waiting}</td></tr>

@@ -26,6 +26,8 @@ from lettergen import send as sending
 from lettergen.errors import DataError, InputError, LettergenError, Place
 from lettergen.send import config as configs
 from lettergen.send.config import SendConfig
+from lettergen.send.identity import Guard, LedgerLost
+from lettergen.send.ledger import FILENAME, ledger_errors
 from lettergen.send.runner import Busy, Runner, lock
 from lettergen.send.transports import create
 from lettergen.send.transports.email import Email
@@ -96,9 +98,15 @@ def run_sender(
     stop: threading.Event,
     clock: Callable[[], datetime] = utcnow,
     once: bool = False,
+    ledger_lost: bool = False,
 ) -> None:
     """Send supporters' letters until `stop` is set (or one pass, `once`): purge, release,
-    run the ledger's Runner; a transport that cannot work at all is tried again later."""
+    run the ledger's Runner; a transport that cannot work at all is tried again later.
+
+    The ledger must stay the one the folder recorded (send/identity.py): one that is
+    deleted, replaced or truncated stops the sender at once (LedgerLost, one line), before it
+    purges, releases or sends anything more; `ledger_lost` (--i-know-the-ledger-was-lost)
+    accepts a new one at start."""
     setup.folder.mkdir(parents=True, exist_ok=True)
     transport = create(setup.config.transport, setup.config.for_transport())
     while True:
@@ -112,7 +120,15 @@ def run_sender(
             if stop.wait(BUSY_WAIT):
                 return
     try:
-        with Supporters.open(setup.folder, setup.rules, clock=clock) as store:
+        with (
+            ledger_errors(setup.folder / FILENAME),
+            Supporters.open(
+                setup.folder, setup.rules, clock=clock, accept_new=ledger_lost
+            ) as store,
+        ):
+            # No journal here: it would keep a hash of each supporter's letter; the requests
+            # a new ledger could send again are in the lost one.
+            guard = Guard(store.ledger, setup.folder, journal=False)
             runner = Runner(
                 store.ledger,
                 setup.folder,
@@ -121,11 +137,15 @@ def run_sender(
                 clock=clock,
                 stop=stop,
                 poll_seconds=setup.rules.poll_seconds,
+                guard=guard,
             )
             purged_at: datetime | None = None
             while not stop.is_set():
                 now = clock()
                 try:
+                    # A purge with a ledger that is no longer the folder's would delete the
+                    # letters of requests it cannot see.
+                    guard.check()
                     if purged_at is None or now - purged_at >= setup.rules.purge_every:
                         store.purge()
                         purged_at = now
@@ -134,6 +154,8 @@ def run_sender(
                     runner.run()
                     if runner.progress.sent != sent:  # a letter that reached its office goes
                         store.purge()
+                except LedgerLost:
+                    raise
                 except (LettergenError, sqlite3.Error, OSError) as exc:
                     # The sender outlives a bad moment (a refused login, a full disk, a busy
                     # database); what it was doing is in the ledger, so the next pass goes on.

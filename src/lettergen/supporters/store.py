@@ -12,9 +12,12 @@ and a delivery, once made, follows the ledger's own rules (committed `sending` b
 transport, never sent twice). A request becomes a delivery only when it is due, so a supporter
 can withdraw a letter waiting for office hours.
 
-What is personal — the name, organisation and town, the letter file, the keyed hashes that
-enforce the limits, the hashes of the private links — is erased when it is no longer needed
-(see `purge` and docs/serving.md); the row keeps only office, language, states and dates.
+What is personal — the name, organisation and town, the letter file and its sha256, the keyed
+hashes that enforce the limits, the hashes of the private links — is erased when it is no longer
+needed (see `purge` and docs/serving.md); the row keeps only office, language, states and dates.
+Nothing kept lets whoever holds the ledger confirm a guessed name: the letter's sha256 (a
+rendered guess would match it) goes with the letter, and the limits' hashes are keyed with the
+server's secret, which is not in the ledger (send/secret.py).
 """
 
 from __future__ import annotations
@@ -33,9 +36,12 @@ from pathlib import Path
 from typing import Any
 
 from lettergen.errors import DataError
+from lettergen.send.identity import inside, open_checked
 from lettergen.send.ledger import Ledger, parse_stamp, stamp
 from lettergen.send.schedule import Policy
+from lettergen.send.secret import server_secret
 from lettergen.supporters.rules import Rules
+from lettergen.util import text as hygiene
 from lettergen.util.clock import utcnow
 
 log = logging.getLogger(__name__)
@@ -120,8 +126,9 @@ def keyed(secret: bytes, text: str) -> str:
 
 
 def signer_text(name: str) -> str:
-    """The signer as the limits compare them: cleaned text, case-folded, spaces collapsed."""
-    return " ".join(name.casefold().split())
+    """The signer as the limits compare them: lettergen.util.text.key, the folding the signers
+    file's duplicate check uses (case, fullwidth letters, spaces, zero-width characters)."""
+    return hygiene.key(name)
 
 
 class Supporters:
@@ -135,21 +142,41 @@ class Supporters:
         rules: Rules,
         *,
         clock: Callable[[], datetime] = utcnow,
+        secret: bytes | None = None,
     ):
         self.ledger = ledger
         self.folder = folder
         self.rules = rules
         self.clock = clock
-        (folder / LETTERS).mkdir(parents=True, exist_ok=True)
+        self._secret = secret
+        (folder / LETTERS).mkdir(mode=0o700, parents=True, exist_ok=True)
         # Erased names are overwritten in the file, not left in its free pages.
         self.db.execute("PRAGMA secure_delete=ON")
+        self._drop_ledger_salt()
 
     @classmethod
     def open(
-        cls, folder: Path, rules: Rules, *, clock: Callable[[], datetime] = utcnow
+        cls,
+        folder: Path,
+        rules: Rules,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        secret: bytes | None = None,
+        busy_seconds: float | None = None,
+        accept_new: bool = False,
     ) -> Supporters:
-        folder.mkdir(parents=True, exist_ok=True)
-        return cls(Ledger.beside(folder), folder, rules, clock=clock)
+        """The folder's requests over its ledger, if it is the ledger the folder recorded
+        (send/identity.py: a missing or replaced one is LedgerLost, unless `accept_new`).
+        `secret` keys the signer hashes (default: the server's secret, send/secret.py);
+        `busy_seconds`: how long to wait for a ledger another process holds (the page waits
+        little, see web/fax.py)."""
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        ledger = open_checked(folder, accept_new=accept_new, busy_seconds=busy_seconds)
+        try:
+            return cls(ledger, folder, rules, clock=clock, secret=secret)
+        except BaseException:
+            ledger.close()
+            raise
 
     def close(self) -> None:
         self.ledger.close()
@@ -164,16 +191,25 @@ class Supporters:
     def db(self) -> sqlite3.Connection:
         return self.ledger.db
 
-    def _salt(self) -> bytes:
-        """The ledger's own key for signer hashes: random, made once, never leaves the file."""
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'signer_salt'").fetchone()
-        if row is None:
-            with self.ledger.transaction() as db:
-                db.execute(
-                    "INSERT OR IGNORE INTO meta VALUES ('signer_salt', ?)", (secrets.token_hex(32),)
-                )
-            row = self.db.execute("SELECT value FROM meta WHERE key = 'signer_salt'").fetchone()
-        return bytes.fromhex(str(row[0]))
+    @property
+    def secret(self) -> bytes:
+        """The key of the signer hashes: never kept in the ledger (send/secret.py)."""
+        if self._secret is None:
+            self._secret = server_secret()
+        return self._secret
+
+    def _drop_ledger_salt(self) -> None:
+        """Ledgers of earlier releases keyed signer hashes with a salt kept in the ledger
+        itself, so whoever held the file could confirm a guessed name: the kept requests are
+        keyed again with the server's secret, the others' hashes and the salt deleted."""
+        if self.db.execute("SELECT 1 FROM meta WHERE key = 'signer_salt'").fetchone() is None:
+            return
+        with self.ledger.transaction() as db:
+            for row_id, name in db.execute("SELECT id, name FROM requests").fetchall():
+                key = keyed(self.secret, signer_text(name)) if name else None
+                db.execute("UPDATE requests SET signer_key = ? WHERE id = ?", (key, row_id))
+            db.execute("DELETE FROM meta WHERE key = 'signer_salt'")
+        self._checkpoint()
 
     # --- asking --------------------------------------------------------------------------
 
@@ -196,7 +232,7 @@ class Supporters:
         limits allow (else `Refused`): checked and written in one transaction, so two workers
         cannot both squeeze under a limit."""
         now = self.clock()
-        signer_key = keyed(self._salt(), signer_text(name))
+        signer_key = keyed(self.secret, signer_text(name))
         token = secrets.token_urlsafe(24)
         confirm_token = secrets.token_urlsafe(24) if self.rules.confirm else None
         state = "awaiting" if self.rules.confirm else "held" if self.rules.moderate else "approved"
@@ -326,7 +362,12 @@ class Supporters:
     def letter(self, request: Request) -> bytes:
         if not request.file:
             raise DataError(f"fax request {request.id}: its letter is deleted")
-        return (self.folder / request.file).read_bytes()
+        return self._path(request).read_bytes()
+
+    def _path(self, request: Request) -> Path:
+        """The request's letter file, proven to lie in letters/ (the ledger names it)."""
+        name = str(request.file).removeprefix(f"{LETTERS}/")
+        return inside(self.folder / LETTERS, name, f"fax request {request.id}")
 
     # --- changing ------------------------------------------------------------------------
 
@@ -373,7 +414,8 @@ class Supporters:
         status link working (it shows only states)."""
         if request.delivery_state in IN_HAND:
             raise DataError(f"fax request {request.id}: its letter is being sent")
-        fields = {"name": None, "organisation": None, "town": None, "file": None}
+        # The letter's sha256 goes with the letter: a guessed name, rendered, would match it.
+        fields = {"name": None, "organisation": None, "town": None, "file": None, "sha256": None}
         if not keep_limits:
             fields |= {"signer_key": None, "address_key": None}
         if not keep_link:
@@ -384,8 +426,15 @@ class Supporters:
             db.execute(
                 f"UPDATE requests SET {assignments} WHERE id = ?", (*values.values(), request.id)
             )
+            # Its delivery row keeps states and dates for the counts, not the letter's hash
+            # (UNIQUE with the number, so a placeholder of its own).
+            db.execute(
+                "UPDATE deliveries SET sha256 = 'erased-' || id"
+                " WHERE id = (SELECT delivery_id FROM requests WHERE id = ?)",
+                (request.id,),
+            )
             if request.file:
-                (self.folder / request.file).unlink(missing_ok=True)
+                self._path(request).unlink(missing_ok=True)
         self._checkpoint()
         log.info("fax request %d: personal data erased", request.id)
         return self.get(request.id)
@@ -488,7 +537,7 @@ class Supporters:
 
     def _has_more_than_counts(self, request_id: int) -> bool:
         row = self.db.execute(
-            "SELECT name, file, signer_key, address_key, token_hash, confirm_hash"
+            "SELECT name, file, sha256, signer_key, address_key, token_hash, confirm_hash"
             " FROM requests WHERE id = ?",
             (request_id,),
         ).fetchone()

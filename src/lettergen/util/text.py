@@ -15,7 +15,13 @@ Three things go wrong with pasted text, and each is handled where the text is re
   letter must say what its file says, so these are refused, with the place of the character.
 
 Over-long fields are refused too: a name of 10,000 characters cannot fit on a letter, and the
-layout should not have to guess where to break it.
+layout should not have to guess where to break it. So is what a one-line field (a name, an
+organisation, a town) cannot carry: line and paragraph separators (U+2028, U+2029, a new line),
+which would print as more signature lines; control characters, C0 and C1 (U+0080–U+009F);
+and characters that print as nothing although Unicode counts them as letters or symbols (the
+Hangul fillers U+3164, U+115F, U+1160, U+FFA0, the blank Braille pattern U+2800), which let an
+empty-looking name or a look-alike of another pass. A field must show at least one character.
+`refusal` says why, in one place, for the web form, the signers file and --signer alike.
 """
 
 from __future__ import annotations
@@ -28,6 +34,60 @@ ZERO_WIDTH = "\u200b\u2060\ufeff"
 JOINERS = "\u200c\u200d"
 #: Bidirectional formatting characters refused in every text, with their Unicode names.
 BIDI = {chr(c): unicodedata.name(chr(c)) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]}
+
+#: Line breaks: a one-line field holding one would print as two lines.
+LINE_BREAKS = "\n\r\x85\u2028\u2029"
+#: Letters and symbols to Unicode that print as nothing.
+FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def _is_control(char: str) -> bool:
+    """C0 and C1 controls but tab, DEL, and the non-characters U+FFFE/U+FFFF."""
+    code = ord(char)
+    return (code < 0x20 and char != "\t") or 0x7F <= code <= 0x9F or code in (0xFFFE, 0xFFFF)
+
+
+def _shows(char: str) -> bool:
+    """A character that leaves a mark on the page (not a space, a format or control
+    character, a lone combining mark or a filler)."""
+    return (
+        unicodedata.category(char)[0] not in "ZC"
+        and char not in FILLERS
+        and (unicodedata.category(char) not in ("Mn", "Me"))
+    )
+
+
+def refusal(text: str) -> tuple[str, int, str] | None:
+    """Why a one-line field (a name, organisation, town, country, e-mail) cannot go on a letter,
+    as (kind, index of the character, message), or None. Kinds: ``bidi``, ``line_break``,
+    ``control``, ``invisible``. Give it cleaned text (`clean`)."""
+    for index, char in enumerate(text):
+        if char in BIDI:
+            return "bidi", index, bidi_message(char)
+        if char in LINE_BREAKS:
+            return (
+                "line_break",
+                index,
+                f"U+{ord(char):04X} ({_name(char)}) refused: a name, organisation or town is one "
+                "line of the signature (remove the line break)",
+            )
+        if _is_control(char):
+            return "control", index, f"holds a control character (U+{ord(char):04X}; remove it)"
+        if char in FILLERS:
+            return (
+                "invisible",
+                index,
+                f"U+{ord(char):04X} {_name(char)} refused: it prints as nothing (remove it)",
+            )
+    if text and not any(_shows(char) for char in text):
+        return "invisible", 0, "refused: it holds no character that prints (type the name again)"
+    return None
+
+
+def _name(char: str) -> str:
+    names = {"\n": "NEW LINE", "\r": "CARRIAGE RETURN", "\x85": "NEXT LINE"}
+    return names.get(char) or str(unicodedata.name(char, "LINE BREAK"))
+
 
 #: The longest signer or sender field (a name, an organisation, an address line).
 MAX_NAME = 200
@@ -77,9 +137,11 @@ def clean(text: str) -> str:
 
 
 def key(text: str) -> str:
-    """A text as duplicates are found: cleaned, without any joiner, compatibility-normalised,
-    case-folded, runs of white space made one space ("Анна  Смирнова", "анна смирнова" and
-    "Анна Смир\u200bнова" are the same person)."""
+    """The one folding that says two names are the same signer, wherever it is asked (the
+    signers file's duplicate check, Fax it for me's limits): cleaned, without any joiner,
+    compatibility-normalised (fullwidth letters are letters), case-folded, runs of white space
+    made one space ("Анна  Смирнова", "анна смирнова", "Анна Смир\u200bнова" and "ＡＮＮＡ"
+    for "Anna" are the same person)."""
     text = clean(text)
     for char in JOINERS:
         text = text.replace(char, "")

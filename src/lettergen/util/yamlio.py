@@ -139,8 +139,22 @@ def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode) -> dt.date:
         raise _Refused(f"not a valid date: {node.value}", node.start_mark.line + 1) from None
 
 
+def _construct_int(loader: _LineLoader, node: yaml.ScalarNode) -> int:
+    """A whole number; one longer than Python converts (4,300 digits: a campaign `date` of
+    5,000 digits, say) is refused with its line instead of a ValueError from inside PyYAML."""
+    try:
+        return int(loader.construct_yaml_int(node))
+    except ValueError:
+        raise _Refused(
+            f"a number of {len(node.value):,} characters; no value lettergen reads is that "
+            "long (a date is written YYYY-MM-DD)",
+            node.start_mark.line + 1,
+        ) from None
+
+
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+_LineLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 # YAML 1.2 booleans: only true and false. YAML 1.1 (PyYAML's default) also reads yes, no, on
 # and off as booleans, which turns Norway's code NO into false.

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 
 from lettergen.util import text as hygiene
 
-#: C0 controls but tab and line breaks, DEL, U+FFFE/U+FFFF: what the signers file refuses.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 #: A plain check, enough to catch a typo; the address is only ever shown back, never mailed.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -36,14 +34,13 @@ class Problem(ValueError):
 
 
 def clean(value: str, limit: int) -> str:
-    """A text as the letter will carry it (lettergen.util.text.clean, then stripped). Control and
-    bidirectional-control characters are refused (Problem 'control' / 'bidi'), as is text
-    longer than `limit` ('too_long')."""
+    """A text as the letter will carry it (lettergen.util.text.clean, then stripped). What
+    lettergen.util.text.refusal refuses is a Problem of its kind ('bidi', 'line_break', 'control',
+    'invisible'), as is text longer than `limit` ('too_long')."""
     text = hygiene.clean(value).strip()
-    if hygiene.find_bidi(text) is not None:
-        raise Problem("bidi")
-    if _CONTROL.search(text):
-        raise Problem("control")
+    refused = hygiene.refusal(text)
+    if refused is not None:
+        raise Problem(refused[0])
     if len(text) > limit:
         raise Problem("too_long")
     return text
@@ -83,6 +80,7 @@ def read_form(
     form.office = values.get("office", "").strip()
     if form.office and form.office not in offices:
         form.errors["office"] = "office_unknown"
-    if not form.office and not form.country:
-        form.errors["office"] = "office_missing"
+    if not form.office and not form.country and "country" not in form.errors:
+        # The country is asked first: it is what needs her, not the list she may never open.
+        form.errors["country"] = "country_missing"
     return form

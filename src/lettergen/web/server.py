@@ -9,7 +9,6 @@ fork), where a first letter is laid out so the first supporter does not wait for
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +17,8 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
+from lettergen.web.security import private_path, scrub
+
 log = logging.getLogger(__name__)
 
 #: gunicorn's access log: method, path (no query string), status, bytes, milliseconds. No
@@ -25,23 +26,44 @@ log = logging.getLogger(__name__)
 ACCESS_LOG_FORMAT = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 
 
-#: A fax request's private link (/fax/<token>, /fax/<token>/confirm/<code>): whoever holds it
-#: may see and delete the request, so the access log shows the route, not the token.
-_PRIVATE_PATH = re.compile(r"^/fax/[^/]+(/confirm/[^/]+)?")
-
-
-def private_path(path: str) -> str:
-    """ "/fax/<token>/delete" → "/fax/…/delete"."""
-    return _PRIVATE_PATH.sub(lambda m: "/fax/…" + ("/confirm/…" if m.group(1) else ""), path)
-
-
 class AccessLogger(Logger):  # type: ignore[misc]
-    """gunicorn's logger, with private links masked in the access log."""
+    """gunicorn's logger, with private links masked in the access log and neither private
+    links nor client addresses in its error log (gunicorn's own "Invalid request from
+    ip=…" included)."""
 
     def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
         atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
         atoms["U"] = private_path(str(atoms.get("U", "")))
         return atoms
+
+    def critical(self, msg: object, *args: Any, **kwargs: Any) -> None:
+        super().critical(_scrubbed(msg, args), **kwargs)
+
+    def error(self, msg: object, *args: Any, **kwargs: Any) -> None:
+        super().error(_scrubbed(msg, args), **kwargs)
+
+    def warning(self, msg: object, *args: Any, **kwargs: Any) -> None:
+        super().warning(_scrubbed(msg, args), **kwargs)
+
+    def info(self, msg: object, *args: Any, **kwargs: Any) -> None:
+        super().info(_scrubbed(msg, args), **kwargs)
+
+    def debug(self, msg: object, *args: Any, **kwargs: Any) -> None:
+        super().debug(_scrubbed(msg, args), **kwargs)
+
+    def exception(self, msg: object, *args: Any, **kwargs: Any) -> None:
+        super().exception(_scrubbed(msg, args), **kwargs)
+
+
+def _scrubbed(msg: object, args: tuple[Any, ...]) -> str:
+    """The message with its arguments in place, scrubbed (a request's URI is an argument)."""
+    text = str(msg)
+    if args:
+        try:
+            text = text % args
+        except (TypeError, ValueError):
+            text = " ".join([text, *map(str, args)])
+    return scrub(text)
 
 
 class _Server(BaseApplication):  # type: ignore[misc]

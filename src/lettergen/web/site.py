@@ -14,13 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lettergen.batch.plan import directory_for
 from lettergen.campaign import Campaign, check_sender
 from lettergen.campaign import load as load_campaign
 from lettergen.campaign.signers import Signer
-from lettergen.compose.composer import Recipient, compose_letter
+from lettergen.compose.composer import Recipient, compose_letter, office_line
 from lettergen.compose.letter import Letter
 from lettergen.directory import phones
 from lettergen.directory.countries import country_codes, country_name
@@ -41,7 +41,7 @@ from lettergen.render.tiff import pdf_to_tiff
 from lettergen.util.lru import LRU
 
 if TYPE_CHECKING:
-    from lettergen.render.stamp import OfficeLayout, StampCache
+    from lettergen.render.stamp import OfficeLayout
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,17 @@ PREVIEW_WIDTH = 794
 #: Preview tiles kept per worker (PNG, 40–70 kB each, so at most about 15 MB): the office's
 #: part of every page, one or two per office layout, as many as the layouts kept.
 PREVIEW_TILES = 256
+#: Bands of the signer's parts closer than this (pixels) are drawn as one.
+MERGE_PX = 16
+
+
+@dataclass(frozen=True)
+class Band:
+    """Pixel rows [start, end) of a preview page: the office's (kept) or the signer's."""
+
+    start: int
+    end: int
+    kept: bool
 
 
 @dataclass(frozen=True)
@@ -65,13 +76,35 @@ class Choice:
 
     @property
     def fax_international(self) -> str:
+        """The fax number as dialled from abroad, its digits grouped ("+49 30 4700 7125")."""
         fax = self.recipient.fax_number
-        return phones.international(fax) if fax else ""
+        return grouped(phones.international(fax)) if fax else ""
 
     @property
     def fax_national(self) -> str:
+        """The fax number as dialled inside the office's country ("030 4700 7125")."""
         fax = self.recipient.fax_number
-        return phones.national(fax) if fax else ""
+        return grouped(phones.national(fax)) if fax else ""
+
+
+def grouped(number: str) -> str:
+    """A number as people read it aloud: each block of more than five digits split into
+    groups of three or four ("47007125" → "4700 7125", "1234567" → "123 4567")."""
+
+    def split(block: str) -> str:
+        if len(block) <= 5 or not block.isdigit():
+            return block
+        sizes = {6: [3, 3], 7: [3, 4], 8: [4, 4]}.get(len(block))
+        if sizes is None:  # nine and more: threes, with a four at the end when needed
+            sizes = [3] * (len(block) // 3)
+            sizes[-1] += len(block) % 3
+        parts, at = [], 0
+        for size in sizes:
+            parts.append(block[at : at + size])
+            at += size
+        return " ".join(parts)
+
+    return " ".join(split(block) for block in number.split(" "))
 
 
 class Site:
@@ -83,7 +116,6 @@ class Site:
         directory: Path | None = None,
         templates: Path | None = None,
     ):
-
         self.campaign: Campaign = load_campaign(campaign)
         check_sender(self.campaign.sender, self.campaign)
         self.directory: Directory = directory_for(self.campaign, directory)
@@ -109,6 +141,10 @@ class Site:
         #: Preview tiles drawn from office layouts (PNG), at most PREVIEW_TILES of them.
         self._tiles: LRU[tuple[object, ...], bytes] = LRU(PREVIEW_TILES)
         self._office_choices: dict[str, list[tuple[str, str]]] = {}
+        self._office_names: dict[tuple[str, str], tuple[str, str]] = {}
+        #: Per office layout and preview width: the pixel rows of each page, as bands that
+        #: are the office's (kept) or the signer's (drawn for each supporter).
+        self._bands: LRU[tuple[str, int], list[list[Band]]] = LRU(PREVIEW_TILES)
 
     @property
     def default_language(self) -> str:
@@ -121,7 +157,6 @@ class Site:
     def country_codes(self) -> frozenset[str]:
         """Every country a supporter may say they write from: those routing knows (ISO 3166
         codes with a CLDR name), so every choice in the list finds its office or says why."""
-
         return country_codes()
 
     def countries(self, lang: str) -> list[tuple[str, str]]:
@@ -145,6 +180,20 @@ class Site:
         """The offices handling a country, best first (the directory's routing)."""
         return [r for r in route(self.directory, country) if r.office.resident]
 
+    def routed_office(self, country: str) -> str:
+        """The id of the office routing picks for a country, "" if none."""
+        return self.routed_offices.get(country, "")
+
+    @cached_property
+    def routed_offices(self) -> dict[str, str]:
+        """Every country's office (its id, "" if none handles it), worked out once: the page
+        names the office as soon as a country is chosen."""
+        found = {}
+        for country in sorted(self.country_codes):
+            routes = self.routes(country)
+            found[country] = routes[0].office.id if routes else ""
+        return found
+
     @property
     def office_ids(self) -> frozenset[str]:
         return frozenset(self._by_id)
@@ -166,6 +215,19 @@ class Site:
         first = found[0]
         return Choice(Recipient(first.office, first.country), first)
 
+    def office_name(self, lang: str, office_id: str) -> tuple[str, str]:
+        """The office in the words of the letter's address, and where it is: ("Embassy of the
+        Republic of Kazakhstan", "Berlin, Deutschland"), in `lang`; worked out once."""
+        key = (lang, office_id)
+        if key not in self._office_names:
+            office = self.office(office_id)
+            language_ = self.language(lang)
+            name = office_line(language_, Recipient(office, office.country), self.directory.state)
+            country = country_name(office.country, language_.locale) or office.country
+            where = f"{language_.city_name(office.city)}, {country}"
+            self._office_names[key] = (name, where)
+        return self._office_names[key]
+
     def compose(self, choice: Choice, signer: Signer, lang: str) -> Letter:
         return compose_letter(
             self.campaign,
@@ -180,7 +242,6 @@ class Site:
         """The letter's PDF through the stamped path: the office's letter is laid out once per
         worker (kept in a bounded cache), each supporter's signature stamped in.
         A signer whose parts do not fit the reserved boxes gets a letter laid out in full."""
-
         if self._stamps is None:
             # Office layouts only: a supporter's signature is set for their request and not
             # kept (parts=0), so the worker's memory holds no supporter's name either.
@@ -188,48 +249,95 @@ class Site:
         return stamped_pdf(letter, self.templates, cache=self._stamps)
 
     def docx(self, letter: Letter) -> bytes:
-
         return render_docx(letter, self.templates).data
 
     @staticmethod
     def tiff(pdf: bytes) -> bytes:
-
         return pdf_to_tiff(pdf).data
 
     def preview(self, letter: Letter, pdf: bytes, width: int = PREVIEW_WIDTH) -> list[list[bytes]]:
         """Each page of the letter as PNG tiles `width` pixels wide (96 dpi on A4), stacked
-        top to bottom: the supporter sees the whole letter, their signature included.
+        top to bottom: the supporter sees the whole letter, her parts included.
 
         Encoding a page as PNG costs several times the letter itself, and all of a stamped
-        letter but its signature is the office's: those parts are drawn from the office's
-        layout once and kept (`_office_tiles`), and only the strip from the signature down
-        is drawn and encoded for each supporter. A letter laid out in full is drawn whole."""
-
+        letter but the signer's parts (the signature; her letterhead and date line) is the
+        office's: those bands are drawn from the office's layout once and kept
+        (`_kept_tile`), and only the bands of her parts are drawn and encoded for each
+        supporter. A letter laid out in full is drawn whole."""
         layout = self._stamps.layouts.get(layout_key(letter)) if self._stamps else None
         if layout is None or b"/LettergenSignature" not in pdf:
             return [[png] for png in _png_pages(pdf, width)]
-        kept, row = self._office_tiles(layout, width)
-        page = layout.boxes["signature"].page
-        mine = _png_pages(pdf, width, pages=[page], rows=(row, None))[0]
-        return [[*tiles, mine] if index == page else tiles for index, tiles in enumerate(kept)]
+        plan = self._preview_bands(layout, width)
+        mine = [index for index, bands in enumerate(plan) if any(not b.kept for b in bands)]
+        drawn = dict(zip(mine, _draw_pages(pdf, width, mine), strict=True))
+        pages = []
+        for index, bands in enumerate(plan):
+            tiles = []
+            for band in bands:
+                if band.kept:
+                    tiles.append(self._kept_tile(layout, index, band, width))
+                else:
+                    image = drawn[index]
+                    tiles.append(_png(image.crop((0, band.start, image.width, band.end))))
+            pages.append(tiles)
+        return pages
 
-    def _office_tiles(self, layout: OfficeLayout, width: int) -> tuple[list[list[bytes]], int]:
-        """The office's part of each page as PNG, made once and kept: every page but the
-        signature's whole, and the signature's page down to the pixel row above the
-        signature's box and its bleed (returned with the tiles)."""
+    def _preview_bands(self, layout: OfficeLayout, width: int) -> list[list[Band]]:
+        """The pixel rows of each page at `width`: the signer's parts (each box with its
+        bleed; the signature's down to the page's foot) and the office's rows between them."""
+        key = (layout.key, width)
+        found = self._bands.get(key)
+        if found is not None:
+            return found
+        scale = _scale(layout.data, 0, width)
+        plan = []
+        for index, height in enumerate(layout.page_heights):
+            bottom = round(height * PT_PER_PX * scale)
+            mine: list[tuple[int, int]] = []
+            for part, box in layout.boxes.items():
+                if box.page != index:
+                    continue
+                start = max(0, int((box.y * PT_PER_PX - BLEED_PT) * scale) - 1)
+                end = (
+                    bottom
+                    if part == "signature"
+                    else min(bottom, int(((box.y + box.height) * PT_PER_PX + BLEED_PT) * scale) + 2)
+                )
+                mine.append((start, end))
+            merged: list[list[int]] = []
+            for start, end in sorted(mine):
+                if merged and start <= merged[-1][1] + MERGE_PX:  # one band, not a sliver
+                    merged[-1][1] = max(merged[-1][1], end)
+                else:
+                    merged.append([start, end])
+            bands, at = [], 0
+            for start, end in merged:
+                if start > at:
+                    bands.append(Band(at, start, True))
+                bands.append(Band(start, end, False))
+                at = end
+            if at < bottom:
+                bands.append(Band(at, bottom, True))
+            plan.append(bands)
+        self._bands.put(key, plan)
+        return plan
 
-        box = layout.boxes["signature"]
-        row = max(1, int((box.y * PT_PER_PX - BLEED_PT - 1) * _scale(layout.data, box.page, width)))
-        tiles = []
-        for index in range(layout.pages):
-            key = (layout.key, index, width)
-            tile = self._tiles.get(key)
-            if tile is None:
-                rows = (0, row) if index == box.page else None
-                tile = _png_pages(layout.data, width, pages=[index], rows=rows)[0]
-                self._tiles.put(key, tile)
-            tiles.append([tile])
-        return tiles, row
+    def _kept_tile(self, layout: OfficeLayout, index: int, band: Band, width: int) -> bytes:
+        """The office's rows of a page as PNG, drawn from its layout once and kept."""
+        key = (layout.key, index, band.start, band.end, width)
+        tile = self._tiles.get(key)
+        if tile is None:
+            (image,) = _draw_pages(layout.data, width, [index])
+            tile = _png(image.crop((0, band.start, image.width, band.end)))
+            self._tiles.put(key, tile)
+        return tile
+
+    def _office_tiles(self, layout: OfficeLayout, width: int) -> None:
+        """Draw and keep every office band of the layout's preview."""
+        for index, bands in enumerate(self._preview_bands(layout, width)):
+            for band in bands:
+                if band.kept:
+                    self._kept_tile(layout, index, band, width)
 
     def warm_up(self) -> None:
         """Make one letter of each kind, so fonts are loaded before the first supporter asks,
@@ -240,7 +348,6 @@ class Site:
         and such a letter costs milliseconds. About 80 ms each, a few seconds per worker
         process (each calls this before it takes requests); other languages and signatures
         are laid out on first use."""
-
         office = self.offices[0]
         choice = Choice(Recipient(office, office.country))
         letter = self.compose(choice, self.campaign.sender.signer(), self.default_language)
@@ -257,7 +364,8 @@ class Site:
         # the layouts made ahead out again.
         for choice in choices[: CACHE_SIZE // 2]:
             try:
-                letter = self.compose(choice, Signer("-", city="-"), self.default_language)
+                signer = Signer("-", city="-", country="-")  # name, town and country
+                letter = self.compose(choice, signer, self.default_language)
                 layout, _ = self._stamps.layout(letter, self.templates)
                 self._office_tiles(layout, PREVIEW_WIDTH)
             except Exception:  # that office's first supporter will see the error itself
@@ -274,29 +382,38 @@ def _scale(pdf: bytes, index: int, width: int) -> float:
         document.close()
 
 
-def _png_pages(
-    pdf: bytes,
-    width: int,
-    *,
-    pages: list[int] | None = None,
-    rows: tuple[int, int | None] | None = None,
-) -> list[bytes]:
-    """Pages of a PDF drawn by pdfium in shades of grey, `width` pixels wide, as PNG; `rows`
-    keeps only those pixel rows (start, end) of each page."""
+def _draw_pages(pdf: bytes, width: int, pages: list[int]) -> list[Any]:
+    """Pages of a PDF drawn by pdfium in shades of grey, `width` pixels wide (PIL images)."""
+    import pypdfium2
+
+    if not pages:
+        return []
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        images = []
+        for index in pages:
+            page = document[index]
+            image = page.render(scale=width / page.get_width(), grayscale=True).to_pil()
+            images.append(image.convert("L"))
+        return images
+    finally:
+        document.close()
+
+
+def _png(image: Any) -> bytes:
+    buffer = io.BytesIO()
+    # optimize=True would take three times as long for 2 % fewer bytes.
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _png_pages(pdf: bytes, width: int) -> list[bytes]:
+    """Every page of a PDF as PNG, `width` pixels wide."""
     import pypdfium2
 
     document = pypdfium2.PdfDocument(pdf)
     try:
-        images = []
-        for index in pages if pages is not None else range(len(document)):
-            page = document[index]
-            image = page.render(scale=width / page.get_width(), grayscale=True).to_pil()
-            if rows is not None:
-                image = image.crop((0, rows[0], image.width, rows[1] or image.height))
-            buffer = io.BytesIO()
-            # optimize=True would take three times as long for 2 % fewer bytes.
-            image.convert("L").save(buffer, "PNG")
-            images.append(buffer.getvalue())
-        return images
+        count = len(document)
     finally:
         document.close()
+    return [_png(image) for image in _draw_pages(pdf, width, list(range(count)))]

@@ -80,6 +80,7 @@ def render_docx(
     *,
     cached: bool = True,
     pages: int | None = None,
+    fit: int | None = None,
 ) -> RenderedDocx:
     """One letter as DOCX bytes, laid out as letter.css lays out the PDF; raises RenderError if
     it cannot be written.
@@ -89,11 +90,18 @@ def render_docx(
     from scratch with python-docx and saves it, as a standalone script would: the bytes are the
     same either way.
 
+    `fit`: the setting of the letter's PDF (render.pdf.letter_fit; found here if not given).
     `pages`: the letter's page count (its PDF's), stored as the result of its NUMPAGES fields.
     A letter with a cover sheet shows it as "Pages: N", so without `pages` it is counted here
     from the PDF's layout (nothing is written); other letters store "1" and leave the count to
     the office suite, which updates the running header's fields as it lays out the pages."""
-    page = layout(letter.page_size, templates)
+    if fit is None:
+        # The setting the letter's PDF takes (a tighter one where that keeps it on one page):
+        # the document is set alike, so Word and LibreOffice break its pages where the PDF does.
+        from lettergen.render.pdf import letter_fit
+
+        fit = letter_fit(letter, templates)
+    page = layout(letter.page_size, templates, fit)
     if pages is None and letter.cover:
         pages = page_count(letter, templates)
     try:

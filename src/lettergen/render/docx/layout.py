@@ -86,9 +86,25 @@ class Layout:
         return self.page_mm[0] - self.margins_mm[1] - self.margins_mm[3]
 
 
-def layout(page_size: str, templates: Path | None = None) -> Layout:
-    """The layout of a page size, from the letter templates' layout/letter.css."""
-    return _layout(paths.templates_dir(templates).resolve(), page_size)
+def layout(page_size: str, templates: Path | None = None, fit: int = 0) -> Layout:
+    """The layout of a page size, from the letter templates' layout/letter.css; `fit`: the
+    tighter setting (.fit-N) the letter's PDF took to stay on one page (render.pdf)."""
+    return _layout(paths.templates_dir(templates).resolve(), page_size, fit)
+
+
+def with_fit(rules: Rules, fit: int) -> Rules:
+    """The rules as they apply to a letter in the setting .fit-N: `.fit-N` on the root
+    (html's font size and line height) and `.fit-N <selector>` over `<selector>`."""
+    if not fit:
+        return rules
+    prefix = f".fit-{fit}"
+    merged = {selector: dict(declarations) for selector, declarations in rules.items()}
+    for selector, declarations in rules.items():
+        if selector == prefix:
+            merged.setdefault("html", {}).update(declarations)
+        elif selector.startswith(prefix + " "):
+            merged.setdefault(selector[len(prefix) + 1 :], {}).update(declarations)
+    return merged
 
 
 #: {selector: {property: value tokens}}; a nested rule is keyed by both preludes
@@ -193,10 +209,10 @@ class _Sheet:
 
 
 @cache
-def _layout(templates: Path, page_size: str) -> Layout:
+def _layout(templates: Path, page_size: str, fit: int = 0) -> Layout:
     path = templates / "layout" / "letter.css"
     try:
-        css = _Sheet(css_rules(path.read_text(encoding="utf-8")), path)
+        css = _Sheet(with_fit(css_rules(path.read_text(encoding="utf-8")), fit), path)
     except OSError as exc:
         raise RenderError(f"cannot read the page layout: {exc}", Place(path)) from exc
 

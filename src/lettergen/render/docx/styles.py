@@ -43,7 +43,10 @@ def add_styles(
     name → the w:pStyle value a paragraph of it carries (None for the default style, as
     python-docx writes it), so paragraphs are styled without python-docx's lookup by name."""
     _defaults(document, page, lang, direction)
-    maker = _StyleMaker(document, page)
+    # Right to left: lines as tall as the PDF's exactly. CSS line-height is exact; Word's "at
+    # least" would let Naskh's tall ascent and descent open every line, and LibreOffice then
+    # breaks an Arabic letter onto a page the PDF does not have.
+    maker = _StyleMaker(document, page, exact=direction == "rtl")
     _letter_styles(maker, page, rtl=direction == "rtl")
     if cover:
         _cover_styles(maker, page)
@@ -84,6 +87,7 @@ class _StyleMaker:
     document: Document
     page: Layout
     known: dict[str, Any] = field(default_factory=dict)
+    exact: bool = False  # line pitch exactly the CSS line height (right-to-left letters)
 
     def get(self, name: str) -> Any:
         if name not in self.known:
@@ -117,7 +121,9 @@ class _StyleMaker:
         rpr = style.element.get_or_add_rPr()
         if size is not None:
             set_size(rpr, size)
-            style.paragraph_format.line_spacing_rule = WD_LINE_SPACING.AT_LEAST
+            style.paragraph_format.line_spacing_rule = (
+                WD_LINE_SPACING.EXACTLY if self.exact else WD_LINE_SPACING.AT_LEAST
+            )
             style.paragraph_format.line_spacing = Pt(size * (line_height or self.page.line_height))
         if bold:
             toggle(rpr, "b")

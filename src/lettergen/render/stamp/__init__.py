@@ -1,13 +1,16 @@
 """Letters that differ only in who signs them: one layout per letter text, the signers stamped in.
 
 In a supporter drive (N signers × M offices) and on the supporter page, the letters to one
-office differ only in the signer's part: the signature (name, organisation, place). Laying each
-letter out in full costs ~25 ms; here the office's letter is laid out once with the signature
-left as a blank box of its own size (`visibility: hidden`, so the geometry is the letter's
-own), and each signer's PDF is the office's pages with the signer's signature placed into the
-box as a form XObject (pikepdf) carrying its own font resources, so every PDF stays
-self-contained. Everything else — the date line included — is in the office's layout and in
-its key: a letter whose date line named the signer's town would get a layout of its own.
+office differ only in the signer's parts: the signature (name, organisation, place) and, under
+the signer's own letterhead (`Letter.signer_letterhead`), the sender block and the date line
+with her town. Laying each
+letter out in full costs ~25 ms; here the office's letter is laid out once with those parts
+left as blank boxes of their own size (`visibility: hidden`, so the geometry is the letter's
+own), and each signer's PDF is the office's pages with the signer's parts placed into the
+boxes as form XObjects (pikepdf) carrying their own font resources, so every PDF stays
+self-contained. Everything else is in the office's layout and in its key; a part's line count
+is in the key too (its placeholders), so a signer without an organisation shares the layout of
+every other such signer.
 
 A signer whose signature does not take exactly the reserved height (an organisation name that
 wraps, a script whose font makes a line taller) would move the text below; such a letter is
@@ -52,6 +55,7 @@ from lettergen.render.pdf import (
     _layout_one,
     _weasy,
     css_string,
+    fit_of,
     render_chunk,
 )
 from lettergen.render.stamp import direct
@@ -61,8 +65,9 @@ from lettergen.util.lru import LRU
 log = logging.getLogger(__name__)
 
 
-#: The parts of a letter that come from its signer, by the CSS class of their box.
-PARTS = ("signature",)
+#: The parts of a letter that may come from its signer, by the CSS class of their box: the
+#: signature always, the letterhead (sender block) and the date line under her own letterhead.
+PARTS = ("letterhead", "date", "signature")
 #: A line's stand-in in the office layout: a letter of the script the direction's first font
 #: sets, so its line is as tall as a line of the letter's own script.
 PLACEHOLDER = {"ltr": "X", "rtl": "\u0627"}
@@ -102,6 +107,8 @@ class OfficeLayout:
     #: Each part's reserved lines, for setting a signer's lines directly; a part whose lines
     #: could not be read from the layout is missing, and its signers take the WeasyPrint path.
     lines: dict[str, tuple[LineSpec, ...]] = field(default_factory=dict)
+    #: The tighter setting (letter.css .fit-N) the office's letter took to stay on one page.
+    fit: int = 0
 
 
 @dataclass
@@ -120,15 +127,26 @@ class StampReport:
         return len(self.fallbacks)
 
 
+def part_texts(letter: Letter) -> dict[str, tuple[str, ...]]:
+    """The lines of each of the letter's signer's parts, by part (in PARTS order)."""
+    if letter.signer_letterhead:
+        return {"letterhead": letter.sender, "date": (letter.date,), "signature": letter.signature}
+    return {"signature": letter.signature}
+
+
 def signer_free(letter: Letter) -> Letter:
-    """The letter without its signer: the signature replaced by placeholders of the same line
-    count, and the signer's metadata dropped."""
-    return replace(
+    """The letter without its signer: the signer's parts replaced by placeholders of the same
+    line count, and the signer's metadata dropped."""
+    mark = PLACEHOLDER[letter.direction]
+    free = replace(
         letter,
-        signature=tuple(PLACEHOLDER[letter.direction] for _ in letter.signature),
+        signature=tuple(mark for _ in letter.signature),
         author="",
         signer_slug="",
     )
+    if letter.signer_letterhead:
+        free = replace(free, sender=tuple(mark for _ in letter.sender), date=mark)
+    return free
 
 
 def layout_key(letter: Letter) -> str:
@@ -184,7 +202,7 @@ def _line_specs(
     plain (one text per line, in a face of the letter's fonts, at one edge) is left out."""
     from weasyprint.formatting_structure.boxes import BlockBox
 
-    expected = {"signature": len(letter.signature)}
+    expected = {part: len(lines) for part, lines in part_texts(letter).items()}
     found: dict[str, tuple[LineSpec, ...]] = {}
     for part, box in boxes.items():
         root = next(
@@ -237,8 +255,9 @@ def lay_out_office(letter: Letter, templates: Path | None = None) -> OfficeLayou
     root = (templates or paths.templates_dir()).resolve()
     free = signer_free(letter)
     document = _layout_one(free, root, reserved=True)
-    boxes, _ = _part_boxes(document)
-    missing = [part for part in PARTS if part not in boxes]
+    found, _ = _part_boxes(document)
+    boxes = {part: found[part] for part in part_texts(letter) if part in found}
+    missing = [part for part in part_texts(letter) if part not in boxes]
     if missing:
         raise RenderError(f"the layout has no box for {', '.join(missing)}")
     return OfficeLayout(
@@ -248,21 +267,23 @@ def lay_out_office(letter: Letter, templates: Path | None = None) -> OfficeLayou
         page_heights=tuple(page.height for page in document.pages),
         boxes=boxes,
         lines=_line_specs(document, boxes, letter),
+        fit=fit_of(document),
     )
 
 
-#: What a signer's parts look like: their text, language, direction, the width they are set
+#: What a signer's parts look like: their texts, language, direction, the widths they are set
 #: in and the reserved lines. Letters to offices of one paper size and language share them.
-PartsKey = tuple[tuple[str, ...], str, str, float, tuple[Any, ...]]
+PartsKey = tuple[tuple[Any, ...], str, str, tuple[Any, ...], tuple[Any, ...], int]
 
 
 def parts_key(letter: Letter, layout: OfficeLayout) -> PartsKey:
     return (
-        letter.signature,
+        tuple(part_texts(letter).items()),
         letter.language,
         letter.direction,
-        round(layout.boxes["signature"].width, 3),
+        tuple((part, round(box.width, 3)) for part, box in sorted(layout.boxes.items())),
         tuple(sorted(layout.lines.items())),
+        layout.fit,
     )
 
 
@@ -287,9 +308,33 @@ class StampCache:
         return layout, True
 
 
+def _part_html(part: str, lines: tuple[str, ...], width: float) -> str:
+    """One part in a box as wide as the one reserved for it, inside the classes (and so with
+    the fonts, sizes and alignment) the letter sets it in."""
+    rows = "".join(
+        f"<div{' class=' + ('signer' if part == 'signature' else 'name') if i == 0 else ''}>"
+        f"{escape(line)}</div>"
+        for i, line in enumerate(lines)
+    )
+    if part == "signature":
+        return (
+            f'<div class="closing" style="width: {width:.4f}px">'
+            f'<div class="signature">{rows}</div></div>'
+        )
+    inner = (
+        f'<div class="letterhead">{rows}</div>'
+        if part == "letterhead"
+        else f'<div class="date">{"".join(escape(line) for line in lines)}</div>'
+    )
+    return (
+        f'<div class="head"><div class="sender" style="float: none; width: {width:.4f}px">'
+        f"{inner}</div></div>"
+    )
+
+
 def _parts_html(items: list[tuple[Letter, OfficeLayout]]) -> str:
-    """One page per signer holding their signature, in a box as wide as the one reserved for
-    it, with the classes (and so the fonts and sizes) of the letter."""
+    """One page per signer's part, in a box as wide as the one reserved for it, with the
+    classes (and so the fonts and sizes) of the letter."""
     families = {d: ", ".join(css_string(f) for f in fams) for d, fams in FONTS.items()}
     style = "\n".join(
         [
@@ -297,27 +342,22 @@ def _parts_html(items: list[tuple[Letter, OfficeLayout]]) -> str:
             # No page background: a part's form would paint it over its neighbours' edges.
             "html, body { background: none !important; }",
             ".stamp-page { break-after: page; }",
-            ".stamp-page .closing { margin: 0; }",
+            ".stamp-page .closing, .stamp-page .head, .stamp-page .date { margin: 0; }",
             *(f".stamp-{d} {{ font-family: {f}; }}" for d, f in families.items()),
         ]
     )
     pages = []
     for letter, layout in items:
-        signature = layout.boxes["signature"]
-        lines = "".join(
-            f"<div{' class=signer' if i == 0 else ''}>{escape(line)}</div>"
-            for i, line in enumerate(letter.signature)
-        )
-        # Each signature on a page of its own: a form XObject carries its whole page's text
+        # Each part on a page of its own: a form XObject carries its whole page's text
         # (its bounding box clips what is drawn, not what text extraction reads).
+        fit = f" fit-{layout.fit}" if layout.fit else ""  # the office letter's setting
         section = (
-            f'<section class="stamp-page stamp-{letter.direction}" lang="{escape(letter.language)}"'
-            f' dir="{letter.direction}">'
+            f'<section class="stamp-page stamp-{letter.direction}{fit}"'
+            f' lang="{escape(letter.language)}" dir="{letter.direction}">'
         )
-        pages.append(
-            f'{section}<div class="closing" style="width: {signature.width:.4f}px">'
-            f'<div class="signature">{lines}</div></div></section>'
-        )
+        for part, lines in part_texts(letter).items():
+            width = layout.boxes[part].width
+            pages.append(f"{section}{_part_html(part, lines, width)}</section>")
     return (
         f"<!DOCTYPE html><html><head><meta charset=utf-8><style>{style}</style></head>"
         f"<body>{''.join(pages)}</body></html>"
@@ -328,7 +368,7 @@ def render_parts(
     items: list[tuple[Letter, OfficeLayout]], templates: Path | None = None
 ) -> tuple[bytes, list[dict[str, Box]], list[float]]:
     """Lay out and write the signer's parts of many letters in one WeasyPrint pass: one page
-    per letter. Returns the PDF, where each part landed on each page, and the page heights."""
+    per part. Returns the PDF, where each letter's parts landed, and the page heights."""
     import weasyprint
 
     root = (templates or paths.templates_dir()).resolve()
@@ -338,19 +378,23 @@ def render_parts(
     )
     document = html.render(font_config=font_config, stylesheets=[css])
     _, per_page = _part_boxes(document)
-    if len(per_page) != len(PARTS) * len(items):
+    counts = [len(part_texts(letter)) for letter, _ in items]
+    if len(per_page) != sum(counts):
         raise RenderError(f"{len(per_page)} pages of signers' parts for {len(items)} letters")
-    per_letter = [
-        {part: box for page in per_page[start : start + len(PARTS)] for part, box in page.items()}
-        for start in range(0, len(per_page), len(PARTS))
-    ]
+    per_letter = []
+    start = 0
+    for count in counts:
+        per_letter.append(
+            {part: box for page in per_page[start : start + count] for part, box in page.items()}
+        )
+        start += count
     heights = [page.height for page in document.pages]
     return document.write_pdf(), per_letter, heights
 
 
 def misfit(layout: OfficeLayout, parts: dict[str, Box]) -> str:
     """Why these parts cannot be stamped into the layout ("" when they can)."""
-    for part in PARTS:
+    for part in layout.boxes:
         want, got = layout.boxes[part], parts.get(part)
         if got is None:
             return f"no {part} box"
@@ -420,7 +464,7 @@ class _LaidOut:
 
     def forms(self, pdf: Any, layout: OfficeLayout) -> dict[str, Placed]:
         placed = {}
-        for part in PARTS:
+        for part in layout.boxes:
             source, target = self.boxes[part], layout.boxes[part]
             x0, y0, _, _ = _rect(source, self.parts.heights[source.page])
             to_x, to_y, _, _ = _rect(target, layout.page_heights[target.page])
@@ -449,7 +493,7 @@ class _SetDirectly:
             {"/" + names[e.path]: direct.font_dictionary(pdf, e) for e in self.faces}
         )
         placed = {}
-        for part in PARTS:
+        for part in self.lines:
             box = layout.boxes[part]
             width, height = box.width * PT_PER_PX, box.height * PT_PER_PX
             form = pdf.make_stream(zlib.compress(direct.draw(self.lines[part], names)))
@@ -466,9 +510,9 @@ class _SetDirectly:
 def set_directly(letter: Letter, layout: OfficeLayout) -> _SetDirectly | str:
     """The signer's parts set by `render.direct` into the layout's reserved lines, or why
     they cannot be."""
-    texts = {"signature": letter.signature}
+    texts = part_texts(letter)
     lines: dict[str, tuple[direct.SetLine, ...]] = {}
-    for part in PARTS:
+    for part in texts:
         specs = layout.lines.get(part)
         if specs is None or len(specs) != len(texts[part]):
             return f"the layout's {part} lines are not plain"
@@ -602,7 +646,7 @@ def _stamp_chunk(
             log.debug("stamping %s failed", letter.office_id, exc_info=True)
             full[index] = f"could not stamp: {exc}"
             continue
-        results[index] = RenderedPDF(letter, data, layout.pages)
+        results[index] = RenderedPDF(letter, data, layout.pages, fit=layout.fit)
         report.stamped += 1
     if full:
         order = sorted(full)

@@ -36,6 +36,13 @@ class Job:
     pages: int = 0
     office_id: str = ""
     job_id: str | None = None
+    # For channels other than fax (lettergen.send.channels): where the letter goes and what
+    # the covering message says.
+    channel: str = "fax"
+    to: str = ""  # the e-mail address, or the postal address for post
+    language: str = ""
+    signer: str = ""
+    country: str = ""
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,15 @@ class Outcome:
     state: str  # one of OUTCOMES
     job_id: str | None = None
     error: str = ""
+    # The proof, for the transmission report: the server's reply (SMTP), the remote fax
+    # machine's station id (CSID) and the pages that went through, as the fax server recorded
+    # them.
+    reply: str | None = None
+    remote_id: str | None = None
+    pages_sent: int | None = None
+    #: A retry caused by our own side (our only modem busy with another letter of ours): the
+    #: try is not counted, the letter waits for the line.
+    wait: bool = False
 
     def __post_init__(self) -> None:
         if self.state not in OUTCOMES:
@@ -72,6 +88,8 @@ _REGISTRY: dict[str, str] = {
     "hylafax": "lettergen.send.transports.hylafax",
     "email": "lettergen.send.transports.email",
     "dry-run": "lettergen.send.transports.dryrun",
+    "office-email": "lettergen.send.transports.office_email",
+    "post": "lettergen.send.transports.post",
 }
 _FACTORIES: dict[str, Factory] = {}
 

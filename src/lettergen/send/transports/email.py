@@ -51,18 +51,19 @@ class Email:
     name = "email"
 
     def __init__(self, settings: dict[str, Any]):
-        self.host = str(settings.get("host", "localhost"))
+        self.host, port = split_host(str(settings.get("host", "localhost")))
         self.security = str(settings.get("security", "starttls"))
         if self.security not in SECURITY:
             raise DataError(f"email.security {self.security!r}: choose from {', '.join(SECURITY)}")
         default_port = {"starttls": 587, "ssl": 465, "none": 25}[self.security]
-        self.port = int(settings.get("port", default_port))
-        self.gateway = str(settings.get("gateway", ""))
-        if "{number}" not in self.gateway and "{e164}" not in self.gateway:
+        try:
+            self.port = int(settings.get("port") or port or default_port)
+        except ValueError:
             raise DataError(
-                "email.gateway must build the address from the number",
-                hint="e.g. {number}@fax.example.net or FAX={e164}@fax.example.net",
-            )
+                f"email.port {settings.get('port')!r} is not a port number", hint="e.g. 587"
+            ) from None
+        self.gateway = str(settings.get("gateway", ""))
+        self._check_gateway()
         self.sender = str(settings.get("from", ""))
         if "@" not in self.sender:
             raise DataError("email.from: the sender's address is missing")
@@ -82,6 +83,13 @@ class Email:
         self.interval = float(settings.get("interval", 0))
         preferred = str(settings.get("format", "pdf"))
         self.formats = (preferred, *(f for f in ("pdf", "tiff") if f != preferred))
+
+    def _check_gateway(self) -> None:
+        if "{number}" not in self.gateway and "{e164}" not in self.gateway:
+            raise DataError(
+                "email.gateway must build the address from the number",
+                hint="e.g. {number}@fax.example.net or FAX={e164}@fax.example.net",
+            )
 
     def address(self, fax: str) -> str:
         return self.gateway.format(number=fax.lstrip("+"), e164=fax)
@@ -249,6 +257,7 @@ class Email:
                 code, reply = client.data(message.as_bytes(policy=SMTP_POLICY))
                 if code >= 300:  # smtplib returns, not raises, the reply to the message
                     return _refused(code, reply, "message")
+                accepted = f"{code} {_text(reply)}"
         except UnsafeServer as exc:
             raise TransportError(str(exc)) from exc
         except smtplib.SMTPDataError as exc:
@@ -268,7 +277,7 @@ class Email:
             if handing_over:
                 return Outcome("unknown", error=f"connection lost while handing over: {exc}")
             return Outcome("retry", error=f"connection: {exc or type(exc).__name__}")
-        return Outcome("sent", job_id=message["Message-ID"])
+        return Outcome("sent", job_id=message["Message-ID"], reply=accepted)
 
     def poll(self, job: Job) -> Outcome:
         return Outcome("sent", job_id=job.job_id)  # submit never leaves a job in flight
@@ -290,6 +299,22 @@ class UnsafeServer(smtplib.SMTPException):
     """The SMTP server cannot be used safely as set up (TLS failed or was not offered, or a
     login would go in clear): nothing was sent. An SMTPException, so a caller that handles
     SMTP failures (the supporter page's confirmation mail) handles this one too."""
+
+
+def split_host(text: str) -> tuple[str, int | None]:
+    """ "smtp.example.net:587" → ("smtp.example.net", 587); a bare name or address, or an IPv6
+    address (in brackets when it has a port), keeps its port unset."""
+    text = text.strip()
+    if text.startswith("["):
+        inside, _, rest = text[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else ""
+        return inside, int(port) if port.isdigit() else None
+    if text.count(":") == 1:
+        name, port = text.split(":")
+        if not port.isdigit():
+            raise DataError(f"host {text!r}: the port after ':' is not a number", hint="HOST:PORT")
+        return name, int(port)
+    return text, None
 
 
 def on_this_machine(host: str) -> bool:
