@@ -429,13 +429,17 @@ def compose_trials(
     base = trial_campaign(language.code, campaign)
     # Every wording of the phrasing variants in some trial: the first in every letter, each
     # further one (k) in the letters that differ in their framing — the first target and those
-    # about a country other than the office's (the accredited clause).
+    # about a country other than the office's (the accredited clause). Those letters are also
+    # written as joint letters (signed by many: "we"), on the letter date.
     most = alternatives_in(language, base)
     for k in range(most):
         for office, country, how in targets:
-            if k and not (country != office.country or (office, country, how) == targets[0]):
+            framing = country != office.country or (office, country, how) == targets[0]
+            if k and not framing:
                 continue
-            for date in sorted({base.letter_date, base.action_date, _first_of_month(base)}):
+            dates = sorted({base.letter_date, base.action_date, _first_of_month(base)})
+            runs = [(date, 0) for date in dates] + ([(base.letter_date, 2)] if framing else [])
+            for date, signatories in runs:
                 try:
                     letter = compose_letter(
                         replace(base, letter_date=date),
@@ -444,6 +448,7 @@ def compose_trials(
                         state=state,
                         templates=language.folder.parent,
                         cover=True,
+                        signatories=signatories,
                         choice=Choice(alternative=k),
                     )
                 except LettergenError:
@@ -451,7 +456,8 @@ def compose_trials(
                 label = office.id + (f" for {country}" if country != office.country else "")
                 # The postal address as printed: the directory's lines, and a country line.
                 lines = checked_lines(letter, len(postal_address(office, base.sender)))
-                wording = f"{how}, wording {k + 1}" if k else how
+                wording = how + (", joint" if signatories else "")
+                wording += f", wording {k + 1}" if k else ""
                 trials.append(Trial(f"{label} ({wording})", letter, office.place(), lines))
     return trials
 
