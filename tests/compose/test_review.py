@@ -18,6 +18,7 @@ from conftest import flat, pdftotext
 from lettergen import campaign as campaigns
 from lettergen import paths
 from lettergen.campaign.signers import Signer
+from lettergen.compose import variants
 from lettergen.compose.composer import Recipient, compose_letter
 from lettergen.compose.joint import make_joint
 from lettergen.compose.letter import Letter
@@ -101,15 +102,13 @@ def _plain(text: str) -> str:
     [
         (
             "en",
-            "I am writing to you, in your capacity as Ambassador of the Republic of Kazakhstan "
-            "accredited to Algeria, to express",
-            "to you as the Ambassador",
+            ", in your capacity as Ambassador of the Republic of Kazakhstan accredited to Algeria,",
+            "as the Ambassador",
         ),
         (
             "de",
-            "ich wende mich an Sie in Ihrer Eigenschaft als Botschafter der Republik Kasachstan, "
-            "akkreditiert in Algerien, um",
-            "an Sie als Botschafter",
+            " in Ihrer Eigenschaft als Botschafter der Republik Kasachstan, akkreditiert in Algerien,",
+            "Sie als Botschafter",
         ),
         ("fr", "en votre qualité d'ambassadeur de la République du Kazakhstan accrédité", None),
         ("es", "en su calidad de embajador de la República de Kazajistán acreditado", None),
@@ -118,11 +117,20 @@ def _plain(text: str) -> str:
 def test_an_accredited_head_is_addressed_in_their_capacity(
     lang: str, wanted: str, wrong: str | None
 ) -> None:
-    letter = letter_to("eg-cairo-embassy", lang, country="DZ")
-    for text in both(letter):
-        assert _plain(wanted).replace("'", "’") in text.replace("'", "’")
-        if wrong:
-            assert wrong not in text
+    # In every wording of the opening (the phrasing variants), in a letter of one and a joint one.
+    for wording in range(3):
+        for signatories in (0, 3):
+            letter = letter_to(
+                "eg-cairo-embassy",
+                lang,
+                country="DZ",
+                signatories=signatories,
+                choice=variants.Choice(alternative=wording),
+            )
+            for text in both(letter):
+                assert _plain(wanted).replace("'", "’") in text.replace("'", "’"), wording
+                if wrong:
+                    assert wrong not in text
 
 
 def test_an_accredited_woman_is_ambassadress_in_the_prose() -> None:
@@ -257,29 +265,61 @@ SIGNERS = [
 ]
 
 
-def joint_letter(lang: str) -> Letter:
-    letter = letter_to("de-berlin-embassy", lang, signatories=len(SIGNERS))
+def joint_letter(lang: str, wording: int = 0) -> Letter:
+    letter = letter_to(
+        "de-berlin-embassy",
+        lang,
+        signatories=len(SIGNERS),
+        choice=variants.Choice(alternative=wording),
+    )
     return make_joint(letter, load_language(lang), SIGNERS)
 
 
 @pytest.mark.parametrize(
-    ("lang", "opening", "on_behalf"),
+    ("lang", "openings", "on_behalf"),
     [
-        ("en", "We are writing to you", "on behalf of the three undersigned"),
-        ("de", "wir wenden uns an Sie", "im Namen der drei Unterzeichnenden"),
-        ("fr", "Nous avons l’honneur de nous adresser à vous", "au nom des trois soussignés"),
-        ("es", "Nos dirigimos a usted", "en nombre de los tres abajo firmantes"),
-        ("ru", "Обращаемся к Вам", "от имени трёх нижеподписавшихся"),
+        (
+            "en",
+            ("We are writing to you", "We write to you", "Please allow us to draw"),
+            "on behalf of the three undersigned",
+        ),
+        (
+            "de",
+            ("wir wenden uns an Sie", "wir schreiben Ihnen", "möchten wir Sie"),
+            "im Namen der drei Unterzeichnenden",
+        ),
+        (
+            "fr",
+            (
+                "Nous avons l’honneur de nous adresser à vous",
+                "Nous nous permettons de vous écrire",
+                "nous souhaitons attirer votre attention",
+            ),
+            "au nom des trois soussignés",
+        ),
+        (
+            "es",
+            ("Nos dirigimos a usted", "Le escribimos", "Nos permitimos dirigirnos a usted"),
+            "en nombre de los tres abajo firmantes",
+        ),
+        (
+            "ru",
+            ("Обращаемся к Вам", "Пишем Вам", "Позвольте нам обратить"),
+            "от имени трёх нижеподписавшихся",
+        ),
     ],
 )
 def test_a_joint_letter_says_we_and_counts_in_words(
-    lang: str, opening: str, on_behalf: str
+    lang: str, openings: tuple[str, ...], on_behalf: str
 ) -> None:
-    letter = joint_letter(lang)
-    for text in both(letter):
-        assert opening in text
-        assert on_behalf in text
-        assert "I am writing" not in text and "ich wende mich" not in text
+    # In every wording of the phrasing variants: "we", never "I".
+    singular = ("I am writing", "I write", "allow me", "ich wende mich", "ich schreibe", "möchte ich")
+    for wording, opening in enumerate(openings):
+        letter = joint_letter(lang, wording)
+        for text in both(letter):
+            assert opening in text
+            assert on_behalf in text
+            assert not any(words in text for words in singular)
 
 
 def test_arabic_signatories_are_isolated_field_by_field_with_the_arabic_comma() -> None:

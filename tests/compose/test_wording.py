@@ -348,7 +348,13 @@ def test_the_proof_shows_english_then_the_translation_for_every_office(
     target = tmp_path / "proof-fr.pdf"
     pages = proof.write_proof("fr", target, directory)
     offices = spelling.representative(directory)
-    assert pages == 2 * len(offices)
+    letters = proof.proof_letters("fr", directory)
+    # Every office in the first wording of the phrasing variants, then the further wordings.
+    assert [label for label, *_ in letters][: len(offices)] == [
+        label for label, *_ in letters if "wording 1 of" in label
+    ]
+    assert len(letters) > len(offices)
+    assert pages == 2 * len(letters)
     whole = pdftotext(target).split("\f")
     for i, (office, _, _) in enumerate(offices):
         english, french = whole[2 * i], whole[2 * i + 1]
@@ -357,7 +363,7 @@ def test_the_proof_shows_english_then_the_translation_for_every_office(
         assert "Fax to" in english and "Fax au" in french
     # What the strings fill in from data is marked for the reviewer.
     (label, _, translated, filled) = next(
-        p for p in proof.proof_letters("fr", directory) if "(accredited)" in p[0]
+        p for p in letters if "(accredited, wording 1 of 3)" in p[0]
     )
     assert "de la République du Kazakhstan" in filled and "au Luxembourg" in filled
     from lettergen.render.pdf import to_html
