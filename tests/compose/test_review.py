@@ -107,7 +107,8 @@ def _plain(text: str) -> str:
         ),
         (
             "de",
-            " in Ihrer Eigenschaft als Botschafter der Republik Kasachstan, akkreditiert in Algerien,",
+            " in Ihrer Eigenschaft als Botschafter der Republik Kasachstan,"
+            " akkreditiert in Algerien,",
             "Sie als Botschafter",
         ),
         ("fr", "en votre qualité d'ambassadeur de la République du Kazakhstan accrédité", None),
@@ -313,7 +314,8 @@ def test_a_joint_letter_says_we_and_counts_in_words(
     lang: str, openings: tuple[str, ...], on_behalf: str
 ) -> None:
     # In every wording of the phrasing variants: "we", never "I".
-    singular = ("I am writing", "I write", "allow me", "ich wende mich", "ich schreibe", "möchte ich")
+    singular = ("I am writing", "I write", "allow me")
+    singular += ("ich wende mich", "ich schreibe", "möchte ich")
     for wording, opening in enumerate(openings):
         letter = joint_letter(lang, wording)
         for text in both(letter):

@@ -83,7 +83,12 @@ def test_digits_give_every_combination_once_and_neighbours_differ(sizes: list[in
         # Consecutive letters differ in the first group always, in all four in 72 of 80 pairs
         # (plain mixed-radix counting would change the first group alone in 54 of them).
         changed = [
-            sum(x != y for x, y in zip(variants.digits(n, sizes), variants.digits(n + 1, sizes)))
+            sum(
+                x != y
+                for x, y in zip(
+                    variants.digits(n, sizes), variants.digits(n + 1, sizes), strict=True
+                )
+            )
             for n in range(total - 1)
         ]
         assert min(changed) >= 2 and changed.count(4) == 72
