@@ -190,14 +190,18 @@ def test_accredited_letters_name_the_country_in_its_grammatical_form(
         "en su calidad de embajador de la República de Kazajistán acreditado en Argelia"
         in body["es"]
     )
-    assert "как к Послу Республики Казахстан, аккредитованному в Алжире" in body["ru"]
+    # In the wording of the opening this office and country get: "как (к) Послу …, аккредитованному
+    # в Алжире" or "как Посла …, аккредитованного в Алжире".
+    assert re.search(r"Посл[уа] Республики Казахстан, аккредитованно(му|го) в Алжире", body["ru"])
 
 
 def test_german_prose_starts_lower_case_after_the_salutation(
     rendered: dict[str, tuple[Letter, bytes]],
 ) -> None:
     letter, _ = rendered["de"]
-    assert letter.body[0].text.startswith("ich wende mich an Sie")  # type: ignore[union-attr]
+    text = letter.body[0].text  # type: ignore[union-attr]
+    # Whichever wording of the opening (phrasing variants) the letter takes.
+    assert text.startswith(("ich wende mich an Sie", "ich schreibe Ihnen", "mit diesem Schreiben"))
 
 
 # --- glyphs --------------------------------------------------------------------------------
