@@ -13,7 +13,7 @@ from lettergen.util import text as hygiene
 from lettergen.util import yamlio
 from lettergen.util.slugs import ascii_slug
 
-COLUMNS = ("name", "organisation", "city", "country", "email")
+COLUMNS = ("name", "organisation", "city", "country", "email", "message")
 
 
 def name_key(name: str) -> str:
@@ -34,6 +34,8 @@ class Signer:
     city: str = ""
     country: str = ""
     email: str = ""
+    #: The supporter's own words: a short paragraph her letter carries (hygiene.MAX_MESSAGE).
+    message: str = field(default="", compare=False)
     #: Hex digits of the name's hash that the slug ends with, whatever the name; 0: only when
     #: the name has letters outside ascii, 8 of them. load_signers sets it for names whose
     #: slugs would be the same ("John Smith", "John-Smith"; more should two hashes agree).
@@ -74,8 +76,24 @@ def signer_named(name: str, option: str = "--signer") -> Signer:
     return Signer(cleaned)
 
 
+def with_message(signer: Signer, message: str, option: str = "--message") -> Signer:
+    """The signer with her own words, cleaned and checked like a signers file's `message`."""
+    cleaned = hygiene.own_words(message)
+    refused = hygiene.refusal(cleaned)
+    if refused is not None:
+        raise InputError(refused[2], Place(None, None, option))
+    if len(cleaned) > hygiene.MAX_MESSAGE:
+        raise InputError(
+            f"{len(cleaned):,} characters; a letter takes at most {hygiene.MAX_MESSAGE}",
+            Place(None, None, option),
+        )
+    return replace(signer, message=cleaned)
+
+
 def load_signers(path: Path) -> list[Signer]:
-    """Read a signers CSV (header row: name, and optional organisation, city, country, email).
+    """Read a signers CSV (header row: name, and optional organisation, city, country, email,
+    message: the supporter's own words, one short paragraph, at most hygiene.MAX_MESSAGE
+    characters once line breaks are made spaces).
     UTF-8, with or without the byte order mark Excel writes. Every field is cleaned
     (lettergen.util.text: NFC, zero-width characters removed) and refused with its place when
     it holds what a one-line field cannot carry (lettergen.util.text.refusal) or is longer than
@@ -139,6 +157,8 @@ def _read_rows(
             errors.append(InputError("more fields than columns", Place(path, line)))
             continue
         values = {k: hygiene.clean((v or "").strip()) for k, v in row.items() if k}
+        if "message" in values:
+            values["message"] = hygiene.own_words(values["message"])
         if not any(values.values()):
             continue
         problem = _refused(path, values, raw_lines[start - 1 : end], start)
@@ -154,6 +174,7 @@ def _read_rows(
             values.get("city", ""),
             values.get("country", ""),
             values.get("email", ""),
+            values.get("message", ""),
         )
         key = name_key(signer.name)
         if key in seen:
@@ -192,9 +213,10 @@ def _refused(path: Path, values: dict[str, str], raw: list[str], start: int) -> 
                 return InputError(message, where)
         return InputError(message, Place(path, start if kind == "line_break" else line, key))
     for key, value in values.items():
-        if len(value) > hygiene.MAX_NAME:
+        limit = hygiene.MAX_MESSAGE if key == "message" else hygiene.MAX_NAME
+        if len(value) > limit:
             return InputError(
-                f"{len(value):,} characters; a letter takes at most {hygiene.MAX_NAME}",
+                f"{len(value):,} characters; a letter takes at most {limit}",
                 Place(path, line, key),
             )
     return None

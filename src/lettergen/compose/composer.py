@@ -25,11 +25,14 @@ from lettergen.errors import Place, TemplateError
 from lettergen.language.languages import BODY_TEMPLATE, CountryIn, Language, load_language
 from lettergen.language.markup import MarkdownText
 from lettergen.language.typography import phone, protected_phrase, written_groups
+from lettergen.util.text import direction as text_direction
 
 log = logging.getLogger(__name__)
 
 #: Stands for the campaign's case in the prose until the case's own blocks replace it.
 CASE_MARK = "lettergencasetext"
+#: Stands for the supporter's own words (`{{ own_words }}`) until her paragraph replaces it.
+OWN_WORDS_MARK = "lettergenownwords"
 
 #: Countries whose offices use US Letter paper (CLDR's paperSize data: the Americas mostly).
 LETTER_PAPER = frozenset(
@@ -69,6 +72,7 @@ TEXT_FIELDS: dict[str, frozenset[str]] = {
         "sender",
         "signer",
         "case",
+        "own_words",
         "demands",
         "action_date",
         "letter_date",
@@ -226,7 +230,9 @@ def typeset(letter: Letter, language: Language, protected: Iterable[str] = ()) -
 
     body: list[Block] = []
     for block in letter.body:
-        if isinstance(block, Paragraph):
+        if isinstance(block, Paragraph) and block.role == "own-words":
+            body.append(block)  # the supporter's words, printed as she wrote them
+        elif isinstance(block, Paragraph):
             body.append(replace(block, runs=runs(block.runs)))
         else:
             body.append(replace(block, items=tuple(runs(item) for item in block.items)))
@@ -432,6 +438,7 @@ def _body(
         sender=sender,
         signer=signer,
         case=MarkdownText(CASE_MARK),
+        own_words=MarkdownText(OWN_WORDS_MARK),
         demands=demands,
         action_date=campaign.action_date,
         letter_date=campaign.letter_date,
@@ -446,11 +453,19 @@ def _body(
         case, {name: chosen.get(("case", name), 0) for name, _ in variants.sizes(case).items()}
     )
     blocks: list[Block] = []
+    placed = False
     for block in to_blocks(markdown):
         if isinstance(block, Paragraph) and CASE_MARK in block.text:
             if block.text.strip() != CASE_MARK:
                 raise TemplateError("{{ case }} must stand in a paragraph of its own", template)
             blocks.extend(to_blocks(language.bind_titles(case_text)))
+        elif isinstance(block, Paragraph) and OWN_WORDS_MARK in block.text:
+            if block.text.strip() != OWN_WORDS_MARK:
+                raise TemplateError(
+                    "{{ own_words }} must stand in a paragraph of its own", template
+                )
+            placed = True
+            blocks.extend(_own_words(signer))
         else:
             blocks.append(block)
     marked = _mark_demands(tuple(blocks), demands)
@@ -458,7 +473,23 @@ def _body(
         raise TemplateError(
             "the letter does not list the campaign's demands (a '- {{ demand }}' list)", template
         )
+    if not placed and signer.message:
+        # A template without {{ own_words }}: her words after the demands, never dropped.
+        at = next(n for n, b in enumerate(marked) if isinstance(b, ListBlock)) + 1
+        marked = (*marked[:at], *_own_words(signer), *marked[at:])
     return marked
+
+
+def _own_words(signer: Signer) -> tuple[Paragraph, ...]:
+    """The supporter's own words as a paragraph of plain text, set in its own direction; none
+    without them. Never Markdown or a template: the text is a Run, escaped where it is written."""
+    if not signer.message:
+        return ()
+    return (
+        Paragraph(
+            (Run(signer.message),), role="own-words", direction=text_direction(signer.message)
+        ),
+    )
 
 
 def most_alternatives(language: Language, campaign: Campaign) -> int:

@@ -26,6 +26,10 @@ Runs = tuple[Run, ...]
 class Paragraph:
     runs: Runs
     kind: Literal["paragraph"] = "paragraph"
+    #: "own-words": the supporter's own paragraph, printed as written (no typography).
+    role: str = ""
+    #: "rtl"/"ltr" for a paragraph set in its own direction (own words); "": the letter's.
+    direction: str = ""
 
     @property
     def text(self) -> str:

@@ -36,7 +36,8 @@ SAME = {"country_in": "country", "country_code": "country"}
 #: Fields English uses that a translation may leave out (the city is in the postal address).
 # `joint`: a language whose joint letters may keep the singular (or whose prose has no person)
 # need not use it; the translator's guide asks for "we" where the language has it.
-OPTIONAL = frozenset({"city", "joint"})
+# `own_words`: a prose without it gets the supporter's own paragraph after the demands.
+OPTIONAL = frozenset({"city", "joint", "own_words"})
 
 
 #: Strings that are the language's own data, not translations of English: never "missing".

@@ -91,6 +91,26 @@ def _name(char: str) -> str:
 
 #: The longest signer or sender field (a name, an organisation, an address line).
 MAX_NAME = 200
+#: The longest text of a supporter's own words (a short paragraph: a few sentences).
+MAX_MESSAGE = 600
+
+
+def own_words(text: str) -> str:
+    """A supporter's own words as one paragraph: cleaned like a name (clean), line breaks and
+    runs of white space made one space. Refuse what is left with refusal(), like a name."""
+    return " ".join(clean(text).split())
+
+
+def direction(text: str) -> str:
+    """"rtl" or "ltr": the direction of the text's first strong letter (Unicode's rule for a
+    paragraph set by its content), "" when it has none (digits, punctuation)."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind == "L":
+            return "ltr"
+        if kind in ("R", "AL"):
+            return "rtl"
+    return ""
 
 
 def find_bidi(text: str) -> int | None:
