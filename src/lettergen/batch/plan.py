@@ -22,7 +22,7 @@ from lettergen import campaign as campaigns
 from lettergen import paths
 from lettergen.batch import folder as outdir
 from lettergen.campaign import Campaign, Sender, check_sender
-from lettergen.campaign.signers import Signer, load_signers, signer_named
+from lettergen.campaign.signers import Signer, load_signers, signer_named, with_message
 from lettergen.campaign.targets import Targets
 from lettergen.compose.composer import Recipient, compose_letter
 from lettergen.compose.joint import make_joint
@@ -50,6 +50,7 @@ class BatchOptions:
     targets: Targets = field(default_factory=Targets)
     signers: Path | None = None  # a signers CSV: one letter per signer and office
     signer: str | None = None  # one name to sign with (`render --signer`)
+    message: str | None = None  # her own words (`render --message`), with `signer`
     language: str | None = None  # a code, "auto" (per office), or None: the campaign's own
     formats: tuple[str, ...] = ("pdf",)
     sender: tuple[tuple[str, str], ...] = ()  # (field, value) overrides of the campaign's
@@ -478,6 +479,10 @@ def prepare(options: BatchOptions) -> Prepared:
         signers = load_signers(options.signers)
     elif options.signer:
         signers = [signer_named(options.signer)]
+        if options.message:
+            signers = [with_message(signers[0], options.message)]
+    if options.message and not options.signer:
+        raise DataError("--message needs --signer: the supporter whose own words they are")
     the_plan = make_plan(
         directory,
         language=language,

@@ -20,6 +20,11 @@ from lettergen.cli.root import cli
 @click.option("--office", "office_id", required=True, help="The office id (see 'missions list').")
 @click.option("--signer", help="The name to sign with (default: the campaign's sender).")
 @click.option(
+    "--message",
+    help="With --signer: her own words, a short paragraph (at most 600 characters) printed "
+    "as written where the letter's prose puts it (after the demands).",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -32,6 +37,7 @@ def render(
     campaign_name: str,
     office_id: str,
     signer: str | None,
+    message: str | None,
     output: Path | None,
     **letter: Any,
 ) -> None:
@@ -39,7 +45,9 @@ def render(
     from lettergen.batch import run as batch
     from lettergen.batch.plan import BatchOptions
 
-    options = BatchOptions(**letter_settings(campaign_name, **letter), signer=signer)
+    options = BatchOptions(
+        **letter_settings(campaign_name, **letter), signer=signer, message=message
+    )
     for path, pages in batch.render_one(options, office_id, output):
         click.echo(f"{path} ({pages} page{'s' if pages != 1 else ''})")
 
@@ -53,7 +61,7 @@ def render(
     "--signers",
     "signers_path",
     type=click.Path(path_type=Path),
-    help="CSV of signers (name, organisation, city, country, email): "
+    help="CSV of signers (name, organisation, city, country, email, message: her own words): "
     "one letter per signer and office.",
 )
 @click.option(
