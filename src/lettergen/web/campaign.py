@@ -26,7 +26,7 @@ from lettergen.web.site import Choice
 bp = Blueprint("campaign", __name__)
 
 #: The form's fields, as the preview carries them on to downloads and "Fax it for me".
-FORM_KEYS = ("name", "organisation", "town", "email", "country", "office")
+FORM_KEYS = ("name", "organisation", "town", "email", "message", "country", "office")
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,9 @@ def read_letter(lang: str) -> tuple[SignerForm, tuple[Choice, Letter] | None]:
     if choice is None:  # a country no office handles, and no office chosen
         form.errors["country"] = "no_office"
         return form, None
-    signer = Signer(form.name, form.organisation, form.town, form.country, form.email)
+    signer = Signer(
+        form.name, form.organisation, form.town, form.country, form.email, form.message
+    )
     return form, (choice, site.compose(choice, signer, lang))
 
 

@@ -22,6 +22,7 @@ LIMITS = {
     "organisation": hygiene.MAX_NAME,
     "town": hygiene.MAX_NAME,
     "email": 254,
+    "message": hygiene.MAX_MESSAGE,  # her own words: one short paragraph
 }
 
 
@@ -54,6 +55,7 @@ class SignerForm:
     organisation: str = ""
     town: str = ""
     email: str = ""
+    message: str = ""  # her own words, printed as written (line breaks made spaces)
     country: str = ""  # ISO code, from the list of countries
     office: str = ""  # office id, or "" for the office routing picks for `country`
     errors: dict[str, str] = field(default_factory=dict)
@@ -65,8 +67,11 @@ def read_form(
     """Read and check the submitted fields; unknown countries and offices are refused."""
     form = SignerForm()
     for key, limit in LIMITS.items():
+        value = values.get(key, "")
+        if key == "message":  # a paragraph: its line breaks are spaces
+            value = hygiene.own_words(value)
         try:
-            setattr(form, key, clean(values.get(key, ""), limit))
+            setattr(form, key, clean(value, limit))
         except Problem as problem:
             form.errors[key] = problem.key
             setattr(form, key, values.get(key, "")[: limit + 1])
