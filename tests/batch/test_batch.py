@@ -341,7 +341,8 @@ def test_docx_only_batches_count_pages_from_the_pdf_layout(tmp_path: Path) -> No
     assert [(r["office_id"], r["signer"], r["pages"]) for r in docx_rows] == [
         (r["office_id"], r["signer"], r["pages"]) for r in pdf_rows
     ]
-    assert {r["pages"] for r in docx_rows} >= {"2", "3"}  # a cover, and a German letter of 3
+    # A cover sheet and the letter (one page or two, by the wording of its phrasing variants).
+    assert all(int(r["pages"]) >= 2 for r in docx_rows)
     assert {r["pages_source"] for r in docx_rows} == {"estimate"}
 
 
