@@ -102,7 +102,7 @@ def own_words(text: str) -> str:
 
 
 def direction(text: str) -> str:
-    """"rtl" or "ltr": the direction of the text's first strong letter (Unicode's rule for a
+    """The direction ("rtl" or "ltr") of the text's first strong letter (Unicode's rule for a
     paragraph set by its content), "" when it has none (digits, punctuation)."""
     for char in text:
         kind = unicodedata.bidirectional(char)

@@ -97,9 +97,7 @@ def read_letter(lang: str) -> tuple[SignerForm, tuple[Choice, Letter] | None]:
     if choice is None:  # a country no office handles, and no office chosen
         form.errors["country"] = "no_office"
         return form, None
-    signer = Signer(
-        form.name, form.organisation, form.town, form.country, form.email, form.message
-    )
+    signer = Signer(form.name, form.organisation, form.town, form.country, form.email, form.message)
     return form, (choice, site.compose(choice, signer, lang))
 
 
