@@ -446,7 +446,7 @@ def test_the_pdf_is_the_letter_to_the_office_with_the_supporters_name(client: An
     assert response.headers["Cache-Control"] == "no-store"
     text = flat(pdftotext(response.data))
     assert BERLIN_FAX in text and NAME in text and "Köln, Germany" in text
-    assert "Nordenstrasse 14-17" in text
+    assert "Nordendstraße 14-17" in text
     assert "Release Saken Zhanusov immediately." in text
 
 

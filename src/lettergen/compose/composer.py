@@ -227,7 +227,8 @@ def typeset(letter: Letter, language: Language, protected: Iterable[str] = ()) -
             body.append(replace(block, items=tuple(runs(item) for item in block.items)))
     return replace(
         letter,
-        sender=texts(letter.sender),
+        # A person's own words stay as she typed them: her name and letterhead, the signatories.
+        sender=letter.sender if letter.signer_letterhead else texts(letter.sender),
         addressee=texts(letter.addressee),
         date=text(letter.date),
         fax_notice=text(letter.fax_notice),
@@ -235,12 +236,12 @@ def typeset(letter: Letter, language: Language, protected: Iterable[str] = ()) -
         salutation=text(letter.salutation),
         body=tuple(body),
         closing=text(letter.closing),
-        signature=texts(letter.signature),
+        signature=letter.signature,
         header=text(letter.header),
         cover=tuple((text(label), text(value)) for label, value in letter.cover),
         cover_title=text(letter.cover_title),
         signatories_heading=text(letter.signatories_heading),
-        signatories=texts(letter.signatories),
+        signatories=letter.signatories,
         title=text(letter.title),
     )
 

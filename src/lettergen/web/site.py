@@ -39,6 +39,7 @@ from lettergen.render.stamp import (
 )
 from lettergen.render.tiff import pdf_to_tiff
 from lettergen.util.lru import LRU
+from lettergen.web.strings import page_speaks
 
 if TYPE_CHECKING:
     from lettergen.render.stamp import OfficeLayout
@@ -122,13 +123,20 @@ class Site:
         self.templates = templates
         usable = i18n.usable(templates)
         languages = [code for code in self.campaign.languages if code in usable]
+        # The page speaks a language only with its own words (web/strings/<lang>.yaml): a
+        # page of English buttons around an Arabic letter would confuse both readers. Letters
+        # in the others are made with `lettergen render` and `batch`.
+        unspoken = [code for code in languages if not page_speaks(code)]
+        if unspoken:
+            log.info("the page has no words in %s: not offered there", ", ".join(unspoken))
+        languages = [code for code in languages if code not in unspoken]
         if not languages:
             raise DataError(
-                "the campaign has no language with letter templates",
+                "the campaign has no language with letter templates and page words",
                 self.campaign.place("subject"),
             )
         default = self.campaign.default_language
-        #: The campaign's languages with templates, its default first.
+        #: The campaign's languages with templates and page words, its default first.
         self.languages = sorted(languages, key=lambda code: (code != default, code))
         #: Offices a supporter may pick from the list: every resident office, by country.
         self.offices = sorted(
