@@ -92,6 +92,7 @@ def test_delivery_and_dead_numbers_csv_quote_formulas() -> None:
     row.update(
         office_id="de-berlin-embassy",
         fax="+493047007125",
+        channel="fax",
         signer='=WEBSERVICE("http://x")',
         state="failed",
         last_error="@evil",
