@@ -561,3 +561,21 @@ def test_a_name_beside_a_state_column_must_still_be_read(tmp_path: Path) -> None
     )
     office = hostlist.read(path, mapping).directory("RU").get("at-salzburg-consulate")
     assert office.phones == ("+43662624184",)
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("739-9766", ["+8227399766"]),  # a Seoul number written without its area code
+        ("1588-1234", ["+8215881234"]),  # a nationwide number: it has no area code
+        ("051)465-5101, 1588-1234", ["+82514655101", "+8215881234"]),
+        ("070-7500-1234", ["+827075001234"]),
+    ],
+)
+def test_a_number_without_an_area_code_gets_the_capitals_only_if_it_has_one(
+    cell: str, expected: list[str]
+) -> None:
+    mapping = hostlist.load_mapping(MAPPINGS / "kr-mofa.yaml")
+    numbers, problems = hostlist.parse_numbers(cell, mapping)
+    assert problems == []
+    assert [n.e164 for n in numbers] == expected
