@@ -399,8 +399,15 @@ class HostList:
         code = state.upper()
         offices = [e.office for e in self.entries if e.state == code and e.office]
         if not offices:
+            skipped = ", ".join(str(r.row) for r in self.skipped)
             raise InputError(
-                f"no office of the sending state {code} in this list",
+                f"no office of the sending state {code} in this list"
+                + (
+                    f" that could be read; skipped rows: {skipped} (its offices may be among "
+                    "them: correct those rows and run again)"
+                    if skipped
+                    else ""
+                ),
                 Place(self.path),
                 hint=f"states in the list: {', '.join(self.states())}",
             )
