@@ -240,7 +240,7 @@ def _run(
             found = plan.advance(working, letter)
             if isinstance(found, str):
                 no_channel[letter.key] = (letter.office_id, found)
-        more = adopt_journal(working, folder) if working is ledger else []
+        more = adopt_journal(working, folder)  # a dry run's copy too: it shows what will go
         adopted += more
         if not more:
             break
@@ -252,7 +252,7 @@ def _run(
         if letter is None:
             return None
         following = plan.advance(working, letter)
-        if isinstance(following, Delivery) and working is ledger:
+        if isinstance(following, Delivery):
             for label in adopt_journal(working, folder):
                 log.warning("%s, as the journal of a lost ledger records it", label)
             following = working.get(following.id)
