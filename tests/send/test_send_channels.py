@@ -486,3 +486,43 @@ def test_campaign_channels_are_checked(tmp_path: Path) -> None:
     assert load(campaign_with(tmp_path, "letter_date: today", "today")).letter_date == (
         datetime.now(UTC).date()
     )
+
+
+@pytest.mark.parametrize("how", ["deleted", "replaced"])
+def test_a_lost_ledger_never_sends_an_email_or_post_letter_twice(tmp_path: Path, how: str) -> None:
+    """Letters that went by e-mail (Athens: its fax is invalid today; Warsaw: after its dead
+    fax) and by post (Moscow): the ledger lost afterwards, a new one accepted with the user's
+    word. The journal holds every channel's handing over, so the new ledger sends no e-mail
+    again and puts no letter into a second print batch."""
+    import sqlite3
+
+    campaign = campaign_with(tmp_path, "channels: [fax, email, post]")
+    folder = batch(campaign, tmp_path, (ATHENS, WARSAW, "ru-moscow-embassy"))
+    rules = {"48226460705@fax": Behaviour(rcpt="550 5.1.1 number not in service")}
+    with smtp_server(rules=rules) as (server, port):
+        output = invoke(send_args(campaign, tmp_path, port))
+        assert "sent 3" in output, output
+        assert len(server.messages) == 2
+        for path in folder.glob("ledger.sqlite*"):
+            path.unlink()
+        if how == "replaced":
+            with sqlite3.connect(folder / "ledger.sqlite") as db:
+                db.execute("CREATE TABLE t (x)")
+        refused = invoke(send_args(campaign, tmp_path, port), code=1)
+        assert "--i-know-the-ledger-was-lost" in refused
+        output = invoke(send_args(campaign, tmp_path, port, "--i-know-the-ledger-was-lost"))
+        invoke(send_args(campaign, tmp_path, port))  # and a later run as usual
+        assert Counter(m["To"] for m in server.messages) == {
+            EMAILS[ATHENS]: 1,
+            EMAILS[WARSAW]: 1,
+        }, output
+    assert len(list((folder / "post").glob("post-*Z.pdf"))) == 1, output
+    with Ledger.beside(folder) as ledger:
+        states = {(d.office_id, d.channel): d.state for d in ledger.deliveries()}
+    # What the journal saw, and nothing waiting: Warsaw's dead fax failed, its e-mail went.
+    assert states == {
+        (ATHENS, "email"): "sent",
+        (WARSAW, "fax"): "failed",
+        (WARSAW, "email"): "sent",
+        ("ru-moscow-embassy", "post"): "sent",
+    }, states

@@ -325,6 +325,8 @@ class Runner:
             )
         if state == "sent" and self.guard is not None:
             self.guard.sent(delivery)
+        if state == "failed" and self.guard is not None:
+            self.guard.failed(delivery, error or "failed")
         self._count(state, delivery)
         if state == "failed" and self.fallback is not None:
             following = self.fallback(moved)
