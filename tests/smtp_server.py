@@ -282,7 +282,8 @@ def main() -> None:
 
     folder = Path(sys.argv[1])
     with smtp_server() as (handler, port):
-        print(port, flush=True)
+        sys.stdout.write(f"{port}\n")
+        sys.stdout.flush()
         sys.stdin.read()
     for number, message in enumerate(handler.messages, start=1):
         (folder / f"{number}.eml").write_bytes(message.as_bytes(policy=email.policy.SMTP))

@@ -18,6 +18,7 @@ import time
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -387,6 +388,8 @@ def test_transmission_reports_for_email_and_post(tmp_path: Path) -> None:
         r"Office's local time \d{4}-\d\d-\d\d [\d:]{8} \(Europe/Athens, UTC\+0[23]:00\)", text
     )
     assert "Campaign channels Office gr-athens-consulate" in text
+    assert report["office"] == "The Consul of the Republic of Kazakhstan, Athens"
+    assert f"Addressed to {report['office']} Letter" in text
     pages = subprocess.run(
         ["pdfinfo", str(folder / "reports/en/gr-athens-consulate--email.pdf")],
         capture_output=True,
@@ -448,8 +451,9 @@ def test_send_without_a_terminal_logs_each_change_of_state(tmp_path: Path) -> No
     assert any(x.endswith("gr-athens-consulate (conskaz@otenet.gr): sent") for x in stamped)
 
 
-def test_host_and_port_in_the_email_settings(tmp_path: Path) -> None:
-    """`host = "HOST:PORT"` in [email], as docs/sending.md shows it: the port is split off."""
+def test_host_and_port_in_the_email_settings(tmp_path: Path, caplog: Any) -> None:
+    """`host = "HOST:PORT"` in [email], as docs/sending.md shows it: the port is split off,
+    and this machine is not called a remote host."""
     from lettergen.send.transports import create
 
     with smtp_server() as (_server, port):
@@ -462,6 +466,8 @@ def test_host_and_port_in_the_email_settings(tmp_path: Path) -> None:
 
         transport = create("email", load(settings).for_transport())
         assert (transport.host, transport.port) == ("127.0.0.1", port)  # type: ignore[attr-defined]
+        assert transport.server == f"127.0.0.1:{port}"  # type: ignore[attr-defined]
+        assert not [r for r in caplog.records if r.levelname == "WARNING"], caplog.text
         client = transport.connect()  # type: ignore[attr-defined]
         client.quit()
     with pytest.raises(Exception, match="the port after ':' is not a number"):

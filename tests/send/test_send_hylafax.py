@@ -309,3 +309,18 @@ def test_a_fax_nobody_answers_falls_back_to_email_once(idle_line, tmp_path: Path
         f"hylafax loopback: a fax nobody answered failed after {elapsed:.0f} s "
         f"({fax.last_error!r}); the letter went by e-mail, once\n"
     )
+
+
+def test_as_many_faxes_in_flight_as_the_server_has_modems(fax_line) -> None:  # type: ignore[no-untyped-def]
+    """The modem count is read from the real server's `faxstat` (two modems on the line);
+    a named modem means one fax at a time."""
+    probe = (
+        "from lettergen.send.transports import create\n"
+        "for settings in ({}, {'modem': 'ttyIAX0'}):\n"
+        "    t = create('hylafax', {'host': '127.0.0.1', 'concurrency': 4, **settings})\n"
+        "    t.prepare()\n"
+        "    print(t.concurrency)\n"
+    )
+    done = fax_line.run([sys.executable, "-c", probe])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["2", "1"], done.stdout + done.stderr

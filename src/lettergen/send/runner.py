@@ -294,7 +294,8 @@ class Runner:
         if state == "retry":
             again = self.policy.backoff.retry_at(delivery.attempts, now)
             if again is None:
-                state, error = "failed", f"gave up after {delivery.attempts} attempts: {error}"
+                tries = f"{delivery.attempts} attempt{'' if delivery.attempts == 1 else 's'}"
+                state, error = "failed", f"gave up after {tries}: {error}"
             else:
                 self.ledger.move(
                     delivery,
