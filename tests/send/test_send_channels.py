@@ -367,6 +367,37 @@ def test_post_batch_addresses_sit_in_the_window_in_envelope_order(tmp_path: Path
         assert rows_by_office["ru-moscow-embassy"].reply.startswith("envelope 4 of 4 in post-")
 
 
+def test_a_fallback_to_post_later_in_the_run_gets_a_print_batch_of_its_own(
+    tmp_path: Path,
+) -> None:
+    """Moscow goes by post from the start (its fax is invalid today); Berlin's fax is refused
+    for good and falls back to post later in the same run, often within the same second. Two
+    print batches: the first is never overwritten by the second, and each letter's envelope is
+    in the batch its ledger row names."""
+    campaign = campaign_with(tmp_path, "channels: [fax, email, post]")
+    moscow, berlin = "ru-moscow-embassy", "de-berlin-embassy"
+    folder = batch(campaign, tmp_path, (moscow, berlin))
+    rules = {"493047007125@fax": Behaviour(rcpt="550 5.1.1 number not in service")}
+    with smtp_server(rules=rules) as (_server, port):
+        output = invoke(send_args(campaign, tmp_path, port))
+    assert "sent 2, failed 1; 1 fell back to another channel" in output
+    batches = sorted((folder / "post").glob("post-*.pdf"))
+    batches = [b for b in batches if not b.stem.endswith("-list")]
+    assert len(batches) == 2, batches
+    with Ledger.beside(folder) as ledger:
+        rows = {d.office_id: d for d in ledger.deliveries() if d.channel == "post"}
+    for office, country in ((moscow, "RUSSIA"), (berlin, "GERMANY")):
+        row = rows[office]
+        assert row.state == "sent" and row.reply.startswith("envelope 1 of 1 in post-")
+        named = folder / "post" / row.reply.split(" in ", 1)[1].split(" ", 1)[0]
+        assert named in batches, (row.reply, batches)
+        listing = list(csv.DictReader(io.StringIO(named.with_name(named.stem + "-list.csv")
+                                                  .read_text())))  # fmt: skip
+        assert [r["reference"] for r in listing] == [row.job_id.split(":", 1)[1]]
+        assert country in flat(pdftotext(named))
+    assert rows[moscow].job_id.split(":")[0] != rows[berlin].job_id.split(":")[0]
+
+
 def test_transmission_reports_for_email_and_post(tmp_path: Path) -> None:
     campaign = campaign_with(tmp_path, "channels: [fax, email, post]")
     folder = batch(campaign, tmp_path, (ATHENS, "ru-moscow-embassy"))
@@ -415,8 +446,14 @@ def test_without_channels_a_dry_run_says_which_numbers_are_invalid_today(tmp_pat
     )
     assert result.exit_code == 0, result.output
     lines = [x for x in result.output.splitlines() if "numbering plan" in x]
-    assert len(lines) == 1 and "gr-athens-consulate: fax +3013616689" in lines[0]
+    assert len(lines) == 2 and "gr-athens-consulate: fax +3013616689" in lines[0]
     assert "add email or post to the campaign's channels" in lines[0]
+    # The plan's own line says it too; Berlin's valid number goes without a word.
+    assert lines[1].startswith("would send en/gr-athens-consulate.tiff by fax to +3013616689")
+    assert lines[1].endswith("numbering plan (changed since the directory was written?); "
+                             "no other channel can carry it")  # fmt: skip
+    (berlin,) = [x for x in result.output.splitlines() if "(de-berlin-embassy)" in x]
+    assert berlin.endswith(" UTC")
     # And the letters' date, 2002, is said before anything goes out.
     assert re.search(r"the letters are dated 2002-09-07 \(\d+ days ago\)", result.output)
     assert "letter_date: today" in result.output
