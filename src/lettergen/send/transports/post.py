@@ -78,8 +78,10 @@ class Post:
         name = "post-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         taken = {getattr(self, "batch", "")}
         candidate, number = name, 1
-        while candidate in taken or any(self.folder.glob(f"{candidate}.*")) or any(
-            self.folder.glob(f"{candidate}-list.*")
+        while (
+            candidate in taken
+            or any(self.folder.glob(f"{candidate}.*"))
+            or any(self.folder.glob(f"{candidate}-list.*"))
         ):
             number += 1
             candidate = f"{name}-{number}"
