@@ -98,7 +98,9 @@ def transmission(
         "reply": delivery.reply,
         "fallback_from": delivery.fallback_from,
         "why": delivery.why or None,
-        "office": ", ".join(" ".join(x.split()) for x in (addressee, city) if x.strip()) or None,
+        "office": ", ".join(" ".join(x.split()) for x in (addressee, city) if x.strip())
+        if addressee.strip()
+        else None,
     }
 
 
