@@ -409,6 +409,7 @@ def test_transmission_reports_for_email_and_post(tmp_path: Path) -> None:
     (message,) = server.messages
     assert report["channel"] == "email" and report["to"] == EMAILS[ATHENS]
     assert report["message_id"] == message["Message-ID"] and report["reply"].startswith("250")
+    assert report["reply"].endswith(f"(from 127.0.0.1:{port})")  # whose word it is
     assert report["time_zone"] == "Europe/Athens" and report["result"] == "sent"
     utc = datetime.fromisoformat(report["sent_at_utc"])
     local = datetime.fromisoformat(report["sent_at_local"])

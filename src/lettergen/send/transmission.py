@@ -154,8 +154,10 @@ def page_html(report: dict[str, Any]) -> str:
     note = {
         "fax": "The fax server confirmed the transmission; the station id is the one the "
         "receiving machine gave.",
-        "email": "The office's mail server was handed the message and accepted it "
-        "(the SMTP reply above). It does not prove that somebody read it.",
+        "email": "The mail server named in the SMTP reply above accepted the message for the "
+        "office's address. When that server is a relay (the group's or a provider's), it "
+        "passes the message on to the office's own mail server. It does not prove that "
+        "somebody read it.",
         "post": "The letter was put into a print batch for window envelopes; printing and "
         "posting it is done by hand.",
     }.get(channel, "")
