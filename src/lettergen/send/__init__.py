@@ -129,6 +129,8 @@ class Sent:
     warnings: list[str] = field(default_factory=list)
     #: Letters that ended failed or unknown and reached their office by no other channel.
     unresolved: list[str] = field(default_factory=list)
+    #: Fax numbers invalid under today's numbering plan → why (for the dry run's plan lines).
+    invalid_faxes: dict[str, str] = field(default_factory=dict)
 
 
 def send(
@@ -296,6 +298,7 @@ def _run(
         list(no_channel.values()),
         warnings,
         unresolved,
+        {n: why for ways_ in plan.ways.values() for n, why in ways_.fax_problems.items()},
     )
 
 
