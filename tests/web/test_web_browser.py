@@ -41,9 +41,9 @@ LOCALES = {"en": "en-GB", "de": "de-DE", "ru": "ru-RU"}
 #: The offices and their faxes as the letters print them.
 FAXES = {
     "de-berlin-embassy": "+49 30 47007125",
-    "ru-moscow-embassy": "+7 0952082650",
+    "ru-moscow-embassy": "+7 095 208 26 50",  # grouped as the 2002 directory writes it
     "at-vienna-embassy": "+43 1 367917433",
-    "eg-cairo-embassy": "+20 2 3598421",
+    "eg-cairo-embassy": "+20 2 359 84 21",
 }
 #: axe-core's rule tags for WCAG 2.2 level AA (and the levels below it).
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from flask import Blueprint, Response, abort, request
 
@@ -137,6 +137,7 @@ def preview() -> Response:
     if made is None:
         return form_page(lang, form, 400)
     choice, letter = made
+    choice = replace(choice, written=letter.fax_display)  # the page's number as the letter's
     current = served()
     site = current.site
     pdf = site.pdf(letter)
