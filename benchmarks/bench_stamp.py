@@ -54,7 +54,7 @@ def texts(count: int) -> list[tuple[Any, Any, str]]:
     from lettergen.batch import run as batch
 
     work = batch.prepare(CAMPAIGN, everyone=True, directory=DIRECTORY)
-    recipients = [job.recipient for job in work.plan.jobs]
+    recipients = [recipient for recipient, _ in work.plan.recipients]
     found = [(work, r, lang) for lang in LANGUAGES for r in recipients]
     return found[:count]
 

@@ -253,9 +253,14 @@ class Site:
             language_ = self.language(lang)
             name = office_line(language_, Recipient(office, office.country), self.directory.state)
             country = country_name(office.country, language_.locale) or office.country
-            where = f"{language_.city_name(office.city)}, {country}"
+            # The language's comma ("، " in Arabic), each part in its own direction.
+            where = language_.join([language_.city_name(office.city), country])
             self._office_names[key] = (name, where)
         return self._office_names[key]
+
+    def comma(self, lang: str) -> str:
+        """The comma between the parts of a phrase in `lang` (", ", "، " in Arabic)."""
+        return self.language(lang).typography.comma
 
     def compose(self, choice: Choice, signer: Signer, lang: str) -> Letter:
         return compose_letter(
