@@ -140,3 +140,9 @@ def test_batch_signers_letters_are_theirs_in_pdf_and_docx(tmp_path: Path) -> Non
     assert "Sevilla, 7 September 2002" in head
     paragraphs = [p.text for p in document.paragraphs]
     assert sum("María López" in p for p in paragraphs) == 1  # and her signature
+    # After it, as in the PDF, where replies may also go: the group.
+    assert paragraphs[-1] == (
+        "Replies may also be sent to Trade Union Solidarity Committee, solidarity@example.org."
+    )
+    assert document.paragraphs[-1].style.name == "Replies"
+    assert "Replies may also be sent to Trade Union Solidarity Committee" in text
