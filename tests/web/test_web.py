@@ -452,6 +452,23 @@ def test_preview_of_an_accredited_head_of_mission(client: Any) -> None:
     )
 
 
+def test_the_warm_up_lays_out_the_letters_supporters_ask_for_first() -> None:
+    """Before the first supporter: the office's layout for a supporter in its own country
+    (no country line in the address: posted within it) and for one covered from abroad."""
+    from lettergen.campaign.signers import Signer
+    from lettergen.render.stamp import layout_key
+
+    site = Site(SEED_CAMPAIGN)
+    site.warm_up()
+    assert site._stamps is not None
+    for country, office in (("DE", "de-berlin-embassy"), ("AM", "ru-moscow-embassy")):
+        choice = site.choose(country, "")
+        assert choice is not None and choice.office.id == office
+        letter = site.compose(choice, Signer("Jo Bloggs", city="Town", country=country), "en")
+        assert ("GERMANY" in letter.addressee) is False
+        assert site._stamps.layouts.get(layout_key(letter)) is not None, country
+
+
 def test_the_pdf_is_the_letter_to_the_office_with_the_supporters_name(client: Any) -> None:
     response = post(client, "/letter.pdf", name=NAME, town="Köln", country="DE")
     assert response.status_code == 200
