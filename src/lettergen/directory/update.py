@@ -32,6 +32,7 @@ from typing import Any
 from lettergen.directory import countries, phones
 from lettergen.directory.model import Directory, Office, load_directory
 from lettergen.directory.sources import hostlist, spreadsheet
+from lettergen.directory.validate import validate
 from lettergen.errors import DataError, InputError, ManyErrors, Place
 from lettergen.util import files, yamlio
 
@@ -437,7 +438,6 @@ def write_diff(path: Path, diff: Diff, date: datetime.date | None, source: str =
     """Apply the diff to the file. The new text is read back as a directory and checked as
     `missions validate` checks it first: one that does not load, or holds an error the file
     did not hold before, is refused and nothing is written. Then it replaces the file whole."""
-    from lettergen.directory.validate import validate
 
     def errors(directory: Directory) -> set[tuple[str, str, str]]:
         return {(f.subject, f.code, f.message) for f in validate(directory) if f.is_error}
