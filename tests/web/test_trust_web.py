@@ -249,9 +249,13 @@ class Browser:
         _, page = self.request("GET", "/")
         found = re.search(r'name="csrf_token" value="([^"]+)"', page)
         assert found
-        body = urlencode(
-            {"csrf_token": found.group(1), "lang": "en", "name": name, "country": "DE"}
-        )
+        fields = {"csrf_token": found.group(1), "lang": "en", "name": name, "country": "DE"}
+        # The page's own path: the preview first, whose fingerprint of the letter the fax
+        # request carries (the letter she saw is the one faxed).
+        _, preview = self.request("POST", "/letter", urlencode(fields), **headers)
+        seen = re.search(r'name="letter" value="([^"]+)"', preview)
+        assert seen, preview[:300]
+        body = urlencode({**fields, "letter": seen.group(1)})
         return self.request("POST", "/fax", body, **headers)[0]
 
 
