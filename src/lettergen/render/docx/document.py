@@ -265,6 +265,8 @@ def _letter(base: _Base, letter: Letter, page: Layout, pages: int | None = None)
         paragraph("Closing", letter.closing)
     for i, line in enumerate(letter.signature):
         paragraph("Signer" if i == 0 else "Signature", line)
+    if letter.replies:
+        paragraph("Replies", letter.replies)
     if letter.signatories:
         heading = paragraph("Signatories Heading", letter.signatories_heading)
         long = len(letter.signatories) > LONG_LIST
