@@ -216,7 +216,9 @@ def test_hand_corrected_fields_are_read_from_the_comments() -> None:
     assert protected["sa-riyadh-embassy"] == {"address"}
     # Above the record: "country 'PK' -> 'IR', address from the heading's city, note added".
     assert protected["pk-meshed-consulate-general"] == {"address"}
-    assert "de-berlin-embassy" not in protected
+    # Berlin's street was corrected by hand too; Frankfurt's record was not.
+    assert protected["de-berlin-embassy"] == {"address"}
+    assert "de-frankfurt-consulate-general" not in protected
 
 
 def test_a_closed_office_takes_only_its_own_comments(tmp_path: Path) -> None:
