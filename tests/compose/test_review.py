@@ -141,11 +141,13 @@ def test_an_accredited_woman_is_ambassadress_in_the_prose() -> None:
 @pytest.mark.parametrize(
     ("lang", "wrong", "right"),
     [
-        ("en", "he alone risks", "he faces up to five years in prison"),
+        ("en", "he alone risks", "he faces nine criminal charges and up to five years in prison"),
+        ("en", "and he faces", "he faces nine criminal charges and up to five years in prison"),
         ("en", "responsible for the fraud", "Bring to trial all businessmen involved in fraud."),
         ("de", "ihm allein", "ihm drohen bis zu fünf Jahre Haft"),
         ("fr", "lui seul", "il encourt jusqu’à cinq ans"),
-        ("es", "solo él", "se enfrenta a una pena de hasta cinco años"),
+        ("es", "solo él", "se enfrenta a nueve cargos penales y a una pena de hasta cinco años"),
+        ("es", "y se enfrenta a una pena", "a nueve cargos penales y a una pena de hasta cinco años"),
         ("es", "lo estranguló", "empezó a estrangularlo"),
         ("ru", "лишь ему одному", "ему грозит до пяти лет"),
     ],

@@ -93,7 +93,7 @@ def test_validate_shipped_directory_exits_0_with_warnings() -> None:
         "office ru-moscow-embassy: warning: number-invalid-today: fax +70952082650" in line
         for line in lines
     )
-    assert "0 errors, 26 warnings" in result.stderr
+    assert "0 errors, 27 warnings" in result.stderr
 
 
 def test_validate_strict_fails_on_warnings() -> None:
