@@ -485,3 +485,18 @@ def test_arabic_docx_breaks_its_pages_where_the_pdf_does(tmp_path: Path) -> None
         ).stdout
         pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M)[1])  # type: ignore[index]
         assert pages == render_pdf(letter).pages == 1, key
+
+
+def test_an_arabic_named_head_is_a_field_isolated_in_its_direction() -> None:
+    """A Latin name inside an Arabic form of address is isolated (so its order never mixes
+    with the title's) and bound to its courtesy title by a non-breaking space."""
+    for role, title in (("consul-general", "السيدة"), ("permanent-representative", "السفيرة")):
+        office, country = _named(role, "female")
+        letter = compose_letter(
+            _campaign("free-zhanusov-2002"), Recipient(office, country), lang="ar", state="KZ"
+        )
+        assert f"{title}\u00a0\u2068Aigul Nurlanova\u2069" in letter.addressee[0]
+        assert "Aigul Nurlanova" in docx_text(letter)
+    french = load_language("fr").typography
+    assert french.bind_titles("Monsieur le Consul") == "Monsieur le Consul"
+    assert french.bind_titles("Monsieur Zhanusov") == "Monsieur\u00a0Zhanusov"

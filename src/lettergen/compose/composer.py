@@ -319,8 +319,9 @@ def _context(
         "organisation": _organisation(language, recipient.office),
         "country_in": CountryIn(language, recipient.country),
         # A head of office the directory knows by name (the office's `head:`); "" otherwise.
+        # In a right-to-left letter the name, a field of its own, is isolated in its direction.
         "head": {
-            "name": recipient.office.head.name if recipient.office.head else "",
+            "name": language.isolate(recipient.office.head.name) if recipient.office.head else "",
             "gender": recipient.office.head.gender if recipient.office.head else "",
         },
         # A joint letter speaks for its signatories: "we", not "I" (0 for a letter of one).
