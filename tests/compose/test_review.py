@@ -267,6 +267,13 @@ def test_the_cover_is_from_whoever_signs() -> None:
     rows = dict(letter.cover)
     assert rows["From"].splitlines()[0] == "Maria Lopez"
     assert "Anna Weber" not in rows["From"]
+    # The numbers under the names are the campaign's: its name stands above them.
+    assert rows["From"].splitlines()[:4] == [
+        "Maria Lopez",
+        "Solidarity Group Example",
+        "Trade Union Solidarity Committee",
+        "Tel. +44 20 7946 0000",
+    ]
     for text in both(letter):
         assert "From Maria Lopez Solidarity Group Example" in text
         assert "From Anna Weber" not in text

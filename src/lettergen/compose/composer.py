@@ -452,15 +452,19 @@ def _cover(
             "cover.pages_value must be a text holding {pages}",
             hint=f"see cover.pages_value in {language.folder / 'strings.yaml'}",
         )
+    # The numbers below the names are the sender's: where a signer writes for an organisation
+    # of her own, the sender's name stands above them, so no number is taken for hers.
+    contact = _contact_lines(language, sender)
+    sender_name = sender.organisation if contact or not signer.organisation else ""
     names = [
         language.isolate(line)
-        for line in dict.fromkeys((signer.name, signer.organisation or sender.organisation))
+        for line in dict.fromkeys((signer.name, signer.organisation, sender_name))
         if line
     ]
     rows = [
         ("to", "\n".join(to)),
         ("fax", fax),
-        ("from", "\n".join([*names, *_contact_lines(language, sender)])),
+        ("from", "\n".join([*names, *contact])),
         ("date", date),
         ("pages", pages),
         ("re", subject),
