@@ -507,3 +507,18 @@ def test_an_arabic_named_head_is_a_field_isolated_in_its_direction() -> None:
     french = load_language("fr").typography
     assert french.bind_titles("Monsieur le Consul") == "Monsieur le Consul"
     assert french.bind_titles("Monsieur Zhanusov") == "Monsieur\u00a0Zhanusov"
+
+
+@pytest.mark.parametrize(
+    ("lang", "right", "wrong"),
+    [
+        ("fr", "de votre réponse et de votre attention.", "porter à cette affaire"),
+        ("ru", "Благодарю Вас за внимание.", "внимание к этому делу"),
+    ],
+)
+def test_the_last_paragraph_names_the_case_once(lang: str, right: str, wrong: str) -> None:
+    """"… une journée internationale d'action est consacrée à cette affaire. Je vous remercie …
+    de l'attention que vous voudrez bien porter à cette affaire." said the case twice."""
+    for text in both(letter_to("de-berlin-embassy", lang)):
+        assert right in text
+        assert wrong not in text
