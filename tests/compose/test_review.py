@@ -152,16 +152,28 @@ def test_an_accredited_woman_is_ambassadress_in_the_prose() -> None:
         ("de", "ihm allein", "ihm drohen bis zu fünf Jahre Haft"),
         ("fr", "lui seul", "il encourt jusqu’à cinq ans"),
         ("es", "solo él", "se enfrenta a nueve cargos penales y a una pena de hasta cinco años"),
-        ("es", "y se enfrenta a una pena", "a nueve cargos penales y a una pena de hasta cinco años"),
+        (
+            "es",
+            "y se enfrenta a una pena",
+            "a nueve cargos penales y a una pena de hasta cinco años",
+        ),
         ("es", "lo estranguló", "empezó a estrangularlo"),
         ("en", "and choked him", "seized Mr Zhanusov and began to strangle him"),
         ("de", "packte und würgte", "Herrn Zhanusov packte und zu würgen begann"),
         ("fr", "à la gorge", "a saisi M. Zhanusov et a commencé à l’étrangler"),
         ("ru", "задушил", "схватил господина Жанусова и стал его душить"),
         ("de", "verantwortlichen Geschäftsleute", "Alle an Betrug beteiligten Geschäftsleute"),
-        ("fr", "responsables de la fraude", "tous les hommes d’affaires impliqués dans des fraudes"),
+        (
+            "fr",
+            "responsables de la fraude",
+            "tous les hommes d’affaires impliqués dans des fraudes",
+        ),
         ("es", "responsables del fraude", "a todos los empresarios implicados en fraudes"),
-        ("ru", "ответственных за мошенничество", "всех предпринимателей, причастных к мошенничеству"),
+        (
+            "ru",
+            "ответственных за мошенничество",
+            "всех предпринимателей, причастных к мошенничеству",
+        ),
         ("ru", "лишь ему одному", "ему грозит до пяти лет"),
     ],
 )
@@ -517,7 +529,7 @@ def test_an_arabic_named_head_is_a_field_isolated_in_its_direction() -> None:
     ],
 )
 def test_the_last_paragraph_names_the_case_once(lang: str, right: str, wrong: str) -> None:
-    """"… une journée internationale d'action est consacrée à cette affaire. Je vous remercie …
+    """ "… une journée internationale d'action est consacrée à cette affaire. Je vous remercie …
     de l'attention que vous voudrez bien porter à cette affaire." said the case twice."""
     for text in both(letter_to("de-berlin-embassy", lang)):
         assert right in text
