@@ -64,7 +64,7 @@ bench: install
 
 # 20 concurrent supporters asking the real server (127.0.0.1) for letters; bounded in count and time.
 bench-serve: install
-	$(BIN)/python benchmarks/bench_serve.py --preview
+	$(BIN)/python benchmarks/bench_serve.py --preview --letterhead both
 
 # A wheel of lettergen in dist/, to install without a clone: pipx install dist/lettergen-*.whl
 dist: system-packages-demo $(DEV_STAMP)

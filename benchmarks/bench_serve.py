@@ -1,7 +1,7 @@
 """The supporter page under an action-day rush: 20 supporters at once asking for their PDF.
 
     python benchmarks/bench_serve.py [--supporters 20] [--letters 200] [--seconds 120]
-                                     [--workers N]
+                                     [--workers N] [--preview] [--letterhead signer|group|both]
 
 Starts the real server (`lettergen serve`, gunicorn) on 127.0.0.1, then:
 1. a baseline: one supporter alone asks for letters one after another (the time one letter
@@ -14,6 +14,13 @@ Starts the real server (`lettergen serve`, gunicorn) on 127.0.0.1, then:
 Prints p50/p95/p99 of the letter requests, letters per second, and the rush's p95 as a multiple
 of the baseline's median. Every response is checked to be a PDF. The server is stopped at the
 end, whatever happens.
+
+With `--letterhead both` the whole run is made twice, one server after the other: under the
+group's letterhead (a copy of the seed campaign with `letterhead: group`: only the signature
+is stamped, the way before supporters had their own) and under hers (the campaign's
+`letterhead: signer`: her name, town and country stamped as the sender block and on the date
+line too), and the second's figures are given as ratios of the first's, measured in the same
+run.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -82,14 +90,29 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(workers: int) -> tuple[subprocess.Popen[bytes], str, Path]:
+SEED = ROOT / "data" / "campaigns" / "free-zhanusov-2002.yaml"
+
+
+def campaign_for(letterhead: str, folder: Path) -> str:
+    """The seed campaign, or a copy of it in `folder` whose letters carry `letterhead`."""
+    text = SEED.read_text(encoding="utf-8")
+    if f"\nletterhead: {letterhead}\n" in text:
+        return "free-zhanusov-2002"
+    copy = folder / SEED.name
+    copy.write_text(
+        re.sub(r"(?m)^letterhead: \w+$", f"letterhead: {letterhead}", text), encoding="utf-8"
+    )
+    return str(copy)
+
+
+def start_server(workers: int, campaign: str) -> tuple[subprocess.Popen[bytes], str, Path]:
     port = free_port()
     log = ROOT / "output" / f"bench-serve-{port}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
         process = subprocess.Popen(
             [
-                *(sys.executable, "-m", "lettergen", "serve", "free-zhanusov-2002"),
+                *(sys.executable, "-m", "lettergen", "serve", campaign),
                 *("--port", str(port), "--workers", str(workers), "--letters-per-minute", "0"),
             ],
             cwd=ROOT,
@@ -168,13 +191,47 @@ def rush(
     return times, wall
 
 
-def report(label: str, times: list[float], wall: float) -> None:
+def report(label: str, times: list[float], wall: float) -> dict[str, float]:
     ms = [t * 1000 for t in times]
     print(
         f"{label}: {len(ms)} letters in {wall:.1f} s = {len(ms) / wall:.2f} letters/s; "
         f"p50 {percentile(ms, 0.50):.0f} ms, p95 {percentile(ms, 0.95):.0f} ms, "
         f"p99 {percentile(ms, 0.99):.0f} ms, max {max(ms):.0f} ms"
     )
+    return {
+        "rate": len(ms) / wall,
+        "p50": percentile(ms, 0.50),
+        "p95": percentile(ms, 0.95),
+        "p99": percentile(ms, 0.99),
+    }
+
+
+def run(args: argparse.Namespace, campaign: str) -> dict[str, dict[str, float]]:
+    """One server: the baseline, the rush and, with --preview, the rush of previews."""
+    found = {}
+    process, url, log = start_server(args.workers, campaign)
+    try:
+        alone = Supporter(url, 99)
+        start = time.perf_counter()
+        baseline = [alone.letter(i) for i in range(args.baseline)]
+        found["alone"] = report("one supporter alone", baseline, time.perf_counter() - start)
+        times, wall = rush(url, args.supporters, args.letters, args.seconds)
+        found["rush"] = report(f"{args.supporters} supporters at once", times, wall)
+        if args.preview:
+            previews, spent = rush(url, args.supporters, args.letters, args.seconds, True)
+            found["previews"] = report(
+                f"{args.supporters} supporters at once, previews", previews, spent
+            )
+        median = statistics.median(baseline)
+        print(
+            f"rush p95 / lone median: {percentile(times, 0.95) / median:.1f}x "
+            f"(queueing behind {args.supporters} requests on {args.workers} worker(s) "
+            f"would be ~{args.supporters / args.workers:.0f}x)"
+        )
+    finally:
+        stop(process)
+        log.unlink(missing_ok=True)
+    return found
 
 
 def main() -> None:
@@ -187,31 +244,31 @@ def main() -> None:
     parser.add_argument(
         "--preview", action="store_true", help="also a rush of previews (the page with images)"
     )
+    parser.add_argument(
+        "--letterhead",
+        choices=("signer", "group", "both"),
+        default="signer",
+        help="whose letterhead heads the letters; both: the group's, then hers, and the ratios",
+    )
     args = parser.parse_args()
     print(
         f"{platform.python_implementation()} {platform.python_version()}, "
         f"{len(os.sched_getaffinity(0))} cores, gunicorn with {args.workers} worker(s)"
     )
-    process, url, log = start_server(args.workers)
-    try:
-        alone = Supporter(url, 99)
-        start = time.perf_counter()
-        baseline = [alone.letter(i) for i in range(args.baseline)]
-        report("one supporter alone", baseline, time.perf_counter() - start)
-        times, wall = rush(url, args.supporters, args.letters, args.seconds)
-        report(f"{args.supporters} supporters at once", times, wall)
-        if args.preview:
-            previews, spent = rush(url, args.supporters, args.letters, args.seconds, True)
-            report(f"{args.supporters} supporters at once, previews", previews, spent)
-        median = statistics.median(baseline)
-        print(
-            f"rush p95 / lone median: {percentile(times, 0.95) / median:.1f}x "
-            f"(queueing behind {args.supporters} requests on {args.workers} worker(s) "
-            f"would be ~{args.supporters / args.workers:.0f}x)"
-        )
-    finally:
-        stop(process)
-        log.unlink(missing_ok=True)
+    kinds = ("group", "signer") if args.letterhead == "both" else (args.letterhead,)
+    results = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for kind in kinds:
+            print(f"-- letterhead: {kind}")
+            results[kind] = run(args, campaign_for(kind, Path(folder)))
+    if len(results) == 2:
+        print("-- her letterhead and place stamped, as a multiple of the group's letterhead:")
+        for step, mine in results["signer"].items():
+            theirs = results["group"][step]
+            print(
+                f"{step}: letters/s {mine['rate'] / theirs['rate']:.2f}x, "
+                f"p50 {mine['p50'] / theirs['p50']:.2f}x, p95 {mine['p95'] / theirs['p95']:.2f}x"
+            )
 
 
 if __name__ == "__main__":

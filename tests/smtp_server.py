@@ -271,3 +271,23 @@ def smtp_server(
         yield handler, port
     finally:
         controller.stop()
+
+
+def main() -> None:
+    """`python smtp_server.py FOLDER`: the server as a process of its own (for a client inside
+    a network namespace, which reaches only the namespace's 127.0.0.1). It prints its port,
+    serves until its standard input closes, then writes every message it accepted to
+    FOLDER/1.eml, 2.eml … and exits."""
+    import sys
+
+    folder = Path(sys.argv[1])
+    with smtp_server() as (handler, port):
+        sys.stdout.write(f"{port}\n")
+        sys.stdout.flush()
+        sys.stdin.read()
+    for number, message in enumerate(handler.messages, start=1):
+        (folder / f"{number}.eml").write_bytes(message.as_bytes(policy=email.policy.SMTP))
+
+
+if __name__ == "__main__":
+    main()

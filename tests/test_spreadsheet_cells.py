@@ -92,6 +92,7 @@ def test_delivery_and_dead_numbers_csv_quote_formulas() -> None:
     row.update(
         office_id="de-berlin-embassy",
         fax="+493047007125",
+        channel="fax",
         signer='=WEBSERVICE("http://x")',
         state="failed",
         last_error="@evil",
@@ -251,3 +252,21 @@ def test_an_unclosed_quote_is_an_error_not_one_long_cell(tmp_path: Path) -> None
     )
     with pytest.raises(LettergenError, match=r"offices.csv:3: not readable as CSV"):
         spreadsheet.import_sheet(sheet, "KZ")
+
+
+def test_the_posting_list_csv_quotes_formulas(tmp_path: Path) -> None:
+    """The print batch's posting list holds the directory's addressee and address lines (a
+    directory may come from a list lettergen did not write): no cell starts a formula."""
+    from lettergen.render.post import PostLetter, list_csv
+
+    letter = PostLetter(
+        reference="lettergen-1-1",
+        recipient=('=HYPERLINK("http://x","y")', "@Street 1", "-Town", "RUSSIA"),
+        country="RU",
+        letter=tmp_path / "en" / "letter.pdf",
+        pages=1,
+    )
+    (row,) = csv.DictReader(io.StringIO(list_csv([letter], tmp_path)))
+    assert row["addressee"] == '\'=HYPERLINK("http://x","y")'
+    assert row["address"] == "'@Street 1; -Town; RUSSIA"
+    assert row["reference"] == "lettergen-1-1" and row["envelope"] == "1"

@@ -55,6 +55,26 @@ def test_the_groups_letters_keep_the_groups_letterhead(campaign, directory) -> N
     assert signed.signature[0] == "María López"
 
 
+@pytest.mark.parametrize(
+    ("country", "posted_abroad"),
+    [("DE", False), ("Deutschland", False), ("Germany", False), ("ES", True), ("", True)],
+)
+def test_the_country_line_follows_where_she_posts_from(  # type: ignore[no-untyped-def]
+    campaign, directory, country: str, posted_abroad: bool
+) -> None:
+    """Under her letterhead the letter is posted from her country: from Köln to Berlin the
+    address needs no "GERMANY"; from Sevilla it does. Without her country, the group's (London)
+    decides, as for the group's own letters."""
+    anna = Signer("Anna Müller", city="Köln", country=country)
+    letter = berlin_letter(campaign, directory, signer=anna)
+    end = ("13156 Berlin", "GERMANY") if posted_abroad else ("13156 Berlin",)
+    assert letter.addressee[-len(end) :] == end
+    assert ("GERMANY" in letter.addressee) is posted_abroad
+    assert "GERMANY" in berlin_letter(campaign, directory).addressee  # the group, in London
+    group = replace(campaign, letterhead="group")  # the group posts every letter
+    assert "GERMANY" in berlin_letter(group, directory, signer=anna).addressee
+
+
 def test_the_reply_line_is_the_campaigns_choice(campaign, directory) -> None:  # type: ignore[no-untyped-def]
     quiet = replace(campaign, replies_to_sender=False)
     letter = berlin_letter(quiet, directory, lang="en", signer=MARIA)
@@ -120,3 +140,9 @@ def test_batch_signers_letters_are_theirs_in_pdf_and_docx(tmp_path: Path) -> Non
     assert "Sevilla, 7 September 2002" in head
     paragraphs = [p.text for p in document.paragraphs]
     assert sum("María López" in p for p in paragraphs) == 1  # and her signature
+    # After it, as in the PDF, where replies may also go: the group.
+    assert paragraphs[-1] == (
+        "Replies may also be sent to Trade Union Solidarity Committee, solidarity@example.org."
+    )
+    assert document.paragraphs[-1].style.name == "Replies"
+    assert "Replies may also be sent to Trade Union Solidarity Committee" in text

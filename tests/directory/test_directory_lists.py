@@ -561,3 +561,58 @@ def test_a_name_beside_a_state_column_must_still_be_read(tmp_path: Path) -> None
     )
     office = hostlist.read(path, mapping).directory("RU").get("at-salzburg-consulate")
     assert office.phones == ("+43662624184",)
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("739-9766", ["+8227399766"]),  # a Seoul number written without its area code
+        ("1588-1234", ["+8215881234"]),  # a nationwide number: it has no area code
+        ("051)465-5101, 1588-1234", ["+82514655101", "+8215881234"]),
+        ("070-7500-1234", ["+827075001234"]),
+    ],
+)
+def test_a_number_without_an_area_code_gets_the_capitals_only_if_it_has_one(
+    cell: str, expected: list[str]
+) -> None:
+    mapping = hostlist.load_mapping(MAPPINGS / "kr-mofa.yaml")
+    numbers, problems = hostlist.parse_numbers(cell, mapping)
+    assert problems == []
+    assert [n.e164 for n in numbers] == expected
+
+
+def test_a_skipped_row_never_closes_an_office(tmp_path: Path, kazakhstan: Path) -> None:
+    """Karachi's row has a fax that cannot be read: with --skip-bad-rows it is left out, and
+    the consulate it describes is kept (the list says nothing about it), not closed."""
+    mapping = LISTS / "pk-mofa-mapping.yaml"
+    path = edited(tmp_path, LISTS / "pk-mofa-missions.csv", 5, "Fax", "021) 3583-841B")
+    result = run(
+        "directory", "update", kazakhstan, path, "--mapping", mapping, "--skip-bad-rows",
+        "--apply", "--date", "2026-11-30",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert (
+        f"{path}:5: skipped: column H (Fax): '021) 3583-841B' is no phone number (it holds 'B')"
+        in lines
+    )
+    assert not any(line.startswith("closed ") for line in lines), lines
+    assert (
+        "kept     pk-karachi-consulate (PK, Karachi, consulate): not in the newer list, kept: "
+        "1 row of the list was skipped, and it may be this office's"
+    ) in lines
+    assert "1 new, 0 closed, 1 changed, 0 unchanged, 1 kept (countries compared: PK)" in lines
+    assert "pk-karachi-consulate" in load_directory(kazakhstan)
+
+
+def test_a_state_whose_rows_were_all_skipped_says_so(tmp_path: Path, kazakhstan: Path) -> None:
+    path = edited(tmp_path, KOREA, 17, "Fax", "02) 395-976O")
+    result = run(
+        "directory", "update", kazakhstan, path, "--mapping", MAPPINGS / "kr-mofa.yaml",
+        "--skip-bad-rows",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert (
+        "no office of the sending state KZ in this list that could be read; skipped rows: 17 "
+        "(its offices may be among them: correct those rows and run again)"
+    ) in result.output

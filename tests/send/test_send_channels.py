@@ -18,6 +18,7 @@ import time
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -366,6 +367,37 @@ def test_post_batch_addresses_sit_in_the_window_in_envelope_order(tmp_path: Path
         assert rows_by_office["ru-moscow-embassy"].reply.startswith("envelope 4 of 4 in post-")
 
 
+def test_a_fallback_to_post_later_in_the_run_gets_a_print_batch_of_its_own(
+    tmp_path: Path,
+) -> None:
+    """Moscow goes by post from the start (its fax is invalid today); Berlin's fax is refused
+    for good and falls back to post later in the same run, often within the same second. Two
+    print batches: the first is never overwritten by the second, and each letter's envelope is
+    in the batch its ledger row names."""
+    campaign = campaign_with(tmp_path, "channels: [fax, email, post]")
+    moscow, berlin = "ru-moscow-embassy", "de-berlin-embassy"
+    folder = batch(campaign, tmp_path, (moscow, berlin))
+    rules = {"493047007125@fax": Behaviour(rcpt="550 5.1.1 number not in service")}
+    with smtp_server(rules=rules) as (_server, port):
+        output = invoke(send_args(campaign, tmp_path, port))
+    assert "sent 2, failed 1; 1 fell back to another channel" in output
+    batches = sorted((folder / "post").glob("post-*.pdf"))
+    batches = [b for b in batches if not b.stem.endswith("-list")]
+    assert len(batches) == 2, batches
+    with Ledger.beside(folder) as ledger:
+        rows = {d.office_id: d for d in ledger.deliveries() if d.channel == "post"}
+    for office, country in ((moscow, "RUSSIA"), (berlin, "GERMANY")):
+        row = rows[office]
+        assert row.state == "sent" and row.reply.startswith("envelope 1 of 1 in post-")
+        named = folder / "post" / row.reply.split(" in ", 1)[1].split(" ", 1)[0]
+        assert named in batches, (row.reply, batches)
+        listing = list(csv.DictReader(io.StringIO(named.with_name(named.stem + "-list.csv")
+                                                  .read_text())))  # fmt: skip
+        assert [r["reference"] for r in listing] == [row.job_id.split(":", 1)[1]]
+        assert country in flat(pdftotext(named))
+    assert rows[moscow].job_id.split(":")[0] != rows[berlin].job_id.split(":")[0]
+
+
 def test_transmission_reports_for_email_and_post(tmp_path: Path) -> None:
     campaign = campaign_with(tmp_path, "channels: [fax, email, post]")
     folder = batch(campaign, tmp_path, (ATHENS, "ru-moscow-embassy"))
@@ -377,6 +409,7 @@ def test_transmission_reports_for_email_and_post(tmp_path: Path) -> None:
     (message,) = server.messages
     assert report["channel"] == "email" and report["to"] == EMAILS[ATHENS]
     assert report["message_id"] == message["Message-ID"] and report["reply"].startswith("250")
+    assert report["reply"].endswith(f"(from 127.0.0.1:{port})")  # whose word it is
     assert report["time_zone"] == "Europe/Athens" and report["result"] == "sent"
     utc = datetime.fromisoformat(report["sent_at_utc"])
     local = datetime.fromisoformat(report["sent_at_local"])
@@ -387,6 +420,8 @@ def test_transmission_reports_for_email_and_post(tmp_path: Path) -> None:
         r"Office's local time \d{4}-\d\d-\d\d [\d:]{8} \(Europe/Athens, UTC\+0[23]:00\)", text
     )
     assert "Campaign channels Office gr-athens-consulate" in text
+    assert report["office"] == "The Consul of the Republic of Kazakhstan, Athens"
+    assert f"Addressed to {report['office']} Letter" in text
     pages = subprocess.run(
         ["pdfinfo", str(folder / "reports/en/gr-athens-consulate--email.pdf")],
         capture_output=True,
@@ -412,8 +447,14 @@ def test_without_channels_a_dry_run_says_which_numbers_are_invalid_today(tmp_pat
     )
     assert result.exit_code == 0, result.output
     lines = [x for x in result.output.splitlines() if "numbering plan" in x]
-    assert len(lines) == 1 and "gr-athens-consulate: fax +3013616689" in lines[0]
+    assert len(lines) == 2 and "gr-athens-consulate: fax +3013616689" in lines[0]
     assert "add email or post to the campaign's channels" in lines[0]
+    # The plan's own line says it too; Berlin's valid number goes without a word.
+    assert lines[1].startswith("would send en/gr-athens-consulate.tiff by fax to +3013616689")
+    assert lines[1].endswith("numbering plan (changed since the directory was written?); "
+                             "no other channel can carry it")  # fmt: skip
+    (berlin,) = [x for x in result.output.splitlines() if "(de-berlin-embassy)" in x]
+    assert berlin.endswith(" UTC")
     # And the letters' date, 2002, is said before anything goes out.
     assert re.search(r"the letters are dated 2002-09-07 \(\d+ days ago\)", result.output)
     assert "letter_date: today" in result.output
@@ -448,8 +489,9 @@ def test_send_without_a_terminal_logs_each_change_of_state(tmp_path: Path) -> No
     assert any(x.endswith("gr-athens-consulate (conskaz@otenet.gr): sent") for x in stamped)
 
 
-def test_host_and_port_in_the_email_settings(tmp_path: Path) -> None:
-    """`host = "HOST:PORT"` in [email], as docs/sending.md shows it: the port is split off."""
+def test_host_and_port_in_the_email_settings(tmp_path: Path, caplog: Any) -> None:
+    """`host = "HOST:PORT"` in [email], as docs/sending.md shows it: the port is split off,
+    and this machine is not called a remote host."""
     from lettergen.send.transports import create
 
     with smtp_server() as (_server, port):
@@ -462,6 +504,8 @@ def test_host_and_port_in_the_email_settings(tmp_path: Path) -> None:
 
         transport = create("email", load(settings).for_transport())
         assert (transport.host, transport.port) == ("127.0.0.1", port)  # type: ignore[attr-defined]
+        assert transport.server == f"127.0.0.1:{port}"  # type: ignore[attr-defined]
+        assert not [r for r in caplog.records if r.levelname == "WARNING"], caplog.text
         client = transport.connect()  # type: ignore[attr-defined]
         client.quit()
     with pytest.raises(Exception, match="the port after ':' is not a number"):
@@ -486,3 +530,43 @@ def test_campaign_channels_are_checked(tmp_path: Path) -> None:
     assert load(campaign_with(tmp_path, "letter_date: today", "today")).letter_date == (
         datetime.now(UTC).date()
     )
+
+
+@pytest.mark.parametrize("how", ["deleted", "replaced"])
+def test_a_lost_ledger_never_sends_an_email_or_post_letter_twice(tmp_path: Path, how: str) -> None:
+    """Letters that went by e-mail (Athens: its fax is invalid today; Warsaw: after its dead
+    fax) and by post (Moscow): the ledger lost afterwards, a new one accepted with the user's
+    word. The journal holds every channel's handing over, so the new ledger sends no e-mail
+    again and puts no letter into a second print batch."""
+    import sqlite3
+
+    campaign = campaign_with(tmp_path, "channels: [fax, email, post]")
+    folder = batch(campaign, tmp_path, (ATHENS, WARSAW, "ru-moscow-embassy"))
+    rules = {"48226460705@fax": Behaviour(rcpt="550 5.1.1 number not in service")}
+    with smtp_server(rules=rules) as (server, port):
+        output = invoke(send_args(campaign, tmp_path, port))
+        assert "sent 3" in output, output
+        assert len(server.messages) == 2
+        for path in folder.glob("ledger.sqlite*"):
+            path.unlink()
+        if how == "replaced":
+            with sqlite3.connect(folder / "ledger.sqlite") as db:
+                db.execute("CREATE TABLE t (x)")
+        refused = invoke(send_args(campaign, tmp_path, port), code=1)
+        assert "--i-know-the-ledger-was-lost" in refused
+        output = invoke(send_args(campaign, tmp_path, port, "--i-know-the-ledger-was-lost"))
+        invoke(send_args(campaign, tmp_path, port))  # and a later run as usual
+        assert Counter(m["To"] for m in server.messages) == {
+            EMAILS[ATHENS]: 1,
+            EMAILS[WARSAW]: 1,
+        }, output
+    assert len(list((folder / "post").glob("post-*Z.pdf"))) == 1, output
+    with Ledger.beside(folder) as ledger:
+        states = {(d.office_id, d.channel): d.state for d in ledger.deliveries()}
+    # What the journal saw, and nothing waiting: Warsaw's dead fax failed, its e-mail went.
+    assert states == {
+        (ATHENS, "email"): "sent",
+        (WARSAW, "fax"): "failed",
+        (WARSAW, "email"): "sent",
+        ("ru-moscow-embassy", "post"): "sent",
+    }, states

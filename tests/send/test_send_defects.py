@@ -62,6 +62,31 @@ def test_our_own_busy_line_is_a_wait_not_a_failed_try(tmp_path: Path) -> None:
         assert any("not counted as a try" in e["detail"] for e in ledger.events(second.id))
 
 
+def test_our_busy_line_is_a_wait_also_when_the_call_holding_it_ended_in_the_same_poll(
+    tmp_path: Path,
+) -> None:
+    """The call holding the line is done and the second letter's "No local dialtone" is read
+    in the same round of polls (the done one recorded first): still a wait, not a try."""
+    busy = Outcome("retry", job_id="2", error="No local dialtone; too many attempts", wait=True)
+    transport = Scripted()
+    transport.answers = {
+        "office-00": [Outcome("sending", job_id="1")],
+        "office-01": [Outcome("sending", job_id="2")],
+    }
+    transport.polls = {"office-00": [Outcome("sent", job_id="1")], "office-01": [busy]}
+    with Ledger.beside(tmp_path) as ledger:
+        ledger.sync(write_batch(tmp_path, 2))
+        runner = Runner(
+            ledger, tmp_path, transport, Policy(ignore_hours=True), clock=lambda: MONDAY
+        )
+        runner.poll_seconds = 0
+        runner.run()
+        first, second = ledger.deliveries()
+        assert first.state == "sent"
+        assert (second.state, second.attempts) == ("retry", 0)
+        assert second.next_at == MONDAY + timedelta(minutes=1)
+
+
 def test_hylafax_sends_as_many_faxes_at_once_as_the_server_has_modems(
     tmp_path: Path, monkeypatch: Any
 ) -> None:

@@ -6,6 +6,8 @@ tested without a modem in test_send_ledger.py.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import subprocess
 import sys
@@ -220,3 +222,105 @@ def test_kill_9_during_a_transmission_then_reconciled_by_tag(idle_line, tmp_path
     assert_same_letter(folder / row.file, received)
     sends = [line for line in idle_line.xferfaxlog().splitlines() if f'"{tag}"' in line]
     assert len(sends) == 1
+
+
+WARSAW = "pl-warsaw-embassy"
+WARSAW_EMAIL = "kazdipmis@hot.pl"
+
+
+def test_a_fax_nobody_answers_falls_back_to_email_once(idle_line, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Warsaw's fax rings and nobody answers (the receiving modem is told not to answer).
+    With `channels: [fax, email]` and one try per number, the letter goes on to the embassy's
+    own address over a real SMTP server: it arrives once, by e-mail, and no fax arrives; a
+    second run, with the fax answering again, sends nothing more."""
+    import lettergen
+
+    text = SEED_CAMPAIGN.read_text(encoding="utf-8")
+    campaign = tmp_path / "dead-line.yaml"
+    campaign.write_text(text + "\nchannels: [fax, email]\n", encoding="utf-8")
+    options = lettergen.BatchOptions(
+        campaign, lettergen.Targets(offices=(WARSAW,)), formats=("pdf", "tiff"), output=tmp_path
+    )
+    lettergen.run_batch(lettergen.prepare(options))
+    folder = tmp_path / "dead-line"
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    # The SMTP server runs in the fax line's network namespace: lettergen runs there and
+    # reaches only the namespace's 127.0.0.1.
+    server = idle_line.popen(
+        [sys.executable, str(Path(__file__).parents[1] / "smtp_server.py"), str(mail)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    before = set(idle_line.received())
+    try:
+        assert server.stdout is not None and server.stdin is not None
+        port = int(server.stdout.readline())
+        config = tmp_path / "send.toml"
+        config.write_text(
+            'transport = "hylafax"\n[retry]\nattempts = 1\n'
+            '[hylafax]\nhost = "127.0.0.1"\nmodem = "ttyIAX0"\n'
+            f'[email]\nhost = "127.0.0.1:{port}"\nsecurity = "none"\n'
+            'from = "campaign@example.org"\n'
+        )
+        args = [sys.executable, "-m", "lettergen", "send", str(campaign), "-o", str(tmp_path),
+                "--no-render", "--config", str(config), "--now"]  # fmt: skip
+        deaf = idle_line.run(["faxconfig", "-m", "ttyIAX1", "RingsBeforeAnswer", "0"])
+        assert deaf.returncode == 0, deaf.stdout + deaf.stderr
+        try:
+            started = time.monotonic()
+            output = finished(
+                idle_line.popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT), 420
+            )
+            elapsed = time.monotonic() - started
+        finally:
+            idle_line.run(["faxconfig", "-m", "ttyIAX1", "RingsBeforeAnswer", "1"])
+        # The line answers again: a second run sends the letter by no channel a second time.
+        again = finished(idle_line.popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
+        server.stdin.close()
+        server.wait(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+        for stream in (server.stdin, server.stdout):
+            if stream is not None and not stream.closed:
+                stream.close()
+    assert set(idle_line.received()) == before  # no fax arrived
+    with Ledger.beside(folder) as ledger:
+        fax, mailed = ledger.deliveries()
+        tag = ledger.tag(fax)
+    assert (fax.channel, fax.state) == ("fax", "failed"), output
+    assert (mailed.channel, mailed.state, mailed.fallback_from) == ("email", "sent", fax.id)
+    assert mailed.to == WARSAW_EMAIL and mailed.last_error is None
+    assert mailed.why.startswith(f"fax {fax.fax} failed: "), mailed.why
+    # HylaFAX's own record of the call that nobody answered.
+    calls = [line for line in idle_line.xferfaxlog().splitlines() if f'"{tag}"' in line]
+    assert len(calls) <= 1 and all("\tSEND\t" in line for line in calls)
+    messages = sorted(mail.glob("*.eml"))
+    assert len(messages) == 1, (output, again)  # once, across both runs
+    message = email.message_from_bytes(messages[0].read_bytes(), policy=email.policy.default)
+    assert message["To"] == WARSAW_EMAIL and message["Reply-To"] == "solidarity@example.org"
+    assert message["Message-ID"] == mailed.job_id
+    (attachment,) = list(message.iter_attachments())  # type: ignore[attr-defined]
+    assert attachment.get_content() == (folder / mailed.file).read_bytes()
+    assert "falling back to email" in output and "sending by" not in again
+    sys.stderr.write(
+        f"hylafax loopback: a fax nobody answered failed after {elapsed:.0f} s "
+        f"({fax.last_error!r}); the letter went by e-mail, once\n"
+    )
+
+
+def test_as_many_faxes_in_flight_as_the_server_has_modems(fax_line) -> None:  # type: ignore[no-untyped-def]
+    """The modem count is read from the real server's `faxstat` (two modems on the line);
+    a named modem means one fax at a time."""
+    probe = (
+        "from lettergen.send.transports import create\n"
+        "for settings in ({}, {'modem': 'ttyIAX0'}):\n"
+        "    t = create('hylafax', {'host': '127.0.0.1', 'concurrency': 4, **settings})\n"
+        "    t.prepare()\n"
+        "    print(t.concurrency)\n"
+    )
+    done = fax_line.run([sys.executable, "-c", probe])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["2", "1"], done.stdout + done.stderr

@@ -5,6 +5,7 @@ per-address limit behind a reverse proxy (a real nginx, started by the test)."""
 from __future__ import annotations
 
 import base64
+import html
 import http.client
 import logging
 import os
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_web_fax import Clock, app_for, ask, settings, token_of
+from test_web_fax import FAX_FORM, HIDDEN, Clock, app_for, ask, settings, token_of
 
 from conftest import SEED_CAMPAIGN
 from lettergen.web import Site, create_app
@@ -244,6 +245,8 @@ class Browser:
             connection.close()
 
     def ask(self, name: str, **headers: str) -> int:
+        """As a browser does: the page, the letter's preview, then the preview's "Fax it for
+        me" form as the page filled it in."""
         from urllib.parse import urlencode
 
         _, page = self.request("GET", "/")
@@ -252,7 +255,12 @@ class Browser:
         body = urlencode(
             {"csrf_token": found.group(1), "lang": "en", "name": name, "country": "DE"}
         )
-        return self.request("POST", "/fax", body, **headers)[0]
+        status, preview = self.request("POST", "/letter", body, **headers)
+        form = FAX_FORM.search(preview)
+        if form is None:  # refused before a preview (the limit): the status says so
+            return status
+        sent = {key: html.unescape(value) for key, value in HIDDEN.findall(form.group(1))}
+        return self.request("POST", "/fax", urlencode(sent), **headers)[0]
 
 
 def _loopback_aliases() -> None:

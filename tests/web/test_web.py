@@ -357,6 +357,11 @@ def test_errors_in_the_supporters_language(client: Any) -> None:
 # The letter
 
 
+#: Numbers are set left to right, on a right-to-left page too.
+LTR = 'dir="ltr"'
+ABROAD, INSIDE = '<dt>From abroad</dt><dd class="number"', "<dt>Inside the country"
+
+
 def test_preview_shows_the_whole_letter_and_the_fax_numbers(client: Any) -> None:
     import pypdfium2
     from PIL import Image
@@ -368,8 +373,8 @@ def test_preview_shows_the_whole_letter_and_the_fax_numbers(client: Any) -> None
         "Your letter will go to: Embassy of the Republic of Kazakhstan, Berlin, Germany."
     )
     # The number grouped as people read it, and where its local form is dialled.
-    assert '<dt>From abroad</dt><dd class="number">+49 30 4700 7125</dd>' in text
-    assert '<dt>Inside the country (Germany)</dt><dd class="number">030 4700 7125</dd>' in text
+    assert f"{ABROAD} {LTR}>+49 30 4700 7125</dd>" in text
+    assert f'{INSIDE} (Germany)</dt><dd class="number" {LTR}>030 4700 7125</dd>' in text
     # "Fax it for me" is not offered where the group did not turn it on.
     assert "Fax it for me" not in text
     # The letter's words as text, for a phone's screen and a screen reader.
@@ -406,6 +411,17 @@ def test_preview_shows_the_whole_letter_and_the_fax_numbers(client: Any) -> None
     assert response.headers.get("Set-Cookie") is None
 
 
+def test_the_page_groups_the_fax_number_as_the_letter_prints_it(client: Any) -> None:
+    """A number today's plan no longer knows (Moscow's 095, of 2002) keeps the directory's
+    groups in the letter; the page shows it in the same groups, from abroad and inside Russia."""
+    response = post(client, "/letter", name=NAME, town="Yerevan", country="AM")
+    text = flat(response.text)
+    assert f"{ABROAD} {LTR}>+7 095 208 26 50</dd>" in text
+    assert f'{INSIDE} (Russia)</dt><dd class="number" {LTR}>095 208 26 50</dd>' in text
+    pdf = post(client, "/letter.pdf", name=NAME, town="Yerevan", country="AM").data
+    assert "+7 095 208 26 50" in flat(pdftotext(pdf))
+
+
 def test_the_preview_keeps_the_offices_bands_and_draws_the_supporters(client: Any) -> None:
     """A page is cut around the supporter's parts (her letterhead and date line at the top,
     her signature at the foot): the office's bands are drawn once per worker and a second
@@ -436,6 +452,23 @@ def test_preview_of_an_accredited_head_of_mission(client: Any) -> None:
     )
 
 
+def test_the_warm_up_lays_out_the_letters_supporters_ask_for_first() -> None:
+    """Before the first supporter: the office's layout for a supporter in its own country
+    (no country line in the address: posted within it) and for one covered from abroad."""
+    from lettergen.campaign.signers import Signer
+    from lettergen.render.stamp import layout_key
+
+    site = Site(SEED_CAMPAIGN)
+    site.warm_up()
+    assert site._stamps is not None
+    for country, office in (("DE", "de-berlin-embassy"), ("AM", "ru-moscow-embassy")):
+        choice = site.choose(country, "")
+        assert choice is not None and choice.office.id == office
+        letter = site.compose(choice, Signer("Jo Bloggs", city="Town", country=country), "en")
+        assert ("GERMANY" in letter.addressee) is False
+        assert site._stamps.layouts.get(layout_key(letter)) is not None, country
+
+
 def test_the_pdf_is_the_letter_to_the_office_with_the_supporters_name(client: Any) -> None:
     response = post(client, "/letter.pdf", name=NAME, town="Köln", country="DE")
     assert response.status_code == 200
@@ -446,7 +479,7 @@ def test_the_pdf_is_the_letter_to_the_office_with_the_supporters_name(client: An
     assert response.headers["Cache-Control"] == "no-store"
     text = flat(pdftotext(response.data))
     assert BERLIN_FAX in text and NAME in text and "Köln, Germany" in text
-    assert "Nordenstrasse 14-17" in text
+    assert "Nordendstraße 14-17" in text
     assert "Release Saken Zhanusov immediately." in text
 
 

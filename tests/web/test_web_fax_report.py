@@ -33,5 +33,6 @@ def test_the_status_link_offers_the_transmission_report_once_sent(tmp_path: Path
     text = flat(pdftotext(report.data))
     assert "Transmission report" in text and "de-berlin-embassy" in text
     assert "Fax number +493047007125" in text and "Result delivered" in text
+    assert "(Europe/Berlin, UTC+01:00)" in text  # the office's local time
     assert "Letter" not in text.split("Channel")[0].split("Office")[1]  # no file name
     assert client.get("/fax/" + "x" * 32 + "/report.pdf").status_code == 404

@@ -238,6 +238,7 @@ def directory_update(
             scope,
             newer.name,
             found.kinds,
+            len(found.skipped),
         )
     click.echo("\n".join(update.diff_lines(diff)))
     if diff.empty:

@@ -134,6 +134,9 @@ def send_command(
     if config.transport == "dry-run":
         for delivery, when in done.plan:
             why = f" — {delivery.why}" if delivery.why else ""
+            invalid = done.invalid_faxes.get(delivery.fax) if delivery.channel == "fax" else None
+            if invalid and not why:
+                why = f" — {invalid}; no other channel can carry it"
             click.echo(
                 f"would send {delivery.file} by {delivery.channel} to {delivery.to} "
                 f"({delivery.office_id}) at {when:%Y-%m-%d %H:%M} UTC{why}"

@@ -161,7 +161,12 @@ def compose_letter(
         page_size="Letter" if office.country in LETTER_PAPER else "A4",
         direction="rtl" if language.direction == "rtl" else "ltr",
         sender=_signer_block(language, signer) if own else _sender_block(language, sender),
-        addressee=(*to, *map(language.isolate, postal_address(office, sender))),
+        # Posted from the letterhead's country: hers under her own letterhead (a letter from
+        # Köln to Berlin needs no "GERMANY"), else the sender's.
+        addressee=(
+            *to,
+            *map(language.isolate, postal_address(office, sender, signer.country if own else "")),
+        ),
         # The place the letter is written from is the letterhead's: the signer's town under
         # her own letterhead, else the sender's city.
         date=_date_line(language, date_text, signer.city if own else sender.city),
@@ -227,7 +232,8 @@ def typeset(letter: Letter, language: Language, protected: Iterable[str] = ()) -
             body.append(replace(block, items=tuple(runs(item) for item in block.items)))
     return replace(
         letter,
-        sender=texts(letter.sender),
+        # A person's own words stay as she typed them: her name and letterhead, the signatories.
+        sender=letter.sender if letter.signer_letterhead else texts(letter.sender),
         addressee=texts(letter.addressee),
         date=text(letter.date),
         fax_notice=text(letter.fax_notice),
@@ -235,12 +241,12 @@ def typeset(letter: Letter, language: Language, protected: Iterable[str] = ()) -
         salutation=text(letter.salutation),
         body=tuple(body),
         closing=text(letter.closing),
-        signature=texts(letter.signature),
+        signature=letter.signature,
         header=text(letter.header),
         cover=tuple((text(label), text(value)) for label, value in letter.cover),
         cover_title=text(letter.cover_title),
         signatories_heading=text(letter.signatories_heading),
-        signatories=texts(letter.signatories),
+        signatories=letter.signatories,
         title=text(letter.title),
     )
 
@@ -485,15 +491,21 @@ COUNTRY_ABBREVIATIONS = {
 }
 
 
-def postal_address(office: Office, sender: Sender) -> tuple[str, ...]:
+def postal_address(office: Office, sender: Sender, posted_from: str = "") -> tuple[str, ...]:
     """The office's address as a letter posted from the sender's country needs it: with the
     country's name in capitals on a last line of its own (UPU: in English, a language every
     postal service reads) where the directory's lines do not name it and the sender writes from
-    another country. A letter faxed carries it too: the same block goes in a window envelope."""
+    another country. A letter faxed carries it too: the same block goes in a window envelope.
+    `posted_from`, when known, is the country the letter is posted from instead of the
+    sender's (a supporter's, under her own letterhead): an ISO code or a country's name."""
     address = tuple(office.address)
     if not address or office.kind == "non-resident":
         return address
-    if _names_country(" ".join(sender.address[-1:]), office.country):
+    if posted_from:
+        code = posted_from.strip()
+        if code.upper() == office.country or _names_country(code, office.country):
+            return address  # posted within the country
+    elif _names_country(" ".join(sender.address[-1:]), office.country):
         return address  # posted within the country
     if _names_country(" ".join(address), office.country):
         return address

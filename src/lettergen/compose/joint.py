@@ -17,6 +17,7 @@ from babel import Locale
 from babel.numbers import format_decimal
 
 from lettergen.campaign.signers import Signer
+from lettergen.compose.composer import typeset
 from lettergen.compose.letter import Letter
 from lettergen.language.languages import Language
 
@@ -50,8 +51,6 @@ def make_joint(letter: Letter, language_: Language, signers: Sequence[Signer]) -
     """The letter `letter` (composed for the campaign's sender with `signatories=len(signers)`,
     so that it says "we") as the joint letter of `signers`: the signature speaks for the
     undersigned, and the list follows it. The list's heading counts in figures."""
-    from lettergen.compose.composer import typeset
-
     figures = format_decimal(len(signers), locale=language_.locale)
     joint = replace(
         letter,

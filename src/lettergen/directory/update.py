@@ -32,6 +32,7 @@ from typing import Any
 from lettergen.directory import countries, phones
 from lettergen.directory.model import Directory, Office, load_directory
 from lettergen.directory.sources import hostlist, spreadsheet
+from lettergen.directory.validate import validate
 from lettergen.errors import DataError, InputError, ManyErrors, Place
 from lettergen.util import files, yamlio
 
@@ -64,7 +65,9 @@ class Change:
 @dataclass
 class OfficeDiff:
     office: Office  # the directory's office (for "new": the newer list's)
-    how: str  # "new", "closed", "closed-kept" (served_by points at it), "changed", "conflict"
+    # "new", "closed", "closed-kept" (served_by points at it), "missing" (not in a list whose
+    # bad rows were skipped: kept), "changed", "conflict"
+    how: str
     changes: list[Change] = field(default_factory=list)
     matched_by: str = ""  # "place", "number", "id" (or "delivery": dead numbers)
     verify: bool = True  # applying it sets `verified` (not for a number that failed)
@@ -88,6 +91,7 @@ class Diff:
     unchanged: int
     scope: tuple[str, ...]  # the countries the newer list covers
     kinds: tuple[str, ...] = ()  # the kinds of office it covers (empty: all)
+    skipped_rows: int = 0  # rows of the newer list left out (--skip-bad-rows)
 
     def of(self, how: str) -> list[OfficeDiff]:
         return [d for d in self.offices if d.how == how]
@@ -160,11 +164,14 @@ def compare(
     protected: dict[str, set[str]] | None = None,
     countries_covered: Iterable[str] | None = None,
     kinds_covered: Iterable[str] | None = None,
+    skipped_rows: int = 0,
 ) -> Diff:
     """The diff from old to newer, office by office (non-resident entries are not compared:
     lists name offices, not the countries covered from abroad). The newer list covers
     countries_covered (a host list: its host), by default every country of either, and
-    kinds_covered (the UN's list: permanent missions), by default every kind."""
+    kinds_covered (the UN's list: permanent missions), by default every kind. A list whose
+    rows were skipped (--skip-bad-rows) closes nothing: an office it lacks may be in one of
+    them, and is kept ("missing")."""
     wanted = set(fields)
     fields = [name for name in COMPARED if name in wanted]
     protected = protected or {}
@@ -206,9 +213,9 @@ def compare(
     served = {o.served_by for o in old if o.served_by}
     for office in candidates:
         # An office that entries are served by stays until a person re-routes them.
-        how = "closed-kept" if office.id in served else "closed"
+        how = "closed-kept" if office.id in served else "missing" if skipped_rows else "closed"
         diffs.append(OfficeDiff(office, how))
-    return Diff(diffs, unchanged, scope, tuple(sorted(kinds)))
+    return Diff(diffs, unchanged, scope, tuple(sorted(kinds)), skipped_rows)
 
 
 def _same(name: str, a: str, b: str) -> bool:
@@ -239,6 +246,16 @@ def diff_lines(diff: Diff) -> list[str]:
                     lines.append(f"           {name}: {_shown(getattr(office, name))}")
         elif item.how == "closed":
             lines.append(f"closed   {office.id} ({place}): not in the newer list")
+        elif item.how == "missing":
+            rows = (
+                "1 row of the list was"
+                if diff.skipped_rows == 1
+                else (f"{diff.skipped_rows} rows of the list were")
+            )
+            lines.append(
+                f"kept     {office.id} ({place}): not in the newer list, kept: {rows} skipped, "
+                "and it may be this office's"
+            )
         elif item.how == "closed-kept":
             lines.append(
                 f"closed?  {office.id} ({place}): not in the newer list, kept: other entries "
@@ -274,7 +291,9 @@ def diff_lines(diff: Diff) -> list[str]:
         compared = compared[:-1] + f"; kinds: {', '.join(diff.kinds)})"
     lines.append(
         f"{len(diff.of('new'))} new, {len(diff.of('closed'))} closed, {changed} changed, "
-        f"{diff.unchanged} unchanged{compared}"
+        f"{diff.unchanged} unchanged"
+        + (f", {len(diff.of('missing'))} kept" if diff.of("missing") else "")
+        + compared
     )
     decide = sum(1 for d in diff.offices if d.to_decide)
     if decide:
@@ -415,10 +434,12 @@ def update(
     countries_covered: Iterable[str] | None = None,
     source: str = "",
     kinds_covered: Iterable[str] | None = None,
+    skipped_rows: int = 0,
 ) -> Diff:
     """Compare the directory file at path with newer; with write, apply the diff (the file is
     replaced whole, and read back to prove it is still a valid directory). `source` names the
-    newer list; the directory's sources gain it, with the date."""
+    newer list; the directory's sources gain it, with the date. `skipped_rows`: rows of the
+    newer list left out as unreadable (then it closes no office)."""
     old = load_directory(path)
     if newer.state != old.state:
         raise InputError(
@@ -426,7 +447,7 @@ def update(
             Place(path),
         )
     protected = hand_corrected(yamlio.read_text(path))
-    diff = compare(old, newer, fields, protected, countries_covered, kinds_covered)
+    diff = compare(old, newer, fields, protected, countries_covered, kinds_covered, skipped_rows)
     if write and not diff.empty:
         day = date or datetime.date.today()
         write_diff(path, diff, day, f"{source} ({day.isoformat()})" if source else "")
@@ -437,7 +458,6 @@ def write_diff(path: Path, diff: Diff, date: datetime.date | None, source: str =
     """Apply the diff to the file. The new text is read back as a directory and checked as
     `missions validate` checks it first: one that does not load, or holds an error the file
     did not hold before, is refused and nothing is written. Then it replaces the file whole."""
-    from lettergen.directory.validate import validate
 
     def errors(directory: Directory) -> set[tuple[str, str, str]]:
         return {(f.subject, f.code, f.message) for f in validate(directory) if f.is_error}

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from lettergen.directory.phones import find_numbers
+
 #: The spaces a language may ask for, by the name strings.yaml uses.
 SPACES = {"nbsp": "\u00a0", "narrow": "\u202f", "none": ""}
 NBSP = "\u00a0"
@@ -218,8 +220,6 @@ def written_groups(text: str) -> dict[str, str]:
     """E.164 → the number grouped as a directory text writes it ("tel: (7095)-927-18-12,
     fax: 208-26-50" → "+7 095 927 18 12", "+7 095 208 26 50"): the area code of its prefix,
     then the local digits in the groups written."""
-    from lettergen.directory.phones import find_numbers
-
     found: dict[str, str] = {}
     for line in text.splitlines():
         for number, shown, _ in find_numbers(line):

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lettergen.util import spreadsheet
 from lettergen.util.files import atomic_write
 
 #: The window area of a DL/C5 window envelope on the A4 sheet (DIN 5008 form B), in mm from the
@@ -136,17 +137,19 @@ def list_csv(letters: Sequence[PostLetter], folder: Path) -> str:
     writer.writeheader()
     for number, letter in enumerate(letters, start=1):
         writer.writerow(
-            {
-                "envelope": number,
-                "envelope_size": letter.envelope,
-                "addressee": letter.recipient[0],
-                "address": "; ".join(letter.recipient[1:]),
-                "country": letter.country,
-                "sheets": letter.sheets,
-                "grams": f"{letter.grams:.0f}",
-                "reference": letter.reference,
-                "file": _relative(letter.letter, folder),
-            }
+            spreadsheet.record(
+                {
+                    "envelope": number,
+                    "envelope_size": letter.envelope,
+                    "addressee": letter.recipient[0],
+                    "address": "; ".join(letter.recipient[1:]),
+                    "country": letter.country,
+                    "sheets": letter.sheets,
+                    "grams": f"{letter.grams:.0f}",
+                    "reference": letter.reference,
+                    "file": _relative(letter.letter, folder),
+                }
+            )
         )
     return buffer.getvalue()
 

@@ -129,6 +129,8 @@ class Sent:
     warnings: list[str] = field(default_factory=list)
     #: Letters that ended failed or unknown and reached their office by no other channel.
     unresolved: list[str] = field(default_factory=list)
+    #: Fax numbers invalid under today's numbering plan → why (for the dry run's plan lines).
+    invalid_faxes: dict[str, str] = field(default_factory=dict)
 
 
 def send(
@@ -223,9 +225,10 @@ def _run(
             "(--changed-is-new sends it as a new letter)",
             label,
         )
+    # Every attempt the ledger adds is first checked against the journal: a letter that went
+    # by any channel through a lost ledger is never handed over again, and one whose attempt
+    # failed for good there goes on to its next channel (itself checked in turn).
     adopted = adopt_journal(ledger, folder)
-    for label in adopted:
-        log.warning("%s, as the journal of a lost ledger records it; not sent again", label)
     working = in_memory_copy(ledger) if config.transport == "dry-run" else ledger
     guard = Guard(ledger, folder) if working is ledger else None
     if resend_unknown:
@@ -233,15 +236,29 @@ def _run(
     if retry_failed:
         requeue(working, ["failed"], "a person asked to try again (--retry-failed)")
     by_key = {letter.key: letter for letter in letters}
-    no_channel = []
-    for letter in letters:
-        found = plan.advance(working, letter)
-        if isinstance(found, str):
-            no_channel.append((letter.office_id, found))
+    no_channel: dict[str, tuple[str, str]] = {}
+    for _ in range(len(ways.CHANNELS) + 1):
+        for letter in letters:
+            found = plan.advance(working, letter)
+            if isinstance(found, str):
+                no_channel[letter.key] = (letter.office_id, found)
+        more = adopt_journal(working, folder)  # a dry run's copy too: it shows what will go
+        adopted += more
+        if not more:
+            break
+    for label in adopted:
+        log.warning("%s, as the journal of a lost ledger records it; not sent again", label)
 
     def fallback(failed: Delivery) -> Delivery | str | None:
         letter = by_key.get(failed.letter_key)
-        return plan.advance(working, letter) if letter is not None else None
+        if letter is None:
+            return None
+        following = plan.advance(working, letter)
+        if isinstance(following, Delivery):
+            for label in adopt_journal(working, folder):
+                log.warning("%s, as the journal of a lost ledger records it", label)
+            following = working.get(following.id)
+        return following
 
     runner = Runner(
         working,
@@ -278,9 +295,10 @@ def _run(
         reports,
         plan_rows,
         adopted,
-        no_channel,
+        list(no_channel.values()),
         warnings,
         unresolved,
+        {n: why for ways_ in plan.ways.values() for n, why in ways_.fax_problems.items()},
     )
 
 

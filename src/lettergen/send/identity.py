@@ -9,11 +9,14 @@ The ledger is the truth about delivery, so losing it must never mean sending aga
   recreated), is not used: `lettergen send` and the supporter page's sender stop with one line,
   until the user says the old one is lost (``--i-know-the-ledger-was-lost``; the file found
   there is kept as ``ledger.sqlite.lost-<n>``).
-- ``ledger.journal`` (batch folders): one JSON line per letter handed to a transport, written
-  and flushed to disk right after the ledger's ``sending`` and before the transport is called,
-  and one when it is sent. A ledger that does not know a letter the journal says was handed
-  over (a new ledger, or one restored from an older backup) does not send it: the row becomes
-  ``sent`` (the journal saw it sent) or ``unknown`` (waiting for a person, as after a crash).
+- ``ledger.journal`` (batch folders): one JSON line per letter handed to a transport (fax,
+  e-mail or post), written and flushed to disk right after the ledger's ``sending`` and before
+  the transport is called, and one when it is sent or has failed for good. A ledger that does
+  not know a letter the journal says was handed over (a new ledger, or one restored from an
+  older backup) does not send it: the row becomes ``sent`` (the journal saw it sent),
+  ``failed`` (the journal saw it fail for good: the letter goes on to the campaign's next
+  channel, which the journal is asked about in turn) or ``unknown`` (waiting for a person, as
+  after a crash).
 
 While a ledger is used, `Watch.check` compares the file at its path with the one opened (device
 and inode, a size that never shrinks): deleted, replaced or truncated, the run stops before the
@@ -271,6 +274,20 @@ class Journal:
             }
         )
 
+    def failed(self, ledger_id: str, delivery: Delivery, error: str) -> None:
+        """Failed for good (a dead number, no tries left): a new ledger knows that attempt
+        is over, and the letter goes on to the campaign's next channel as it did."""
+        self._write(
+            {
+                "event": "failed",
+                "ledger": ledger_id,
+                "delivery": delivery.id,
+                "attempt": delivery.attempts,
+                "error": error,
+                "at": stamp(datetime.now(UTC)),
+            }
+        )
+
 
 def read_journal(folder: Path) -> list[dict[str, Any]]:
     """The journal's records; a line cut short by a crash is skipped."""
@@ -293,6 +310,11 @@ def adopt_journal(ledger: Ledger, folder: Path) -> list[str]:
     if not records:
         return []
     sent = {(r.get("ledger"), r.get("delivery")) for r in records if r.get("event") == "sent"}
+    failed = {
+        (r.get("ledger"), r.get("delivery"), r.get("attempt")): str(r.get("error") or "failed")
+        for r in records
+        if r.get("event") == "failed"
+    }
     handed: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for record in records:
         if record.get("event") == "handed":
@@ -324,13 +346,14 @@ def adopt_journal(ledger: Ledger, folder: Path) -> list[str]:
             continue
         record = earlier[-1]
         went = any((r.get("ledger"), r.get("delivery")) in sent for r in earlier)
-        state = "sent" if went else "unknown"
+        error = failed.get((record.get("ledger"), record.get("delivery"), record.get("attempt")))
+        state = "sent" if went else "failed" if error is not None else "unknown"
+        outcome = {"sent": "sent", "failed": f"failed: {error}"}.get(state, "outcome unknown")
         detail = (
             f"{_ADOPTED} handed over at {record.get('at')} through ledger "
-            f"{record.get('ledger')}, which does not remember it; "
-            f"{'sent' if went else 'outcome unknown'}"
+            f"{record.get('ledger')}, which does not remember it; {outcome}"
         )
-        _adopt(ledger, delivery, state, detail, str(record.get("at") or ""))
+        _adopt(ledger, delivery, state, detail, str(record.get("at") or ""), error)
         adopted.append(f"{delivery.office_id} ({delivery.fax}): {state}")
     return adopted
 
@@ -344,9 +367,13 @@ def _keys(record: dict[str, Any]) -> Iterator[tuple[str, str]]:
     yield ("letter", f"{record.get('office_id')}\t{record.get('signer')}\t{fax}")
 
 
-def _adopt(ledger: Ledger, delivery: Delivery, state: str, detail: str, at: str) -> None:
+def _adopt(
+    ledger: Ledger, delivery: Delivery, state: str, detail: str, at: str, error: str | None
+) -> None:
     """A waiting row takes what the journal knows: outside the state machine's steps (the
     handing over happened in another ledger), recorded as an event like every change."""
+    if state == "unknown":
+        error = "handed over through a lost ledger"
     with ledger.transaction() as db:
         db.execute(
             "UPDATE deliveries SET state = ?, sent_at = ?, updated_at = ?, next_at = NULL,"
@@ -355,7 +382,7 @@ def _adopt(ledger: Ledger, delivery: Delivery, state: str, detail: str, at: str)
                 state,
                 at if state == "sent" else None,
                 stamp(datetime.now(UTC)),
-                None if state == "sent" else "handed over through a lost ledger",
+                None if state == "sent" else error,
                 delivery.id,
                 delivery.state,
             ),
@@ -383,6 +410,10 @@ class Guard:
     def sent(self, delivery: Delivery) -> None:
         if self.journal is not None:
             self.journal.sent(self.ledger_id, delivery)
+
+    def failed(self, delivery: Delivery, error: str) -> None:
+        if self.journal is not None:
+            self.journal.failed(self.ledger_id, delivery, error)
 
     def close(self) -> None:
         if self.journal is not None:

@@ -131,6 +131,8 @@ class Runner:
         #: The ledger's identity and journal (send/identity.py): checked before every letter.
         self.guard = guard
         self.progress = Progress()
+        #: The rows in flight when the current round of polls began (see poll).
+        self._polled: list[Delivery] = []
 
     # --- the loop --------------------------------------------------------------------------
 
@@ -186,12 +188,19 @@ class Runner:
             self.apply(delivery, found, reconciled=True)
 
     def poll(self) -> None:
+        """Ask about every job in flight first, then record the answers: a letter whose call
+        found our own line busy is seen as such even when the call holding the line ended
+        in the same round (and was recorded first)."""
         names = {t.name: t for t in self.channels.values()}
-        for delivery in self.ledger.deliveries("sending"):
-            if delivery.job_id and delivery.transport in names:
-                outcome = names[str(delivery.transport)].poll(self._job(delivery))
+        flying = [d for d in self.ledger.deliveries("sending") if d.job_id and d.transport in names]
+        answers = [(d, names[str(d.transport)].poll(self._job(d))) for d in flying]
+        self._polled = flying
+        try:
+            for delivery, outcome in answers:
                 if outcome.state != "sending":
                     self.apply(delivery, outcome)
+        finally:
+            self._polled = []
 
     def submit_due(self) -> int:
         """Hand over the letters due now, within the transport's limit on letters in flight."""
@@ -273,7 +282,7 @@ class Runner:
             return
         busy = [
             d
-            for d in self.ledger.deliveries("sending")
+            for d in (*self.ledger.deliveries("sending"), *self._polled)
             if d.id != delivery.id and d.job_id and d.transport == delivery.transport
         ]
         if state == "retry" and outcome.wait and busy:
@@ -294,7 +303,8 @@ class Runner:
         if state == "retry":
             again = self.policy.backoff.retry_at(delivery.attempts, now)
             if again is None:
-                state, error = "failed", f"gave up after {delivery.attempts} attempts: {error}"
+                tries = f"{delivery.attempts} attempt{'' if delivery.attempts == 1 else 's'}"
+                state, error = "failed", f"gave up after {tries}: {error}"
             else:
                 self.ledger.move(
                     delivery,
@@ -325,6 +335,8 @@ class Runner:
             )
         if state == "sent" and self.guard is not None:
             self.guard.sent(delivery)
+        if state == "failed" and self.guard is not None:
+            self.guard.failed(delivery, error or "failed")
         self._count(state, delivery)
         if state == "failed" and self.fallback is not None:
             following = self.fallback(moved)

@@ -46,6 +46,7 @@ FIELDS = (
     "reply",
     "fallback_from",
     "why",
+    "office",
 )
 CHANNEL_NAMES = {"fax": "Fax", "email": "E-mail", "post": "Post (print batch)"}
 
@@ -69,8 +70,11 @@ def _zones() -> tuple[str, ...]:
     return tuple(sorted(zoneinfo.available_timezones()))
 
 
-def transmission(delivery: Delivery, campaign: str, city: str = "") -> dict[str, Any]:
-    """The report's content for one delivered row, as JSON-ready values."""
+def transmission(
+    delivery: Delivery, campaign: str, city: str = "", addressee: str = ""
+) -> dict[str, Any]:
+    """The report's content for one delivered row, as JSON-ready values. `addressee` and
+    `city` (from the batch's manifest) name the office as people know it."""
     zone = office_zone(delivery.fax if delivery.channel == "fax" else "", delivery.country, city)
     sent = delivery.sent_at
     local = sent.astimezone(zone) if sent else None
@@ -94,6 +98,9 @@ def transmission(delivery: Delivery, campaign: str, city: str = "") -> dict[str,
         "reply": delivery.reply,
         "fallback_from": delivery.fallback_from,
         "why": delivery.why or None,
+        "office": ", ".join(" ".join(x.split()) for x in (addressee, city) if x.strip())
+        if addressee.strip()
+        else None,
     }
 
 
@@ -120,6 +127,7 @@ def page_html(report: dict[str, Any]) -> str:
     rows = [
         row("Campaign", report["campaign"]),
         row("Office", report["office_id"]),
+        row("Addressed to", report.get("office")),
         row("Letter", report["letter"]),
         row("Channel", CHANNEL_NAMES.get(channel, channel)),
         row(to_label.get(channel, "To"), report["to"]),
@@ -146,8 +154,10 @@ def page_html(report: dict[str, Any]) -> str:
     note = {
         "fax": "The fax server confirmed the transmission; the station id is the one the "
         "receiving machine gave.",
-        "email": "The office's mail server was handed the message and accepted it "
-        "(the SMTP reply above). It does not prove that somebody read it.",
+        "email": "The mail server named in the SMTP reply above accepted the message for the "
+        "office's address. When that server is a relay (the group's or a provider's), it "
+        "passes the message on to the office's own mail server. It does not prove that "
+        "somebody read it.",
         "post": "The letter was put into a print batch for window envelopes; printing and "
         "posting it is done by hand.",
     }.get(channel, "")
@@ -193,9 +203,10 @@ def write_transmission_reports(ledger: Ledger, folder: Path, campaign: str) -> l
     """reports/…--<channel>.pdf and .json for every delivered letter; a report whose JSON is
     unchanged is left as it is. Each file whole or not at all."""
     written = []
-    cities = _cities(folder)
+    offices = _offices(folder)
     for delivery in ledger.deliveries("sent"):
-        report = transmission(delivery, campaign, cities.get(delivery.office_id, ""))
+        city, addressee = offices.get(delivery.office_id, ("", ""))
+        report = transmission(delivery, campaign, city, addressee)
         base = folder / "reports" / report_name(delivery)
         text = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
         json_path, pdf_path = (
@@ -210,10 +221,14 @@ def write_transmission_reports(ledger: Ledger, folder: Path, campaign: str) -> l
     return written
 
 
-def _cities(folder: Path) -> dict[str, str]:
-    """Office id → its city, from the batch's manifest (for the office's time zone)."""
+def _offices(folder: Path) -> dict[str, tuple[str, str]]:
+    """Office id → (its city, the letter's addressee), from the batch's manifest (the city
+    also gives the office's time zone)."""
     try:
         rows = json.loads((folder / manifest.JSON_NAME).read_text("utf-8")).get("letters", [])
-        return {str(r["office_id"]): str(r.get("city") or "") for r in rows}
+        return {
+            str(r["office_id"]): (str(r.get("city") or ""), str(r.get("addressee") or ""))
+            for r in rows
+        }
     except (OSError, ValueError, AttributeError, KeyError, TypeError):
         return {}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from flask import Blueprint, Response, abort, request
 
@@ -39,14 +39,16 @@ class Found:
     where: str = ""
     abroad: str = ""
     none: str = ""
+    comma: str = ", "  # the page language's, between the office and where it is
 
 
 def found_office(lang: str, country: str, office_id: str) -> Found | None:
     """What the form says of the office: the one chosen from the list, else the one routing
     finds for the country, else None (nothing chosen yet)."""
     site = served().site
+    comma = site.comma(lang)
     if office_id and site.has_office(office_id):
-        return Found(*site.office_name(lang, office_id))
+        return Found(*site.office_name(lang, office_id), comma=comma)
     if country not in site.country_codes:
         return None
     country_name = site.language(lang).country_name(country)
@@ -55,7 +57,7 @@ def found_office(lang: str, country: str, office_id: str) -> Found | None:
         return Found(none=country_name)
     name, where = site.office_name(lang, office_id)
     abroad = country_name if site.office(office_id).country != country else ""
-    return Found(name, where, abroad)
+    return Found(name, where, abroad, comma=comma)
 
 
 def form_page(lang: str, form: SignerForm | None = None, status: int = 200) -> Response:
@@ -78,6 +80,7 @@ def form_page(lang: str, form: SignerForm | None = None, status: int = 200) -> R
         office_names={o.id: site.office_name(lang, o.id) for o in site.offices},
         office_countries={o.id: o.country for o in site.offices},
         form=form,
+        comma=site.comma(lang),
         found=found_office(lang, form.country, form.office),
     )
 
@@ -137,6 +140,7 @@ def preview() -> Response:
     if made is None:
         return form_page(lang, form, 400)
     choice, letter = made
+    choice = replace(choice, written=letter.fax_display)  # the page's number as the letter's
     current = served()
     site = current.site
     pdf = site.pdf(letter)
@@ -155,7 +159,7 @@ def preview() -> Response:
         fax_fields={k: v for k, v in fields(form).items() if k != "email"},
         choice=choice,
         letter=letter,
-        found=found or Found(*site.office_name(lang, choice.office.id)),
+        found=found or Found(*site.office_name(lang, choice.office.id), comma=site.comma(lang)),
         office_label=office_label(lang, choice.office.id),
         office_country=site.language(lang).country_name(choice.office.country),
         digest=letter_digest(letter),

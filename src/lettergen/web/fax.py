@@ -209,7 +209,10 @@ def transmission_report(token: str) -> Response:
             "SELECT delivery_id FROM requests WHERE id = ?", (found.id,)
         ).fetchone()
         delivery = supporters.ledger.get(int(row["delivery_id"]))
-    report = transmission(delivery, served().site.campaign.name)
+    directory = served().site.directory
+    office = directory.get(delivery.office_id) if delivery.office_id in directory else None
+    # The office's city gives its local time (its fax number's zone otherwise).
+    report = transmission(delivery, served().site.campaign.name, office.city if office else "")
     report["letter"] = None  # the supporter's file name is no business of the report
     response = Response(report_pdf(report), mimetype="application/pdf")
     response.headers["Content-Disposition"] = 'attachment; filename="transmission-report.pdf"'

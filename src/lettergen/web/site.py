@@ -39,6 +39,7 @@ from lettergen.render.stamp import (
 )
 from lettergen.render.tiff import pdf_to_tiff
 from lettergen.util.lru import LRU
+from lettergen.web.strings import page_speaks
 
 if TYPE_CHECKING:
     from lettergen.render.stamp import OfficeLayout
@@ -69,6 +70,10 @@ class Choice:
 
     recipient: Recipient
     route: Route | None = None
+    #: The fax number as the letter prints it (`Letter.fax_display`): a number today's
+    #: numbering plan no longer knows keeps the directory's grouping ("+7 095 208 26 50"),
+    #: and the page groups it the same way.
+    written: str = ""
 
     @property
     def office(self) -> Office:
@@ -78,13 +83,38 @@ class Choice:
     def fax_international(self) -> str:
         """The fax number as dialled from abroad, its digits grouped ("+49 30 4700 7125")."""
         fax = self.recipient.fax_number
-        return grouped(phones.international(fax)) if fax else ""
+        if not fax:
+            return ""
+        if self._written_digits() == fax:
+            return grouped(" ".join(self.written.split()))
+        return grouped(phones.international(fax))
 
     @property
     def fax_national(self) -> str:
         """The fax number as dialled inside the office's country ("030 4700 7125")."""
         fax = self.recipient.fax_number
-        return grouped(phones.national(fax)) if fax else ""
+        if not fax:
+            return ""
+        national = phones.national(fax)
+        code, _, rest = " ".join(self.written.split()).partition(" ")
+        trunk = _digits(national)[: -len(_digits(rest))] if _digits(rest) else ""
+        if (
+            self._written_digits() == fax
+            and code == f"+{phones.calling_code(fax) or ''}"
+            and _digits(national) == trunk + _digits(rest)
+            and len(trunk) <= 2
+        ):
+            # The letter's groups, after the trunk prefix the country dials ("0"): the number
+            # reads the same on the page as on the letter.
+            return grouped(trunk + rest)
+        return grouped(national)
+
+    def _written_digits(self) -> str:
+        return "+" + _digits(self.written) if self.written.startswith("+") else ""
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
 
 
 def grouped(number: str) -> str:
@@ -122,13 +152,20 @@ class Site:
         self.templates = templates
         usable = i18n.usable(templates)
         languages = [code for code in self.campaign.languages if code in usable]
+        # The page speaks a language only with its own words (web/strings/<lang>.yaml): a
+        # page of English buttons around an Arabic letter would confuse both readers. Letters
+        # in the others are made with `lettergen render` and `batch`.
+        unspoken = [code for code in languages if not page_speaks(code)]
+        if unspoken:
+            log.info("the page has no words in %s: not offered there", ", ".join(unspoken))
+        languages = [code for code in languages if code not in unspoken]
         if not languages:
             raise DataError(
-                "the campaign has no language with letter templates",
+                "the campaign has no language with letter templates and page words",
                 self.campaign.place("subject"),
             )
         default = self.campaign.default_language
-        #: The campaign's languages with templates, its default first.
+        #: The campaign's languages with templates and page words, its default first.
         self.languages = sorted(languages, key=lambda code: (code != default, code))
         #: Offices a supporter may pick from the list: every resident office, by country.
         self.offices = sorted(
@@ -224,9 +261,14 @@ class Site:
             language_ = self.language(lang)
             name = office_line(language_, Recipient(office, office.country), self.directory.state)
             country = country_name(office.country, language_.locale) or office.country
-            where = f"{language_.city_name(office.city)}, {country}"
+            # The language's comma ("، " in Arabic), each part in its own direction.
+            where = language_.join([language_.city_name(office.city), country])
             self._office_names[key] = (name, where)
         return self._office_names[key]
+
+    def comma(self, lang: str) -> str:
+        """The comma between the parts of a phrase in `lang` (", ", "، " in Arabic)."""
+        return self.language(lang).typography.comma
 
     def compose(self, choice: Choice, signer: Signer, lang: str) -> Letter:
         return compose_letter(
@@ -364,7 +406,9 @@ class Site:
         # the layouts made ahead out again.
         for choice in choices[: CACHE_SIZE // 2]:
             try:
-                signer = Signer("-", city="-", country="-")  # name, town and country
+                # Name, town and country; her country, as routing found it: a letter posted
+                # within the office's country has no country line in its address.
+                signer = Signer("-", city="-", country=choice.recipient.country)
                 letter = self.compose(choice, signer, self.default_language)
                 layout, _ = self._stamps.layout(letter, self.templates)
                 self._office_tiles(layout, PREVIEW_WIDTH)

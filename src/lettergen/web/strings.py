@@ -20,6 +20,11 @@ def _load(lang: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def page_speaks(lang: str) -> bool:
+    """Whether the page has its own words in `lang` (strings/<lang>.yaml)."""
+    return bool(_load(lang))
+
+
 def _lookup(data: dict[str, Any], key: str) -> str | None:
     value: Any = data
     for part in key.split("."):

@@ -273,9 +273,32 @@ def _expand(text: str) -> list[str]:
     return found
 
 
+#: Numbers no area is part of (a nationwide service number, toll-free, VoIP …): written
+#: without an area code because they have none, not because they are in the capital.
+_NON_GEOGRAPHIC = {
+    phonenumbers.PhoneNumberType.UAN,
+    phonenumbers.PhoneNumberType.TOLL_FREE,
+    phonenumbers.PhoneNumberType.SHARED_COST,
+    phonenumbers.PhoneNumberType.PREMIUM_RATE,
+    phonenumbers.PhoneNumberType.VOIP,
+    phonenumbers.PhoneNumberType.PERSONAL_NUMBER,
+}
+
+
+def _non_geographic(national: str, host: str) -> bool:
+    try:
+        parsed = phonenumbers.parse(national, host)
+    except phonenumbers.NumberParseException:
+        return False
+    return (
+        phonenumbers.is_valid_number(parsed) and phonenumbers.number_type(parsed) in _NON_GEOGRAPHIC
+    )
+
+
 def parse_numbers(cell: str, mapping: Mapping) -> tuple[list[Number], list[str]]:
     """Every number of a cell (E.164) and what could not be read. A number without an area
-    code is in the capital; "051)" gives an area code that the rest of the cell keeps."""
+    code is in the capital, unless it is one no area is part of ("1588-1234", a nationwide
+    number); "051)" gives an area code that the rest of the cell keeps."""
     numbers: list[Number] = []
     problems: list[str] = []
     text = cell.strip()
@@ -305,6 +328,8 @@ def parse_numbers(cell: str, mapping: Mapping) -> tuple[list[Number], list[str]]
                 candidate = "+" + digits.removeprefix("00") if written.startswith("00") else written
             elif prefix and digits.startswith(prefix) and not match:
                 candidate = digits  # already in national form: "0300-8234567", "021 3583 8420"
+            elif not match and len(digits) < 9 and _non_geographic(prefix + digits, mapping.host):
+                candidate = prefix + digits  # "1588-1234": dialled without an area code
             else:
                 candidate = prefix + (area if match or len(digits) < 9 else "") + digits
             shown = repr(as_written)
@@ -374,8 +399,15 @@ class HostList:
         code = state.upper()
         offices = [e.office for e in self.entries if e.state == code and e.office]
         if not offices:
+            skipped = ", ".join(str(r.row) for r in self.skipped)
             raise InputError(
-                f"no office of the sending state {code} in this list",
+                f"no office of the sending state {code} in this list"
+                + (
+                    f" that could be read; skipped rows: {skipped} (its offices may be among "
+                    "them: correct those rows and run again)"
+                    if skipped
+                    else ""
+                ),
                 Place(self.path),
                 hint=f"states in the list: {', '.join(self.states())}",
             )

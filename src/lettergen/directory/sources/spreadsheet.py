@@ -37,6 +37,7 @@ from lettergen.directory.model import (
     merge,
     office_from_record,
 )
+from lettergen.directory.validate import validate
 from lettergen.errors import InputError, LettergenError, ManyErrors, Place, shown
 from lettergen.util import files, yamlio
 from lettergen.util import spreadsheet as cells
@@ -519,8 +520,6 @@ def _validation_problems(
     path: Path, header: list[str], offices: list[Office], found: RowErrors
 ) -> None:
     """What `missions validate` calls an error, and a repeated id, as problems of their rows."""
-    from lettergen.directory.validate import validate
-
     first: dict[str, Office] = {}
     for office in offices:
         if office.id in first:

@@ -7,7 +7,8 @@ opens the DOCX sees the letter the PDF shows and can edit it naturally:
 
 - Paragraph styles carry the layout ("Addressee", "Sender", "Date", "Fax Notice", "Subject",
   "Salutation", Normal for the body, the built-in "List Bullet"/"List Number" for lists, "Closing",
-  "Signer", "Signature"); runs carry only the campaign's own bold and italic.
+  "Signer", "Signature", "Replies" for the line naming the group after a supporter's signature);
+  runs carry only the campaign's own bold and italic.
 - Addressee and sender sit side by side in a borderless one-row table, as Word's own letter
   templates do: each column wraps on its own, which tab stops cannot do once a line wraps.
 - The running header holds the destination fax and real PAGE and NUMPAGES fields, so Word and

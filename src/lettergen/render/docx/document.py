@@ -98,6 +98,7 @@ def render_docx(
     if fit is None:
         # The setting the letter's PDF takes (a tighter one where that keeps it on one page):
         # the document is set alike, so Word and LibreOffice break its pages where the PDF does.
+        # Imported here: it loads WeasyPrint, which a DOCX given its fit never needs.
         from lettergen.render.pdf import letter_fit
 
         fit = letter_fit(letter, templates)
@@ -264,6 +265,8 @@ def _letter(base: _Base, letter: Letter, page: Layout, pages: int | None = None)
         paragraph("Closing", letter.closing)
     for i, line in enumerate(letter.signature):
         paragraph("Signer" if i == 0 else "Signature", line)
+    if letter.replies:
+        paragraph("Replies", letter.replies)
     if letter.signatories:
         heading = paragraph("Signatories Heading", letter.signatories_heading)
         long = len(letter.signatories) > LONG_LIST

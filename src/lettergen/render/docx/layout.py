@@ -61,6 +61,10 @@ class Layout:
     closing_before_mm: float
     signature_space_mm: float
     signer_bold: bool
+    # Under a supporter's own letterhead: the line after her signature naming the group for
+    # replies (.replies).
+    replies_pt: float
+    replies_before_mm: float
     # The fax cover sheet (.cover): its own page, in large type.
     cover_pt: float
     cover_line_height: float
@@ -257,6 +261,8 @@ def _layout(templates: Path, page_size: str, fit: int = 0) -> Layout:
         closing_before_mm=css.box(".closing", "margin", 0),
         signature_space_mm=css.length(".closing .signature-space", "height"),
         signer_bold=css.has(".closing .signer", "font-weight", "bold"),
+        replies_pt=css.pt(".replies", body_pt),
+        replies_before_mm=css.box(".replies", "margin", 0),
         cover_pt=css.pt(".cover"),
         cover_line_height=css.number(".cover", "line-height"),
         cover_title_pt=css.pt(".cover h1"),

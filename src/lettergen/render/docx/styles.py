@@ -206,6 +206,8 @@ def _letter_styles(make: _StyleMaker, page: Layout, *, rtl: bool) -> None:
         before=page.signature_space_mm,
         next_style="Signature",
     )
+    # After a supporter's signature under her own letterhead: where replies may also go.
+    style("Replies", size=page.replies_pt, before=page.replies_before_mm, next_style="Normal")
     # A joint letter's signatories: a heading, then numbered lines in smaller type.
     style(
         "Signatory",

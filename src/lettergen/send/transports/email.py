@@ -257,7 +257,8 @@ class Email:
                 code, reply = client.data(message.as_bytes(policy=SMTP_POLICY))
                 if code >= 300:  # smtplib returns, not raises, the reply to the message
                     return _refused(code, reply, "message")
-                accepted = f"{code} {_text(reply)}"
+                # Whose word it is: a relay's 250 is not the office's server's.
+                accepted = f"{code} {_text(reply)} (from {self.server})"
         except UnsafeServer as exc:
             raise TransportError(str(exc)) from exc
         except smtplib.SMTPDataError as exc:

@@ -1,8 +1,10 @@
 """The `post` channel: letters into a print batch for window envelopes (lettergen.render.post).
 
 lettergen cannot post a letter; it can make the posting sure and easy. Every letter due for
-post in one run goes into one print batch, ``post/post-<UTC time>.pdf`` in the batch folder,
-with its posting list (``…-list.csv``, ``…-list.pdf``). A letter is `sent` in the ledger once
+post at one moment of a run goes into one print batch, ``post/post-<UTC time>.pdf`` in the
+batch folder, with its posting list (``…-list.csv``, ``…-list.pdf``); letters that fall back to
+post later in the run go into a batch of their own (``post-<UTC time>-2.pdf`` when the time is
+the same). A batch once written is never overwritten. A letter is `sent` in the ledger once
 its batch is written — the transmission report then says which batch and envelope it is in;
 printing and posting are the group's.
 
@@ -35,8 +37,8 @@ class Post:
         self.title = str(settings.get("title", "letters"))
         self.concurrency = 1_000_000  # no line to wait for: every letter due joins the batch
         self.interval = 0.0
-        self.batch = "post-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         self._pending: list[Job] = []
+        self.batch = self._new_batch()
         self.written: list[Path] = []
 
     def submit(self, job: Job) -> Outcome:
@@ -67,6 +69,23 @@ class Post:
             pdf,
         )
         self._pending = []
+        self.batch = self._new_batch()  # letters collected later go into a batch of their own
+
+    def _new_batch(self) -> str:
+        """post-<UTC time>, with -2, -3 … when a batch of that name was written already (a
+        fallback to post later in the same run, or another run in the same second): a print
+        batch, once written, is never overwritten."""
+        name = "post-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        taken = {getattr(self, "batch", "")}
+        candidate, number = name, 1
+        while (
+            candidate in taken
+            or any(self.folder.glob(f"{candidate}.*"))
+            or any(self.folder.glob(f"{candidate}-list.*"))
+        ):
+            number += 1
+            candidate = f"{name}-{number}"
+        return candidate
 
     def _listed(self, batch: str, tag: str) -> Outcome | None:
         listing = self.folder / f"{batch}-list.csv"

@@ -39,7 +39,7 @@
     }
     var target = office.querySelector('option[value="' + id + '"]');
     var lines = [[found.getAttribute("data-intro") + " ", { strong: target.getAttribute("data-name") },
-      ", " + target.getAttribute("data-where") + "."]];
+      (found.getAttribute("data-comma") || ", ") + target.getAttribute("data-where") + "."]];
     if (!chosen.value && place && place.value && target.getAttribute("data-country") !== place.value) {
       lines.push([found.getAttribute("data-abroad").replace("{country}", place.text)]);
     }
