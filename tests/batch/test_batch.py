@@ -43,19 +43,10 @@ def test_all_offices_with_fax_get_one_letter_each(directory, tmp_path: Path) -> 
         data = (tmp_path / "free-zhanusov-2002" / row["file"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == row["sha256"]
         assert row["pages"] == str(pdftotext(data).count("\f"))
-<<<<<<< HEAD
-        # The number in the letters' one style: grouped by spaces only (an old number the plan
-        # no longer knows, as its source grouped it), the digits those of the manifest.
-        shown = re.search(r"Fax to (\+[\d ]+) · Page 1 of (\d+)", flat(pdftotext(data)))
-        assert shown, row["office_id"]
-        assert shown[1].replace(" ", "") == row["fax"]
-        assert shown[2] == row["pages"] == "1"
-=======
         # The header's number, as the letter groups it, is the manifest's number.
         header = re.search(r"Fax to (\+[\d ]+) · Page 1 of (\d+)", flat(pdftotext(data)))
         assert header, row["office_id"]
         assert header[1].replace(" ", "") == row["fax"] and header[2] == row["pages"]
->>>>>>> main
     assert f"Written {len(rows)}, unchanged 0, skipped" in output
     document = json.loads((tmp_path / "free-zhanusov-2002" / "manifest.json").read_text())
     assert [r["office_id"] for r in document["letters"]] == [r["office_id"] for r in rows]
@@ -350,11 +341,7 @@ def test_docx_only_batches_count_pages_from_the_pdf_layout(tmp_path: Path) -> No
     assert [(r["office_id"], r["signer"], r["pages"]) for r in docx_rows] == [
         (r["office_id"], r["signer"], r["pages"]) for r in pdf_rows
     ]
-<<<<<<< HEAD
-    # A cover and a letter of one page, in German as in English (the layout fits it to one).
-=======
     # A cover sheet and a letter each (the German one set a step tighter to keep it on a page).
->>>>>>> main
     assert {r["pages"] for r in docx_rows} == {"2"}
     assert {r["pages_source"] for r in docx_rows} == {"estimate"}
 

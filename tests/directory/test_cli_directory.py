@@ -93,14 +93,11 @@ def test_validate_shipped_directory_exits_0_with_warnings() -> None:
         "office ru-moscow-embassy: warning: number-invalid-today: fax +70952082650" in line
         for line in lines
     )
-<<<<<<< HEAD
-=======
     # Meshed: no fax valid today, no e-mail, no street address: no channel reaches it.
     assert any(
         "office pk-meshed-consulate-general: warning: no-channel: no working channel" in line
         for line in lines
     )
->>>>>>> main
     assert "0 errors, 27 warnings" in result.stderr
 
 

@@ -61,15 +61,9 @@ def test_belarus_letters_as_pdf_docx_and_tiff(tmp_path: Path) -> None:
     assert "Kazakhstan" not in text
     document = Document(str(files[".docx"]))
     # The addressee block sits in the letter head's table, the prose in paragraphs.
-<<<<<<< HEAD
-    # (The state's name holds non-breaking spaces: it never breaks across lines.)
-    head = [
-        p.text.replace("\u00a0", " ")
-=======
     # Typography binds "of Belarus" with no-break spaces, as in the PDF: compared as words.
     head = [
         " ".join(p.text.split())
->>>>>>> main
         for table in document.tables
         for c in table._cells
         for p in c.paragraphs
