@@ -137,7 +137,12 @@ def test_an_accredited_head_is_addressed_in_their_capacity(
 def test_an_accredited_woman_is_ambassadress_in_the_prose() -> None:
     office = _directory("KZ").get("eg-cairo-embassy")
     office = dataclasses.replace(office, head=Head("Aigul Nurlanova", "female"))
-    for lang, word in (("de", "als Botschafterin"), ("fr", "d’ambassadrice"), ("es", "embajadora")):
+    for lang, word in (
+        ("de", "als Botschafterin"),
+        ("fr", "d’ambassadrice"),
+        ("es", "embajadora"),
+        ("ru", "аккредитованной в Алжире"),
+    ):
         letter = compose_letter(
             _campaign("free-zhanusov-2002"), Recipient(office, "DZ"), lang=lang, state="KZ"
         )
@@ -150,12 +155,34 @@ def test_an_accredited_woman_is_ambassadress_in_the_prose() -> None:
 @pytest.mark.parametrize(
     ("lang", "wrong", "right"),
     [
-        ("en", "he alone risks", "he faces up to five years in prison"),
+        ("en", "he alone risks", "he faces nine criminal charges and up to five years in prison"),
+        ("en", "and he faces", "he faces nine criminal charges and up to five years in prison"),
         ("en", "responsible for the fraud", "Bring to trial all businessmen involved in fraud."),
         ("de", "ihm allein", "ihm drohen bis zu fünf Jahre Haft"),
         ("fr", "lui seul", "il encourt jusqu’à cinq ans"),
-        ("es", "solo él", "se enfrenta a una pena de hasta cinco años"),
+        ("es", "solo él", "se enfrenta a nueve cargos penales y a una pena de hasta cinco años"),
+        (
+            "es",
+            "y se enfrenta a una pena",
+            "a nueve cargos penales y a una pena de hasta cinco años",
+        ),
         ("es", "lo estranguló", "empezó a estrangularlo"),
+        ("en", "and choked him", "seized Mr Zhanusov and began to strangle him"),
+        ("de", "packte und würgte", "Herrn Zhanusov packte und zu würgen begann"),
+        ("fr", "à la gorge", "a saisi M. Zhanusov et a commencé à l’étrangler"),
+        ("ru", "задушил", "схватил господина Жанусова и стал его душить"),
+        ("de", "verantwortlichen Geschäftsleute", "Alle an Betrug beteiligten Geschäftsleute"),
+        (
+            "fr",
+            "responsables de la fraude",
+            "tous les hommes d’affaires impliqués dans des fraudes",
+        ),
+        ("es", "responsables del fraude", "a todos los empresarios implicados en fraudes"),
+        (
+            "ru",
+            "ответственных за мошенничество",
+            "всех предпринимателей, причастных к мошенничеству",
+        ),
         ("ru", "лишь ему одному", "ему грозит до пяти лет"),
     ],
 )
@@ -163,6 +190,16 @@ def test_facts_are_as_the_appeal_states_them(lang: str, wrong: str, right: str) 
     for text in both(letter_to("de-berlin-embassy", lang)):
         assert wrong not in text
         assert right in text
+
+
+def test_the_arabic_letter_states_the_same_facts() -> None:
+    """Up to five years (not "he alone"), the bailiff began to strangle him, all businessmen
+    involved in fraud: read from the DOCX, whose Arabic text is not reshaped."""
+    text = _plain(docx_text(letter_to("de-berlin-embassy", "ar")))
+    assert "وقد يُحكم عليه بالسجن مدة تصل إلى خمس سنوات" in text
+    assert "وحده" not in text
+    assert "أمسك فيها محضر قضائي بالسيد جانوسوف وأخذ يخنقه" in text
+    assert "تقديم جميع رجال الأعمال المتورطين في الاحتيال إلى المحاكمة" in text
 
 
 # --- named heads: every role, both genders, six languages ----------------------------------------
@@ -251,6 +288,13 @@ def test_the_cover_is_from_whoever_signs() -> None:
     rows = dict(letter.cover)
     assert rows["From"].splitlines()[0] == "Maria Lopez"
     assert "Anna Weber" not in rows["From"]
+    # The numbers under the names are the campaign's: its name stands above them.
+    assert rows["From"].splitlines()[:4] == [
+        "Maria Lopez",
+        "Solidarity Group Example",
+        "Trade Union Solidarity Committee",
+        "Tel. +44 20 7946 0000",
+    ]
     for text in both(letter):
         assert "From Maria Lopez Solidarity Group Example" in text
         assert "From Anna Weber" not in text
@@ -424,6 +468,12 @@ def test_spanish_neutral_greeting_french_notice_russian_cover_arabic_closing() -
         ("it-rome-embassy", "Piazza Farnese 101", "Farneze"),
         ("eg-cairo-embassy", "73, 15th Street, Maadi", "Street , Maadi"),
         ("de-berlin-embassy", "13156 Berlin GERMANY", "D-13156"),
+        ("de-frankfurt-consulate-general", "60329 Frankfurt am Main GERMANY", "Frankfurt/M"),
+        ("de-hannover-consulate", "Sallstraße 64A 30171 Hannover GERMANY", "Hannover, Sall"),
+        ("ru-moscow-embassy", "Chistoprudny bulvar 3A Moscow RUSSIA", "Russia, Moscow"),
+        ("jp-tokyo-embassy", "Meguro-ku, Tokyo 152-0003 JAPAN", "152-003,"),
+        ("pl-warsaw-embassy", "ul. Starościńska 1 lok. 18 02-516 Warszawa POLAND", "Staroseinska"),
+        ("uz-tashkent-embassy", "Chekhov Street 23 700015 Tashkent UZBEKISTAN", "700015 Uzbek"),
     ],
 )
 def test_addresses_print_as_corrected(office_id: str, right: str, wrong: str) -> None:
@@ -465,7 +515,7 @@ def test_arabic_letters_read_right_to_left(campaign: str, state: str, office_id:
     header = [w for w in words if w[0] < 60]
     assert header and min(x for _, x, _ in header) > width / 3  # headed from the right
     # The addressee on the right, where the reader starts; the sender on the left.
-    street = [x for _, x, w in words if w in ("Maadi,", "Berlin")]
+    street = [x for _, x, w in words if w in ("Maadi", "Berlin")]
     sender = [x for _, x, w in words if w == "Committee"]
     assert street and street[0] > width / 2
     assert sender and sender[0] < width / 2
@@ -496,3 +546,33 @@ def test_arabic_docx_breaks_its_pages_where_the_pdf_does(tmp_path: Path) -> None
         ).stdout
         pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M)[1])  # type: ignore[index]
         assert pages == render_pdf(letter).pages == 1, key
+
+
+def test_an_arabic_named_head_is_a_field_isolated_in_its_direction() -> None:
+    """A Latin name inside an Arabic form of address is isolated (so its order never mixes
+    with the title's) and bound to its courtesy title by a non-breaking space."""
+    for role, title in (("consul-general", "السيدة"), ("permanent-representative", "السفيرة")):
+        office, country = _named(role, "female")
+        letter = compose_letter(
+            _campaign("free-zhanusov-2002"), Recipient(office, country), lang="ar", state="KZ"
+        )
+        assert f"{title}\u00a0\u2068Aigul Nurlanova\u2069" in letter.addressee[0]
+        assert "Aigul Nurlanova" in docx_text(letter)
+    french = load_language("fr").typography
+    assert french.bind_titles("Monsieur le Consul") == "Monsieur le Consul"
+    assert french.bind_titles("Monsieur Zhanusov") == "Monsieur\u00a0Zhanusov"
+
+
+@pytest.mark.parametrize(
+    ("lang", "right", "wrong"),
+    [
+        ("fr", "de votre réponse et de votre attention.", "porter à cette affaire"),
+        ("ru", "Благодарю Вас за внимание.", "внимание к этому делу"),
+    ],
+)
+def test_the_last_paragraph_names_the_case_once(lang: str, right: str, wrong: str) -> None:
+    """ "… une journée internationale d'action est consacrée à cette affaire. Je vous remercie …
+    de l'attention que vous voudrez bien porter à cette affaire." said the case twice."""
+    for text in both(letter_to("de-berlin-embassy", lang)):
+        assert right in text
+        assert wrong not in text

@@ -34,7 +34,7 @@ def kazakhstan(tmp_path: Path) -> Path:
 
 def newer_list(tmp_path: Path) -> Path:
     """The shipped directory exported, then edited as a group would in a spreadsheet: Berlin's
-    fax changed, Vienna moved, Bangkok closed, a new consulate general in Munich, and
+    fax changed, Paris moved, Bangkok closed, a new consulate general in Munich, and
     Düsseldorf's hand-corrected address contradicted."""
     rows = list(csv.reader(io.StringIO(spreadsheet.to_csv(load_directory(SHIPPED))[1:])))
     header = rows[0]
@@ -46,8 +46,8 @@ def newer_list(tmp_path: Path) -> Path:
             continue
         if office_id == "de-berlin-embassy":
             row[col["faxes"]] = "+493047007199"
-        if office_id == "at-vienna-embassy":
-            row[col["address"]] = "Prinz-Eugen-Straße 32\n1040 Wien"
+        if office_id == "fr-paris-embassy":
+            row[col["address"]] = "42, avenue Foch\n75116 Paris"
         if office_id == "de-dusseldorf-consulate":
             row[col["address"]] = "Morserstrabe 57\n40667 Meerbusch"
             row[col["emails"]] = "info@kz-consulate.example.de"
@@ -73,7 +73,7 @@ def test_update_changes_exactly_the_offices_that_differ(kazakhstan: Path, tmp_pa
     newer = update.read_newer(newer_list(tmp_path), "KZ")
     diff = update.update(kazakhstan, newer.directory, newer.fields, DAY, write=True)
     assert [(d.how, d.office.id) for d in diff.offices] == [
-        ("changed", "at-vienna-embassy"),
+        ("changed", "fr-paris-embassy"),
         ("changed", "de-berlin-embassy"),
         ("changed", "de-dusseldorf-consulate"),
         ("new", "de-munich-consulate-general"),
@@ -85,10 +85,10 @@ def test_update_changes_exactly_the_offices_that_differ(kazakhstan: Path, tmp_pa
     assert set(old) - set(new) == {"th-bangkok-mission"}
     assert set(new) - set(old) == {"de-munich-consulate-general"}
     differing = {i for i in set(old) & set(new) if old[i].to_record() != new[i].to_record()}
-    assert differing == {"at-vienna-embassy", "de-berlin-embassy", "de-dusseldorf-consulate"}
+    assert differing == {"fr-paris-embassy", "de-berlin-embassy", "de-dusseldorf-consulate"}
     assert new["de-berlin-embassy"].faxes == ("+493047007199",)
     assert new["de-berlin-embassy"].verified == "2026-11-30"
-    assert new["at-vienna-embassy"].address == ("Prinz-Eugen-Straße 32", "1040 Wien")
+    assert new["fr-paris-embassy"].address == ("42, avenue Foch", "75116 Paris")
     frankfurt = new["de-munich-consulate-general"]
     assert (frankfurt.source, frankfurt.verified) == ("Consulate's web site", "2026-11-30")
 
@@ -103,7 +103,7 @@ def test_hand_corrections_survive(kazakhstan: Path, tmp_path: Path) -> None:
         ("emails", False),
     ]
     after = load_directory(kazakhstan).get("de-dusseldorf-consulate")
-    assert after.address == ("BRD, Morserstraße 57, 40667 Meerbusch",)  # the hand's ß kept
+    assert after.address == ("Morserstraße 57", "40667 Meerbusch")  # the hand's ß kept
     assert after.emails == ("info@kz-consulate.example.de",)
     text_after = kazakhstan.read_text(encoding="utf-8")
     # Every comment of the file is still there (Bangkok's record had none).
@@ -121,7 +121,7 @@ def test_hand_corrections_survive(kazakhstan: Path, tmp_path: Path) -> None:
     assert sum(line == "+    verified: '2026-11-30'" for line in changed) == 4
     removed = [line for line in changed if line.startswith("-")]
     bangkok = load_directory(SHIPPED).get("th-bangkok-mission").to_record()
-    # Berlin's fax, Vienna's address; Düsseldorf's address stays; Bangkok's record goes.
+    # Berlin's fax, Paris's address; Düsseldorf's address stays; Bangkok's record goes.
     assert len(removed) == 2 + len(bangkok), removed
 
 
@@ -137,7 +137,7 @@ def test_without_apply_nothing_is_written(kazakhstan: Path, tmp_path: Path) -> N
     assert "changed  de-berlin-embassy (DE, Berlin, embassy; matched by place)" in lines
     assert "           faxes: +49 30 47007125 -> +49 30 47007199" in lines
     assert (
-        "           address: BRD, Morserstraße 57, 40667 Meerbusch -> Morserstrabe 57; "
+        "           address: Morserstraße 57; 40667 Meerbusch -> Morserstrabe 57; "
         "40667 Meerbusch  [conflict: corrected by hand; the first value is kept]"
     ) in lines
     assert "closed   th-bangkok-mission (TH, Bangkok, mission): not in the newer list" in lines
@@ -216,9 +216,9 @@ def test_hand_corrected_fields_are_read_from_the_comments() -> None:
     assert protected["sa-riyadh-embassy"] == {"address"}
     # Above the record: "country 'PK' -> 'IR', address from the heading's city, note added".
     assert protected["pk-meshed-consulate-general"] == {"address"}
-    # Berlin's street was corrected by hand too; Frankfurt's record was not.
+    # Berlin's address is corrected by hand, its numbers are not.
     assert protected["de-berlin-embassy"] == {"address"}
-    assert "de-frankfurt-consulate-general" not in protected
+    assert "th-bangkok-mission" not in protected
 
 
 def test_a_closed_office_takes_only_its_own_comments(tmp_path: Path) -> None:

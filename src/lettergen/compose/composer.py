@@ -336,8 +336,9 @@ def _context(
         "organisation": _organisation(language, recipient.office),
         "country_in": CountryIn(language, recipient.country),
         # A head of office the directory knows by name (the office's `head:`); "" otherwise.
+        # In a right-to-left letter the name, a field of its own, is isolated in its direction.
         "head": {
-            "name": recipient.office.head.name if recipient.office.head else "",
+            "name": language.isolate(recipient.office.head.name) if recipient.office.head else "",
             "gender": recipient.office.head.gender if recipient.office.head else "",
         },
         # A joint letter speaks for its signatories: "we", not "I" (0 for a letter of one).
@@ -602,15 +603,19 @@ def _cover(
             "cover.pages_value must be a text holding {pages}",
             hint=f"see cover.pages_value in {language.folder / 'strings.yaml'}",
         )
+    # The numbers below the names are the sender's: where a signer writes for an organisation
+    # of her own, the sender's name stands above them, so no number is taken for hers.
+    contact = _contact_lines(language, sender)
+    sender_name = sender.organisation if contact or not signer.organisation else ""
     names = [
         language.isolate(line)
-        for line in dict.fromkeys((signer.name, signer.organisation or sender.organisation))
+        for line in dict.fromkeys((signer.name, signer.organisation, sender_name))
         if line
     ]
     rows = [
         ("to", "\n".join(to)),
         ("fax", fax),
-        ("from", "\n".join([*names, *_contact_lines(language, sender)])),
+        ("from", "\n".join([*names, *contact])),
         ("date", date),
         ("pages", pages),
         ("re", subject),

@@ -122,9 +122,10 @@ class Typography:
         if not self.titles:
             return text
         pattern = _titles_pattern(self.titles)
-        # Only before a name (a capital): "Monsieur le Consul" keeps its ordinary spaces.
+        # Only before a name (a capital, or a letter of a script without case, as Arabic's;
+        # a name isolated in its direction counts too): "Monsieur le Consul" keeps its spaces.
         return pattern.sub(
-            lambda m: m.group(1) + NBSP if m.group(2).isupper() else m.group(0), text
+            lambda m: m.group(1) + NBSP if not m.group(2).islower() else m.group(0), text
         )
 
 
@@ -176,7 +177,7 @@ def _phrase_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
 @cache
 def _titles_pattern(titles: tuple[str, ...]) -> re.Pattern[str]:
     alternatives = "|".join(re.escape(t) for t in sorted(titles, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)({alternatives})(?:[ \t]+|[ \t]*\n[ \t]*)(?=(\w))")
+    return re.compile(rf"(?<!\w)({alternatives})(?:[ \t]+|[ \t]*\n[ \t]*)(?=\u2068?(\w))")
 
 
 # --- telephone numbers -------------------------------------------------------------------------
