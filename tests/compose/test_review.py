@@ -573,6 +573,10 @@ def test_an_arabic_named_head_is_a_field_isolated_in_its_direction() -> None:
 def test_the_last_paragraph_names_the_case_once(lang: str, right: str, wrong: str) -> None:
     """ "… une journée internationale d'action est consacrée à cette affaire. Je vous remercie …
     de l'attention que vous voudrez bien porter à cette affaire." said the case twice."""
-    for text in both(letter_to("de-berlin-embassy", lang)):
-        assert right in text
-        assert wrong not in text
+    # In every wording of the phrasing variants; the reviewer's words in the first.
+    for wording in range(3):
+        letter = letter_to("de-berlin-embassy", lang, choice=variants.Choice(alternative=wording))
+        for text in both(letter):
+            assert wrong not in text
+            if wording == 0:
+                assert right in text
