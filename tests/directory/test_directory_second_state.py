@@ -80,7 +80,11 @@ def test_belarus_letters_as_pdf_docx_and_tiff(tmp_path: Path) -> None:
     ("lang", "office_line", "authorities"),
     [
         ("de", "Botschaft der Republik Belarus", "die Behörden von Belarus"),
-        ("fr", "Ambassade de la République du Bélarus", "les autorités du Bélarus"),
+        (
+            "fr",
+            "Ambassade de la République du Bélarus",
+            "autorités du Bélarus",
+        ),  # les/aux: by wording
     ],
 )
 def test_the_state_names_in_other_languages(
