@@ -38,6 +38,10 @@ def serving(
     port = free_port()
     log.parent.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "lettergen", "serve", campaign, "--port", str(port)]
+    if "--warm-up" not in options:
+        # The other wordings laid out in the background would only compete with the tests'
+        # requests for the two cores; test_web_warm.py covers them.
+        command += ["--warm-up", "first"]
     with log.open("wb") as out:
         process = subprocess.Popen(
             [*command, *options],

@@ -438,8 +438,8 @@ class Prepared:
 def _choice(planned: PlannedLetter) -> Choice | None:
     """The phrasing variants of a planned letter: a joint letter (one per office) takes the
     first wording of each; a letter of a signers file the signer's place in it (so the first
-    letters to an office are as many different texts as the variants allow); any other the
-    hash of office and signer (the same as on the supporter page)."""
+    letters to an office are as many different texts as the variants allow); any other a
+    single letter's wording (`Choice.single`, the same as on the supporter page)."""
     if planned.signatories:
         return Choice(alternative=0)
     if planned.index is not None:

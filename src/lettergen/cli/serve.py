@@ -78,6 +78,16 @@ ADMIN_PASSWORD_VARIABLE = "LETTERGEN_ADMIN_PASSWORD"
     "cannot be restored; start a new one.",
 )
 @click.option(
+    "--warm-up",
+    type=click.Choice(["all", "first"]),
+    default="all",
+    show_default=True,
+    help="What each worker lays out before supporters ask: every office's letter in each "
+    "wording the page gives (all: the first wording before it serves, the others while it "
+    "serves), or in the first wording only (first: a quicker start, for trying the page out; "
+    "other letters are laid out when asked for).",
+)
+@click.option(
     "--directory",
     "directory_path",
     type=click.Path(path_type=Path, exists=True),
@@ -95,12 +105,14 @@ def serve(
     trusted_proxies: tuple[str, ...],
     ledger_lost: bool,
     directory_path: Path | None,
+    warm_up: str,
 ) -> None:
     """Serve the supporter page of CAMPAIGN: pick an office, sign, download the letter.
 
     Listens on 127.0.0.1 (this machine only) unless --host says otherwise; put a TLS proxy in
     front of it to serve the public (see docs/serving.md)."""
     from lettergen import paths
+    from lettergen.compose import variants
     from lettergen.send.secret import server_secret
     from lettergen.web import Site, create_app, security, server
 
@@ -140,6 +152,12 @@ def serve(
             warm_up=site.warm_up,
             warmed=lambda pid, seconds: click.echo(
                 f"Worker {pid} ready (letters of every office laid out in {seconds:.1f} s)",
+                err=True,
+            ),
+            warm_rest=site.warm_rest if warm_up == "all" else None,
+            rested=lambda pid, count, seconds: click.echo(
+                f"Worker {pid} laid out {count} more letters in {seconds:.1f} s "
+                f"(every office in {variants.SINGLE_WORDINGS} wordings)",
                 err=True,
             ),
         )

@@ -126,7 +126,8 @@ def compose_letter(
     """Compose one letter. `state` is the sending state's ISO code (the directory's); `cover`
     adds a fax cover sheet; `signatories`: the number of people a joint letter speaks for
     (joint.make_joint adds their list), whose letter says "we"; `choice` picks the phrasing
-    variants (default: by a hash of the office and the signer's name, see compose.variants)."""
+    variants (default: a single letter's, one of the office's few wordings picked by the signer's
+    name, see compose.variants)."""
     language = load_language(lang, templates)
     campaign.require_language(lang)
     sender = sender or campaign.sender

@@ -30,6 +30,9 @@ class Paragraph:
     role: str = ""
     #: "rtl"/"ltr" for a paragraph set in its own direction (own words); "": the letter's.
     direction: str = ""
+    #: For the stamped path (render/stamp): the height, in CSS px, of an empty paragraph kept
+    #: as blank space for the supporter's own words; 0 for every paragraph with text.
+    height: float = 0.0
 
     @property
     def text(self) -> str:

@@ -16,12 +16,19 @@ with `%% end`. A campaign's demand may be a list of reviewed alternatives instea
 
 Which alternative a letter takes is decided here, deterministically: a letter has a
 *combination number* — in a batch with a signers file, the signer's place in the file plus a
-number of the office; otherwise a stable hash (sha256) of the office id and the signer's folded
-name — and `digits()` turns it into one alternative per group. Consecutive numbers differ in
-most groups, and no two numbers below the product of the group sizes give
-the same combination: the first N letters to an office are N different texts, as far as the
-variants allow. The same supporter to the same office gets the same letter on the web page and
-from `render`; a rerun is byte-identical.
+number of the office; otherwise one of the office's first `SINGLE_WORDINGS` numbers, picked by a
+stable hash (sha256) of the office id and the signer's folded name — and `digits()` turns it
+into one alternative per group. Consecutive numbers differ in most groups, and no two numbers
+below the product of the group sizes give the same combination: the first N letters to an
+office are N different texts, as far as the variants allow. The same supporter to the same
+office gets the same letter on the web page and from `render`; a rerun is byte-identical.
+
+Why single letters take one of a few wordings rather than any: the supporter page lays out
+every office's letter in each of its wordings ahead (web/site.py), so a supporter's letter is
+stamped in milliseconds instead of laid out in a tenth of a second. Nine wordings keep that
+warm-up to minutes and memory to tens of MiB per worker, and two supporters writing to the same
+office still send different texts eight times in nine; a drive with a signers file takes every
+combination.
 """
 
 from __future__ import annotations
@@ -47,6 +54,7 @@ from lettergen.util.alternatives import (
 
 __all__ = [
     "MARK",
+    "SINGLE_WORDINGS",
     "Choice",
     "Group",
     "Piece",
@@ -66,6 +74,10 @@ __all__ = [
 
 # --- the choice -----------------------------------------------------------------------------
 
+#: The wordings a single letter to an office (the supporter page, `render --signer`) takes one
+#: of: the office's first combination numbers, those a drive's first signers get too.
+SINGLE_WORDINGS = 9
+
 
 def fold(name: str) -> str:
     """A signer's name as one person writes it in different ways: NFKC, case-folded, spaces
@@ -84,7 +96,8 @@ def seed(office_id: str, signer_name: str = "") -> int:
 class Choice:
     """Which combination of alternatives a letter takes.
 
-    `number`: a combination number (see `digits`); None: the hash of the office and the signer.
+    `number`: a combination number (see `digits`); None: a single letter's, one of the office's
+    first SINGLE_WORDINGS picked by the hash of the office and the signer (`single`).
     `alternative`: every group's alternative of that index (or its last, if it has fewer) —
     for trial letters and proofs, which show each alternative in turn, and joint letters, which
     take the first (a joint letter is one per office: nothing to vary).
@@ -99,13 +112,28 @@ class Choice:
         to one office take consecutive combination numbers, from a point that differs by office."""
         return cls(number=seed(office_id) + index)
 
+    @classmethod
+    def single(cls, office_id: str, signer_name: str) -> Choice:
+        """A single letter's choice (the supporter page, `render --signer`): one of the office's
+        first SINGLE_WORDINGS combinations, by the hash of office and signer."""
+        return cls.wording(office_id, seed(office_id, signer_name) % SINGLE_WORDINGS)
+
+    @classmethod
+    def wording(cls, office_id: str, index: int) -> Choice:
+        """The office's `index`-th wording of a single letter (0 ≤ index < SINGLE_WORDINGS):
+        what the supporter page lays out ahead."""
+        return cls.in_batch(office_id, index)
+
     def picks(
         self, office_id: str, signer_name: str, sizes: Sequence[tuple[str, int]]
     ) -> dict[str, int]:
         """Group name → alternative index, for groups of the given (name, size)."""
         if self.alternative is not None:
             return {name: min(self.alternative, size - 1) for name, size in sizes}
-        number = self.number if self.number is not None else seed(office_id, signer_name)
+        number = self.number
+        if number is None:
+            number = Choice.single(office_id, signer_name).number
+            assert number is not None
         return dict(zip((n for n, _ in sizes), digits(number, [s for _, s in sizes]), strict=True))
 
 

@@ -43,6 +43,7 @@ class RenderedPDF:
     error: str = ""  # why this letter could not be rendered; data is empty then
     fallback: str = ""  # why a letter meant to be stamped (render/stamp.py) was laid out in full
     fit: int = 0  # the tighter setting (letter.css .fit-N) that keeps the letter on one page
+    layout: str = ""  # the office layout it was stamped on (render/stamp), "" if laid out in full
 
 
 def css_string(text: str) -> str:

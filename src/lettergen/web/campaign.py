@@ -143,12 +143,12 @@ def preview() -> Response:
     choice = replace(choice, written=letter.fax_display)  # the page's number as the letter's
     current = served()
     site = current.site
-    pdf = site.pdf(letter)
+    stamped = site.stamped(letter)
     if current.tally:
         current.tally.add(choice.office.id, lang, "preview")
     pages = [
         ["data:image/png;base64," + base64.b64encode(png).decode("ascii") for png in tiles]
-        for tiles in site.preview(letter, pdf)
+        for tiles in site.preview(letter, stamped.data, layout=stamped.layout)
     ]
     found = found_office(lang, choice.recipient.country, "") if choice.route else None
     return page(

@@ -9,6 +9,7 @@ fork), where a first letter is laid out so the first supporter does not wait for
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -89,10 +90,16 @@ def run(
     ready: Callable[[str], None],
     warm_up: Callable[[], None] | None = None,
     warmed: Callable[[int, float], None] | None = None,
+    warm_rest: Callable[[threading.Event], int] | None = None,
+    rested: Callable[[int, int, float], None] | None = None,
 ) -> None:
     """Serve `app` until interrupted; `ready` gets the address to open once it listens, and
-    `warmed` each worker's process id and warm-up seconds once it takes requests."""
+    `warmed` each worker's process id and warm-up seconds once it takes requests. `warm_rest`
+    then runs in a thread of each worker beside its requests (the letters the warm-up left
+    for later), stopped when the worker exits; `rested` gets the worker's process id, what
+    it returned and its seconds."""
     shown = f"[{host}]" if ":" in host else host
+    stop = threading.Event()
 
     def when_ready(_server: Any) -> None:
         ready(f"http://{shown}:{port}/")
@@ -106,6 +113,24 @@ def run(
                 log.warning("warming up the worker failed", exc_info=True)
         if warmed is not None:
             warmed(worker.pid, time.monotonic() - start)
+        if warm_rest is not None:
+            threading.Thread(
+                target=_rest, args=(worker.pid,), name="lay-out-ahead", daemon=True
+            ).start()
+
+    def _rest(pid: int) -> None:
+        assert warm_rest is not None
+        start = time.monotonic()
+        try:
+            count = warm_rest(stop)
+        except Exception:  # as for the warm-up: slower letters, not a broken page
+            log.warning("laying out letters ahead failed", exc_info=True)
+            return
+        if rested is not None and not stop.is_set():
+            rested(pid, count, time.monotonic() - start)
+
+    def worker_exit(_server: Any, _worker: Any) -> None:
+        stop.set()
 
     _Server(
         app,
@@ -122,6 +147,7 @@ def run(
             "loglevel": "warning",
             "when_ready": when_ready,
             "post_worker_init": post_worker_init,
+            "worker_exit": worker_exit,
             "proc_name": "lettergen-serve",
             # Headers larger than this are refused: a supporter's browser sends far less.
             "limit_request_field_size": 8190,

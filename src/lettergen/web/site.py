@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import logging
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -20,6 +22,7 @@ from lettergen.batch.plan import directory_for
 from lettergen.campaign import Campaign, check_sender
 from lettergen.campaign import load as load_campaign
 from lettergen.campaign.signers import Signer
+from lettergen.compose import variants
 from lettergen.compose.composer import Recipient, compose_letter, office_line
 from lettergen.compose.letter import Letter
 from lettergen.directory import phones
@@ -31,26 +34,33 @@ from lettergen.language import languages as i18n
 from lettergen.render.docx import render_docx
 from lettergen.render.stamp import (
     BLEED_PT,
-    CACHE_SIZE,
     PT_PER_PX,
     StampCache,
     layout_key,
-    stamped_pdf,
+    stamp_one,
 )
 from lettergen.render.tiff import pdf_to_tiff
 from lettergen.util.lru import LRU
 from lettergen.web.strings import page_speaks
 
 if TYPE_CHECKING:
+    from lettergen.render.pdf import RenderedPDF
     from lettergen.render.stamp import OfficeLayout
 
 log = logging.getLogger(__name__)
 
 #: The preview's width in pixels: an A4 page at 96 dpi, the width of the page's column.
 PREVIEW_WIDTH = 794
-#: Preview tiles kept per worker (PNG, 40–70 kB each, so at most about 15 MB): the office's
-#: part of every page, one or two per office layout, as many as the layouts kept.
-PREVIEW_TILES = 256
+#: Office layouts kept per worker (15–20 kB each): every office's letter in each of a single
+#: letter's wordings (variants.SINGLE_WORDINGS), for the seed campaign 74 × 9, with room for
+#: other languages and signatures.
+PAGE_LAYOUTS = 1536
+#: Preview tiles kept per worker (PNG, 15–70 kB each): the office's part of every page, one or
+#: two per office layout, so twice as many as the layouts kept.
+PREVIEW_TILES = 2 * PAGE_LAYOUTS
+#: The pause between two letters laid out ahead in the background, in seconds: a supporter's
+#: request waiting for the worker takes it then, and waits one letter's layout at most.
+AHEAD_PAUSE = 0.005
 #: Bands of the signer's parts closer than this (pixels) are drawn as one.
 MERGE_PX = 16
 
@@ -175,6 +185,9 @@ class Site:
         self._countries: dict[str, list[tuple[str, str]]] = {}
         # Made in the worker on first use: WeasyPrint state is never shared across a fork.
         self._stamps: StampCache | None = None
+        # WeasyPrint and pdfium are used by one thread at a time: a request's, or the one
+        # laying out letters ahead (warm_rest).
+        self._work = threading.RLock()
         #: Preview tiles drawn from office layouts (PNG), at most PREVIEW_TILES of them.
         self._tiles: LRU[tuple[object, ...], bytes] = LRU(PREVIEW_TILES)
         self._office_choices: dict[str, list[tuple[str, str]]] = {}
@@ -270,7 +283,11 @@ class Site:
         """The comma between the parts of a phrase in `lang` (", ", "، " in Arabic)."""
         return self.language(lang).typography.comma
 
-    def compose(self, choice: Choice, signer: Signer, lang: str) -> Letter:
+    def compose(
+        self, choice: Choice, signer: Signer, lang: str, wording: int | None = None
+    ) -> Letter:
+        """The letter to the chosen office, in the signer's wording (variants.Choice.single),
+        or in the office's `wording`-th (what the page lays out ahead)."""
         return compose_letter(
             self.campaign,
             choice.recipient,
@@ -278,26 +295,37 @@ class Site:
             state=self.directory.state,
             signer=signer,
             templates=self.templates,
+            choice=None if wording is None else variants.Choice.wording(choice.office.id, wording),
         )
 
     def pdf(self, letter: Letter) -> bytes:
         """The letter's PDF through the stamped path: the office's letter is laid out once per
         worker (kept in a bounded cache), each supporter's signature stamped in.
         A signer whose parts do not fit the reserved boxes gets a letter laid out in full."""
+        return self.stamped(letter).data
+
+    def stamped(self, letter: Letter) -> RenderedPDF:
+        """The letter's PDF (`pdf`), with the office layout it was stamped on, for `preview`."""
+        with self._work:
+            return stamp_one(letter, self.templates, cache=self._stamp_cache())
+
+    def _stamp_cache(self) -> StampCache:
         if self._stamps is None:
             # Office layouts only: a supporter's signature is set for their request and not
             # kept (parts=0), so the worker's memory holds no supporter's name either.
-            self._stamps = StampCache(parts=0)
-        return stamped_pdf(letter, self.templates, cache=self._stamps)
+            self._stamps = StampCache(layouts=PAGE_LAYOUTS, parts=0)
+        return self._stamps
 
     def docx(self, letter: Letter) -> bytes:
         return render_docx(letter, self.templates).data
 
-    @staticmethod
-    def tiff(pdf: bytes) -> bytes:
-        return pdf_to_tiff(pdf).data
+    def tiff(self, pdf: bytes) -> bytes:
+        with self._work:
+            return pdf_to_tiff(pdf).data
 
-    def preview(self, letter: Letter, pdf: bytes, width: int = PREVIEW_WIDTH) -> list[list[bytes]]:
+    def preview(
+        self, letter: Letter, pdf: bytes, width: int = PREVIEW_WIDTH, *, layout: str = ""
+    ) -> list[list[bytes]]:
         """Each page of the letter as PNG tiles `width` pixels wide (96 dpi on A4), stacked
         top to bottom: the supporter sees the whole letter, her parts included.
 
@@ -305,8 +333,14 @@ class Site:
         letter but the signer's parts (the signature; her letterhead and date line) is the
         office's: those bands are drawn from the office's layout once and kept
         (`_kept_tile`), and only the bands of her parts are drawn and encoded for each
-        supporter. A letter laid out in full is drawn whole."""
-        layout = self._stamps.layouts.get(layout_key(letter)) if self._stamps else None
+        supporter. A letter laid out in full is drawn whole. `layout`: the key of the office
+        layout the PDF was stamped on (`stamped`), if not the letter's own (`layout_key`: a
+        letter with her own words is stamped on a layout keyed by the room they take)."""
+        with self._work:
+            return self._preview(letter, pdf, width, layout or layout_key(letter))
+
+    def _preview(self, letter: Letter, pdf: bytes, width: int, key: str) -> list[list[bytes]]:
+        layout = self._stamps.layouts.get(key) if self._stamps else None
         if layout is None or b"/LettergenSignature" not in pdf:
             return [[png] for png in _png_pages(pdf, width)]
         plan = self._preview_bands(layout, width)
@@ -381,39 +415,68 @@ class Site:
                 if band.kept:
                     self._kept_tile(layout, index, band, width)
 
-    def warm_up(self) -> None:
-        """Make one letter of each kind, so fonts are loaded before the first supporter asks,
-        then lay out the letter of every office a supporter can pick, and of every head of
-        mission for each country they cover from abroad, in the campaign's default language,
-        for the signature most supporters give (name and place), and draw the office's part of
-        its preview: an action-day rush then starts with its layouts and preview tiles made,
-        and such a letter costs milliseconds. About 80 ms each, a few seconds per worker
-        process (each calls this before it takes requests); other languages and signatures
-        are laid out on first use."""
-        office = self.offices[0]
-        choice = Choice(Recipient(office, office.country))
-        letter = self.compose(choice, self.campaign.sender.signer(), self.default_language)
-        self.preview(letter, self.pdf(letter))
-        self.docx(letter)
+    def ahead(self) -> list[tuple[Choice, int]]:
+        """What the page lays out before supporters ask, in order: the letter of every office
+        a supporter can pick, and of every head of mission for each country they cover from
+        abroad, in the campaign's default language, each in every wording a single letter
+        takes (variants.SINGLE_WORDINGS) — the first wording of every office first. Half the
+        layout cache at most: a larger directory would only push the layouts made ahead out
+        again (resident offices come first)."""
         choices = [Choice(Recipient(office, office.country)) for office in self.offices]
         for country in sorted(self.country_codes):  # heads of mission accredited from abroad
             found = self.routes(country)
             if found and found[0].office.country != country:
                 choices.append(Choice(Recipient(found[0].office, country), found[0]))
-        if self._stamps is None:
-            return
-        # Half the cache at most, resident offices first: a larger directory would only push
-        # the layouts made ahead out again.
-        for choice in choices[: CACHE_SIZE // 2]:
-            try:
-                # Name, town and country; her country, as routing found it: a letter posted
-                # within the office's country has no country line in its address.
-                signer = Signer("-", city="-", country=choice.recipient.country)
-                letter = self.compose(choice, signer, self.default_language)
-                layout, _ = self._stamps.layout(letter, self.templates)
-                self._office_tiles(layout, PREVIEW_WIDTH)
-            except Exception:  # that office's first supporter will see the error itself
-                log.debug("no layout made ahead for %s", choice.office.id, exc_info=True)
+        items = [(c, k) for k in range(variants.SINGLE_WORDINGS) for c in choices]
+        return items[: PAGE_LAYOUTS // 2]
+
+    def lay_out(self, choice: Choice, wording: int) -> None:
+        """Lay out the office's letter in one wording, for the signature most supporters
+        give (name, town, country), and draw the office's part of its preview; kept."""
+        # Her country, as routing found it: a letter posted within the office's country has
+        # no country line in its address.
+        signer = Signer("-", city="-", country=choice.recipient.country)
+        letter = self.compose(choice, signer, self.default_language, wording)
+        with self._work:
+            layout, _ = self._stamp_cache().layout(letter, self.templates)
+            self._office_tiles(layout, PREVIEW_WIDTH)
+
+    def warm_up(self) -> None:
+        """Before the worker takes requests: make one letter of each kind, so fonts are
+        loaded before the first supporter asks, then lay out the first wording of every
+        office's letter (`ahead`). About 100 ms a letter, some seconds per worker process;
+        `warm_rest` lays out the other wordings once the worker serves."""
+        office = self.offices[0]
+        choice = Choice(Recipient(office, office.country))
+        letter = self.compose(choice, self.campaign.sender.signer(), self.default_language)
+        stamped = self.stamped(letter)
+        self.preview(letter, stamped.data, layout=stamped.layout)
+        self.docx(letter)
+        for choice, wording in self.ahead():
+            if wording == 0:
+                self._lay_out_quietly(choice, wording)
+
+    def warm_rest(self, stop: threading.Event | None = None) -> int:
+        """Lay out the other wordings of every office's letter (`ahead`), one at a time,
+        pausing between them so a supporter's request waits one letter's layout at most; an
+        action-day rush then finds every letter it asks for laid out, and each costs
+        milliseconds. Stops early when `stop` is set. Returns the letters laid out."""
+        count = 0
+        for choice, wording in self.ahead():
+            if stop is not None and stop.is_set():
+                break
+            if wording == 0:
+                continue
+            self._lay_out_quietly(choice, wording)
+            count += 1
+            time.sleep(AHEAD_PAUSE)
+        return count
+
+    def _lay_out_quietly(self, choice: Choice, wording: int) -> None:
+        try:
+            self.lay_out(choice, wording)
+        except Exception:  # that office's first supporter will see the error itself
+            log.debug("no layout made ahead for %s", choice.office.id, exc_info=True)
 
 
 def _scale(pdf: bytes, index: int, width: int) -> float:

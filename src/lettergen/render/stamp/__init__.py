@@ -45,9 +45,10 @@ from typing import Any
 from markupsafe import escape
 
 from lettergen import paths
-from lettergen.compose.letter import Letter
+from lettergen.compose.letter import Letter, Paragraph
 from lettergen.errors import RenderError
 from lettergen.render.fonts import faces
+from lettergen.render.html import runs_html
 from lettergen.render.pdf import (
     CHUNK,
     FONTS,
@@ -65,9 +66,18 @@ from lettergen.util.lru import LRU
 log = logging.getLogger(__name__)
 
 
-#: The parts of a letter that may come from its signer, by the CSS class of their box: the
-#: signature always, the letterhead (sender block) and the date line under her own letterhead.
-PARTS = ("letterhead", "date", "signature")
+#: The parts of a letter that may come from its signer: the signature always, the letterhead
+#: (sender block) and the date line under her own letterhead, her own words where she gave them.
+PARTS = ("letterhead", "date", "signature", "words")
+#: Each part's box in the letter's HTML, by element and CSS class.
+PART_BOXES = {
+    "letterhead": ("div", "letterhead"),
+    "date": ("div", "date"),
+    "signature": ("div", "signature"),
+    "words": ("p", "own-words"),
+}
+#: The role of the supporter's own paragraph among the body's blocks (compose).
+OWN_WORDS = "own-words"
 #: A line's stand-in in the office layout: a letter of the script the direction's first font
 #: sets, so its line is as tall as a line of the letter's own script.
 PLACEHOLDER = {"ltr": "X", "rtl": "\u0627"}
@@ -109,6 +119,8 @@ class OfficeLayout:
     lines: dict[str, tuple[LineSpec, ...]] = field(default_factory=dict)
     #: The tighter setting (letter.css .fit-N) the office's letter took to stay on one page.
     fit: int = 0
+    #: The width of the body's paragraphs (CSS px): where a supporter's own words are set.
+    measure: float = 0.0
 
 
 @dataclass
@@ -128,21 +140,64 @@ class StampReport:
 
 
 def part_texts(letter: Letter) -> dict[str, tuple[str, ...]]:
-    """The lines of each of the letter's signer's parts, by part (in PARTS order)."""
+    """The lines of each of the letter's signer's parts, by part (in PARTS order); her own
+    words are one paragraph, wrapped where the layout wraps it."""
+    parts = {"signature": letter.signature}
     if letter.signer_letterhead:
-        return {"letterhead": letter.sender, "date": (letter.date,), "signature": letter.signature}
-    return {"signature": letter.signature}
+        parts = {"letterhead": letter.sender, "date": (letter.date,), **parts}
+    words = own_words(letter)
+    if words is not None:
+        parts["words"] = (words.text,)
+    return parts
+
+
+def own_words(letter: Letter) -> Paragraph | None:
+    """The supporter's own paragraph in the letter's body, if she wrote one."""
+    return next((b for b in letter.body if isinstance(b, Paragraph) and b.role == OWN_WORDS), None)
+
+
+def without_own_words(letter: Letter) -> Letter:
+    """The letter as it would be without her own paragraph: its layout gives the measure
+    her words are set in."""
+    return replace(
+        letter,
+        body=tuple(
+            b for b in letter.body if not (isinstance(b, Paragraph) and b.role == OWN_WORDS)
+        ),
+    )
+
+
+def keeping_room(letter: Letter, height: float) -> Letter:
+    """The letter with the height her own paragraph takes recorded in it (CSS px): the
+    office's layout keeps that much blank space for it, and letters whose paragraphs take the
+    same height share that layout."""
+    return replace(
+        letter,
+        body=tuple(
+            replace(b, height=round(height, 3))
+            if isinstance(b, Paragraph) and b.role == OWN_WORDS
+            else b
+            for b in letter.body
+        ),
+    )
 
 
 def signer_free(letter: Letter) -> Letter:
     """The letter without its signer: the signer's parts replaced by placeholders of the same
-    line count, and the signer's metadata dropped."""
+    line count (her own words by blank space of the height recorded, `keeping_room`), and the
+    signer's metadata dropped."""
     mark = PLACEHOLDER[letter.direction]
     free = replace(
         letter,
         signature=tuple(mark for _ in letter.signature),
         author="",
         signer_slug="",
+        body=tuple(
+            Paragraph((), role=OWN_WORDS, height=b.height)
+            if isinstance(b, Paragraph) and b.role == OWN_WORDS
+            else b
+            for b in letter.body
+        ),
     )
     if letter.signer_letterhead:
         free = replace(free, sender=tuple(mark for _ in letter.sender), date=mark)
@@ -165,11 +220,12 @@ def _part_boxes(document: Any) -> tuple[dict[str, Box], list[dict[str, Box]]]:
         found: dict[str, Box] = {}
         for box in page._page_box.descendants():
             element = getattr(box, "element", None)
-            if not isinstance(box, BlockBox) or element is None or element.tag != "div":
+            if not isinstance(box, BlockBox) or element is None or element.tag not in "div p":
                 continue
             classes = (element.get("class") or "").split()
             for part in PARTS:
-                if part in classes and part not in found:
+                tag, name = PART_BOXES[part]
+                if element.tag == tag and name in classes and part not in found:
                     found[part] = Box(
                         index,
                         box.border_box_x(),
@@ -205,13 +261,16 @@ def _line_specs(
     expected = {part: len(lines) for part, lines in part_texts(letter).items()}
     found: dict[str, tuple[LineSpec, ...]] = {}
     for part, box in boxes.items():
+        if part == "words":
+            continue  # a paragraph, wrapped by WeasyPrint: never set directly
         root = next(
             (
                 b
                 for b in document.pages[box.page]._page_box.descendants()
                 if isinstance(b, BlockBox)
                 and getattr(b, "element", None) is not None
-                and part in (b.element.get("class") or "").split()
+                and b.element.tag == PART_BOXES[part][0]
+                and PART_BOXES[part][1] in (b.element.get("class") or "").split()
             ),
             None,
         )
@@ -253,6 +312,9 @@ def lay_out_office(letter: Letter, templates: Path | None = None) -> OfficeLayou
     """Lay out and write the office's letter once, with the signer's parts left blank."""
 
     root = (templates or paths.templates_dir()).resolve()
+    words = own_words(letter)
+    if words is not None and not words.height:
+        raise RenderError("no room kept for her own words (stamp.keeping_room)")
     free = signer_free(letter)
     document = _layout_one(free, root, reserved=True)
     found, _ = _part_boxes(document)
@@ -268,7 +330,25 @@ def lay_out_office(letter: Letter, templates: Path | None = None) -> OfficeLayou
         boxes=boxes,
         lines=_line_specs(document, boxes, letter),
         fit=fit_of(document),
+        measure=_measure(document),
     )
+
+
+def _measure(document: Any) -> float:
+    """The width of the letter body's paragraphs (CSS px), 0 if it has no body."""
+    from weasyprint.formatting_structure.boxes import BlockBox
+
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            element = getattr(box, "element", None)
+            if (
+                isinstance(box, BlockBox)
+                and element is not None
+                and element.tag == "div"
+                and "body" in (element.get("class") or "").split()
+            ):
+                return float(box.width)
+    return 0.0
 
 
 #: What a signer's parts look like: their texts, language, direction, the widths they are set
@@ -332,6 +412,16 @@ def _part_html(part: str, lines: tuple[str, ...], width: float) -> str:
     )
 
 
+def _words_html(words: Paragraph, width: float) -> str:
+    """Her own paragraph in the letter body's classes, as wide as the body: escaped text, in
+    its own direction."""
+    direction = f' dir="{words.direction}"' if words.direction else ""
+    return (
+        f'<div class="body" style="width: {width:.4f}px">'
+        f'<p class="{OWN_WORDS}"{direction}>{runs_html(words.runs)}</p></div>'
+    )
+
+
 def _parts_html(items: list[tuple[Letter, OfficeLayout]]) -> str:
     """One page per signer's part, in a box as wide as the one reserved for it, with the
     classes (and so the fonts and sizes) of the letter."""
@@ -356,8 +446,16 @@ def _parts_html(items: list[tuple[Letter, OfficeLayout]]) -> str:
             f' lang="{escape(letter.language)}" dir="{letter.direction}">'
         )
         for part, lines in part_texts(letter).items():
-            width = layout.boxes[part].width
-            pages.append(f"{section}{_part_html(part, lines, width)}</section>")
+            if part == "words":
+                # Her paragraph at the measure of the letter's body: the office's layout may
+                # not have kept its room yet (the room is what this measures).
+                words = own_words(letter)
+                assert words is not None
+                width = layout.boxes["words"].width if "words" in layout.boxes else layout.measure
+                html = _words_html(words, width)
+            else:
+                html = _part_html(part, lines, layout.boxes[part].width)
+            pages.append(f"{section}{html}</section>")
     return (
         f"<!DOCTYPE html><html><head><meta charset=utf-8><style>{style}</style></head>"
         f"<body>{''.join(pages)}</body></html>"
@@ -511,6 +609,8 @@ def set_directly(letter: Letter, layout: OfficeLayout) -> _SetDirectly | str:
     """The signer's parts set by `render.direct` into the layout's reserved lines, or why
     they cannot be."""
     texts = part_texts(letter)
+    if "words" in texts:
+        return "her own words: a paragraph, wrapped by WeasyPrint"
     lines: dict[str, tuple[direct.SetLine, ...]] = {}
     for part in texts:
         specs = layout.lines.get(part)
@@ -599,10 +699,16 @@ def _stamp_chunk(
     set_direct: bool,
 ) -> list[RenderedPDF]:
     root = (templates or paths.templates_dir()).resolve()
-    results: dict[int, RenderedPDF] = {}
-    full: dict[int, str] = {}  # index → why it is laid out in full
+    worded = [
+        (index, letter)
+        for index, letter in enumerate(letters)
+        if (words := own_words(letter)) is not None and not words.height
+    ]
+    results, full = _stamp_own_words(worded, root, cache, report)
     items: list[tuple[int, Letter, OfficeLayout, PartsKey]] = []
     for index, letter in enumerate(letters):
+        if index in results or index in full:
+            continue
         try:
             layout, made = cache.layout(letter, root)
         except Exception as exc:  # the full layout will report the letter's own error
@@ -646,7 +752,7 @@ def _stamp_chunk(
             log.debug("stamping %s failed", letter.office_id, exc_info=True)
             full[index] = f"could not stamp: {exc}"
             continue
-        results[index] = RenderedPDF(letter, data, layout.pages, fit=layout.fit)
+        results[index] = RenderedPDF(letter, data, layout.pages, fit=layout.fit, layout=layout.key)
         report.stamped += 1
     if full:
         order = sorted(full)
@@ -663,6 +769,86 @@ def _stamp_chunk(
     return [results[index] for index in range(len(letters))]
 
 
+def _stamp_own_words(
+    letters: list[tuple[int, Letter]],
+    root: Path,
+    cache: StampCache,
+    report: StampReport,
+) -> tuple[dict[int, RenderedPDF], dict[int, str]]:
+    """Letters with the supporter's own words, by their index in the chunk: (stamped, why the
+    others are to be laid out in full).
+
+    Her paragraph is laid out with her other parts, all of the chunk's in one WeasyPrint
+    pass, at the measure of the office's letter without it (a layout the cache mostly has);
+    the height it takes is kept blank in the office's layout — one layout per height, shared
+    by every paragraph of as many lines — and the parts are placed into it. Where the room
+    changes the letter's setting (a tighter fit to stay on one page), the parts are laid out
+    once more at the new measure; parts that still do not fit are laid out in full. Her parts
+    are not cached: no two supporters write the same words, and none is kept."""
+    results: dict[int, RenderedPDF] = {}
+    full: dict[int, str] = {}
+    attempts: list[tuple[int, Letter, OfficeLayout]] = []
+    for index, letter in letters:
+        try:
+            base, made = cache.layout(without_own_words(letter), root)
+        except Exception as exc:  # the full layout will report the letter's own error
+            log.debug("no office layout for %s", letter.office_id, exc_info=True)
+            full[index] = f"no office layout: {exc}"
+            continue
+        report.layouts += made
+        attempts.append((index, letter, base))
+    for attempt in range(2):
+        if not attempts:
+            break
+        data, boxes, heights = render_parts([(a[1], a[2]) for a in attempts], root)
+        report.parts += len(attempts)
+        parts = _Parts(data, heights)
+        again = []
+        for (index, letter, _), part_boxes in zip(attempts, boxes, strict=True):
+            laid = _LaidOut(parts, part_boxes)
+            try:
+                roomy = keeping_room(letter, part_boxes["words"].height)
+                layout, made = cache.layout(roomy, root)
+            except Exception as exc:
+                log.debug("no office layout for %s", letter.office_id, exc_info=True)
+                full[index] = f"no office layout: {exc}"
+                continue
+            report.layouts += made
+            why = laid.misfit(layout)
+            if why and attempt == 0:
+                again.append((index, letter, layout))
+            elif why:
+                full[index] = why
+            else:
+                try:
+                    pdf = assemble(letter, layout, laid)
+                except Exception as exc:  # pikepdf raises many kinds; the full layout remedies
+                    log.debug("stamping %s failed", letter.office_id, exc_info=True)
+                    full[index] = f"could not stamp: {exc}"
+                    continue
+                results[index] = RenderedPDF(
+                    letter, pdf, layout.pages, fit=layout.fit, layout=layout.key
+                )
+                report.stamped += 1
+        attempts = again
+    return results, full
+
+
+def stamp_one(
+    letter: Letter,
+    templates: Path | None = None,
+    *,
+    cache: StampCache | None = None,
+    set_direct: bool = True,
+) -> RenderedPDF:
+    """One letter through the stamped path (`stamped_pdf`), with the office layout it was
+    stamped on (`RenderedPDF.layout`). Raises RenderError if it cannot be rendered."""
+    rendered = next(render_stamped([letter], templates, cache=cache, set_direct=set_direct))
+    if rendered.error:
+        raise RenderError(rendered.error, hint=f"office {letter.office_id}")
+    return rendered
+
+
 def stamped_pdf(
     letter: Letter,
     templates: Path | None = None,
@@ -673,7 +859,4 @@ def stamped_pdf(
     """One letter's PDF through the stamped path, for the supporter page: the office's layout
     from the cache (made on a miss), this signer's parts set (or laid out), placed, written.
     Raises RenderError if the letter cannot be rendered."""
-    rendered = next(render_stamped([letter], templates, cache=cache, set_direct=set_direct))
-    if rendered.error:
-        raise RenderError(rendered.error, hint=f"office {letter.office_id}")
-    return rendered.data
+    return stamp_one(letter, templates, cache=cache, set_direct=set_direct).data
