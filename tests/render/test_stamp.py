@@ -243,3 +243,127 @@ def test_a_batch_of_signers_is_stamped_and_reports_fallbacks(tmp_path: Path) -> 
         )
         alone = render_pdf(work.compose(planned)).data
         assert pdftotext(data) == pdftotext(alone), row.file
+
+
+# --- her own words: a part of its own, in room the office's layout keeps for it ---------------
+
+WORDS = {
+    "short": "I stand with the workers of Karaganda.",
+    "latin": (
+        "I visited Karaganda in 2001 and met the members of this union: miners, teachers and "
+        "nurses who asked for nothing more than the wages they had earned. Please let Saken "
+        "Zhanusov go home to his family, and let his union do its work."
+    ),
+    "cyrillic": (
+        "Я была в Караганде в 2001 году и видела, как профсоюз защищает шахтёров. "
+        "Освободите Сакена Жанусова."
+    ),
+    "arabic": "أكتب إليكم من عمان تضامنا مع العمال في كاراغاندا وأطلب الإفراج عن النقابي فورا.",
+    "markup": "**not bold** <b>not a tag</b> {{ 7 * 7 }} {% raw %} [a link](http://example.org)",
+}
+
+
+def own(campaign: Any, office: Any, name: str, message: str, **kw: Any) -> Letter:
+    signer = Signer(name, city="Leeds", country="GB", message=message)
+    return letter(campaign, office, signer=signer, choice=variants.Choice(number=0), **kw)
+
+
+@pytest.mark.parametrize("kind", sorted(WORDS))
+def test_her_own_words_are_stamped_and_read_like_the_letter_alone(
+    campaign: Any, directory: Any, kind: str
+) -> None:
+    """Her paragraph is laid out as a part and placed into the room the office's layout keeps
+    for it: the letter reads, word by word and in place, like the letter laid out alone, and
+    draws the same."""
+    one = own(campaign, directory.get("de-berlin-embassy"), "Ann Lee", WORDS[kind])
+    report = stamp.StampReport()
+    (rendered,) = stamp.render_stamped([one], cache=stamp.StampCache(), report=report)
+    assert report.fallbacks == [] and report.stamped == 1
+    assert rendered.layout  # stamped, not laid out in full
+    alone = render_pdf(one).data
+    assert pdftotext(rendered.data) == pdftotext(alone)
+    got, want = words(rendered.data), words(alone)
+    assert [w for w, _ in got] == [w for w, _ in want]
+    for (word, box), (_, expected) in zip(got, want, strict=True):
+        assert max(abs(a - b) for a, b in zip(box, expected, strict=True)) <= 1.0, word
+    assert ink_difference(rendered.data, alone) < 0.001
+    if kind == "markup":
+        assert WORDS["markup"] in pdftotext(rendered.data).replace("\n", " ")
+
+
+def test_the_layout_keeps_room_for_her_words_and_holds_none_of_them(
+    campaign: Any, directory: Any
+) -> None:
+    """Paragraphs of as many lines share the office's layout, whoever wrote them: the layouts
+    grow with the heights, not with the supporters; a layout holds no supporter's words."""
+    berlin = directory.get("de-berlin-embassy")
+    two_lines = [
+        "I stand with the workers of Karaganda and with their union, whose leader has been "
+        "held for far too long. Free him.",
+        "I write as a nurse and a member of my union: nobody should be jailed for asking that "
+        "workers be paid. Release him now.",
+    ]
+    longer = WORDS["latin"]
+    cache, report = stamp.StampCache(), stamp.StampReport()
+    letters_ = [
+        own(campaign, berlin, "Ann Lee", two_lines[0]),
+        own(campaign, berlin, "Bo Ek", two_lines[1]),
+        own(campaign, berlin, "Cy Li", longer),
+        own(campaign, berlin, "Di Ho", ""),
+    ]
+    rendered = list(stamp.render_stamped(letters_, cache=cache, report=report))
+    assert report.fallbacks == [] and report.stamped == 4
+    # The letter without words (its measure, and Di's letter), two lines, four lines.
+    assert report.layouts == 3
+    assert rendered[0].layout == rendered[1].layout != rendered[2].layout
+    for one, pdf in zip(letters_, rendered, strict=True):
+        text = pdftotext(pdf.data).replace("\n", " ")
+        assert one.signature[0] in text
+        if own_words := stamp.own_words(one):
+            assert own_words.text in text
+    for layout in cache.layouts._entries.values():
+        text = pdftotext(layout.data)
+        assert "Karaganda and with" not in text and "nurse" not in text and "2001" not in text
+
+
+def test_words_that_push_the_letter_to_a_tighter_setting_are_stamped_in_it(
+    campaign: Any, directory: Any
+) -> None:
+    """A paragraph long enough to need the tighter setting (letter.css .fit-N) to keep the
+    letter on one page: her paragraph is laid out again in that setting, and the letter reads
+    like the letter laid out alone."""
+    berlin = directory.get("de-berlin-embassy")
+    longest = (WORDS["latin"] + " ") * 3
+    one = own(campaign, berlin, "Ann Lee", longest[:600].strip())
+    report = stamp.StampReport()
+    (rendered,) = stamp.render_stamped([one], cache=stamp.StampCache(), report=report)
+    alone = render_pdf(one)
+    assert pdftotext(rendered.data) == pdftotext(alone.data)
+    assert rendered.pages == alone.pages and rendered.fit == alone.fit >= 1
+    # Measured at the letter's own setting, placed into room that needs the tighter one,
+    # measured again in it: stamped, not laid out in full.
+    assert report.stamped == 1 and report.fallbacks == []
+    assert report.layouts == 3  # without her words, with room for them, and again
+
+
+def test_a_batch_with_her_words_stamps_them(tmp_path: Path) -> None:
+    signers_csv = tmp_path / "signers.csv"
+    signers_csv.write_text(
+        "name,city,message\n"
+        f'Ann Lee,Leeds,"{WORDS["latin"]}"\n'
+        f'Анна Смирнова,Москва,"{WORDS["cyrillic"]}"\n'
+        "Bo Ek,Umeå,\n",
+        encoding="utf-8",
+    )
+    work = batch.prepare(
+        SEED_CAMPAIGN,
+        offices=["de-berlin-embassy"],
+        signers=signers_csv,
+        directory=SHIPPED_DIRECTORY,
+    )
+    result = batch.run(work, output=tmp_path / "out", formats=["pdf"], force=True)
+    assert not result.failures and result.letters == 3 and not result.laid_out_in_full
+    for row in result.rows:
+        data = (result.folder / row.file).read_bytes()
+        planned = next(p for p in work.plan.letters() if p.signer and p.signer.name == row.signer)
+        assert pdftotext(data) == pdftotext(render_pdf(work.compose(planned)).data), row.file

@@ -596,6 +596,7 @@ def test_a_failing_letter_is_a_page_not_a_traceback(
         raise RenderError("could not render the PDF: no fonts")
 
     monkeypatch.setattr(site, "pdf", refused)
+    monkeypatch.setattr(site, "stamped", refused)  # the preview's PDF
     response = post(client, "/letter", name=NAME, country="DE")
     assert response.status_code == 500
     assert "could not render the PDF: no fonts" in response.text

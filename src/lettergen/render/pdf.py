@@ -238,13 +238,19 @@ def render_pdfs(
         yield from render_chunk(batch, root)
 
 
-def _layout_one(letter: Letter, root: Path, *, reserved: bool = False) -> Any:
+def _layout_one(
+    letter: Letter, root: Path, *, reserved: bool = False, fit: int | None = None
+) -> Any:
     """Lay out a letter whose page count is guessed, and again if the guess was wrong.
 
     "Page x of N" needs N before the pages are made; CSS's counter(pages) makes WeasyPrint lay
     out every document twice to learn it. The count is printed in the margin and on the cover,
     where it cannot move the text, so a guess (most letters are one page, or two with a cover)
     costs one pass, and only a wrong guess a second.
+
+    `fit`: lay out in that setting only (0 the ordinary one, else letter.css `.fit-N`), not the
+    first one that keeps the letter on its pages; in a tighter setting that does not, the pages
+    are left as they came (render/stamp asks to learn just that).
     """
     import weasyprint
 
@@ -264,22 +270,31 @@ def _layout_one(letter: Letter, root: Path, *, reserved: bool = False) -> Any:
         # A joint letter's length depends on how its list wraps; a wrong guess would cost a
         # second layout of dozens of pages, where CSS's counters cost little next to one.
         return lay_out(None)
-    guess = 2 if letter.cover else 1
-    document = lay_out(guess)
-    if len(document.pages) == guess:
+    guess = pages_meant(letter)
+    document = lay_out(guess, fit or 0)
+    if len(document.pages) == guess or fit:
         return document
+    if fit == 0:
+        actual = len(document.pages)
+        document = lay_out(actual)
+        return document if len(document.pages) == actual else lay_out(None)
     # One page where the text allows: the tighter steps of letter.css, measured, before the
     # letter breaks onto another page. Nothing is cut: a letter no step holds keeps its setting.
-    for fit in range(1, FIT_STEPS + 1):
-        tighter = lay_out(guess, fit)
+    for step in range(1, FIT_STEPS + 1):
+        tighter = lay_out(guess, step)
         if len(tighter.pages) == guess:
-            log.debug("%s: one page in setting fit-%d", letter.office_id, fit)
+            log.debug("%s: one page in setting fit-%d", letter.office_id, step)
             return tighter
     log.debug("%s: %d pages, not %d: laid out again", letter.office_id, len(document.pages), guess)
     actual = len(document.pages)
     document = lay_out(actual)
     # The count sits where it cannot move text; should it ever, CSS counters settle it.
     return document if len(document.pages) == actual else lay_out(None)
+
+
+def pages_meant(letter: Letter) -> int:
+    """The pages a letter is to take where the text allows: one, and a fax cover."""
+    return 2 if letter.cover else 1
 
 
 #: The tighter settings of letter.css (.fit-1 … .fit-N) tried before a letter takes a second

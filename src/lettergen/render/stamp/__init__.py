@@ -37,7 +37,7 @@ import io
 import logging
 import threading
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -51,12 +51,14 @@ from lettergen.render.fonts import faces
 from lettergen.render.html import runs_html
 from lettergen.render.pdf import (
     CHUNK,
+    FIT_STEPS,
     FONTS,
     RenderedPDF,
     _layout_one,
     _weasy,
     css_string,
     fit_of,
+    pages_meant,
     render_chunk,
 )
 from lettergen.render.stamp import direct
@@ -204,10 +206,11 @@ def signer_free(letter: Letter) -> Letter:
     return free
 
 
-def layout_key(letter: Letter) -> str:
+def layout_key(letter: Letter, fit: int | None = None) -> str:
     """The hash of the letter's signer-independent content: letters with the same key share
-    an office layout."""
-    return hashlib.sha256(repr(signer_free(letter)).encode("utf-8")).hexdigest()
+    an office layout. `fit`: a layout made in that setting only (`lay_out_office`)."""
+    key = hashlib.sha256(repr(signer_free(letter)).encode("utf-8")).hexdigest()
+    return key if fit is None else f"{key}@fit-{fit}"
 
 
 def _part_boxes(document: Any) -> tuple[dict[str, Box], list[dict[str, Box]]]:
@@ -308,22 +311,25 @@ def _line_specs(
     return found
 
 
-def lay_out_office(letter: Letter, templates: Path | None = None) -> OfficeLayout:
-    """Lay out and write the office's letter once, with the signer's parts left blank."""
+def lay_out_office(
+    letter: Letter, templates: Path | None = None, fit: int | None = None
+) -> OfficeLayout:
+    """Lay out and write the office's letter once, with the signer's parts left blank; in
+    the setting `fit` only, if given (pdf._layout_one)."""
 
     root = (templates or paths.templates_dir()).resolve()
     words = own_words(letter)
     if words is not None and not words.height:
         raise RenderError("no room kept for her own words (stamp.keeping_room)")
     free = signer_free(letter)
-    document = _layout_one(free, root, reserved=True)
+    document = _layout_one(free, root, reserved=True, fit=fit)
     found, _ = _part_boxes(document)
     boxes = {part: found[part] for part in part_texts(letter) if part in found}
     missing = [part for part in part_texts(letter) if part not in boxes]
     if missing:
         raise RenderError(f"the layout has no box for {', '.join(missing)}")
     return OfficeLayout(
-        key=layout_key(letter),
+        key=layout_key(letter, fit),
         data=document.write_pdf(),
         pages=len(document.pages),
         page_heights=tuple(page.height for page in document.pages),
@@ -376,14 +382,17 @@ class StampCache:
         self.layouts: LRU[str, OfficeLayout] = LRU(layouts)
         self.parts: LRU[PartsKey, _LaidOut | _SetDirectly] = LRU(parts)
 
-    def layout(self, letter: Letter, templates: Path | None = None) -> tuple[OfficeLayout, bool]:
-        """The letter's office layout, and whether it had to be made. Made outside the lock:
-        two threads may both make a missing layout, and the second one kept is as good."""
-        key = layout_key(letter)
+    def layout(
+        self, letter: Letter, templates: Path | None = None, fit: int | None = None
+    ) -> tuple[OfficeLayout, bool]:
+        """The letter's office layout (in the setting `fit` only, if given), and whether it
+        had to be made. Made outside the lock: two threads may both make a missing layout,
+        and the second one kept is as good."""
+        key = layout_key(letter, fit)
         layout = self.layouts.get(key)
         if layout is not None:
             return layout, False
-        layout = lay_out_office(letter, templates)
+        layout = lay_out_office(letter, templates, fit)
         self.layouts.put(key, layout)
         return layout, True
 
@@ -422,9 +431,15 @@ def _words_html(words: Paragraph, width: float) -> str:
     )
 
 
-def _parts_html(items: list[tuple[Letter, OfficeLayout]]) -> str:
-    """One page per signer's part, in a box as wide as the one reserved for it, with the
-    classes (and so the fonts and sizes) of the letter."""
+def _selected(letter: Letter, only: Collection[str] | None) -> dict[str, tuple[str, ...]]:
+    """The letter's signer's parts (`part_texts`), those named in `only` if given."""
+    texts = part_texts(letter)
+    return texts if only is None else {p: lines for p, lines in texts.items() if p in only}
+
+
+def _parts_html(items: list[tuple[Letter, OfficeLayout]], only: Collection[str] | None) -> str:
+    """One page per signer's part (of those named in `only`, if given), in a box as wide as
+    the one reserved for it, with the classes (and so the fonts and sizes) of the letter."""
     families = {d: ", ".join(css_string(f) for f in fams) for d, fams in FONTS.items()}
     style = "\n".join(
         [
@@ -445,7 +460,7 @@ def _parts_html(items: list[tuple[Letter, OfficeLayout]]) -> str:
             f'<section class="stamp-page stamp-{letter.direction}{fit}"'
             f' lang="{escape(letter.language)}" dir="{letter.direction}">'
         )
-        for part, lines in part_texts(letter).items():
+        for part, lines in _selected(letter, only).items():
             if part == "words":
                 # Her paragraph at the measure of the letter's body: the office's layout may
                 # not have kept its room yet (the room is what this measures).
@@ -463,20 +478,24 @@ def _parts_html(items: list[tuple[Letter, OfficeLayout]]) -> str:
 
 
 def render_parts(
-    items: list[tuple[Letter, OfficeLayout]], templates: Path | None = None
+    items: list[tuple[Letter, OfficeLayout]],
+    templates: Path | None = None,
+    *,
+    only: Collection[str] | None = None,
 ) -> tuple[bytes, list[dict[str, Box]], list[float]]:
-    """Lay out and write the signer's parts of many letters in one WeasyPrint pass: one page
-    per part. Returns the PDF, where each letter's parts landed, and the page heights."""
+    """Lay out and write the signer's parts of many letters (those named in `only`, if
+    given) in one WeasyPrint pass: one page per part. Returns the PDF, where each letter's
+    parts landed, and the page heights."""
     import weasyprint
 
     root = (templates or paths.templates_dir()).resolve()
     font_config, css, fetcher = _weasy(root)
     html = weasyprint.HTML(
-        string=_parts_html(items), base_url=str(root / "layout") + "/", url_fetcher=fetcher
+        string=_parts_html(items, only), base_url=str(root / "layout") + "/", url_fetcher=fetcher
     )
     document = html.render(font_config=font_config, stylesheets=[css])
     _, per_page = _part_boxes(document)
-    counts = [len(part_texts(letter)) for letter, _ in items]
+    counts = [len(_selected(letter, only)) for letter, _ in items]
     if len(per_page) != sum(counts):
         raise RenderError(f"{len(per_page)} pages of signers' parts for {len(items)} letters")
     per_letter = []
@@ -605,12 +624,46 @@ class _SetDirectly:
         return placed
 
 
-def set_directly(letter: Letter, layout: OfficeLayout) -> _SetDirectly | str:
+def _only(layout: OfficeLayout, parts: Collection[str]) -> OfficeLayout:
+    """The layout as far as some of its parts go: what a source of only those parts fills."""
+    return replace(layout, boxes={p: box for p, box in layout.boxes.items() if p in parts})
+
+
+#: A letter's parts but her own words.
+NOT_WORDS = tuple(part for part in PARTS if part != "words")
+
+
+@dataclass(frozen=True)
+class _WithWords:
+    """Her own words as WeasyPrint laid them out, and her other parts from another source
+    (set directly, mostly)."""
+
+    words: _LaidOut
+    rest: _LaidOut | _SetDirectly
+
+    def misfit(self, layout: OfficeLayout) -> str:
+        return self.words.misfit(_only(layout, ("words",))) or self.rest.misfit(
+            _only(layout, NOT_WORDS)
+        )
+
+    def forms(self, pdf: Any, layout: OfficeLayout) -> dict[str, Placed]:
+        return {
+            **self.rest.forms(pdf, _only(layout, NOT_WORDS)),
+            **self.words.forms(pdf, _only(layout, ("words",))),
+        }
+
+
+def set_directly(
+    letter: Letter, layout: OfficeLayout, *, but_words: bool = False
+) -> _SetDirectly | str:
     """The signer's parts set by `render.direct` into the layout's reserved lines, or why
-    they cannot be."""
+    they cannot be. Her own words are a paragraph WeasyPrint wraps: with them, only
+    `but_words` sets the other parts."""
     texts = part_texts(letter)
     if "words" in texts:
-        return "her own words: a paragraph, wrapped by WeasyPrint"
+        if not but_words:
+            return "her own words: a paragraph, wrapped by WeasyPrint"
+        del texts["words"]
     lines: dict[str, tuple[direct.SetLine, ...]] = {}
     for part in texts:
         specs = layout.lines.get(part)
@@ -628,7 +681,9 @@ def set_directly(letter: Letter, layout: OfficeLayout) -> _SetDirectly | str:
     return _SetDirectly(lines, faces)
 
 
-def assemble(letter: Letter, layout: OfficeLayout, parts: _LaidOut | _SetDirectly) -> bytes:
+def assemble(
+    letter: Letter, layout: OfficeLayout, parts: _LaidOut | _SetDirectly | _WithWords
+) -> bytes:
     """The office's pages with this signer's parts placed into their boxes, as one PDF with the
     letter's own title, author and language. Resource names are fixed (not pikepdf's random
     ones), so the same letter gives the same bytes."""
@@ -704,7 +759,7 @@ def _stamp_chunk(
         for index, letter in enumerate(letters)
         if (words := own_words(letter)) is not None and not words.height
     ]
-    results, full = _stamp_own_words(worded, root, cache, report)
+    results, full = _stamp_own_words(worded, root, cache, report, set_direct)
     items: list[tuple[int, Letter, OfficeLayout, PartsKey]] = []
     for index, letter in enumerate(letters):
         if index in results or index in full:
@@ -769,25 +824,39 @@ def _stamp_chunk(
     return [results[index] for index in range(len(letters))]
 
 
+def _settings(base: OfficeLayout, letter: Letter) -> list[int]:
+    """The settings (letter.css .fit-N) a letter with her words is tried in, in the order a
+    full layout tries them (pdf._layout_one): from the one the letter without her words took
+    up to the tightest while the letter stays on its pages, then the ordinary one over more
+    pages; only the last if the letter without her words is already longer."""
+    if base.pages > pages_meant(letter):
+        return [0]
+    return [*range(base.fit, FIT_STEPS + 1), 0]
+
+
 def _stamp_own_words(
     letters: list[tuple[int, Letter]],
     root: Path,
     cache: StampCache,
     report: StampReport,
+    set_direct: bool,
 ) -> tuple[dict[int, RenderedPDF], dict[int, str]]:
     """Letters with the supporter's own words, by their index in the chunk: (stamped, why the
     others are to be laid out in full).
 
-    Her paragraph is laid out with her other parts, all of the chunk's in one WeasyPrint
-    pass, at the measure of the office's letter without it (a layout the cache mostly has);
-    the height it takes is kept blank in the office's layout — one layout per height, shared
-    by every paragraph of as many lines — and the parts are placed into it. Where the room
-    changes the letter's setting (a tighter fit to stay on one page), the parts are laid out
-    once more at the new measure; parts that still do not fit are laid out in full. Her parts
-    are not cached: no two supporters write the same words, and none is kept."""
+    Her paragraph is laid out by WeasyPrint, all of the chunk's in one pass, at the measure
+    and in the setting of the office's letter without it (a layout the cache mostly has);
+    the height it takes is kept blank in the office's layout in that setting — one layout per
+    height and setting, shared by every paragraph of as many lines — and the paragraph is
+    placed into it with her other parts, set directly where they can be (else laid out by
+    WeasyPrint in one more pass). Where the letter no longer stays on its pages in that
+    setting, the next tighter one is tried as a full layout would (`_settings`): her
+    paragraph is laid out again in it. Her parts are not cached: no two supporters write the
+    same words, and none is kept."""
     results: dict[int, RenderedPDF] = {}
     full: dict[int, str] = {}
-    attempts: list[tuple[int, Letter, OfficeLayout]] = []
+    # (index, letter, the layout without her words, the settings left to try)
+    pending: list[tuple[int, Letter, OfficeLayout, list[int]]] = []
     for index, letter in letters:
         try:
             base, made = cache.layout(without_own_words(letter), root)
@@ -796,41 +865,72 @@ def _stamp_own_words(
             full[index] = f"no office layout: {exc}"
             continue
         report.layouts += made
-        attempts.append((index, letter, base))
-    for attempt in range(2):
-        if not attempts:
-            break
-        data, boxes, heights = render_parts([(a[1], a[2]) for a in attempts], root)
-        report.parts += len(attempts)
+        pending.append((index, letter, base, _settings(base, letter)))
+    # Her paragraph in one setting at a time: a page costs WeasyPrint as much as a pass,
+    # and most letters take the first setting tried.
+    placed: dict[int, tuple[Letter, OfficeLayout, _LaidOut]] = {}
+    while pending:
+        data, boxes, heights = render_parts(
+            [(letter, replace(base, fit=left[0])) for _, letter, base, left in pending],
+            root,
+            only=("words",),
+        )
+        report.parts += len(pending)
         parts = _Parts(data, heights)
         again = []
-        for (index, letter, _), part_boxes in zip(attempts, boxes, strict=True):
-            laid = _LaidOut(parts, part_boxes)
+        for (index, letter, base, left), part_boxes in zip(pending, boxes, strict=True):
+            fit, rest = left[0], left[1:]
+            words = _LaidOut(parts, part_boxes)
             try:
                 roomy = keeping_room(letter, part_boxes["words"].height)
-                layout, made = cache.layout(roomy, root)
+                layout, made = cache.layout(roomy, root, fit)
             except Exception as exc:
                 log.debug("no office layout for %s", letter.office_id, exc_info=True)
                 full[index] = f"no office layout: {exc}"
                 continue
             report.layouts += made
-            why = laid.misfit(layout)
-            if why and attempt == 0:
-                again.append((index, letter, layout))
-            elif why:
+            if rest and layout.pages > pages_meant(letter):
+                again.append((index, letter, base, rest))  # the next setting, as a full layout
+                continue
+            why = words.misfit(_only(layout, ("words",)))
+            if why:
                 full[index] = why
             else:
-                try:
-                    pdf = assemble(letter, layout, laid)
-                except Exception as exc:  # pikepdf raises many kinds; the full layout remedies
-                    log.debug("stamping %s failed", letter.office_id, exc_info=True)
-                    full[index] = f"could not stamp: {exc}"
-                    continue
-                results[index] = RenderedPDF(
-                    letter, pdf, layout.pages, fit=layout.fit, layout=layout.key
-                )
-                report.stamped += 1
-        attempts = again
+                placed[index] = (letter, layout, words)
+        pending = again
+    sources: dict[int, _WithWords] = {}
+    laid_out: list[int] = []
+    for index, (letter, layout, words) in placed.items():
+        setting = set_directly(letter, layout, but_words=True) if set_direct else ""
+        if isinstance(setting, _SetDirectly):
+            report.direct += 1
+            sources[index] = _WithWords(words, setting)
+        else:
+            if setting:
+                report.declined.append((f"{letter.office_id}/{letter.signer_slug}", setting))
+            laid_out.append(index)
+    if laid_out:
+        data, boxes, heights = render_parts(
+            [(placed[i][0], placed[i][1]) for i in laid_out], root, only=NOT_WORDS
+        )
+        report.parts += len(laid_out)
+        parts = _Parts(data, heights)
+        for index, part_boxes in zip(laid_out, boxes, strict=True):
+            sources[index] = _WithWords(placed[index][2], _LaidOut(parts, part_boxes))
+    for index, source in sorted(sources.items()):
+        letter, layout, _ = placed[index]
+        why = source.misfit(layout)
+        if why:
+            full[index] = why
+            continue
+        try:
+            pdf = assemble(letter, layout, source)
+        except Exception as exc:  # pikepdf raises many kinds; the full layout is the remedy
+            log.debug("stamping %s failed", letter.office_id, exc_info=True)
+            full[index] = f"could not stamp: {exc}"
+            continue
+        results[index] = RenderedPDF(letter, pdf, layout.pages, fit=layout.fit, layout=layout.key)
+        report.stamped += 1
     return results, full
 
 
