@@ -39,3 +39,45 @@ def test_the_moderator_reads_her_words_in_the_held_letter(tmp_path: Path) -> Non
     letter = client.get(f"/admin/fax/{row['id']}/letter", headers=ADMIN)
     assert letter.status_code == 200
     assert WORDS in flat(pdftotext(letter.data))
+
+
+def test_her_preview_is_her_letter_drawn_around_the_offices_bands() -> None:
+    """A letter with her words is stamped on a layout that keeps room for them: the preview
+    draws her paragraph and her other parts for her and takes the office's bands from that
+    layout; stacked, the tiles are the downloaded PDF's pages, pixel for pixel. The worker
+    keeps no word of hers."""
+    import base64
+    import io
+    import re
+
+    import pypdfium2
+    from PIL import Image
+
+    site = Site(SEED_CAMPAIGN)
+    client = app_for(site, None, Clock())
+    fields = {"name": "Anna Smirnova", "town": "Köln", "country": "DE", "message": WORDS}
+    response = post(client, "/letter", **fields)
+    pdf = post(client, "/letter.pdf", **fields).data
+    assert WORDS in flat(pdftotext(pdf))
+    document = pypdfium2.PdfDocument(pdf)
+    pages = re.findall(r'<div class="page">(.*?)</div>', response.text)
+    assert len(pages) == len(document)
+    banded = 0
+    for page, markup in zip(document, pages, strict=True):
+        tiles = [
+            Image.open(io.BytesIO(base64.b64decode(png)))
+            for png in re.findall(r'src="data:image/png;base64,([^"]+)"', markup)
+        ]
+        banded += len(tiles) > 1
+        shown = Image.new("L", (794, sum(t.height for t in tiles)))
+        top = 0
+        for tile in tiles:
+            shown.paste(tile, (0, top))
+            top += tile.height
+        drawn = page.render(scale=794 / page.get_width(), grayscale=True).to_pil().convert("L")
+        assert shown.tobytes() == drawn.tobytes()
+    assert banded == len(pages)  # the office's bands kept, not the whole page drawn for her
+    assert site._stamps is not None and len(site._stamps.parts) == 0
+    for key in list(site._stamps.layouts._entries):
+        layout = site._stamps.layouts.get(key)
+        assert layout is not None and "Москвы" not in pdftotext(layout.data)
