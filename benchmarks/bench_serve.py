@@ -129,11 +129,14 @@ def start_server(workers: int, campaign: str) -> tuple[subprocess.Popen[bytes], 
         time.sleep(0.2)
     # Each worker warms up (fonts, every office's layout) after the server says it is ready,
     # and says when it takes requests: wait for all of them.
-    while log.read_text(errors="replace").count("ready (letters of every office") < workers:
-        if process.poll() is not None or time.monotonic() > deadline + 120:
-            stop(process)
-            raise SystemExit(f"the workers did not warm up:\n{log.read_text(errors='replace')}")
-        time.sleep(0.2)
+    # Then each lays out the office's other wordings beside its requests: the rush is
+    # measured once they are all laid out, as on a page started before its action day.
+    for said in ("ready (letters of every office", "more letters in"):
+        while log.read_text(errors="replace").count(said) < workers:
+            if process.poll() is not None or time.monotonic() > deadline + 600:
+                stop(process)
+                raise SystemExit(f"the workers did not warm up:\n{log.read_text(errors='replace')}")
+            time.sleep(0.2)
     Supporter(url, 0).letter(0)
     return process, url, log
 
