@@ -21,9 +21,9 @@ from lettergen.errors import InputError, LettergenError
 from lettergen.render.docx import render_docx
 from lettergen.render.pdf import render_pdf, to_html
 
-# (pdftotext reads the lam-alef ligature of another font's Arabic, in a Latin letter, with its
-# two letters swapped: the words here have none, the DOCX check covers any text.)
-ARABIC = "أنا من عمان وأطالب بحريته فورا"
+# With lam-alef ligatures ("لا", "الآن"): in a Latin letter, Arabic is set in the letter's own
+# Naskh, whose ligatures read back as their letters (another font's were read swapped).
+ARABIC = "أنا من عمان وأطالب بحريته الآن، لا غدا"
 CYRILLIC = "Я из Москвы. Свободу Сакену Жанусову!"
 MIXED = "I met Saken in Karaganda in 1999; друзья зовут его Сакен."
 INJECTION = (

@@ -3,6 +3,7 @@ previews, and the letter the moderator of "Fax it for me" reads before approving
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 
@@ -39,6 +40,20 @@ def test_the_moderator_reads_her_words_in_the_held_letter(tmp_path: Path) -> Non
     letter = client.get(f"/admin/fax/{row['id']}/letter", headers=ADMIN)
     assert letter.status_code == 200
     assert WORDS in flat(pdftotext(letter.data))
+    # Her words beside her name in the held list, escaped: the moderator reads them there.
+    admin = client.get("/admin", headers=ADMIN).text
+    assert "Her own words, printed as written:" in admin
+    assert "&lt;b&gt;Свободу&lt;/b&gt; Сакену! {{ state.name }}" in admin
+    assert "<b>Свободу" not in admin
+    assert row["message"] == WORDS
+    # Rejected: erased with her name, from the row and from the ledger's file.
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', admin)
+    assert csrf
+    client.post(f"/admin/fax/{row['id']}/reject", headers=ADMIN, data={"csrf_token": csrf.group(1)})
+    (row,) = rows(setup)
+    assert row["state"] == "rejected" and row["message"] is None and row["name"] is None
+    for path in setup.folder.glob("ledger.sqlite*"):
+        assert "Сакену".encode() not in path.read_bytes(), path.name
 
 
 def test_her_preview_is_her_letter_drawn_around_the_offices_bands() -> None:

@@ -110,6 +110,7 @@ def list_command(campaign_name: str, config_path: Path | None, as_json: bool) ->
                         "name": r.name,
                         "organisation": r.organisation,
                         "town": r.town,
+                        "message": r.message or "",
                         "file": str(setup.folder / r.file) if r.file else None,
                         "created_at": r.created_at.isoformat(),
                     }
@@ -125,6 +126,8 @@ def list_command(campaign_name: str, config_path: Path | None, as_json: bool) ->
         click.echo(
             f"held {r.id}: {who} → {r.office_id} ({r.language}), {setup.folder / (r.file or '')}"
         )
+        if r.message:
+            click.echo(f"  her own words: {r.message}")
 
 
 def _moderate(campaign_name: str, config_path: Path | None, ids: tuple[int, ...], how: str) -> None:

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 #: The font families a letter is set in, by text direction: the first that has a glyph wins.
 FONTS = {
-    "ltr": ("Liberation Sans",),
+    "ltr": ("Liberation Sans", "Noto Naskh Arabic"),
     "rtl": ("Noto Naskh Arabic", "Liberation Sans"),
 }
 

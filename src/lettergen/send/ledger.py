@@ -136,6 +136,11 @@ MIGRATIONS: tuple[str, ...] = (
     UPDATE deliveries SET letter = office_id || '|' || signer || '|' || language;
     CREATE INDEX deliveries_by_letter ON deliveries (letter);
     """,
+    # 4: the supporter's own words beside her request, for the moderator to read; erased with
+    # her name.
+    """
+    ALTER TABLE requests ADD COLUMN message TEXT;
+    """,
 )
 
 #: What migration 3 added to a delivery row, for the channels (lettergen.send.channels):

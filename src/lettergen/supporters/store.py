@@ -79,6 +79,8 @@ class Request:
     name: str | None
     organisation: str | None
     town: str | None
+    #: Her own words, as printed in the letter ("" without): shown to the moderator.
+    message: str | None
     file: str | None
     created_at: datetime
     expires_at: datetime
@@ -227,6 +229,7 @@ class Supporters:
         language: str,
         address_key: str,
         suffix: str = "pdf",
+        message: str = "",
     ) -> Asked:
         """Keep the letter (a `suffix` file: the transport's format) and the request, if the
         limits allow (else `Refused`): checked and written in one transaction, so two workers
@@ -242,9 +245,9 @@ class Supporters:
             try:
                 cursor = db.execute(
                     "INSERT INTO requests (state, token_hash, confirm_hash, office_id, fax,"
-                    " country, language, name, organisation, town, file, sha256, pages,"
-                    " signer_key, address_key, created_at, updated_at, confirm_by, expires_at)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " country, language, name, organisation, town, message, file, sha256,"
+                    " pages, signer_key, address_key, created_at, updated_at, confirm_by,"
+                    " expires_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         state,
                         digest(token),
@@ -256,6 +259,7 @@ class Supporters:
                         name,
                         organisation,
                         town,
+                        message,
                         file,
                         hashlib.sha256(letter).hexdigest(),
                         pages,
@@ -415,7 +419,14 @@ class Supporters:
         if request.delivery_state in IN_HAND:
             raise DataError(f"fax request {request.id}: its letter is being sent")
         # The letter's sha256 goes with the letter: a guessed name, rendered, would match it.
-        fields = {"name": None, "organisation": None, "town": None, "file": None, "sha256": None}
+        fields = {
+            "name": None,
+            "organisation": None,
+            "town": None,
+            "message": None,
+            "file": None,
+            "sha256": None,
+        }
         if not keep_limits:
             fields |= {"signer_key": None, "address_key": None}
         if not keep_link:

@@ -156,6 +156,7 @@ def ask() -> Response:
                 name=form.name,
                 organisation=form.organisation,
                 town=form.town,
+                message=form.message,
                 office_id=choice.office.id,
                 fax=fax,
                 country=choice.office.country,
