@@ -433,6 +433,17 @@ def test_mixed_phone_styles_are_caught() -> None:
     assert list(rules._phones(mixed))
 
 
+def test_a_vowel_mark_on_a_seated_alef_is_caught_and_the_arabic_letters_have_none() -> None:
+    """The mark costs the PDF's text layer every "أ" of the letter (test_variants reads one
+    back): the rule names the word; no wording of the shipped Arabic letter has such a mark."""
+    for number in range(81):
+        letter = letter_to("de-berlin-embassy", "ar", choice=variants.Choice(number=number))
+        assert not list(rules._seated_marks(letter))
+    marked = dataclasses.replace(letter, fax_notice="أُرسلت هذه الرسالة بالفاكس")
+    (finding,) = rules._seated_marks(marked)
+    assert finding.startswith("arabic-seated-mark: 'أُرسلت'")
+
+
 # --- strings the reviewer flagged ----------------------------------------------------------------
 
 

@@ -61,6 +61,10 @@ CODES = Codes(
         ),
         "guillemet-space": (ERROR, "a guillemet without the non-breaking space its language wants"),
         "phone-styles": (ERROR, "telephone numbers of one letter written in different styles"),
+        "arabic-seated-mark": (
+            ERROR,
+            "a vowel mark on an alef with hamza: the PDF's text layer loses the letter's alefs",
+        ),
         "country-form": (ERROR, "no 'in <country>' form for a country a letter may be about"),
         "campaign-text": (NOTE, "a campaign has no subject, case or demands in this language"),
         "campaign-text-required": (

@@ -10,6 +10,10 @@ language, whatever the office or campaign.
   « Viasna », with non-breaking spaces).
 - `phone-styles`: telephone numbers of one letter written in different styles ("+1 212-230-1172"
   beside "+49 30 47007125").
+- `arabic-seated-mark`: a vowel mark on an alef that carries a hamza ("أُرسلت"). HarfBuzz draws
+  the pair with glyphs every other such alef and mark share, and a PDF's text layer has one
+  text per glyph: the whole letter's hamza-seated alefs then read back wrong ("كتب" for
+  "أكتب") when copied, searched or read aloud, though the page prints right.
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ TO_WORDS = {
     "ar": {"إلى", "الى"},
 }
 
+#: An alef carrying a hamza (above, below) followed by a vowel, tanween, shadda or sukun mark.
+_SEATED_MARK = re.compile("[\u0623\u0625][\u064b-\u0652]")
+
 #: A telephone number as letters print it: a plus, then digits grouped by spaces or hyphens.
 _PHONE = re.compile(r"\+\d[\d \-\u00a0().]{5,}\d")
 _BREAKABLE = re.compile(r"[ \t\n]")
@@ -43,6 +50,7 @@ def findings(letter: Letter, language: Language, protected: Iterable[str] = ()) 
     yield from _protected(letter, language, protected)
     yield from _guillemets(letter, language)
     yield from _phones(letter)
+    yield from _seated_marks(letter)
 
 
 def texts(letter: Letter) -> list[str]:
@@ -140,3 +148,15 @@ def _phones(letter: Letter) -> Iterator[str]:
     if len(styles) > 1:
         shown = ", ".join(sorted(numbers))
         yield f"phone-styles: numbers in different styles in one letter: {shown}"
+
+
+def _seated_marks(letter: Letter) -> Iterator[str]:
+    for text in texts(letter):
+        for match in _SEATED_MARK.finditer(text):
+            start, end = text.rfind(" ", 0, match.start()) + 1, text.find(" ", match.end())
+            word = text[start : end if end >= 0 else len(text)]
+            yield (
+                f"arabic-seated-mark: {word!r} puts a vowel mark on an alef with hamza: the "
+                "PDF's text layer then loses the letter's alefs (copying, search, screen "
+                "readers); write it without the mark"
+            )
