@@ -34,9 +34,11 @@ stamped path run in process with its report on the drive's letters to one office
 `compose(choice, signer, lang)`, `pdf(letter)`): after the warm-up, milliseconds per `pdf()` for
 new supporters from several countries, without words of their own, then with a paragraph of
 their own (80–600 characters: Latin, some Cyrillic and Arabic), each twice: first letters
-(whatever the caches hold), then warm (new supporters whose letters fall in the office and
-wording classes the first pass made); naive WeasyPrint on a sample of the same letters, before
-and after, for the ratio.
+(whatever the caches hold), then warm ones: new supporters whose letters fall in the office and
+wording classes of the first pass, which made their layouts (a class: the letter's office and
+words, her own left out), each with a paragraph of her own (new words) of the script and length
+of one in that class before. Naive WeasyPrint on a sample of the first letters, before and
+after, for the ratio.
 
 Prints the figures with the targets beside them; `--json FILE` also writes them.
 """
@@ -139,19 +141,27 @@ class Names:
         return [self.new() for _ in range(count)]
 
 
-def own_words(rng: random.Random) -> str:
-    """A supporter's own paragraph: sentences of one script, cut after the first word that
-    reaches a length drawn between MIN_WORDS and MAX_WORDS characters."""
-    script = rng.choices(list(SCRIPT_WEIGHTS), weights=list(SCRIPT_WEIGHTS.values()))[0]
+#: What a supporter's own paragraph is like: its script and the length it was drawn to have.
+Shape = tuple[str, int]
+
+
+def own_words(rng: random.Random, like: Shape | None = None) -> tuple[str, Shape]:
+    """A supporter's own paragraph, and its shape: sentences of one script, in an order of
+    their own, cut after the first word that reaches a length drawn between MIN_WORDS and
+    MAX_WORDS characters — or, given `like`, of that script and length."""
+    if like is None:
+        script = rng.choices(list(SCRIPT_WEIGHTS), weights=list(SCRIPT_WEIGHTS.values()))[0]
+        like = (script, rng.randint(MIN_WORDS, MAX_WORDS))
+    script, target = like
     sentences = list(OWN_WORDS[script])
     rng.shuffle(sentences)
-    target, text, n = rng.randint(MIN_WORDS, MAX_WORDS), "", 0
+    text, n = "", 0
     while len(text) < target:
         text = f"{text} {sentences[n % len(sentences)]}".strip()
         n += 1
     end = text.find(" ", target)
     text = text if end < 0 else text[:end]
-    return text if len(text) <= MAX_WORDS else text[:MAX_WORDS].rsplit(" ", 1)[0]
+    return (text if len(text) <= MAX_WORDS else text[:MAX_WORDS].rsplit(" ", 1)[0]), like
 
 
 def write_names(path: Path, names: list[str], rng: random.Random) -> Path:
@@ -512,33 +522,45 @@ def own_paragraph(letter: Any) -> str:
     return next((b.text for b in letter.body if getattr(b, "role", "") == "own-words"), "")
 
 
+#: A wording class (`wording_class`) → the shapes of the own paragraphs of its letters.
+Classes = dict[tuple[str, str, str], list[Shape | None]]
+
+
 def page_letters(
-    site: Any,
-    names: Names,
-    count: int,
-    words: bool,
-    classes: set[tuple[str, str, str]] | None = None,
-) -> tuple[list[Any], list[float]]:
+    site: Any, names: Names, count: int, words: bool, like: Classes | None = None
+) -> tuple[list[Any], Classes, list[float]]:
     """`count` letters of new supporters (random names, COUNTRIES) in the page's default
-    language, with a paragraph of their own if `words`; with `classes`, only supporters whose
-    letters fall in one of them. Also the milliseconds each `Site.compose` took."""
+    language, with a paragraph of their own if `words`. With `like` (a first pass's classes),
+    only supporters whose letters fall in one of its classes, each with a paragraph of the
+    script and length of one of that class's: new words taking the room words took before.
+    Returns the letters, their classes and the milliseconds each `Site.compose` took."""
     from lettergen.campaign.signers import Signer
 
-    rng = names.rng
-    letters, composing = [], []
-    for _ in range(count * 400):  # bounded: a class is a few hundredths of the letters
+    rng, lang = names.rng, site.default_language
+    letters, classes, composing = [], {}, []
+    for _ in range(count * 400):  # bounded: a class holds a few hundredths of the letters
         if len(letters) == count:
             break
         country = rng.choice(COUNTRIES)
         choice = site.choose(country, "")
-        message = own_words(rng) if words else ""
-        signer = Signer(names.new(), "", rng.choice(TOWNS), country, "", message)
+        signer = Signer(names.new(), city=rng.choice(TOWNS), country=country)
         start = time.perf_counter()
-        letter = site.compose(choice, signer, site.default_language)
-        composing.append((time.perf_counter() - start) * 1000)
-        if classes is None or wording_class(letter) in classes:
-            letters.append(letter)
-    return letters, composing
+        letter = site.compose(choice, signer, lang)
+        took = (time.perf_counter() - start) * 1000
+        key, shape = wording_class(letter), None
+        if like is not None and key not in like:
+            continue
+        if words:
+            text, shape = own_words(rng, rng.choice(like[key]) if like else None)
+            start = time.perf_counter()
+            letter = site.compose(choice, dataclasses.replace(signer, message=text), lang)
+            took = (time.perf_counter() - start) * 1000
+            if wording_class(letter) != key:  # her words changed the letter's wording
+                continue
+        composing.append(took)
+        letters.append(letter)
+        classes.setdefault(key, []).append(shape)
+    return letters, classes, composing
 
 
 def pdf_times(site: Any, letters: list[Any]) -> list[float]:
@@ -555,13 +577,12 @@ def pdf_times(site: Any, letters: list[Any]) -> list[float]:
 def page_kind(site: Any, names: Names, requests: int, sample: int, words: bool) -> dict[str, Any]:
     """One kind of supporter: first letters, then warm ones, with naive slices before and
     after on a sample of the first letters."""
-    first, composing = page_letters(site, names, requests, words)
-    classes = {wording_class(letter) for letter in first}
+    first, classes, composing = page_letters(site, names, requests, words)
     picked = names.rng.sample(first, min(sample, len(first)))
     half = max(1, len(picked) // 2)
     naive = [naive_seconds_per_letter(picked[:half]) * 1000]
     first_times = pdf_times(site, first)
-    warm, more = page_letters(site, names, requests, words, classes)
+    warm, _, more = page_letters(site, names, requests, words, classes)
     warm_times = pdf_times(site, warm)
     naive.append(naive_seconds_per_letter(picked[half:] or picked) * 1000)
     naive_ms = statistics.mean(naive)
@@ -570,7 +591,6 @@ def page_kind(site: Any, names: Names, requests: int, sample: int, words: bool) 
         "first": summary(first_times),
         "warm": summary(warm_times),
         "classes": len(classes),
-        "warm_tried": len(more),
         "naive_ms": naive_ms,
         "naive_sample": len(picked),
         "compose": summary(composing + more),
@@ -607,13 +627,13 @@ def print_page(found: dict[str, Any]) -> None:
     labels = {"plain": "without own words", "own_words": "with a paragraph of her own"}
     for kind, label in labels.items():
         figures = found[kind]
-        chars = figures["own_words_chars"]
+        chars, own = figures["own_words_chars"], kind == "own_words"
         print(
             f"    {label}"
-            + (f" ({chars[0]}–{chars[1]} characters)" if kind == "own_words" else "")
-            + f": the first letters fall in {figures['classes']} office and wording classes; "
-            f"the warm letters are the {figures['warm']['count']} of "
-            f"{figures['warm_tried']} new supporters whose letters fall in one of them"
+            + (f" ({chars[0]}–{chars[1]} characters)" if own else "")
+            + f": the first letters fall in {figures['classes']} office and wording classes, "
+            "the warm ones in theirs"
+            + (", each with words of the script and length of words before" if own else "")
         )
         for when in ("first", "warm"):
             row = figures[when]
