@@ -381,6 +381,7 @@ def distinctness_line(mode: str, lang: str, figures: dict[str, Any]) -> str:
 
 
 def print_distinctness(found: dict[str, Any], default: str) -> None:
+    """(1), a line per mode and language; office by office in the default language."""
     for mode, by_lang in found.items():
         for lang, figures in by_lang.items():
             print(distinctness_line(mode, lang, figures))
@@ -601,6 +602,7 @@ def page_kind(site: Any, names: Names, requests: int, sample: int, words: bool) 
 
 
 def summary(times: list[float]) -> dict[str, float]:
+    """Milliseconds: how many, p50, p95, mean."""
     return {
         "count": len(times),
         "p50": percentile(times, 0.5),
