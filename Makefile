@@ -61,6 +61,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_import.py
 	$(BIN)/python benchmarks/bench_joint.py
 	$(BIN)/python benchmarks/bench_stamp.py
+	$(BIN)/python benchmarks/bench_variants.py
 
 # 20 concurrent supporters asking the real server (127.0.0.1) for letters; bounded in count and time.
 bench-serve: install

@@ -132,23 +132,28 @@ def drive(letters: list[Any], sample: list[Any], slices: int = 5) -> tuple[float
     return spent, naive_spent / len(sample), report
 
 
-def batch_drive(n_signers: int, workers: int) -> tuple[int, float, int]:
-    """`lettergen batch` with a signers CSV of N supporters to every office with a fax (files
-    and manifest written): (letters, seconds, letters laid out in full)."""
+def write_signers(path: Path, n_signers: int) -> Path:
+    """The signers file of the drive: `signers(n_signers)`, one row each, as a group writes it."""
     import csv
+
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["name", "organisation", "city", "country"])
+        writer.writerows([s.name, s.organisation, s.city, s.country] for s in signers(n_signers))
+    return path
+
+
+def batch_drive(n_signers: int, workers: int, everyone: bool = True) -> tuple[int, float, int]:
+    """`lettergen batch` with a signers CSV of N supporters to every office with a fax (or,
+    not `everyone`, to the campaign's targets), files and manifest written: (letters, seconds,
+    letters laid out in full)."""
     import tempfile
 
     from lettergen.batch import run as batch
 
     with tempfile.TemporaryDirectory() as folder:
-        signers_csv = Path(folder) / "signers.csv"
-        with signers_csv.open("w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
-            writer.writerow(["name", "organisation", "city", "country"])
-            writer.writerows(
-                [s.name, s.organisation, s.city, s.country] for s in signers(n_signers)
-            )
-        work = batch.prepare(CAMPAIGN, everyone=True, directory=DIRECTORY, signers=signers_csv)
+        signers_csv = write_signers(Path(folder) / "signers.csv", n_signers)
+        work = batch.prepare(CAMPAIGN, everyone=everyone, directory=DIRECTORY, signers=signers_csv)
         start = time.perf_counter()
         result = batch.run(work, output=Path(folder) / "out", formats=["pdf"], workers=workers)
         seconds = time.perf_counter() - start
