@@ -604,6 +604,7 @@ class _Parts:
     def __init__(self, data: bytes, heights: list[float]):
         import pikepdf
 
+        self.data = data
         self.pdf = pikepdf.open(io.BytesIO(data))
         self.heights = heights
         self._forms: dict[int, Any] = {}
@@ -1041,11 +1042,15 @@ def _lay_out_rooms(
             found[key] = kept
         else:
             missing[key] = item
-    if missing:
-        report.parts += len(missing)
-        for key, laid in zip(missing, render_rooms(list(missing.values()), root), strict=True):
+    # Hers in a pass of their own: a parts PDF that is kept holds no supporter's words.
+    for own in (False, True):
+        batch = {k: item for k, item in missing.items() if (k[1] == OWN_WORDS) == own}
+        if not batch:
+            continue
+        report.parts += len(batch)
+        for key, laid in zip(batch, render_rooms(list(batch.values()), root), strict=True):
             found[key] = laid
-            if key[1] != OWN_WORDS:
+            if not own:
                 cache.rooms.put(key, laid)
     return found
 
