@@ -23,12 +23,10 @@ and weighted by the product of their sizes, so the figures are exact and cheap.
 signers) to the campaign's offices (its targets, each with a fax), 2 worker processes, against
 naive WeasyPrint (bench_stamp's loop: one `weasyprint.HTML(...).write_pdf()` per letter) on a
 sample of the same letters, timed just before and just after the batch: the ratio of letters per
-second. The batch does not report the office layouts its workers make, so they are counted from
-the drive's letters: their different texts, their different layout keys
-(`render.stamp.layout_key`, the stamp cache's key), and the layouts that workers' caches of
-`render.stamp.CACHE_SIZE` make when the keys come in the batch's order (chunks of
-`render.pdf.CHUNK` letters dealt to the workers in turn): replayed, not measured. Beside it, the
-stamped path run in process with its report on the drive's letters to one office: measured.
+second. The batch does not report the office layouts its workers make, so the same letters
+are then run through the stamped path in one process, as a worker runs them (every body
+paragraph set apart), from a cold cache: the office layouts and parts its report counts,
+against the drive's different texts.
 
 (3) The supporter page in process (`Site(campaign)`, `warm_up()`, `choose(country, "")`,
 `compose(choice, signer, lang)`, `pdf(letter)`): after the warm-up, milliseconds per `pdf()` for
@@ -410,40 +408,23 @@ def drive_letters(n_signers: int) -> list[Any]:
         return [work.compose(planned) for planned in work.plan.letters()]
 
 
-def layouts_replayed(keys: list[str], workers: int) -> int:
-    """Office layouts made for letters with these layout keys in this order, each worker
-    keeping its own cache of CACHE_SIZE layouts (the least recently used dropped first) and
-    taking every `workers`-th chunk of CHUNK letters. Replayed from the keys: the batch does
-    not report its workers' layouts."""
-    from lettergen.render.pdf import CHUNK
-    from lettergen.render.stamp import CACHE_SIZE
-    from lettergen.util.lru import LRU
-
-    caches: list[LRU[str, bool]] = [LRU(CACHE_SIZE) for _ in range(workers)]
-    made = 0
-    for n, key in enumerate(keys):
-        cache = caches[(n // CHUNK) % workers]
-        if cache.get(key) is None:
-            cache.put(key, True)
-            made += 1
-    return made
-
-
-def measured_layouts(letters: list[Any]) -> tuple[int, float]:
-    """The stamped path in process, from a cold cache: (office layouts made, seconds)."""
+def measured_layouts(letters: list[Any]) -> tuple[int, int, float]:
+    """The stamped path in process, as a batch worker runs it (every body paragraph set
+    apart), from a cold cache: (office layouts made, paragraphs laid out apart, seconds)."""
     from lettergen.render import stamp
 
     report = stamp.StampReport()
     start = time.perf_counter()
-    for rendered in stamp.render_stamped(letters, cache=stamp.StampCache(), report=report):
+    for rendered in stamp.render_stamped(
+        letters, cache=stamp.StampCache(), report=report, every_paragraph=True
+    ):
         assert rendered.data and not rendered.error, rendered.error
-    return report.layouts, time.perf_counter() - start
+    return report.layouts, report.parts, time.perf_counter() - start
 
 
 def drive(n_signers: int, sample_size: int, workers: int) -> dict[str, Any]:
     """(2): the batch against naive slices just before and after it, and its layouts."""
     from lettergen.compose import variants
-    from lettergen.render.stamp import layout_key
 
     letters = drive_letters(n_signers)
     sample = random.Random(7).sample(letters, min(sample_size, len(letters)))
@@ -453,10 +434,7 @@ def drive(n_signers: int, sample_size: int, workers: int) -> dict[str, Any]:
     after = naive_seconds_per_letter(sample[half:] or sample)
     naive_rate = 2 / (before + after)
     assert count == len(letters), (count, len(letters))
-    keys = [layout_key(letter) for letter in letters]
-    first_office = letters[0].office_id
-    one = [letter for letter in letters if letter.office_id == first_office]
-    made, spent = measured_layouts(one)
+    made, paragraphs, spent = measured_layouts(letters)
     return {
         "signers": n_signers,
         "offices": len({letter.office_id for letter in letters}),
@@ -468,17 +446,8 @@ def drive(n_signers: int, sample_size: int, workers: int) -> dict[str, Any]:
         "ratio": count / seconds / naive_rate,
         "laid_out_in_full": full,
         "texts": len({(letter.office_id, variants.text_key(letter)) for letter in letters}),
-        "layout_keys": len(set(keys)),
-        "layouts_replayed": layouts_replayed(keys, workers),
         "workers": workers,
-        "one_office": {
-            "office": first_office,
-            "letters": len(one),
-            "texts": len({variants.text_key(letter) for letter in one}),
-            "layout_keys": len({layout_key(letter) for letter in one}),
-            "layouts_made": made,
-            "seconds": spent,
-        },
+        "in_process": {"layouts": made, "parts": paragraphs, "seconds": spent},
     }
 
 
@@ -493,16 +462,12 @@ def print_drive(found: dict[str, Any]) -> None:
         f"(target ≥ 10×: {'met' if ratio >= 10 else 'not met'}); laid out in full "
         f"{found['laid_out_in_full']}"
     )
+    one = found["in_process"]
     print(
-        f"    different texts {found['texts']:,}, different layout keys "
-        f"{found['layout_keys']:,}; office layouts the workers' caches make in the batch's order "
-        f"(replayed from the keys): {found['layouts_replayed']:,} for {found['letters']:,} letters"
-    )
-    one = found["one_office"]
-    print(
-        f"    measured, the stamped path in process on the {one['letters']} letters to "
-        f"{one['office']}: {one['layouts_made']} office layouts made for {one['texts']} texts "
-        f"({one['layout_keys']} layout keys), {one['seconds']:.1f} s"
+        f"    different texts {found['texts']:,}; measured, the same letters through the "
+        f"stamped path in one process (a worker's way, every paragraph set apart): "
+        f"{one['layouts']:,} office layouts and {one['parts']:,} parts laid out for "
+        f"{found['letters']:,} letters, {one['seconds']:.1f} s"
     )
 
 

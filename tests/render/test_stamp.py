@@ -367,3 +367,60 @@ def test_a_batch_with_her_words_stamps_them(tmp_path: Path) -> None:
         data = (result.folder / row.file).read_bytes()
         planned = next(p for p in work.plan.letters() if p.signer and p.signer.name == row.signer)
         assert pdftotext(data) == pdftotext(render_pdf(work.compose(planned)).data), row.file
+
+
+# --- a drive: every body paragraph set apart, the wordings sharing the office's layout --------
+
+
+def test_a_drive_in_many_wordings_shares_the_offices_layouts(campaign: Any, directory: Any) -> None:
+    """Letters to three offices in 27 different wordings each: their paragraphs are laid out
+    apart and kept (each wording of a paragraph once per measure), the office's layout keeps
+    room of their heights, so the layouts made are a handful per office, not one per text;
+    every letter reads, word by word and in place, like the letter laid out alone."""
+    names = ("de-berlin-embassy", "at-vienna-embassy", "fr-paris-embassy")
+    offices = [directory.get(o) for o in names]
+    signers = [Signer(f"Ann {i}", ["", "Unite"][i % 2], "Leeds", "GB") for i in range(27)]
+    letters_ = [
+        letter(campaign, office, signer=signer, choice=variants.Choice.in_batch(office.id, i))
+        for i, signer in enumerate(signers)
+        for office in offices
+    ]
+    texts = {(one.office_id, variants.text_key(one)) for one in letters_}
+    assert len(texts) == 81  # every letter to an office a text of its own
+    report = stamp.StampReport()
+    rendered = list(
+        stamp.render_stamped(
+            letters_, cache=stamp.StampCache(), report=report, every_paragraph=True
+        )
+    )
+    assert report.fallbacks == [] and report.stamped == len(letters_)
+    assert report.layouts <= 3 * 6, report.layouts  # heights × letterheads, not 81 texts
+    for index in (0, 4, 40, 80):
+        data, alone = rendered[index].data, render_pdf(letters_[index]).data
+        assert pdftotext(data).split() == pdftotext(alone).split()
+        got, want = words(data), words(alone)
+        assert [w for w, _ in got] == [w for w, _ in want]
+        for (word, box), (_, expected) in zip(got, want, strict=True):
+            assert max(abs(a - b) for a, b in zip(box, expected, strict=True)) <= 1.0, word
+        assert ink_difference(data, alone) < 0.001
+
+
+def test_a_drive_paragraph_is_laid_out_once_per_measure(campaign: Any, directory: Any) -> None:
+    """The same wording to two offices of one paper size: its paragraphs are laid out once;
+    her own words are laid out for her letter alone, and never kept."""
+    berlin, vienna = directory.get("de-berlin-embassy"), directory.get("at-vienna-embassy")
+    same = variants.Choice(number=0)
+    mine = Signer("Ann Lee", city="Leeds", country="GB", message="I write from Leeds, in anger.")
+    first = letter(campaign, berlin, signer=mine, choice=same)
+    second = letter(campaign, vienna, signer=mine, choice=same)
+    cache, report = stamp.StampCache(), stamp.StampReport()
+    list(stamp.render_stamped([first], cache=cache, report=report, every_paragraph=True))
+    paragraphs = sum(1 for b in first.body if b.kind == "paragraph")
+    assert report.parts == paragraphs  # every paragraph laid out, hers included
+    assert len(cache.rooms) == paragraphs - 1  # hers not kept
+    report = stamp.StampReport()
+    (again,) = stamp.render_stamped([second], cache=cache, report=report, every_paragraph=True)
+    assert report.parts == 1  # only hers: the others are the same words at the same measure
+    assert "I write from Leeds, in anger." in pdftotext(again.data)
+    for kept in cache.rooms._entries.values():
+        assert "anger" not in pdftotext(kept[0].data)

@@ -170,8 +170,16 @@ def render_chunk(
         return any(formats.get(name).needs_pdf for name in wanted)
 
     laid_out = [letter for _, letter, wanted in chunk if needs_pdf(wanted)]
-    render = render_stamped if settings.stamp else render_pdfs
-    pdfs = iter(render(laid_out, settings.templates, chunk=len(laid_out) or 1))
+    if settings.stamp:
+        # A drive: every paragraph set apart, so the phrasing variants' wordings share the
+        # office's layout where their paragraphs take as many lines.
+        pdfs = iter(
+            render_stamped(
+                laid_out, settings.templates, chunk=len(laid_out) or 1, every_paragraph=True
+            )
+        )
+    else:
+        pdfs = iter(render_pdfs(laid_out, settings.templates, chunk=len(laid_out) or 1))
     results = []
     for index, letter, wanted in chunk:
         pdf = next(pdfs) if needs_pdf(wanted) else None

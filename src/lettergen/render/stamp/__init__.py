@@ -68,18 +68,16 @@ from lettergen.util.lru import LRU
 log = logging.getLogger(__name__)
 
 
-#: The parts of a letter that may come from its signer: the signature always, the letterhead
-#: (sender block) and the date line under her own letterhead, her own words where she gave them.
-PARTS = ("letterhead", "date", "signature", "words")
-#: Each part's box in the letter's HTML, by element and CSS class.
-PART_BOXES = {
-    "letterhead": ("div", "letterhead"),
-    "date": ("div", "date"),
-    "signature": ("div", "signature"),
-    "words": ("p", "own-words"),
-}
+#: The parts of a letter that may come from its signer, by the CSS class of their box: the
+#: signature always, the letterhead (sender block) and the date line under her own letterhead.
+PARTS = ("letterhead", "date", "signature")
 #: The role of the supporter's own paragraph among the body's blocks (compose).
 OWN_WORDS = "own-words"
+#: A body paragraph set apart (`rooms`): its part's name, and the class of its box, by its
+#: place among the body's blocks.
+ROOM = "block-{}"
+#: Paragraphs laid out apart that a process keeps (not her own words: those are never kept).
+ROOMS_CACHE_SIZE = 4096
 #: A line's stand-in in the office layout: a letter of the script the direction's first font
 #: sets, so its line is as tall as a line of the letter's own script.
 PLACEHOLDER = {"ltr": "X", "rtl": "\u0627"}
@@ -142,15 +140,22 @@ class StampReport:
 
 
 def part_texts(letter: Letter) -> dict[str, tuple[str, ...]]:
-    """The lines of each of the letter's signer's parts, by part (in PARTS order); her own
-    words are one paragraph, wrapped where the layout wraps it."""
-    parts = {"signature": letter.signature}
+    """The lines of each of the letter's signer's parts, by part (in PARTS order)."""
     if letter.signer_letterhead:
-        parts = {"letterhead": letter.sender, "date": (letter.date,), **parts}
-    words = own_words(letter)
-    if words is not None:
-        parts["words"] = (words.text,)
-    return parts
+        return {"letterhead": letter.sender, "date": (letter.date,), "signature": letter.signature}
+    return {"signature": letter.signature}
+
+
+def rooms(letter: Letter, every: bool = False) -> list[int]:
+    """The body paragraphs (their places among the blocks) set apart from the office's
+    layout, in room it keeps for them: her own words always, and with `every` every
+    paragraph (a drive's letters, whose phrasing variants would otherwise each take a layout
+    of their own). Paragraphs that have their room already are not counted."""
+    return [
+        i
+        for i, b in enumerate(letter.body)
+        if isinstance(b, Paragraph) and not b.height and (every or b.role == OWN_WORDS)
+    ]
 
 
 def own_words(letter: Letter) -> Paragraph | None:
@@ -169,17 +174,17 @@ def without_own_words(letter: Letter) -> Letter:
     )
 
 
-def keeping_room(letter: Letter, height: float) -> Letter:
-    """The letter with the height her own paragraph takes recorded in it (CSS px): the
-    office's layout keeps that much blank space for it, and letters whose paragraphs take the
-    same height share that layout."""
+def keeping_room(letter: Letter, heights: dict[int, float]) -> Letter:
+    """The letter with the height each paragraph set apart takes recorded in it (CSS px, by
+    its place among the body's blocks): the office's layout keeps that much blank space for
+    it, and letters whose paragraphs take the same heights share that layout."""
     return replace(
         letter,
         body=tuple(
-            replace(b, height=round(height, 3))
-            if isinstance(b, Paragraph) and b.role == OWN_WORDS
+            replace(b, height=round(heights[i], 3))
+            if i in heights and isinstance(b, Paragraph)
             else b
-            for b in letter.body
+            for i, b in enumerate(letter.body)
         ),
     )
 
@@ -195,8 +200,8 @@ def signer_free(letter: Letter) -> Letter:
         author="",
         signer_slug="",
         body=tuple(
-            Paragraph((), role=OWN_WORDS, height=b.height)
-            if isinstance(b, Paragraph) and b.role == OWN_WORDS
+            Paragraph((), role=b.role, height=b.height)
+            if isinstance(b, Paragraph) and b.height
             else b
             for b in letter.body
         ),
@@ -226,9 +231,12 @@ def _part_boxes(document: Any) -> tuple[dict[str, Box], list[dict[str, Box]]]:
             if not isinstance(box, BlockBox) or element is None or element.tag not in "div p":
                 continue
             classes = (element.get("class") or "").split()
-            for part in PARTS:
-                tag, name = PART_BOXES[part]
-                if element.tag == tag and name in classes and part not in found:
+            if element.tag == "div":
+                names = [part for part in PARTS if part in classes]
+            else:  # a paragraph set apart, or its room
+                names = [name for name in classes if name.startswith(ROOM.format(""))]
+            for part in names:
+                if part not in found:
                     found[part] = Box(
                         index,
                         box.border_box_x(),
@@ -264,7 +272,7 @@ def _line_specs(
     expected = {part: len(lines) for part, lines in part_texts(letter).items()}
     found: dict[str, tuple[LineSpec, ...]] = {}
     for part, box in boxes.items():
-        if part == "words":
+        if part not in PARTS:
             continue  # a paragraph, wrapped by WeasyPrint: never set directly
         root = next(
             (
@@ -272,8 +280,8 @@ def _line_specs(
                 for b in document.pages[box.page]._page_box.descendants()
                 if isinstance(b, BlockBox)
                 and getattr(b, "element", None) is not None
-                and b.element.tag == PART_BOXES[part][0]
-                and PART_BOXES[part][1] in (b.element.get("class") or "").split()
+                and b.element.tag == "div"
+                and part in (b.element.get("class") or "").split()
             ),
             None,
         )
@@ -324,8 +332,16 @@ def lay_out_office(
     free = signer_free(letter)
     document = _layout_one(free, root, reserved=True, fit=fit)
     found, _ = _part_boxes(document)
-    boxes = {part: found[part] for part in part_texts(letter) if part in found}
-    missing = [part for part in part_texts(letter) if part not in boxes]
+    wanted = [
+        *part_texts(letter),
+        *(
+            ROOM.format(i)
+            for i, b in enumerate(letter.body)
+            if isinstance(b, Paragraph) and b.height
+        ),
+    ]
+    boxes = {part: found[part] for part in wanted if part in found}
+    missing = [part for part in wanted if part not in boxes]
     if missing:
         raise RenderError(f"the layout has no box for {', '.join(missing)}")
     return OfficeLayout(
@@ -367,7 +383,11 @@ def parts_key(letter: Letter, layout: OfficeLayout) -> PartsKey:
         tuple(part_texts(letter).items()),
         letter.language,
         letter.direction,
-        tuple((part, round(box.width, 3)) for part, box in sorted(layout.boxes.items())),
+        tuple(
+            (part, round(box.width, 3))
+            for part, box in sorted(layout.boxes.items())
+            if part in PARTS
+        ),
         tuple(sorted(layout.lines.items())),
         layout.fit,
     )
@@ -378,9 +398,18 @@ class StampCache:
     `parts_key`), each bounded: the memory a long-running process (the supporter page, a batch
     worker) gives to stamping stays fixed."""
 
-    def __init__(self, layouts: int = CACHE_SIZE, parts: int = PARTS_CACHE_SIZE) -> None:
+    def __init__(
+        self,
+        layouts: int = CACHE_SIZE,
+        parts: int = PARTS_CACHE_SIZE,
+        rooms: int = ROOMS_CACHE_SIZE,
+    ) -> None:
         self.layouts: LRU[str, OfficeLayout] = LRU(layouts)
         self.parts: LRU[PartsKey, _LaidOut | _SetDirectly] = LRU(parts)
+        #: Paragraphs laid out apart (never her own words), by `room_key`.
+        self.rooms: LRU[RoomKey, tuple[_Parts, Box]] = LRU(rooms)
+        #: The width of the body's paragraphs, by paper size, direction and language.
+        self.measures: LRU[tuple[str, str, str], float] = LRU(64)
 
     def layout(
         self, letter: Letter, templates: Path | None = None, fit: int | None = None
@@ -421,25 +450,19 @@ def _part_html(part: str, lines: tuple[str, ...], width: float) -> str:
     )
 
 
-def _words_html(words: Paragraph, width: float) -> str:
-    """Her own paragraph in the letter body's classes, as wide as the body: escaped text, in
-    its own direction."""
-    direction = f' dir="{words.direction}"' if words.direction else ""
+def _section(letter: Letter, fit: int) -> str:
+    """A small page of the parts document, in the letter's language, direction and setting."""
+    setting = f" fit-{fit}" if fit else ""  # the office letter's setting
     return (
-        f'<div class="body" style="width: {width:.4f}px">'
-        f'<p class="{OWN_WORDS}"{direction}>{runs_html(words.runs)}</p></div>'
+        f'<section class="stamp-page stamp-{letter.direction}{setting}"'
+        f' lang="{escape(letter.language)}" dir="{letter.direction}">'
     )
 
 
-def _selected(letter: Letter, only: Collection[str] | None) -> dict[str, tuple[str, ...]]:
-    """The letter's signer's parts (`part_texts`), those named in `only` if given."""
-    texts = part_texts(letter)
-    return texts if only is None else {p: lines for p, lines in texts.items() if p in only}
-
-
-def _parts_html(items: list[tuple[Letter, OfficeLayout]], only: Collection[str] | None) -> str:
-    """One page per signer's part (of those named in `only`, if given), in a box as wide as
-    the one reserved for it, with the classes (and so the fonts and sizes) of the letter."""
+def _document(pages: list[str]) -> str:
+    """The parts document: one part per page, each with the classes (and so the fonts and
+    sizes) of the letter. Each part on a page of its own: a form XObject carries its whole
+    page's text (its bounding box clips what is drawn, not what text extraction reads)."""
     families = {d: ", ".join(css_string(f) for f in fams) for d, fams in FONTS.items()}
     style = "\n".join(
         [
@@ -451,51 +474,40 @@ def _parts_html(items: list[tuple[Letter, OfficeLayout]], only: Collection[str] 
             *(f".stamp-{d} {{ font-family: {f}; }}" for d, f in families.items()),
         ]
     )
-    pages = []
-    for letter, layout in items:
-        # Each part on a page of its own: a form XObject carries its whole page's text
-        # (its bounding box clips what is drawn, not what text extraction reads).
-        fit = f" fit-{layout.fit}" if layout.fit else ""  # the office letter's setting
-        section = (
-            f'<section class="stamp-page stamp-{letter.direction}{fit}"'
-            f' lang="{escape(letter.language)}" dir="{letter.direction}">'
-        )
-        for part, lines in _selected(letter, only).items():
-            if part == "words":
-                # Her paragraph at the measure of the letter's body: the office's layout may
-                # not have kept its room yet (the room is what this measures).
-                words = own_words(letter)
-                assert words is not None
-                width = layout.boxes["words"].width if "words" in layout.boxes else layout.measure
-                html = _words_html(words, width)
-            else:
-                html = _part_html(part, lines, layout.boxes[part].width)
-            pages.append(f"{section}{html}</section>")
     return (
         f"<!DOCTYPE html><html><head><meta charset=utf-8><style>{style}</style></head>"
         f"<body>{''.join(pages)}</body></html>"
     )
 
 
-def render_parts(
-    items: list[tuple[Letter, OfficeLayout]],
-    templates: Path | None = None,
-    *,
-    only: Collection[str] | None = None,
-) -> tuple[bytes, list[dict[str, Box]], list[float]]:
-    """Lay out and write the signer's parts of many letters (those named in `only`, if
-    given) in one WeasyPrint pass: one page per part. Returns the PDF, where each letter's
-    parts landed, and the page heights."""
+def _parts_html(items: list[tuple[Letter, OfficeLayout]]) -> str:
+    """One page per signer's part, in a box as wide as the one reserved for it."""
+    pages = []
+    for letter, layout in items:
+        section = _section(letter, layout.fit)
+        for part, lines in part_texts(letter).items():
+            html = _part_html(part, lines, layout.boxes[part].width)
+            pages.append(f"{section}{html}</section>")
+    return _document(pages)
+
+
+def _lay_out(html: str, root: Path) -> Any:
     import weasyprint
 
-    root = (templates or paths.templates_dir()).resolve()
     font_config, css, fetcher = _weasy(root)
-    html = weasyprint.HTML(
-        string=_parts_html(items, only), base_url=str(root / "layout") + "/", url_fetcher=fetcher
-    )
-    document = html.render(font_config=font_config, stylesheets=[css])
+    page = weasyprint.HTML(string=html, base_url=str(root / "layout") + "/", url_fetcher=fetcher)
+    return page.render(font_config=font_config, stylesheets=[css])
+
+
+def render_parts(
+    items: list[tuple[Letter, OfficeLayout]], templates: Path | None = None
+) -> tuple[bytes, list[dict[str, Box]], list[float]]:
+    """Lay out and write the signer's parts of many letters in one WeasyPrint pass: one page
+    per part. Returns the PDF, where each letter's parts landed, and the page heights."""
+    root = (templates or paths.templates_dir()).resolve()
+    document = _lay_out(_parts_html(items), root)
     _, per_page = _part_boxes(document)
-    counts = [len(_selected(letter, only)) for letter, _ in items]
+    counts = [len(part_texts(letter)) for letter, _ in items]
     if len(per_page) != sum(counts):
         raise RenderError(f"{len(per_page)} pages of signers' parts for {len(items)} letters")
     per_letter = []
@@ -507,6 +519,56 @@ def render_parts(
         start += count
     heights = [page.height for page in document.pages]
     return document.write_pdf(), per_letter, heights
+
+
+#: A paragraph to lay out apart: its letter, its place among the body's blocks, the measure
+#: (CSS px) and the setting (letter.css .fit-N) to set it in.
+RoomItem = tuple[Letter, int, float, int]
+#: What a paragraph laid out apart looks like: its runs, role and direction, the letter's
+#: language and direction, the measure and the setting. Letters share it across offices.
+RoomKey = tuple[str, str, str, str, str, float, int]
+
+
+def room_key(item: RoomItem) -> RoomKey:
+    letter, index, width, fit = item
+    block = letter.body[index]
+    assert isinstance(block, Paragraph)
+    return (
+        repr(block.runs),
+        block.role,
+        block.direction,
+        letter.language,
+        letter.direction,
+        round(width, 3),
+        fit,
+    )
+
+
+def _room_html(block: Paragraph, part: str, width: float) -> str:
+    """A body paragraph in the letter body's classes, as wide as the body: escaped text, with
+    its role (her own words) and its own direction."""
+    direction = f' dir="{block.direction}"' if block.direction else ""
+    role = f"{block.role} " if block.role else ""
+    return (
+        f'<div class="body" style="width: {width:.4f}px">'
+        f'<p class="{role}{part}"{direction}>{runs_html(block.runs)}</p></div>'
+    )
+
+
+def render_rooms(items: list[RoomItem], root: Path) -> list[tuple[_Parts, Box]]:
+    """Lay out body paragraphs apart, each on a page of its own at its measure and setting,
+    in one WeasyPrint pass: where each landed, in a parts PDF they share."""
+    pages = []
+    for letter, index, width, fit in items:
+        block = letter.body[index]
+        assert isinstance(block, Paragraph)
+        pages.append(f"{_section(letter, fit)}{_room_html(block, 'block-0', width)}</section>")
+    document = _lay_out(_document(pages), root)
+    _, per_page = _part_boxes(document)
+    if len(per_page) != len(items) or any("block-0" not in page for page in per_page):
+        raise RenderError(f"{len(per_page)} pages of paragraphs for {len(items)} paragraphs")
+    parts = _Parts(document.write_pdf(), [page.height for page in document.pages])
+    return [(parts, page["block-0"]) for page in per_page]
 
 
 def misfit(layout: OfficeLayout, parts: dict[str, Box]) -> str:
@@ -542,6 +604,7 @@ class _Parts:
     def __init__(self, data: bytes, heights: list[float]):
         import pikepdf
 
+        self.data = data
         self.pdf = pikepdf.open(io.BytesIO(data))
         self.heights = heights
         self._forms: dict[int, Any] = {}
@@ -629,41 +692,32 @@ def _only(layout: OfficeLayout, parts: Collection[str]) -> OfficeLayout:
     return replace(layout, boxes={p: box for p, box in layout.boxes.items() if p in parts})
 
 
-#: A letter's parts but her own words.
-NOT_WORDS = tuple(part for part in PARTS if part != "words")
-
-
 @dataclass(frozen=True)
-class _WithWords:
-    """Her own words as WeasyPrint laid them out, and her other parts from another source
-    (set directly, mostly)."""
+class _WithRooms:
+    """The body paragraphs set apart as WeasyPrint laid them out (one source each, by part),
+    and the signer's parts from another source (set directly, mostly)."""
 
-    words: _LaidOut
+    rooms: dict[str, _LaidOut]
     rest: _LaidOut | _SetDirectly
 
     def misfit(self, layout: OfficeLayout) -> str:
-        return self.words.misfit(_only(layout, ("words",))) or self.rest.misfit(
-            _only(layout, NOT_WORDS)
-        )
+        for part, laid in self.rooms.items():
+            why = laid.misfit(_only(layout, (part,)))
+            if why:
+                return why
+        return self.rest.misfit(_only(layout, PARTS))
 
     def forms(self, pdf: Any, layout: OfficeLayout) -> dict[str, Placed]:
-        return {
-            **self.rest.forms(pdf, _only(layout, NOT_WORDS)),
-            **self.words.forms(pdf, _only(layout, ("words",))),
-        }
+        placed = self.rest.forms(pdf, _only(layout, PARTS))
+        for part, laid in self.rooms.items():
+            placed |= laid.forms(pdf, _only(layout, (part,)))
+        return placed
 
 
-def set_directly(
-    letter: Letter, layout: OfficeLayout, *, but_words: bool = False
-) -> _SetDirectly | str:
+def set_directly(letter: Letter, layout: OfficeLayout) -> _SetDirectly | str:
     """The signer's parts set by `render.direct` into the layout's reserved lines, or why
-    they cannot be. Her own words are a paragraph WeasyPrint wraps: with them, only
-    `but_words` sets the other parts."""
+    they cannot be."""
     texts = part_texts(letter)
-    if "words" in texts:
-        if not but_words:
-            return "her own words: a paragraph, wrapped by WeasyPrint"
-        del texts["words"]
     lines: dict[str, tuple[direct.SetLine, ...]] = {}
     for part in texts:
         specs = layout.lines.get(part)
@@ -682,7 +736,7 @@ def set_directly(
 
 
 def assemble(
-    letter: Letter, layout: OfficeLayout, parts: _LaidOut | _SetDirectly | _WithWords
+    letter: Letter, layout: OfficeLayout, parts: _LaidOut | _SetDirectly | _WithRooms
 ) -> bytes:
     """The office's pages with this signer's parts placed into their boxes, as one PDF with the
     letter's own title, author and language. Resource names are fixed (not pikepdf's random
@@ -728,11 +782,15 @@ def render_stamped(
     report: StampReport | None = None,
     chunk: int = CHUNK,
     set_direct: bool = True,
+    every_paragraph: bool = False,
 ) -> Iterator[RenderedPDF]:
     """Render many letters through the stamped path; yields one RenderedPDF per letter, in
     order. Office layouts and signers' parts come from `cache` (the process's own by default);
     the parts missing from it are set directly (`set_direct`) or, where that is declined, laid
     out in one WeasyPrint pass per chunk; letters whose parts do not fit are laid out in full.
+    Her own words are set apart in room the layout keeps for them; with `every_paragraph`
+    (a drive) every body paragraph is, so letters in different wordings of the phrasing
+    variants share the office's layout where their paragraphs take the same heights.
     `report` counts all of it."""
     cache = cache or _default_cache
     report = report if report is not None else StampReport()
@@ -740,10 +798,10 @@ def render_stamped(
     for letter in letters:
         batch.append(letter)
         if len(batch) >= chunk:
-            yield from _stamp_chunk(batch, templates, cache, report, set_direct)
+            yield from _stamp_chunk(batch, templates, cache, report, set_direct, every_paragraph)
             batch = []
     if batch:
-        yield from _stamp_chunk(batch, templates, cache, report, set_direct)
+        yield from _stamp_chunk(batch, templates, cache, report, set_direct, every_paragraph)
 
 
 def _stamp_chunk(
@@ -752,14 +810,15 @@ def _stamp_chunk(
     cache: StampCache,
     report: StampReport,
     set_direct: bool,
+    every_paragraph: bool = False,
 ) -> list[RenderedPDF]:
     root = (templates or paths.templates_dir()).resolve()
-    worded = [
+    apart = [
         (index, letter)
         for index, letter in enumerate(letters)
-        if (words := own_words(letter)) is not None and not words.height
+        if not letter.signatories and rooms(letter, every_paragraph)
     ]
-    results, full = _stamp_own_words(worded, root, cache, report, set_direct)
+    results, full = _stamp_rooms(apart, root, cache, report, set_direct, every_paragraph)
     items: list[tuple[int, Letter, OfficeLayout, PartsKey]] = []
     for index, letter in enumerate(letters):
         if index in results or index in full:
@@ -834,89 +893,122 @@ def _settings(base: OfficeLayout, letter: Letter) -> list[int]:
     return [*range(base.fit, FIT_STEPS + 1), 0]
 
 
-def _stamp_own_words(
+def _measured(
+    letter: Letter, root: Path, cache: StampCache, report: StampReport, every: bool
+) -> tuple[float, list[int]]:
+    """The measure a letter's paragraphs set apart are set in, and the settings to try.
+
+    Her own words alone (the supporter page): the office's letter without them gives both
+    (a layout the page has made ahead). Every paragraph (a drive): the body's measure, by
+    paper size, direction and language, from the first such letter's layout; the settings
+    from the ordinary one up, as a full layout tries them, and none over more pages — such a
+    letter takes its own layout (`_stamp_chunk`)."""
+    if not every:
+        base, made = cache.layout(without_own_words(letter), root)
+        report.layouts += made
+        return base.measure, _settings(base, letter)
+    key = (letter.page_size, letter.direction, letter.language)
+    measure = cache.measures.get(key)
+    if measure is None:
+        base, made = cache.layout(without_own_words(letter), root)
+        report.layouts += made
+        measure = base.measure
+        cache.measures.put(key, measure)
+    return measure, list(range(FIT_STEPS + 1))
+
+
+def _stamp_rooms(
     letters: list[tuple[int, Letter]],
     root: Path,
     cache: StampCache,
     report: StampReport,
     set_direct: bool,
+    every: bool,
 ) -> tuple[dict[int, RenderedPDF], dict[int, str]]:
-    """Letters with the supporter's own words, by their index in the chunk: (stamped, why the
-    others are to be laid out in full).
+    """Letters with body paragraphs set apart (`rooms`), by their index in the chunk:
+    (stamped, why some are to be laid out in full); the others take the office's own layout.
 
-    Her paragraph is laid out by WeasyPrint, all of the chunk's in one pass, at the measure
-    and in the setting of the office's letter without it (a layout the cache mostly has);
-    the height it takes is kept blank in the office's layout in that setting — one layout per
-    height and setting, shared by every paragraph of as many lines — and the paragraph is
-    placed into it with her other parts, set directly where they can be (else laid out by
-    WeasyPrint in one more pass). Where the letter no longer stays on its pages in that
-    setting, the next tighter one is tried as a full layout would (`_settings`): her
-    paragraph is laid out again in it. Her parts are not cached: no two supporters write the
-    same words, and none is kept."""
+    Each paragraph is laid out by WeasyPrint on its own, at the body's measure and in the
+    setting tried (those not in the cache in one pass for the chunk); the office's layout keeps
+    blank room of exactly each paragraph's height, in that setting only — one layout per
+    heights and setting, shared by every letter whose paragraphs take as many lines — and the
+    paragraphs are placed into it with the signer's parts. Where the letter does not stay on
+    its pages in a setting, the next is tried as a full layout would (`_measured`). Paragraphs
+    are kept in the cache for the next letters (in a drive, the few wordings of each recur
+    at every office of a paper size), her own words never: no two supporters write the
+    same, and none is kept."""
     results: dict[int, RenderedPDF] = {}
     full: dict[int, str] = {}
-    # (index, letter, the layout without her words, the settings left to try)
-    pending: list[tuple[int, Letter, OfficeLayout, list[int]]] = []
+    # (index, letter, measure, the settings left to try)
+    pending: list[tuple[int, Letter, float, list[int]]] = []
     for index, letter in letters:
         try:
-            base, made = cache.layout(without_own_words(letter), root)
+            measure, settings = _measured(letter, root, cache, report, every)
         except Exception as exc:  # the full layout will report the letter's own error
             log.debug("no office layout for %s", letter.office_id, exc_info=True)
             full[index] = f"no office layout: {exc}"
             continue
-        report.layouts += made
-        pending.append((index, letter, base, _settings(base, letter)))
-    # Her paragraph in one setting at a time: a page costs WeasyPrint as much as a pass,
-    # and most letters take the first setting tried.
-    placed: dict[int, tuple[Letter, OfficeLayout, _LaidOut]] = {}
+        pending.append((index, letter, measure, settings))
+    placed: dict[int, tuple[Letter, OfficeLayout, dict[str, _LaidOut]]] = {}
     while pending:
-        data, boxes, heights = render_parts(
-            [(letter, replace(base, fit=left[0])) for _, letter, base, left in pending],
+        laid = _lay_out_rooms(
+            [
+                (letter, i, measure, left[0])
+                for _, letter, measure, left in pending
+                for i in rooms(letter, every)
+            ],
             root,
-            only=("words",),
+            cache,
+            report,
         )
-        report.parts += len(pending)
-        parts = _Parts(data, heights)
         again = []
-        for (index, letter, base, left), part_boxes in zip(pending, boxes, strict=True):
+        for index, letter, measure, left in pending:
             fit, rest = left[0], left[1:]
-            words = _LaidOut(parts, part_boxes)
+            apart = {i: laid[room_key((letter, i, measure, fit))] for i in rooms(letter, every)}
             try:
-                roomy = keeping_room(letter, part_boxes["words"].height)
+                roomy = keeping_room(letter, {i: box.height for i, (_, box) in apart.items()})
                 layout, made = cache.layout(roomy, root, fit)
             except Exception as exc:
                 log.debug("no office layout for %s", letter.office_id, exc_info=True)
                 full[index] = f"no office layout: {exc}"
                 continue
             report.layouts += made
-            if rest and layout.pages > pages_meant(letter):
-                again.append((index, letter, base, rest))  # the next setting, as a full layout
-                continue
-            why = words.misfit(_only(layout, ("words",)))
-            if why:
-                full[index] = why
-            else:
-                placed[index] = (letter, layout, words)
+            if layout.pages > pages_meant(letter) and (rest or every):
+                if rest:
+                    again.append((index, letter, measure, rest))  # the next setting
+                continue  # more pages: the office's own layout (`_stamp_chunk`)
+            placed[index] = (
+                letter,
+                layout,
+                {
+                    ROOM.format(i): _LaidOut(parts, {ROOM.format(i): box})
+                    for i, (parts, box) in apart.items()
+                },
+            )
         pending = again
-    sources: dict[int, _WithWords] = {}
+    sources: dict[int, _WithRooms] = {}
     laid_out: list[int] = []
-    for index, (letter, layout, words) in placed.items():
-        setting = set_directly(letter, layout, but_words=True) if set_direct else ""
-        if isinstance(setting, _SetDirectly):
-            report.direct += 1
-            sources[index] = _WithWords(words, setting)
+    for index, (letter, layout, paragraphs) in placed.items():
+        key = parts_key(letter, layout)
+        found = cache.parts.get(key)
+        setting = found if found is not None else set_directly(letter, layout) if set_direct else ""
+        if isinstance(setting, (_SetDirectly, _LaidOut)):
+            if found is None:
+                report.direct += 1
+                cache.parts.put(key, setting)
+            sources[index] = _WithRooms(paragraphs, setting)
         else:
             if setting:
                 report.declined.append((f"{letter.office_id}/{letter.signer_slug}", setting))
             laid_out.append(index)
     if laid_out:
-        data, boxes, heights = render_parts(
-            [(placed[i][0], placed[i][1]) for i in laid_out], root, only=NOT_WORDS
-        )
+        data, boxes, heights = render_parts([(placed[i][0], placed[i][1]) for i in laid_out], root)
         report.parts += len(laid_out)
         parts = _Parts(data, heights)
         for index, part_boxes in zip(laid_out, boxes, strict=True):
-            sources[index] = _WithWords(placed[index][2], _LaidOut(parts, part_boxes))
+            signer = _LaidOut(parts, part_boxes)
+            cache.parts.put(parts_key(placed[index][0], placed[index][1]), signer)
+            sources[index] = _WithRooms(placed[index][2], signer)
     for index, source in sorted(sources.items()):
         letter, layout, _ = placed[index]
         why = source.misfit(layout)
@@ -932,6 +1024,35 @@ def _stamp_own_words(
         results[index] = RenderedPDF(letter, pdf, layout.pages, fit=layout.fit, layout=layout.key)
         report.stamped += 1
     return results, full
+
+
+def _lay_out_rooms(
+    items: list[RoomItem], root: Path, cache: StampCache, report: StampReport
+) -> dict[RoomKey, tuple[_Parts, Box]]:
+    """Every paragraph asked for, laid out: from the cache, else in one WeasyPrint pass (kept
+    in the cache unless it is her own words)."""
+    found: dict[RoomKey, tuple[_Parts, Box]] = {}
+    missing: dict[RoomKey, RoomItem] = {}
+    for item in items:
+        key = room_key(item)
+        if key in found or key in missing:
+            continue
+        kept = cache.rooms.get(key) if key[1] != OWN_WORDS else None
+        if kept is not None:
+            found[key] = kept
+        else:
+            missing[key] = item
+    # Hers in a pass of their own: a parts PDF that is kept holds no supporter's words.
+    for own in (False, True):
+        batch = {k: item for k, item in missing.items() if (k[1] == OWN_WORDS) == own}
+        if not batch:
+            continue
+        report.parts += len(batch)
+        for key, laid in zip(batch, render_rooms(list(batch.values()), root), strict=True):
+            found[key] = laid
+            if not own:
+                cache.rooms.put(key, laid)
+    return found
 
 
 def stamp_one(
