@@ -28,8 +28,9 @@ are then run through the stamped path in one process, as a worker runs them (eve
 paragraph set apart), from a cold cache: the office layouts and parts its report counts,
 against the drive's different texts.
 
-(3) The supporter page in process (`Site(campaign)`, `warm_up()`, `choose(country, "")`,
-`compose(choice, signer, lang)`, `pdf(letter)`): after the warm-up, milliseconds per `pdf()` for
+(3) The supporter page in process (`Site(campaign)`, `warm_up()` and `warm_rest()`,
+`choose(country, "")`, `compose(choice, signer, lang)`, `pdf(letter)`): after the warm-up and
+the other wordings laid out ahead (as a served worker does), milliseconds per `pdf()` for
 new supporters from several countries, without words of their own, then with a paragraph of
 their own (80–600 characters: Latin, some Cyrillic and Arabic), each twice: first letters
 (whatever the caches hold), then warm ones: new supporters whose letters fall in the office and
@@ -581,16 +582,25 @@ def page(site: Any, requests: int, sample: int) -> dict[str, Any]:
     start = time.perf_counter()
     site.warm_up()
     warm_up = time.perf_counter() - start
+    # What a served worker then does beside its first requests: every office's other wordings.
+    start = time.perf_counter()
+    ahead = site.warm_rest()
     names = Names(random.Random(17))
     return {
         "warm_up_seconds": warm_up,
+        "warm_rest": {"letters": ahead, "seconds": time.perf_counter() - start},
         "plain": page_kind(site, names, requests, sample, words=False),
         "own_words": page_kind(site, names, requests, sample, words=True),
     }
 
 
 def print_page(found: dict[str, Any]) -> None:
-    print(f"(3) the supporter page in process, {found['warm_up_seconds']:.1f} s to warm up:")
+    rest = found["warm_rest"]
+    print(
+        f"(3) the supporter page in process, {found['warm_up_seconds']:.1f} s to warm up, then "
+        f"{rest['letters']} more letters laid out ahead in {rest['seconds']:.1f} s (the other "
+        "wordings, as a served worker lays them out beside its first requests):"
+    )
     labels = {"plain": "without own words", "own_words": "with a paragraph of her own"}
     for kind, label in labels.items():
         figures = found[kind]
