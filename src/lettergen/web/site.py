@@ -37,6 +37,7 @@ from lettergen.render.stamp import (
     PT_PER_PX,
     StampCache,
     layout_key,
+    own_words,
     stamp_one,
 )
 from lettergen.render.tiff import pdf_to_tiff
@@ -307,7 +308,14 @@ class Site:
     def stamped(self, letter: Letter) -> RenderedPDF:
         """The letter's PDF (`pdf`), with the office layout it was stamped on, for `preview`."""
         with self._work:
-            return stamp_one(letter, self.templates, cache=self._stamp_cache())
+            # With her own words, every paragraph is set apart: the office's layouts with room
+            # for them are then shared by all nine wordings, not made per wording.
+            return stamp_one(
+                letter,
+                self.templates,
+                cache=self._stamp_cache(),
+                every_paragraph=own_words(letter) is not None,
+            )
 
     def _stamp_cache(self) -> StampCache:
         if self._stamps is None:

@@ -1061,10 +1061,19 @@ def stamp_one(
     *,
     cache: StampCache | None = None,
     set_direct: bool = True,
+    every_paragraph: bool = False,
 ) -> RenderedPDF:
     """One letter through the stamped path (`stamped_pdf`), with the office layout it was
     stamped on (`RenderedPDF.layout`). Raises RenderError if it cannot be rendered."""
-    rendered = next(render_stamped([letter], templates, cache=cache, set_direct=set_direct))
+    rendered = next(
+        render_stamped(
+            [letter],
+            templates,
+            cache=cache,
+            set_direct=set_direct,
+            every_paragraph=every_paragraph,
+        )
+    )
     if rendered.error:
         raise RenderError(rendered.error, hint=f"office {letter.office_id}")
     return rendered
