@@ -818,10 +818,15 @@ def _stamp_chunk(
         for index, letter in enumerate(letters)
         if not letter.signatories and rooms(letter, every_paragraph)
     ]
-    results, full = _stamp_rooms(apart, root, cache, report, set_direct, every_paragraph)
+    placed, full = _place_rooms(apart, root, cache, report, every_paragraph)
+    results: dict[int, RenderedPDF] = {}
     items: list[tuple[int, Letter, OfficeLayout, PartsKey]] = []
     for index, letter in enumerate(letters):
-        if index in results or index in full:
+        if index in full:
+            continue
+        if index in placed:  # its paragraphs set apart: the layout with room for them
+            layout = placed[index][0]
+            items.append((index, letter, layout, parts_key(letter, layout)))
             continue
         try:
             layout, made = cache.layout(letter, root)
@@ -854,8 +859,9 @@ def _stamp_chunk(
             cache.parts.put(key, found[key])  # type: ignore[arg-type]
         report.parts += len(missing)
     for index, letter, layout, key in items:
-        source = found[key]
-        assert source is not None
+        signer = found[key]
+        assert signer is not None
+        source = _WithRooms(placed[index][1], signer) if index in placed else signer
         why = source.misfit(layout)
         if why:
             full[index] = why
@@ -917,27 +923,26 @@ def _measured(
     return measure, list(range(FIT_STEPS + 1))
 
 
-def _stamp_rooms(
+def _place_rooms(
     letters: list[tuple[int, Letter]],
     root: Path,
     cache: StampCache,
     report: StampReport,
-    set_direct: bool,
     every: bool,
-) -> tuple[dict[int, RenderedPDF], dict[int, str]]:
-    """Letters with body paragraphs set apart (`rooms`), by their index in the chunk:
-    (stamped, why some are to be laid out in full); the others take the office's own layout.
+) -> tuple[dict[int, tuple[OfficeLayout, dict[str, _LaidOut]]], dict[int, str]]:
+    """Letters with body paragraphs set apart (`rooms`), by their index in the chunk: (the
+    office layout with room for their paragraphs and the paragraphs laid out, why some are to
+    be laid out in full); the others take the office's own layout (`_stamp_chunk`), which
+    then places their signer's parts as for any letter.
 
     Each paragraph is laid out by WeasyPrint on its own, at the body's measure and in the
     setting tried (those not in the cache in one pass for the chunk); the office's layout keeps
     blank room of exactly each paragraph's height, in that setting only — one layout per
-    heights and setting, shared by every letter whose paragraphs take as many lines — and the
-    paragraphs are placed into it with the signer's parts. Where the letter does not stay on
-    its pages in a setting, the next is tried as a full layout would (`_measured`). Paragraphs
-    are kept in the cache for the next letters (in a drive, the few wordings of each recur
-    at every office of a paper size), her own words never: no two supporters write the
-    same, and none is kept."""
-    results: dict[int, RenderedPDF] = {}
+    heights and setting, shared by every letter whose paragraphs take as many lines. Where the
+    letter does not stay on its pages in a setting, the next is tried as a full layout would
+    (`_measured`). Paragraphs are kept in the cache for the next letters (in a drive, the few
+    wordings of each recur at every office of a paper size), her own words never: no two
+    supporters write the same, and none is kept."""
     full: dict[int, str] = {}
     # (index, letter, measure, the settings left to try)
     pending: list[tuple[int, Letter, float, list[int]]] = []
@@ -949,7 +954,7 @@ def _stamp_rooms(
             full[index] = f"no office layout: {exc}"
             continue
         pending.append((index, letter, measure, settings))
-    placed: dict[int, tuple[Letter, OfficeLayout, dict[str, _LaidOut]]] = {}
+    placed: dict[int, tuple[OfficeLayout, dict[str, _LaidOut]]] = {}
     while pending:
         laid = _lay_out_rooms(
             [
@@ -978,7 +983,6 @@ def _stamp_rooms(
                     again.append((index, letter, measure, rest))  # the next setting
                 continue  # more pages: the office's own layout (`_stamp_chunk`)
             placed[index] = (
-                letter,
                 layout,
                 {
                     ROOM.format(i): _LaidOut(parts, {ROOM.format(i): box})
@@ -986,44 +990,7 @@ def _stamp_rooms(
                 },
             )
         pending = again
-    sources: dict[int, _WithRooms] = {}
-    laid_out: list[int] = []
-    for index, (letter, layout, paragraphs) in placed.items():
-        key = parts_key(letter, layout)
-        found = cache.parts.get(key)
-        setting = found if found is not None else set_directly(letter, layout) if set_direct else ""
-        if isinstance(setting, (_SetDirectly, _LaidOut)):
-            if found is None:
-                report.direct += 1
-                cache.parts.put(key, setting)
-            sources[index] = _WithRooms(paragraphs, setting)
-        else:
-            if setting:
-                report.declined.append((f"{letter.office_id}/{letter.signer_slug}", setting))
-            laid_out.append(index)
-    if laid_out:
-        data, boxes, heights = render_parts([(placed[i][0], placed[i][1]) for i in laid_out], root)
-        report.parts += len(laid_out)
-        parts = _Parts(data, heights)
-        for index, part_boxes in zip(laid_out, boxes, strict=True):
-            signer = _LaidOut(parts, part_boxes)
-            cache.parts.put(parts_key(placed[index][0], placed[index][1]), signer)
-            sources[index] = _WithRooms(placed[index][2], signer)
-    for index, source in sorted(sources.items()):
-        letter, layout, _ = placed[index]
-        why = source.misfit(layout)
-        if why:
-            full[index] = why
-            continue
-        try:
-            pdf = assemble(letter, layout, source)
-        except Exception as exc:  # pikepdf raises many kinds; the full layout is the remedy
-            log.debug("stamping %s failed", letter.office_id, exc_info=True)
-            full[index] = f"could not stamp: {exc}"
-            continue
-        results[index] = RenderedPDF(letter, pdf, layout.pages, fit=layout.fit, layout=layout.key)
-        report.stamped += 1
-    return results, full
+    return placed, full
 
 
 def _lay_out_rooms(
