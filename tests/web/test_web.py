@@ -56,6 +56,27 @@ def same_wording(office_id: str, *names: str) -> tuple[str, str]:
     return pair[0], pair[1]
 
 
+def assert_tiles_are_the_page(markup: str, page: Any) -> int:
+    """A preview page's PNG tiles, stacked, are the PDF's page as pdfium draws it, pixel for
+    pixel; how many tiles it took."""
+    from PIL import Image
+
+    tiles = [
+        Image.open(io.BytesIO(base64.b64decode(png)))
+        for png in re.findall(r'src="data:image/png;base64,([^"]+)"', markup)
+    ]
+    assert all(t.format == "PNG" and t.width == 794 for t in tiles)
+    shown = Image.new("L", (794, sum(t.height for t in tiles)))
+    top = 0
+    for tile in tiles:
+        shown.paste(tile, (0, top))
+        top += tile.height
+    drawn = page.render(scale=794 / page.get_width(), grayscale=True).to_pil().convert("L")
+    assert shown.size == drawn.size and shown.height > shown.width
+    assert shown.tobytes() == drawn.tobytes()
+    return len(tiles)
+
+
 class Fields(HTMLParser):
     """Each form field's block (div.field): its control's id and the error text inside it."""
 
@@ -375,7 +396,6 @@ ABROAD, INSIDE = '<dt>From abroad</dt><dd class="number"', "<dt>Inside the count
 
 def test_preview_shows_the_whole_letter_and_the_fax_numbers(client: Any) -> None:
     import pypdfium2
-    from PIL import Image
 
     response = post(client, "/letter", name=NAME, town="Köln", country="DE")
     assert response.status_code == 200
@@ -399,20 +419,7 @@ def test_preview_shows_the_whole_letter_and_the_fax_numbers(client: Any) -> None
     pages = re.findall(r'<div class="page">(.*?)</div>', response.text)
     assert len(pages) == len(document) >= 1  # every page: the signature stands on the last
     for page, markup in zip(document, pages, strict=True):
-        tiles = [
-            Image.open(io.BytesIO(base64.b64decode(png)))
-            for png in re.findall(r'src="data:image/png;base64,([^"]+)"', markup)
-        ]
-        assert all(t.format == "PNG" and t.width == 794 for t in tiles)
-        # The tiles, stacked, are the page of the very PDF a download gives, pixel for pixel.
-        shown = Image.new("L", (794, sum(t.height for t in tiles)))
-        top = 0
-        for tile in tiles:
-            shown.paste(tile, (0, top))
-            top += tile.height
-        drawn = page.render(scale=794 / page.get_width(), grayscale=True).to_pil().convert("L")
-        assert shown.size == drawn.size and shown.height > shown.width
-        assert shown.tobytes() == drawn.tobytes()
+        assert_tiles_are_the_page(markup, page)
     # Her letterhead (first page) and her signature (last) are drawn for her: each page
     # that holds them is tiled.
     assert len(re.findall(r'<div class="page"><img[^>]*><img', response.text)) == len(pages)
