@@ -325,7 +325,8 @@ class Site:
         return self._stamps
 
     def docx(self, letter: Letter) -> bytes:
-        return render_docx(letter, self.templates).data
+        with self._work:  # it lays the letter out with WeasyPrint to learn its setting
+            return render_docx(letter, self.templates).data
 
     def tiff(self, pdf: bytes) -> bytes:
         with self._work:
