@@ -81,6 +81,18 @@ def font_faces() -> str:
     return "\n".join(rules)
 
 
+def own_words_fonts() -> str:
+    """A supporter's own paragraph in the families of its own direction: Arabic words in a
+    Latin letter are set in Naskh throughout, their spaces and full stops too, not with the
+    Latin face's punctuation between them (and Latin words in an Arabic letter the other way
+    round). One face for the whole paragraph is also what lets render/stamp set it directly."""
+    return "\n".join(
+        f'.body p.own-words[dir="{direction}"] {{ font-family: '
+        f"{', '.join(css_string(f) for f in families)}; }}"
+        for direction, families in FONTS.items()
+    )
+
+
 def page_css(letter: Letter, pages: int | None = None) -> str:
     """The letter's own style: its running header and its fonts."""
     families = ", ".join(css_string(f) for f in FONTS[letter.direction])
@@ -204,7 +216,7 @@ def _weasy(templates: Path) -> tuple[Any, Any, Any]:
     atexit.register(_weasy.cache_clear)
     layout = templates / "layout" / "letter.css"
     css = weasyprint.CSS(
-        string=font_faces() + "\n" + layout.read_text(encoding="utf-8"),
+        string="\n".join([font_faces(), layout.read_text(encoding="utf-8"), own_words_fonts()]),
         base_url=str(layout),
         font_config=font_config,
         url_fetcher=fetcher,

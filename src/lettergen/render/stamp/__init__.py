@@ -45,7 +45,7 @@ from typing import Any
 from markupsafe import escape
 
 from lettergen import paths
-from lettergen.compose.letter import Letter, Paragraph
+from lettergen.compose.letter import Letter, Paragraph, Run
 from lettergen.errors import RenderError
 from lettergen.render.fonts import faces
 from lettergen.render.html import runs_html
@@ -61,8 +61,9 @@ from lettergen.render.pdf import (
     pages_meant,
     render_chunk,
 )
-from lettergen.render.stamp import direct
+from lettergen.render.stamp import direct, paragraph
 from lettergen.render.stamp.direct import LineSpec
+from lettergen.render.stamp.paragraph import Setting
 from lettergen.util.lru import LRU
 
 log = logging.getLogger(__name__)
@@ -407,7 +408,9 @@ class StampCache:
         self.layouts: LRU[str, OfficeLayout] = LRU(layouts)
         self.parts: LRU[PartsKey, _LaidOut | _SetDirectly] = LRU(parts)
         #: Paragraphs laid out apart (never her own words), by `room_key`.
-        self.rooms: LRU[RoomKey, tuple[_Parts, Box]] = LRU(rooms)
+        self.rooms: LRU[RoomKey, _Apart] = LRU(rooms)
+        #: How her paragraph is set directly in a face, setting and language (`_probe`).
+        self.settings: LRU[SettingKey, Setting | str] = LRU(64)
         #: The width of the body's paragraphs, by paper size, direction and language.
         self.measures: LRU[tuple[str, str, str], float] = LRU(64)
 
@@ -555,7 +558,7 @@ def _room_html(block: Paragraph, part: str, width: float) -> str:
     )
 
 
-def render_rooms(items: list[RoomItem], root: Path) -> list[tuple[_Parts, Box]]:
+def render_rooms(items: list[RoomItem], root: Path) -> list[_Apart]:
     """Lay out body paragraphs apart, each on a page of its own at its measure and setting,
     in one WeasyPrint pass: where each landed, in a parts PDF they share."""
     pages = []
@@ -568,7 +571,138 @@ def render_rooms(items: list[RoomItem], root: Path) -> list[tuple[_Parts, Box]]:
     if len(per_page) != len(items) or any("block-0" not in page for page in per_page):
         raise RenderError(f"{len(per_page)} pages of paragraphs for {len(items)} paragraphs")
     parts = _Parts(document.write_pdf(), [page.height for page in document.pages])
-    return [(parts, page["block-0"]) for page in per_page]
+    return [_Apart(page["block-0"].height, parts, page["block-0"]) for page in per_page]
+
+
+#: What a setting of her paragraph depends on: the letter's language and direction, the
+#: paragraph's direction, the letter's setting (.fit-N) and the face.
+SettingKey = tuple[str, str, str, int, str]
+
+
+def _regular_faces(direction: str) -> tuple[Path, ...]:
+    """The regular face of each family a paragraph of this direction is set in, in order."""
+    return tuple(
+        next(f.path for f in faces(family) if f.weight == "normal" and f.style == "normal")
+        for family in FONTS[direction]
+    )
+
+
+def _probe_lines(page: Any) -> tuple[Any, list[Any]]:
+    """A probe page's paragraph box and its text boxes (one per line)."""
+    from weasyprint.formatting_structure.boxes import BlockBox
+
+    block = next(
+        b
+        for b in page._page_box.descendants()
+        if isinstance(b, BlockBox)
+        and getattr(b, "element", None) is not None
+        and ROOM.format(0) in (b.element.get("class") or "").split()
+    )
+    return block, [text for text, _ in _text_boxes(block, block)]
+
+
+def _probe(
+    items: list[tuple[SettingKey, Letter, Paragraph, int]], root: Path
+) -> dict[SettingKey, Setting | str]:
+    """How her paragraph is set in each face, setting and language asked for, read from one
+    WeasyPrint pass: per item a paragraph of two one-letter words too narrow for both (the
+    line height and the first baseline) and one of a word at a wide measure (the edge lines
+    start from, and the scale Pango shapes at: `paragraph.pango_units`). The letters are
+    the paragraph's own, so they are in the face; the settings keep none of them."""
+    pages = []
+    for _, letter, block, fit in items:
+        char = next(c for c in block.text if c != " ")
+        for text, width in ((f"{char} {char}", 1.0), (paragraph.probe_text(block.text), 1500.0)):
+            probe = replace(block, runs=(Run(text),))
+            html = _room_html(probe, ROOM.format(0), width)
+            pages.append(f"{_section(letter, fit)}{html}</section>")
+    document = _lay_out(_document(pages), root)
+    found: dict[SettingKey, Setting | str] = {}
+    for number, (key, letter, block, _) in enumerate(items):
+        direction = block.direction or letter.direction
+        two, lines = _probe_lines(document.pages[2 * number])
+        one, line = _probe_lines(document.pages[2 * number + 1])
+        if len(lines) != 2 or len(line) != 1:
+            found[key] = "the probe paragraph did not break as expected"
+            continue
+        style = lines[0].style
+        top = two.border_box_y()
+        first, second = (text.position_y + text.baseline - top for text in lines)
+        left, right = one.content_box_x(), one.content_box_x() + one.width
+        at_left = abs(line[0].position_x - left) < TOLERANCE_PX
+        at_right = abs(line[0].position_x + line[0].width - right) < TOLERANCE_PX
+        units = paragraph.pango_units(
+            paragraph.probe_text(block.text),
+            line[0].width,
+            Path(key[4]),
+            style["font_size"],
+            direction == "rtl",
+            letter.language,
+        )
+        if isinstance(units, str):
+            found[key] = units
+        elif tuple(style["font_family"]) != FONTS[direction]:
+            found[key] = f"the paragraph is set in {', '.join(style['font_family'])}"
+        elif abs(two.border_height() - 2 * (second - first)) > TOLERANCE_PX:
+            found[key] = "its lines are not of even height"
+        elif at_left == at_right:
+            found[key] = "its lines are not set from one edge"
+        else:
+            found[key] = Setting(
+                font=Path(key[4]),
+                size=style["font_size"],
+                pitch=second - first,
+                baseline=first,
+                align="left" if at_left else "right",
+                rtl=direction == "rtl",
+                units=units,
+            )
+    return found
+
+
+def _who(letter: Letter) -> str:
+    return f"{letter.office_id}/{letter.signer_slug}"
+
+
+def _set_apart(
+    items: dict[RoomKey, RoomItem], root: Path, cache: StampCache, report: StampReport
+) -> dict[RoomKey, _Apart]:
+    """Her paragraphs that can be set directly (`paragraph`), set: the face's setting from the
+    cache or one probe pass for those missing. The others are left to WeasyPrint."""
+    wanted: dict[RoomKey, tuple[SettingKey, Letter, Paragraph, int, float]] = {}
+    for key, (letter, index, width, fit) in items.items():
+        block = letter.body[index]
+        assert isinstance(block, Paragraph)
+        direction = block.direction or letter.direction
+        face = paragraph.face_of(block.text, _regular_faces(direction))
+        why = face if isinstance(face, str) else paragraph.why_not(block.text)
+        if why:
+            report.declined.append((_who(letter), f"her words: {why}"))
+            continue
+        named: SettingKey = (letter.language, letter.direction, direction, fit, str(face))
+        wanted[key] = (named, letter, block, fit, width)
+    probes = {item[0]: item[:4] for item in wanted.values() if cache.settings.get(item[0]) is None}
+    probed = _probe(list(probes.values()), root) if probes else {}
+    for named, known in probed.items():
+        cache.settings.put(named, known)
+    found: dict[RoomKey, _Apart] = {}
+    for key, (named, letter, block, _, width) in wanted.items():
+        setting = probed.get(named) or cache.settings.get(named)
+        assert setting is not None
+        made = (
+            setting
+            if isinstance(setting, str)
+            else paragraph.set_paragraph(block.text, setting, width, letter.language)
+        )
+        if isinstance(made, str):
+            report.declined.append((_who(letter), f"her words: {made}"))
+            continue
+        fonts = dict.fromkeys(line.font for line in made.lines)
+        embedded = tuple(direct.embed(path, made.lines) for path in fonts)
+        lines = {ROOM.format(0): made.lines}
+        found[key] = _Apart(made.height, direct=_SetDirectly(lines, embedded))
+        report.direct += 1
+    return found
 
 
 def misfit(layout: OfficeLayout, parts: dict[str, Box]) -> str:
@@ -687,6 +821,25 @@ class _SetDirectly:
         return placed
 
 
+@dataclass(frozen=True)
+class _Apart:
+    """A body paragraph set apart: its height, and how it is drawn into the room the office's
+    layout keeps for it — a page of a parts PDF WeasyPrint laid it out on, or its lines set
+    directly (`paragraph`, her own words), under the part name ROOM.format(0)."""
+
+    height: float
+    parts: _Parts | None = None
+    box: Box | None = None
+    direct: _SetDirectly | None = None
+
+    def source(self, part: str) -> _LaidOut | _SetDirectly:
+        """What draws it into the room named `part`."""
+        if self.direct is not None:
+            return _SetDirectly({part: self.direct.lines[ROOM.format(0)]}, self.direct.faces)
+        assert self.parts is not None and self.box is not None
+        return _LaidOut(self.parts, {part: self.box})
+
+
 def _only(layout: OfficeLayout, parts: Collection[str]) -> OfficeLayout:
     """The layout as far as some of its parts go: what a source of only those parts fills."""
     return replace(layout, boxes={p: box for p, box in layout.boxes.items() if p in parts})
@@ -694,10 +847,11 @@ def _only(layout: OfficeLayout, parts: Collection[str]) -> OfficeLayout:
 
 @dataclass(frozen=True)
 class _WithRooms:
-    """The body paragraphs set apart as WeasyPrint laid them out (one source each, by part),
-    and the signer's parts from another source (set directly, mostly)."""
+    """The body paragraphs set apart (one source each, by part: as WeasyPrint laid them out, or
+    her words set directly), and the signer's parts from another source (set directly,
+    mostly)."""
 
-    rooms: dict[str, _LaidOut]
+    rooms: dict[str, _LaidOut | _SetDirectly]
     rest: _LaidOut | _SetDirectly
 
     def misfit(self, layout: OfficeLayout) -> str:
@@ -818,7 +972,7 @@ def _stamp_chunk(
         for index, letter in enumerate(letters)
         if not letter.signatories and rooms(letter, every_paragraph)
     ]
-    placed, full = _place_rooms(apart, root, cache, report, every_paragraph)
+    placed, full = _place_rooms(apart, root, cache, report, every_paragraph, set_direct)
     results: dict[int, RenderedPDF] = {}
     items: list[tuple[int, Letter, OfficeLayout, PartsKey]] = []
     for index, letter in enumerate(letters):
@@ -929,7 +1083,8 @@ def _place_rooms(
     cache: StampCache,
     report: StampReport,
     every: bool,
-) -> tuple[dict[int, tuple[OfficeLayout, dict[str, _LaidOut]]], dict[int, str]]:
+    set_direct: bool = True,
+) -> tuple[dict[int, tuple[OfficeLayout, dict[str, _LaidOut | _SetDirectly]]], dict[int, str]]:
     """Letters with body paragraphs set apart (`rooms`), by their index in the chunk: (the
     office layout with room for their paragraphs and the paragraphs laid out, why some are to
     be laid out in full); the others take the office's own layout (`_stamp_chunk`), which
@@ -954,7 +1109,7 @@ def _place_rooms(
             full[index] = f"no office layout: {exc}"
             continue
         pending.append((index, letter, measure, settings))
-    placed: dict[int, tuple[OfficeLayout, dict[str, _LaidOut]]] = {}
+    placed: dict[int, tuple[OfficeLayout, dict[str, _LaidOut | _SetDirectly]]] = {}
     while pending:
         laid = _lay_out_rooms(
             [
@@ -965,13 +1120,14 @@ def _place_rooms(
             root,
             cache,
             report,
+            set_direct,
         )
         again = []
         for index, letter, measure, left in pending:
             fit, rest = left[0], left[1:]
             apart = {i: laid[room_key((letter, i, measure, fit))] for i in rooms(letter, every)}
             try:
-                roomy = keeping_room(letter, {i: box.height for i, (_, box) in apart.items()})
+                roomy = keeping_room(letter, {i: room.height for i, room in apart.items()})
                 layout, made = cache.layout(roomy, root, fit)
             except Exception as exc:
                 log.debug("no office layout for %s", letter.office_id, exc_info=True)
@@ -984,21 +1140,23 @@ def _place_rooms(
                 continue  # more pages: the office's own layout (`_stamp_chunk`)
             placed[index] = (
                 layout,
-                {
-                    ROOM.format(i): _LaidOut(parts, {ROOM.format(i): box})
-                    for i, (parts, box) in apart.items()
-                },
+                {ROOM.format(i): room.source(ROOM.format(i)) for i, room in apart.items()},
             )
         pending = again
     return placed, full
 
 
 def _lay_out_rooms(
-    items: list[RoomItem], root: Path, cache: StampCache, report: StampReport
-) -> dict[RoomKey, tuple[_Parts, Box]]:
-    """Every paragraph asked for, laid out: from the cache, else in one WeasyPrint pass (kept
-    in the cache unless it is her own words)."""
-    found: dict[RoomKey, tuple[_Parts, Box]] = {}
+    items: list[RoomItem],
+    root: Path,
+    cache: StampCache,
+    report: StampReport,
+    set_direct: bool = True,
+) -> dict[RoomKey, _Apart]:
+    """Every paragraph asked for, laid out: from the cache; her own words set directly where
+    they can be (`set_direct`); else in one WeasyPrint pass (kept in the cache unless it is
+    her own words)."""
+    found: dict[RoomKey, _Apart] = {}
     missing: dict[RoomKey, RoomItem] = {}
     for item in items:
         key = room_key(item)
@@ -1009,6 +1167,11 @@ def _lay_out_rooms(
             found[key] = kept
         else:
             missing[key] = item
+    if set_direct:
+        hers = {key: item for key, item in missing.items() if key[1] == OWN_WORDS}
+        if hers:
+            found |= _set_apart(hers, root, cache, report)
+            missing = {key: item for key, item in missing.items() if key not in found}
     # Hers in a pass of their own: a parts PDF that is kept holds no supporter's words.
     for own in (False, True):
         batch = {k: item for k, item in missing.items() if (k[1] == OWN_WORDS) == own}

@@ -60,9 +60,10 @@ class LineSpec:
 class Glyph:
     gid: int
     text: str  # the characters this glyph stands for ("" for a glyph within a cluster)
-    advance: int  # font units
-    x_offset: int
-    y_offset: int
+    advance: float  # font units
+    x_offset: float
+    y_offset: float
+    cluster: int = 0  # where in the shaped text its characters start
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class Face:
         if "glyf" not in font:
             raise ValueError(f"{path.name} has no TrueType outlines")
         self.hb = harfbuzz.Font(data)
+        self._glyphs: dict[str, int] = {}
         self.upem = self.hb.upem
         head, hhea = font["head"], font["hhea"]
         os2 = font.get("OS/2")
@@ -107,7 +109,14 @@ class Face:
         self.name = "".join(c for c in (ps_name or path.stem) if c.isalnum() or c in "-_")
 
     def covers(self, text: str) -> bool:
-        return all(self.hb.glyph(c) for c in text)
+        return all(self.glyph(c) for c in text)
+
+    def glyph(self, char: str) -> int:
+        """The character's glyph (0: none), looked up once per face."""
+        found = self._glyphs.get(char)
+        if found is None:
+            found = self._glyphs[char] = self.hb.glyph(char)
+        return found
 
     def advance(self, gid: int) -> int:
         return self.hb.advance(gid)
@@ -171,9 +180,14 @@ def why_not(text: str, spec: LineSpec) -> str:
     return ""
 
 
-def shape(text: str, spec: LineSpec, language: str) -> tuple[Glyph, ...]:
-    """The line's glyphs in visual order, as HarfBuzz shapes it in the face (font units)."""
-    shaped = face(spec.font).hb.shape(text, "rtl" if spec.rtl else "ltr", language)
+def shape(text: str, spec: LineSpec, language: str, units: int | None = None) -> tuple[Glyph, ...]:
+    """The line's glyphs in visual order, as HarfBuzz shapes it in the face (positions in
+    font units). With `units`, shaped as Pango shapes (`render.stamp.paragraph`): at that many
+    of its units (1/1024 px) per em, rounded there, then given back in font units of the em
+    the line is drawn at (`spec.size`), so that each glyph advances as WeasyPrint places it."""
+    font = face(spec.font)
+    shaped = font.hb.shape(text, "rtl" if spec.rtl else "ltr", language, units)
+    factor = font.upem / (spec.size * 1024) if units else 1
     # The text each glyph stands for, by WeasyPrint's rule (draw/text.py), so that text
     # extraction reads the same as the letter laid out alone: from the glyph's cluster to the
     # cluster of the glyph after it in reading order ("" for a glyph sharing its cluster,
@@ -189,9 +203,10 @@ def shape(text: str, spec: LineSpec, language: str) -> tuple[Glyph, ...]:
             Glyph(
                 glyph.gid,
                 text[glyph.cluster : end],
-                glyph.x_advance,
-                glyph.x_offset,
-                glyph.y_offset,
+                glyph.x_advance * factor,
+                glyph.x_offset * factor,
+                glyph.y_offset * factor,
+                glyph.cluster,
             )
         )
     return tuple(glyphs)
@@ -226,8 +241,10 @@ def _number(value: float) -> str:
 
 def draw(lines: Sequence[SetLine], fonts: dict[Path, str]) -> bytes:
     """A content stream showing the lines (text space in points), each face by its resource
-    name in `fonts`. Advances and offsets follow HarfBuzz exactly, through TJ adjustments
-    against the widths the font dictionary declares (`widths`)."""
+    name in `fonts`. Advances and offsets follow HarfBuzz, through TJ adjustments against the
+    widths the font dictionary declares (`widths`), in whole thousandths of an em cut toward
+    zero as WeasyPrint writes them (draw/text.py): the letter laid out alone puts each glyph
+    just there."""
     out = ["0 g"]
     for line in lines:
         font = face(line.font)
@@ -250,9 +267,9 @@ def draw(lines: Sequence[SetLine], fonts: dict[Path, str]) -> bytes:
                 if offset:
                     shown.append(_number(-offset))
                 shown.append(code)
-            kerning = declared + offset - glyph.advance * scale
-            if abs(kerning) > 1e-6:
-                shown.append(_number(kerning))
+            kerning = int(declared + offset - glyph.advance * scale)
+            if kerning:
+                shown.append(str(kerning))
         if shown:
             out.append(f"[{' '.join(shown)}] TJ")
         out.append("ET")

@@ -157,6 +157,8 @@ class Font:
         self.upem = int(hb.hb_face_get_upem(self._face))
         self._font = ffi.gc(hb.hb_font_create(self._face), hb.hb_font_destroy)
         hb.hb_font_set_scale(self._font, self.upem, self.upem)
+        #: The font at other scales (`shape`'s `scale`), made on first use.
+        self._scaled: dict[int, Any] = {}
         # A HarfBuzz font may be shared between threads for shaping; buffers are not, and
         # each call makes its own. The lock only guards the subsetter's inputs.
         self._lock = threading.Lock()
@@ -171,7 +173,22 @@ class Font:
     def advance(self, gid: int) -> int:
         return int(self._hb.hb_font_get_glyph_h_advance(self._font, gid))
 
-    def shape(self, text: str, direction: str, language: str) -> list[Shaped]:
+    def _at(self, scale: int | None) -> Any:
+        if scale is None or scale == self.upem:
+            return self._font
+        font = self._scaled.get(scale)
+        if font is None:
+            font = self._ffi.gc(self._hb.hb_font_create(self._face), self._hb.hb_font_destroy)
+            self._hb.hb_font_set_scale(font, scale, scale)
+            self._scaled[scale] = font
+        return font
+
+    def shape(
+        self, text: str, direction: str, language: str, scale: int | None = None
+    ) -> list[Shaped]:
+        """The text's glyphs in visual order; positions in font units, or in units of which
+        the em has `scale` (HarfBuzz rounds each position at that scale, as Pango's shaping
+        does at its own: pixel size × 1024)."""
         ffi, hb = self._ffi, self._hb
         buffer = ffi.gc(hb.hb_buffer_create(), hb.hb_buffer_destroy)
         codepoints = ffi.new("hb_codepoint_t[]", [ord(c) for c in text])
@@ -182,7 +199,7 @@ class Font:
         hb.hb_buffer_set_direction(buffer, DIRECTION[direction])
         tag = language.encode("ascii", "replace")
         hb.hb_buffer_set_language(buffer, hb.hb_language_from_string(tag, len(tag)))
-        hb.hb_shape(self._font, buffer, ffi.NULL, 0)
+        hb.hb_shape(self._at(scale), buffer, ffi.NULL, 0)
         count = ffi.new("unsigned int *")
         infos = hb.hb_buffer_get_glyph_infos(buffer, count)
         positions = hb.hb_buffer_get_glyph_positions(buffer, count)
