@@ -697,10 +697,7 @@ def _set_apart(
         if isinstance(made, str):
             report.declined.append((_who(letter), f"her words: {made}"))
             continue
-        fonts = dict.fromkeys(line.font for line in made.lines)
-        embedded = tuple(direct.embed(path, made.lines) for path in fonts)
-        lines = {ROOM.format(0): made.lines}
-        found[key] = _Apart(made.height, direct=_SetDirectly(lines, embedded))
+        found[key] = _Apart(made.height, lines=made.lines)
         report.direct += 1
     return found
 
@@ -825,17 +822,20 @@ class _SetDirectly:
 class _Apart:
     """A body paragraph set apart: its height, and how it is drawn into the room the office's
     layout keeps for it — a page of a parts PDF WeasyPrint laid it out on, or its lines set
-    directly (`paragraph`, her own words), under the part name ROOM.format(0)."""
+    directly (`paragraph`: her own words)."""
 
     height: float
     parts: _Parts | None = None
     box: Box | None = None
-    direct: _SetDirectly | None = None
+    lines: tuple[direct.SetLine, ...] = ()
 
     def source(self, part: str) -> _LaidOut | _SetDirectly:
-        """What draws it into the room named `part`."""
-        if self.direct is not None:
-            return _SetDirectly({part: self.direct.lines[ROOM.format(0)]}, self.direct.faces)
+        """What draws it into the room named `part`. Lines set directly embed their glyphs
+        here, for the setting the letter takes only."""
+        if self.lines:
+            fonts = dict.fromkeys(line.font for line in self.lines)
+            embedded = tuple(direct.embed(path, self.lines) for path in fonts)
+            return _SetDirectly({part: self.lines}, embedded)
         assert self.parts is not None and self.box is not None
         return _LaidOut(self.parts, {part: self.box})
 
