@@ -27,7 +27,9 @@ office's layout records each reserved line's baseline, edges, face and size, and
 shapes the signer's words into it. Signatures it declines (mixed scripts, a character outside
 the face, a line that would wrap) are laid out by WeasyPrint, many signers in one pass, each on
 a small page of its own in a box of the reserved width with the letter's fonts and styles;
-`StampReport` counts both.
+`StampReport` counts both. A supporter's own paragraph is set directly too where its lines can
+only break at spaces (`render.stamp.paragraph`: broken and shaped as Pango does, the height and
+baseline of its lines read from a WeasyPrint probe per face and setting, `_probe`).
 """
 
 from __future__ import annotations
