@@ -2,6 +2,7 @@
 
     python benchmarks/bench_serve.py [--supporters 20] [--letters 200] [--seconds 120]
                                      [--workers N] [--preview] [--letterhead signer|group|both]
+                                     [--own-words]
 
 Starts the real server (`lettergen serve`, gunicorn) on 127.0.0.1, then:
 1. a baseline: one supporter alone asks for letters one after another (the time one letter
@@ -14,6 +15,10 @@ Starts the real server (`lettergen serve`, gunicorn) on 127.0.0.1, then:
 Prints p50/p95/p99 of the letter requests, letters per second, and the rush's p95 as a multiple
 of the baseline's median. Every response is checked to be a PDF. The server is stopped at the
 end, whatever happens.
+
+With `--own-words` every supporter adds a paragraph of her own to each letter (80–600
+characters, Latin, a fifth Cyrillic, a fifth Arabic: bench_variants' `own_words`), new words
+each time, as the page's "Your own words" field sends them.
 
 With `--letterhead both` the whole run is made twice, one server after the other: under the
 group's letterhead (a copy of the seed campaign with `letterhead: group`: only the signature
@@ -29,6 +34,7 @@ import argparse
 import http.cookiejar
 import os
 import platform
+import random
 import re
 import signal
 import socket
@@ -51,9 +57,10 @@ COUNTRIES = ("DE", "US", "GB", "FR", "IT", "NL", "AT", "DZ", "CZ", "IL", "GR", "
 class Supporter:
     """One browser: its own cookie jar (the CSRF cookie) and its token."""
 
-    def __init__(self, url: str, number: int):
+    def __init__(self, url: str, number: int, own_words: bool = False):
         self.url = url
         self.number = number
+        self.own_words = own_words
         jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         page = self.opener.open(url, timeout=60).read().decode("utf-8")
@@ -71,6 +78,10 @@ class Supporter:
             "town": "Leeds",
             "country": COUNTRIES[(self.number + index) % len(COUNTRIES)],
         }
+        if self.own_words:
+            from bench_variants import own_words  # it imports this module: not at the top
+
+            form["message"] = own_words(random.Random(self.number * 100_000 + index))[0]
         data = urllib.parse.urlencode(form).encode()
         start = time.perf_counter()
         path = "letter" if preview else "letter.pdf"
@@ -157,7 +168,12 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def rush(
-    url: str, supporters: int, letters: int, seconds: float, preview: bool = False
+    url: str,
+    supporters: int,
+    letters: int,
+    seconds: float,
+    preview: bool = False,
+    own_words: bool = False,
 ) -> tuple[list[float], float]:
     """`supporters` threads sharing a budget of `letters` requests and a deadline."""
     times: list[float] = []
@@ -168,7 +184,7 @@ def rush(
 
     def run(number: int) -> None:
         try:
-            supporter = Supporter(url, number)
+            supporter = Supporter(url, number, own_words)
             index = 0
             while time.monotonic() < deadline:
                 with lock:
@@ -214,14 +230,16 @@ def run(args: argparse.Namespace, campaign: str) -> dict[str, dict[str, float]]:
     found = {}
     process, url, log = start_server(args.workers, campaign)
     try:
-        alone = Supporter(url, 99)
+        alone = Supporter(url, 99, args.own_words)
         start = time.perf_counter()
         baseline = [alone.letter(i) for i in range(args.baseline)]
         found["alone"] = report("one supporter alone", baseline, time.perf_counter() - start)
-        times, wall = rush(url, args.supporters, args.letters, args.seconds)
+        times, wall = rush(url, args.supporters, args.letters, args.seconds, False, args.own_words)
         found["rush"] = report(f"{args.supporters} supporters at once", times, wall)
         if args.preview:
-            previews, spent = rush(url, args.supporters, args.letters, args.seconds, True)
+            previews, spent = rush(
+                url, args.supporters, args.letters, args.seconds, True, args.own_words
+            )
             found["previews"] = report(
                 f"{args.supporters} supporters at once, previews", previews, spent
             )
@@ -253,10 +271,16 @@ def main() -> None:
         default="signer",
         help="whose letterhead heads the letters; both: the group's, then hers, and the ratios",
     )
+    parser.add_argument(
+        "--own-words",
+        action="store_true",
+        help="every supporter adds a paragraph of her own (new words in each letter)",
+    )
     args = parser.parse_args()
     print(
         f"{platform.python_implementation()} {platform.python_version()}, "
         f"{len(os.sched_getaffinity(0))} cores, gunicorn with {args.workers} worker(s)"
+        + (", every letter with words of her own" if args.own_words else "")
     )
     kinds = ("group", "signer") if args.letterhead == "both" else (args.letterhead,)
     results = {}
