@@ -12,9 +12,10 @@ So her paragraph is set here only where that is all there is to it:
   that has it, spaces their neighbours' face). The letter sets her words in the families of
   their own direction (pdf.FONTS, `own_words_fonts`), so an Arabic paragraph in a Latin
   letter is Naskh throughout, its spaces and full stops too;
-- lines break at spaces only (`why_not`): letters of scripts that put spaces between words,
-  marks, digits, and punctuation that gives no break opportunity of its own (UAX #14) — a
-  hyphen or a dash between two spaces, an exclamation mark before a space, and so on;
+- lines break at spaces, and after a hyphen that joins two words (`why_not`, `break_lines`):
+  letters of scripts that put spaces between words, marks, digits, and punctuation that gives
+  no break opportunity of its own (UAX #14) — a dash between two spaces, an exclamation mark
+  before a space, and so on;
 - the words are shaped at Pango's own scale (the pixel size × 1024), so every advance is the
   one WeasyPrint measures and draws, and no break is a near thing (`NEAR_UNITS`);
 - every line passes `direct.set_line`'s own test (one script, one direction, in the face).
@@ -52,6 +53,10 @@ BEFORE_SPACE = frozenset("!?\u061f\u2026%")
 #: Hyphens and dashes, which give break opportunities on their own sides: set directly only
 #: between spaces (or at an end), where the breaks they give are the spaces' own.
 DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015")
+#: Hyphens a line may also break after where they join two words ("trade-union", "e-mail"):
+#: UAX #14's HY and BA, no break before them; set directly between two letters only (a digit
+#: after a hyphen holds it: "COVID-19").
+HYPHENS = frozenset("-\u2010")
 #: Pango's units per CSS px: it measures, and WeasyPrint places, glyphs in whole units.
 PANGO_SCALE = 1024
 #: A line that fits its measure by less than this (Pango units), or a word that would overflow
@@ -88,8 +93,24 @@ def _script(char: str) -> str:
     return unicodedata.name(char, "").split(" ", 1)[0]
 
 
+def _letter(char: str) -> bool:
+    return bool(char) and unicodedata.category(char)[0] == "L"
+
+
+def joining_hyphen(text: str, index: int) -> bool:
+    """Whether the character at `index` is a hyphen between two letters, after which Pango
+    may break the line."""
+    return (
+        text[index] in HYPHENS
+        and 0 < index < len(text) - 1
+        and _letter(text[index - 1])
+        and _letter(text[index + 1])
+    )
+
+
 def why_not(text: str) -> str:
-    """Why Pango could break this text other than at its spaces ("" when it cannot)."""
+    """Why Pango could break this text other than at its spaces and after the hyphens that
+    join two words ("" when it cannot)."""
     for index, char in enumerate(text):
         category = unicodedata.category(char)
         before, after = text[index - 1 : index], text[index + 1 : index + 2]
@@ -102,6 +123,8 @@ def why_not(text: str) -> str:
         if char in BEFORE_SPACE and (after in ("", " ") or after in NO_BREAK):
             continue
         if char in DASHES and before in ("", " ") and after in ("", " "):
+            continue
+        if char in HYPHENS and _letter(before) and _letter(after):
             continue
         return f"a character that may break a line by itself (U+{ord(char):04X})"
     return ""
@@ -129,35 +152,41 @@ def break_lines(
     text: str, advances: Sequence[tuple[int, int]], limit: int
 ) -> list[tuple[int, int]] | str:
     """Where Pango would break the text within `limit`: each line's (start, end) in the text,
-    the space it breaks at left out. `advances` are the text's glyphs shaped whole, as
-    (cluster, advance), in Pango's units (1/1024 px), `limit` the measure in them. A line is
-    measured without the space it breaks at, from the paragraph's shaping: its words shape
-    as they would from the line's start (a space stands between them and the words before,
-    and kerning against a space moves only the space). Why not, where the break is a near
-    thing (`NEAR_UNITS`)."""
+    the space it breaks at left out, the hyphen it breaks after kept (`joining_hyphen`), as
+    Pango breaks: at the last of them where the line still fits. `advances` are the text's
+    glyphs shaped whole, as (cluster, advance), in Pango's units (1/1024 px), `limit` the
+    measure in them. A line is measured without the space it breaks at, from the paragraph's
+    shaping: its words shape as they would from the line's start (a space or a hyphen stands
+    between them and the words before). Why not, where the break is a near thing
+    (`NEAR_UNITS`)."""
     by_char = [0] * (len(text) + 1)
     for cluster, advance in advances:
         by_char[cluster] += advance
     lines: list[tuple[int, int]] = []
     start = 0
     while start < len(text):
-        # the breaks after this line's start: (index of the space or the end, width before it)
-        breaks: list[tuple[int, int]] = []
+        # the breaks after this line's start: (where the line ends, its width, the next start)
+        breaks: list[tuple[int, int, int]] = []
         width = 0
         for index in range(start, len(text)):
             if text[index] == " ":
-                breaks.append((index, width))
+                breaks.append((index, width, index + 1))
             width += by_char[index]
-        breaks.append((len(text), width))
+            if joining_hyphen(text, index):
+                breaks.append((index + 1, width, index + 1))
+            if breaks and breaks[-1][1] > limit:
+                break  # the lines after this break do not fit either
+        else:
+            breaks.append((len(text), width, len(text)))
         fitting = [b for b in breaks if b[1] <= limit]
         if not fitting:
             return "a word wider than the measure"
-        end, width = fitting[-1]
+        end, width, after = fitting[-1]
         beyond = breaks[len(fitting)][1] if len(fitting) < len(breaks) else None
         if limit - width < NEAR_UNITS or (beyond is not None and beyond - limit < NEAR_UNITS):
             return "a line that fits its measure by a hair"
         lines.append((start, end))
-        start = end + 1
+        start = after
     return lines
 
 
