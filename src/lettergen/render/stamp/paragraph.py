@@ -124,7 +124,7 @@ def why_not(text: str) -> str:
             continue
         if char in DASHES and before in ("", " ") and after in ("", " "):
             continue
-        if char in HYPHENS and _letter(before) and _letter(after):
+        if joining_hyphen(text, index):
             continue
         return f"a character that may break a line by itself (U+{ord(char):04X})"
     return ""
