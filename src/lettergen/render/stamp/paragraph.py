@@ -211,9 +211,11 @@ def pango_units(
         if sum(g.x_advance for g in hb.shape(word, "rtl" if rtl else "ltr", language, units))
         == want
     ]
-    if len(found) != 1:
-        return f"Pango's scale for the face is not told by its probe ({len(found)} match)"
-    return found[0]
+    if len(found) == 1:
+        return found[0]
+    if base in found:  # the probe's glyphs advance alike at these scales: the usual one
+        return base
+    return f"Pango's scale for the face is not told by its probe ({len(found)} match)"
 
 
 def set_paragraph(text: str, setting: Setting, measure: float, language: str) -> SetParagraph | str:
